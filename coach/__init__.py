@@ -1,0 +1,129 @@
+"""Coach: a mobile web app for job coaches."""
+import os
+
+import sqlalchemy as sa
+from flask import Flask, g, session
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from coach import config
+from coach.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages and CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config.settings(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    if app.config["TRUST_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    register_extensions(app)
+    register_blueprints(app)
+    # Session and login checks run before the CSRF check, so an expired session
+    # is sent to log in (and back) instead of getting a bare CSRF error.
+    register_request_hooks(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    register_template_helpers(app)
+
+    from coach.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from coach.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message_category = "info"
+    # We check idle and absolute session age ourselves (auth.session_is_fresh).
+    login_manager.session_protection = "basic"
+
+    from coach.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user and user.active else None
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Durable, concurrent SQLite: WAL, full sync, foreign keys, a patient lock wait."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from coach import admin, audit, auth, clients, employers
+
+    for module in (auth, admin, clients, employers, audit):
+        app.register_blueprint(module.bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from coach.auth.services import enforce_session_lifetime, require_login
+
+    app.before_request(enforce_session_lifetime)
+    app.before_request(require_login)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=()")
+        response.vary.add("HX-Request")
+        if session.get("_user_id"):
+            # Pages about people are never kept in shared caches or the back-forward cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_template_helpers(app: Flask) -> None:
+    from coach.models import AgencySettings
+    from coach.timeutil import DEFAULT_TZ, format_date, format_local
+
+    def agency() -> AgencySettings:
+        if "agency" not in g:
+            try:
+                g.agency = db.session.get(AgencySettings, 1)
+            except SQLAlchemyError:  # an error page must render even with the database down
+                db.session.rollback()
+                g.agency = None
+            g.agency = g.agency or AgencySettings(
+                id=1, name="Coach", timezone=DEFAULT_TZ, office_address=""
+            )
+        return g.agency
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["agency"] = agency
+    app.jinja_env.filters["localtime"] = lambda v, fmt="%b %-d, %Y %-I:%M %p": format_local(
+        v, agency().timezone, fmt
+    )
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"

@@ -1,0 +1,129 @@
+import sqlalchemy as sa
+from flask import flash, render_template, url_for
+from flask_login import current_user
+
+from coach.admin import bp
+from coach.admin.forms import AgencySettingsForm, UserForm
+from coach.admin.services import (
+    can_change_role_or_deactivate,
+    reset_password,
+    temporary_password,
+)
+from coach.audit.services import describe_changes, record_event, snapshot
+from coach.auth.services import create_user, normalize_email
+from coach.extensions import db
+from coach.forms import ActionForm
+from coach.models import AgencySettings, User
+from coach.web import form_view, redirect_to, render, roles_required
+
+SETTINGS_FIELDS = ["name", "timezone", "office_address", "office_latitude", "office_longitude"]
+
+
+def _get_user(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+@bp.route("/users")
+@roles_required("admin")
+def users():
+    """Everyone with an account."""
+    people = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.name)).all()
+    return render("admin/users.html", users=people, action_form=ActionForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+@form_view
+def new_user():
+    """Add a coach, supervisor or admin with a temporary password."""
+    form = UserForm()
+    if form.validate_on_submit():
+        password = temporary_password()
+        user = create_user(form.email.data, form.name.data, form.role.data, password,
+                           must_change_password=True)
+        record_event("create", "user", user.id, f"{user.email} as {user.role}")
+        db.session.commit()
+        # Shown once, on this page only; never put in a cookie or a log.
+        return render_template("admin/password_shown.html", user=user, password=password,
+                               created=True)
+    return render("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+@form_view
+def edit_user(user_id: int):
+    """Change a user's name, email or role."""
+    user = _get_user(user_id)
+    form = UserForm(obj=user, user=user)
+    if form.validate_on_submit():
+        if form.role.data != user.role and (
+            reason := can_change_role_or_deactivate(current_user, user)
+        ):
+            form.role.errors.append(reason)
+        else:
+            before = snapshot(user, ["name", "email", "role"])
+            user.name = form.name.data
+            user.email = normalize_email(form.email.data)
+            user.role = form.role.data
+            changes = describe_changes(user, ["name", "email", "role"], before)
+            if changes:
+                record_event("update", "user", user.id, changes)
+            db.session.commit()
+            flash("Saved.", "success")
+            return redirect_to(url_for("admin.users"))
+    return render("admin/user_form.html", form=form, user=user, action_form=ActionForm())
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required("admin")
+def toggle_active(user_id: int):
+    """Deactivate a user (they can no longer log in), or reactivate them."""
+    user = _get_user(user_id)
+    if ActionForm().validate_on_submit():
+        if user.active and (reason := can_change_role_or_deactivate(current_user, user)):
+            flash(reason, "error")
+        else:
+            user.active = not user.active
+            record_event("activate" if user.active else "deactivate", "user", user.id)
+            db.session.commit()
+            flash(f"{user.name} is {'active' if user.active else 'deactivated'}.", "success")
+    return redirect_to(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/reset", methods=["POST"])
+@roles_required("admin")
+def reset_user_password(user_id: int):
+    """Give a user a new temporary password; they choose their own at next login."""
+    user = _get_user(user_id)
+    if not ActionForm().validate_on_submit():
+        return redirect_to(url_for("admin.users"))
+    password = reset_password(user)
+    record_event("password_reset", "user", user.id)
+    db.session.commit()
+    return render_template("admin/password_shown.html", user=user, password=password,
+                           created=False)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required("admin")
+@form_view
+def settings():
+    """Agency name, time zone and office address."""
+    agency = db.session.get(AgencySettings, 1)
+    if agency is None:
+        agency = AgencySettings(id=1, setup_complete=True)
+        db.session.add(agency)
+        db.session.flush()
+    form = AgencySettingsForm(obj=agency)
+    if form.validate_on_submit():
+        before = snapshot(agency, SETTINGS_FIELDS)
+        form.populate_obj(agency)
+        agency.office_address = agency.office_address or ""
+        changes = describe_changes(agency, SETTINGS_FIELDS, before)
+        if changes:
+            record_event("update", "agency_settings", agency.id, changes)
+        db.session.commit()
+        flash("Settings saved.", "success")
+        return redirect_to(url_for("admin.settings"))
+    return render("admin/settings.html", form=form)

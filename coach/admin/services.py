@@ -1,0 +1,41 @@
+"""User management rules."""
+import secrets
+
+import sqlalchemy as sa
+
+from coach.auth.services import hash_password
+from coach.extensions import db
+from coach.models import User
+
+WORDS = (
+    "amber bridge cedar delta ember fable garnet harbor island juniper kettle lantern "
+    "maple nectar orchard pepper quartz river saddle timber umber velvet willow yonder"
+).split()
+
+
+def temporary_password() -> str:
+    """Four random words and a number: easy to read aloud, 20+ characters."""
+    words = [secrets.choice(WORDS) for _ in range(4)]
+    return "-".join(words) + f"-{secrets.randbelow(90) + 10}"
+
+
+def reset_password(user: User) -> str:
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    return password
+
+
+def active_admin_count() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.role == "admin", User.active.is_(True))
+    )
+
+
+def can_change_role_or_deactivate(acting: User, target: User) -> str | None:
+    """A reason this change is refused, or None. The agency always keeps an active admin."""
+    if target.id == acting.id:
+        return "You cannot deactivate yourself or change your own role."
+    if target.role == "admin" and target.active and active_admin_count() <= 1:
+        return "This is the only active admin."
+    return None

@@ -1,0 +1,24 @@
+from flask import current_app, request
+
+from coach.audit import bp
+from coach.audit.services import audit_page_query
+from coach.extensions import db
+from coach.web import render, roles_required
+
+ENTITY_TYPES = ["client", "placement", "employer", "worksite", "user", "agency_settings"]
+
+
+@bp.route("/")
+@roles_required("supervisor", "admin")
+def audit_log():
+    """The audit log, newest first, filtered by record type."""
+    entity_type = request.args.get("type", "")
+    entity_type = entity_type if entity_type in ENTITY_TYPES else ""
+    page = db.paginate(
+        audit_page_query(entity_type or None, request.args.get("user", type=int)),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"] * 2,
+        error_out=False,
+    )
+    return render("audit/audit_log.html", "audit/_events.html",
+                  page=page, entity_type=entity_type, entity_types=ENTITY_TYPES)

@@ -1,0 +1,54 @@
+"""The audit log: every create, change, delete and view of a person's record."""
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_login import current_user
+
+from coach.extensions import db
+from coach.models import AuditEvent
+from coach.web import client_ip
+
+
+def record_event(
+    action: str,
+    entity_type: str,
+    entity_id: int | None = None,
+    summary: str = "",
+    user_id: int | None = None,
+) -> AuditEvent:
+    """Add an audit event to the session; it commits with the change it describes."""
+    if user_id is None and has_request_context() and current_user.is_authenticated:
+        user_id = current_user.id
+    event = AuditEvent(
+        user_id=user_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        summary=summary[:2000],
+        ip=client_ip() if has_request_context() else "",
+        user_agent=(request.user_agent.string[:300] if has_request_context() else ""),
+    )
+    db.session.add(event)
+    return event
+
+
+def describe_changes(obj, fields: list[str], before: dict) -> str:
+    """'field: old → new' for each field that changed, for the audit summary."""
+    parts = []
+    for name in fields:
+        old, new = before.get(name), getattr(obj, name)
+        if old != new:
+            parts.append(f"{name}: {old!r} → {new!r}")
+    return "; ".join(parts)
+
+
+def snapshot(obj, fields: list[str]) -> dict:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def audit_page_query(entity_type: str | None = None, user_id: int | None = None):
+    query = sa.select(AuditEvent).options(sa.orm.joinedload(AuditEvent.user))
+    if entity_type:
+        query = query.where(AuditEvent.entity_type == entity_type)
+    if user_id:
+        query = query.where(AuditEvent.user_id == user_id)
+    return query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

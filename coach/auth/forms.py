@@ -1,0 +1,56 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length
+
+from coach.forms import new_password_fields, no_control_chars, strip_filter
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(message="Enter your email."), Length(max=254)],
+        filters=[strip_filter],
+        render_kw={"autocomplete": "username", "inputmode": "email"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(message="Enter your password."), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField("Log in")
+
+
+class FirstRunForm(FlaskForm):
+    agency_name = StringField(
+        "Agency name",
+        validators=[DataRequired(message="Name your agency."), Length(max=120), no_control_chars],
+        filters=[strip_filter],
+    )
+    name = StringField(
+        "Your name",
+        validators=[DataRequired(message="Enter your name."), Length(max=120), no_control_chars],
+        filters=[strip_filter],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        "Your email",
+        validators=[
+            DataRequired(message="Enter your email."),
+            Email(message="Enter an email address like name@example.org."),
+            Length(max=254),
+        ],
+        filters=[strip_filter],
+        render_kw={"autocomplete": "username"},
+    )
+    password, confirm = new_password_fields()
+    submit = SubmitField("Create admin account")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        "Current password",
+        validators=[DataRequired(message="Enter your current password."), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = new_password_fields()
+    submit = SubmitField("Change password")

@@ -1,0 +1,213 @@
+"""Accounts: password hashing, login throttling, session lifetime, first run."""
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, flash, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from coach.audit.services import record_event
+from coach.extensions import db
+from coach.models import AgencySettings, LoginThrottle, User
+from coach.timeutil import utcnow
+from coach.web import PUBLIC_VIEWS, endpoint_is, redirect_to
+
+# A hash to check against when the email is unknown, so both paths take as long.
+_DUMMY_HASH: dict[tuple, str] = {}
+
+
+def password_hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(
+        time_cost=cfg["ARGON2_TIME_COST"],
+        memory_cost=cfg["ARGON2_MEMORY_COST"],
+        parallelism=cfg["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    return password_hasher().hash(password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    try:
+        return password_hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(email: str, name: str, role: str, password: str, **extra) -> User:
+    user = User(
+        email=normalize_email(email),
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        **extra,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _throttle(email: str) -> LoginThrottle:
+    row = db.session.get(LoginThrottle, email)
+    if row is None:
+        row = LoginThrottle(email=email, failures=0)
+        db.session.add(row)
+    return row
+
+
+def is_locked_out(email: str, now: datetime | None = None) -> bool:
+    row = db.session.get(LoginThrottle, normalize_email(email))
+    now = now or utcnow()
+    return bool(row and row.locked_until and row.locked_until > now)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None. Failures count toward a lockout.
+
+    Unknown emails are counted and hashed like known ones, so neither the
+    answer, the lockout nor the timing tells whether an account exists.
+    """
+    email = normalize_email(email)
+    now = utcnow()
+    if is_locked_out(email, now):
+        record_event("login_locked", "user", None, f"email={email}")
+        db.session.commit()
+        return None
+    user = find_user_by_email(email)
+    if user is None:
+        check_password(_dummy_hash(), password)
+    elif user.active and check_password(user.password_hash, password):
+        row = db.session.get(LoginThrottle, email)
+        if row:
+            db.session.delete(row)
+        return user
+    _register_failure(email, now)
+    record_event("login_failed", "user", user.id if user else None, f"email={email}")
+    db.session.commit()
+    return None
+
+
+def _register_failure(email: str, now: datetime) -> None:
+    cfg = current_app.config
+    window = timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
+    row = _throttle(email)
+    if row.last_failure_at and now - row.last_failure_at > window:
+        row.failures = 0
+    row.failures = (row.failures or 0) + 1
+    row.last_failure_at = now
+    if row.failures >= cfg["LOGIN_MAX_FAILURES"]:
+        row.locked_until = now + window
+        row.failures = 0
+
+
+def _dummy_hash() -> str:
+    cfg = current_app.config
+    key = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = hash_password("not a real password")
+    return _DUMMY_HASH[key]
+
+
+def start_session(user: User) -> None:
+    """Log in on a fresh session: whatever the visitor's cookie held is dropped."""
+    session.clear()
+    login_user(user, remember=False)
+    session.permanent = True
+    now = utcnow().timestamp()
+    session["login_at"] = now
+    session["seen_at"] = now
+    user.last_login_at = utcnow()
+    record_event("login", "user", user.id, user_id=user.id)
+    db.session.commit()
+
+
+def end_session() -> None:
+    if current_user.is_authenticated:
+        record_event("logout", "user", current_user.id)
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def require_login():
+    """Every view needs a login unless it is marked public; runs before the CSRF check."""
+    if request.endpoint is None or request.endpoint == "static" or endpoint_is(PUBLIC_VIEWS):
+        return None
+    if current_user.is_authenticated:
+        return None
+    flash("Please log in to continue.", "info")
+    return redirect_to(url_for("auth.login", next=_safe_next_target()))
+
+
+def enforce_session_lifetime():
+    """Log out sessions idle too long or older than the absolute limit."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = utcnow().timestamp()
+    cfg = current_app.config
+    login_at = session.get("login_at", 0)
+    seen_at = session.get("seen_at", 0)
+    if (
+        now - login_at > cfg["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
+        or now - seen_at > cfg["SESSION_IDLE_TIMEOUT"].total_seconds()
+    ):
+        logout_user()
+        session.clear()
+        flash("Your session timed out. Please log in again.", "info")
+        return redirect_to(url_for("auth.login", next=_safe_next_target()))
+    # Only write the cookie again once a minute, not on every request.
+    if now - seen_at > 60:
+        session["seen_at"] = now
+    if current_user.must_change_password and request.endpoint not in (
+        "auth.change_password",
+        "auth.logout",
+    ):
+        return redirect_to(url_for("auth.change_password"))
+    return None
+
+
+def _safe_next_target() -> str | None:
+    """Where to come back to after logging in again: this page, if it is a page."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and is_safe_next(referrer.path):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only local paths: never send someone to another site after login."""
+    return bool(target) and target.startswith("/") and not target.startswith("//") and (
+        "\\" not in target
+    )
+
+
+def needs_first_run() -> bool:
+    settings = db.session.get(AgencySettings, 1)
+    return not (settings and settings.setup_complete)
+
+
+def claim_first_run() -> bool:
+    """Atomically mark setup done; only the first caller gets True."""
+    if db.session.get(AgencySettings, 1) is None:
+        db.session.add(AgencySettings(id=1))
+        db.session.flush()
+    result = db.session.execute(
+        sa.update(AgencySettings)
+        .where(AgencySettings.id == 1, AgencySettings.setup_complete.is_(False))
+        .values(setup_complete=True)
+    )
+    return result.rowcount == 1

@@ -1,0 +1,61 @@
+"""Command-line tools: `flask --app app create-user`, `demo-data`."""
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from coach.extensions import db
+from coach.forms import PASSWORD_MAX, PASSWORD_MIN
+from coach.models import ROLES, AgencySettings, User
+
+
+def read_password() -> str:
+    """Prompt twice on a terminal; otherwise read two lines from standard input."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    first = sys.stdin.readline().rstrip("\r\n")
+    second = sys.stdin.readline().rstrip("\r\n")
+    if first != second:
+        raise click.ClickException("The two passwords are not the same.")
+    return first
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.option("--email", required=True, help="Login email.")
+    @click.option("--name", required=True, help="Full name.")
+    @click.option("--role", required=True, type=click.Choice(list(ROLES)), help="Role.")
+    def create_user_command(email: str, name: str, role: str) -> None:
+        """Create a user; the password is prompted for, or read twice from stdin."""
+        from coach.audit.services import record_event
+        from coach.auth.services import create_user, find_user_by_email
+
+        if find_user_by_email(email):
+            raise click.ClickException(f"A user with email {email} already exists.")
+        password = read_password()
+        if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+            raise click.ClickException(
+                f"The password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+            )
+        settings = db.session.get(AgencySettings, 1)
+        if settings is None:
+            settings = AgencySettings(id=1)
+            db.session.add(settings)
+        # A user made from the command line ends the first-run page too.
+        settings.setup_complete = True
+        user = create_user(email, name, role, password)
+        record_event("create", "user", user.id, f"created from the command line as {role}")
+        db.session.commit()
+        click.echo(f"Created {role} {user.email}.")
+
+    @app.cli.command("demo-data")
+    def demo_data_command() -> None:
+        """Fill an empty database with a realistic demo agency."""
+        from coach.demo import DEMO_PASSWORD, load_demo_data
+
+        if db.session.scalar(sa.select(sa.func.count(User.id))):
+            raise click.ClickException("The database already has users; demo data needs it empty.")
+        summary = load_demo_data()
+        click.echo(summary)
+        click.echo(f"Log in at /login with any of these emails and the password {DEMO_PASSWORD!r}.")

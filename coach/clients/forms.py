@@ -1,0 +1,95 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from coach.forms import no_control_chars, strip_filter
+from coach.models import CLIENT_STATUSES, DISCLOSURE_CHOICES
+
+
+def text(label: str, max_len: int, required: str | None = None, **kw) -> StringField:
+    validators = [DataRequired(message=required)] if required else [Optional()]
+    return StringField(
+        label, validators=[*validators, Length(max=max_len), no_control_chars],
+        filters=[strip_filter], **kw
+    )
+
+
+def phone_chars(form, field):
+    if field.data and not all(c.isdigit() or c in " +-().x" for c in field.data):
+        raise ValidationError("Use digits, spaces and + - ( ) only.")
+
+
+class ClientForm(FlaskForm):
+    first_name = text("First name", 80, "Enter the first name.", render_kw={"autocomplete": "off"})
+    last_name = text("Last name", 80, "Enter the last name.", render_kw={"autocomplete": "off"})
+    preferred_name = text("Preferred name (optional)", 80, render_kw={"autocomplete": "off"})
+    phone = StringField(
+        "Phone (optional)",
+        validators=[Optional(), Length(max=40), phone_chars],
+        filters=[strip_filter],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+    email = EmailField(
+        "Email (optional)",
+        validators=[Optional(), Email(message="Enter an email like name@example.org."),
+                    Length(max=254)],
+        filters=[strip_filter],
+        render_kw={"autocomplete": "off"},
+    )
+    status = SelectField("Status", choices=list(CLIENT_STATUSES.items()))
+    disclosure = SelectField(
+        "What the client agreed to tell employers",
+        choices=list(DISCLOSURE_CHOICES.items()),
+        description="Only this is ever shown to an employer.",
+    )
+    coach_id = SelectField("Coach", coerce=int)
+    notes = TextAreaField(
+        "Notes (optional)", validators=[Optional(), Length(max=5000)], filters=[strip_filter]
+    )
+
+
+class PlacementForm(FlaskForm):
+    worksite_id = SelectField(
+        "Worksite", coerce=int, validate_choice=True,
+        validators=[InputRequired(message="Pick the worksite.")],
+    )
+    job_title = text("Job title", 160, "Enter the job title.")
+    start_date = DateField("Start date", validators=[InputRequired(message="Enter a start date.")])
+    end_date = DateField("End date (optional)", validators=[Optional()])
+    hourly_wage = DecimalField(
+        "Hourly wage, $ (optional)",
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=1000, message="Enter a wage from 0 to 1000.")],
+        render_kw={"inputmode": "decimal"},
+    )
+    weekly_hours = DecimalField(
+        "Hours a week (optional)",
+        places=1,
+        validators=[Optional(), NumberRange(min=0, max=80, message="Enter 0 to 80 hours.")],
+        render_kw={"inputmode": "decimal"},
+    )
+    supervisor_name = text("Supervisor at work (optional)", 120)
+    notes = TextAreaField(
+        "Notes (optional)", validators=[Optional(), Length(max=5000)], filters=[strip_filter]
+    )
+
+    def validate_end_date(self, field):
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+def to_units(value: Decimal | None, scale: int) -> int | None:
+    """Decimal dollars or hours to integer cents or tenths, rounded half-up."""
+    if value is None:
+        return None
+    return int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -1,0 +1,170 @@
+from flask import current_app, flash, request, url_for
+from flask_login import current_user
+
+from coach.audit.services import describe_changes, record_event, snapshot
+from coach.clients import bp
+from coach.clients.forms import ClientForm, PlacementForm, to_units
+from coach.clients.services import (
+    caseload_query,
+    coach_choices,
+    get_client_for,
+    get_placement_for,
+    worksite_choices,
+)
+from coach.extensions import db
+from coach.models import CLIENT_STATUSES, Client, Placement
+from coach.timeutil import utcnow
+from coach.web import form_view, redirect_to, render
+
+CLIENT_FIELDS = ["first_name", "last_name", "preferred_name", "phone", "email", "status",
+                 "disclosure", "coach_id", "notes"]
+PLACEMENT_FIELDS = ["worksite_id", "job_title", "start_date", "end_date", "hourly_wage_cents",
+                    "weekly_hours_tenths", "supervisor_name", "notes"]
+
+
+@bp.route("/")
+def caseload():
+    """The caseload: the coach's clients (everyone's for supervisors), searchable."""
+    search = request.args.get("q", "")[:80]
+    status = request.args.get("status", "")
+    status = status if status in CLIENT_STATUSES else ""
+    coach_id = request.args.get("coach", type=int)
+    page = db.paginate(
+        caseload_query(current_user, search, status, coach_id),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    coaches = coach_choices() if current_user.sees_all_caseloads else []
+    return render(
+        "clients/caseload.html", "clients/_client_list.html",
+        page=page, search=search, status=status, coach_id=coach_id, coaches=coaches,
+        statuses=CLIENT_STATUSES,
+    )
+
+
+def _client_form(client: Client | None = None) -> ClientForm:
+    form = ClientForm(obj=client)
+    if current_user.sees_all_caseloads:
+        form.coach_id.choices = coach_choices()
+        if client is None and request.method == "GET":
+            form.coach_id.data = current_user.id
+    else:
+        # A coach's clients stay on their own caseload.
+        form.coach_id.choices = [(current_user.id, current_user.name)]
+        form.coach_id.data = current_user.id if client is None else client.coach_id
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@form_view
+def new_client():
+    """Add a client to a caseload."""
+    form = _client_form()
+    if form.validate_on_submit():
+        client = Client()
+        form.populate_obj(client)
+        if not current_user.sees_all_caseloads:
+            client.coach_id = current_user.id
+        db.session.add(client)
+        db.session.flush()
+        record_event("create", "client", client.id, f"added {client.full_name}")
+        db.session.commit()
+        flash(f"{client.full_name} is on the caseload.", "success")
+        return redirect_to(url_for("clients.view_client", client_id=client.id))
+    return render("clients/client_form.html", form=form, client=None)
+
+
+@bp.route("/<int:client_id>")
+def view_client(client_id: int):
+    """One client: details and placements. Every view is audited."""
+    client = get_client_for(current_user, client_id, with_placements=True)
+    record_event("view", "client", client.id)
+    db.session.commit()
+    return render("clients/client.html", client=client, today=utcnow().date())
+
+
+@bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
+@form_view
+def edit_client(client_id: int):
+    """Edit a client's details."""
+    client = get_client_for(current_user, client_id)
+    form = _client_form(client)
+    if form.validate_on_submit():
+        before = snapshot(client, CLIENT_FIELDS)
+        form.populate_obj(client)
+        if not current_user.sees_all_caseloads:
+            client.coach_id = before["coach_id"]
+        changes = describe_changes(client, CLIENT_FIELDS, before)
+        if changes:
+            record_event("update", "client", client.id, changes)
+        db.session.commit()
+        flash("Saved." if changes else "Nothing changed.", "success")
+        return redirect_to(url_for("clients.view_client", client_id=client.id))
+    return render("clients/client_form.html", form=form, client=client)
+
+
+def _placement_form(placement: Placement | None = None) -> PlacementForm:
+    form = PlacementForm(obj=placement)
+    form.worksite_id.choices = [(0, "Pick a worksite")] + worksite_choices()
+    if placement is not None and request.method == "GET":
+        form.hourly_wage.data = placement.hourly_wage
+        form.weekly_hours.data = placement.weekly_hours
+    return form
+
+
+def _apply_placement(form: PlacementForm, placement: Placement) -> None:
+    placement.worksite_id = form.worksite_id.data
+    placement.job_title = form.job_title.data
+    placement.start_date = form.start_date.data
+    placement.end_date = form.end_date.data
+    placement.hourly_wage_cents = to_units(form.hourly_wage.data, 100)
+    placement.weekly_hours_tenths = to_units(form.weekly_hours.data, 10)
+    placement.supervisor_name = form.supervisor_name.data or ""
+    placement.notes = form.notes.data or ""
+
+
+def _valid_placement(form: PlacementForm) -> bool:
+    valid = form.validate_on_submit()
+    if valid and form.worksite_id.data == 0:
+        form.worksite_id.errors = ["Pick the worksite."]
+        return False
+    return valid
+
+
+@bp.route("/<int:client_id>/placements/new", methods=["GET", "POST"])
+@form_view
+def new_placement(client_id: int):
+    """Record a job the client got."""
+    client = get_client_for(current_user, client_id)
+    form = _placement_form()
+    if _valid_placement(form):
+        placement = Placement(client_id=client.id)
+        _apply_placement(form, placement)
+        db.session.add(placement)
+        db.session.flush()
+        record_event("create", "placement", placement.id,
+                     f"client {client.id}: {placement.job_title}")
+        db.session.commit()
+        flash("Placement saved.", "success")
+        return redirect_to(url_for("clients.view_client", client_id=client.id))
+    return render("clients/placement_form.html", form=form, client=client, placement=None)
+
+
+@bp.route("/placements/<int:placement_id>/edit", methods=["GET", "POST"])
+@form_view
+def edit_placement(placement_id: int):
+    """Edit a placement: dates, wage, hours."""
+    placement = get_placement_for(current_user, placement_id)
+    form = _placement_form(placement)
+    if _valid_placement(form):
+        before = snapshot(placement, PLACEMENT_FIELDS)
+        _apply_placement(form, placement)
+        changes = describe_changes(placement, PLACEMENT_FIELDS, before)
+        if changes:
+            record_event("update", "placement", placement.id, changes)
+        db.session.commit()
+        flash("Placement saved.", "success")
+        return redirect_to(url_for("clients.view_client", client_id=placement.client_id))
+    return render("clients/placement_form.html", form=form, client=placement.client,
+                  placement=placement)

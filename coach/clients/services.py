@@ -1,0 +1,88 @@
+"""Who may see which client, and the caseload queries."""
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort
+
+from coach.extensions import db
+from coach.models import Client, Employer, Placement, User, Worksite
+
+
+def visible_clients(user: User) -> sa.Select:
+    """Clients this user may see: their own caseload, or everyone's for supervisors."""
+    query = sa.select(Client)
+    if not user.sees_all_caseloads:
+        query = query.where(Client.coach_id == user.id)
+    return query
+
+
+def caseload_query(user: User, search: str = "", status: str = "", coach_id: int | None = None):
+    """The caseload list, searched by any part of the name, ordered by last name."""
+    query = visible_clients(user).options(so.joinedload(Client.coach))
+    if search:
+        pattern = f"%{search.strip()}%"
+        query = query.where(
+            sa.or_(
+                Client.first_name.ilike(pattern),
+                Client.last_name.ilike(pattern),
+                Client.preferred_name.ilike(pattern),
+                (Client.first_name + " " + Client.last_name).ilike(pattern),
+            )
+        )
+    if status:
+        query = query.where(Client.status == status)
+    if coach_id and user.sees_all_caseloads:
+        query = query.where(Client.coach_id == coach_id)
+    return query.order_by(Client.last_name, Client.first_name, Client.id)
+
+
+def get_client_for(user: User, client_id: int, with_placements: bool = False) -> Client:
+    """The client if this user may see it; 404 otherwise, so nothing leaks."""
+    query = visible_clients(user).where(Client.id == client_id).options(
+        so.joinedload(Client.coach)
+    )
+    if with_placements:
+        query = query.options(
+            so.selectinload(Client.placements)
+            .joinedload(Placement.worksite)
+            .joinedload(Worksite.employer)
+        )
+    client = db.session.scalar(query)
+    if client is None:
+        abort(404)
+    return client
+
+
+def get_placement_for(user: User, placement_id: int) -> Placement:
+    query = (
+        sa.select(Placement)
+        .join(Placement.client)
+        .where(Placement.id == placement_id)
+        .options(
+            so.contains_eager(Placement.client),
+            so.joinedload(Placement.worksite).joinedload(Worksite.employer),
+        )
+    )
+    if not user.sees_all_caseloads:
+        query = query.where(Client.coach_id == user.id)
+    placement = db.session.scalar(query)
+    if placement is None:
+        abort(404)
+    return placement
+
+
+def coach_choices() -> list[tuple[int, str]]:
+    """Active staff a client can be assigned to."""
+    users = db.session.scalars(
+        sa.select(User).where(User.active.is_(True)).order_by(User.name)
+    ).all()
+    return [(u.id, f"{u.name} ({u.role_label})") for u in users]
+
+
+def worksite_choices() -> list[tuple[int, str]]:
+    """Every worksite of the agency's employer directory (business names only)."""
+    rows = db.session.execute(
+        sa.select(Worksite.id, Employer.name, Worksite.name)
+        .join(Worksite.employer)
+        .order_by(Employer.name, Worksite.name)
+    ).all()
+    return [(wid, f"{employer} — {site}") for wid, employer, site in rows]

@@ -1,0 +1,89 @@
+"""Settings read from the environment, with safe defaults."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def load_secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else a random key kept in instance/.
+
+    The file is created with O_EXCL so that several gunicorn workers starting
+    at once agree on one key.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'coach.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def settings(instance_path: str) -> dict:
+    """The app's configuration. Every cookie option is set on purpose."""
+    secure = _bool("SESSION_COOKIE_SECURE", False)
+    idle = _int("SESSION_IDLE_MINUTES", 30)
+    absolute = _int("SESSION_MAX_HOURS", 12)
+    return {
+        "SECRET_KEY": load_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Sessions: short-lived, cookie not readable from scripts, not sent cross-site.
+        "SESSION_COOKIE_NAME": "coach_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=absolute),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=idle),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=absolute),
+        # flask-login's remember-me cookie is never issued; if it ever were, keep it tame.
+        "REMEMBER_COOKIE_DURATION": timedelta(hours=absolute),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
+        # CSRF tokens live as long as the session; an expired form is re-rendered, not lost.
+        "WTF_CSRF_TIME_LIMIT": absolute * 3600,
+        "WTF_CSRF_SSL_STRICT": True,
+        "PREFERRED_URL_SCHEME": "https" if secure else "http",
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        # Login throttling: per account (in the database, shared by every server)
+        # and per address (Flask-Limiter; use a shared storage URI behind a balancer).
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute"),
+        # Argon2id, above OWASP's minimum (19 MiB, t=2, p=1).
+        "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
+        "ARGON2_PARALLELISM": _int("ARGON2_PARALLELISM", 4),
+        "PAGE_SIZE": _int("PAGE_SIZE", 25),
+        "TRUST_PROXY": _bool("TRUST_PROXY", False),
+    }

@@ -1,0 +1,53 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, FloatField, StringField, TextAreaField
+from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
+
+from coach.clients.forms import phone_chars, text
+from coach.forms import finite, strip_filter
+
+
+class EmployerForm(FlaskForm):
+    name = text("Business name", 160, "Enter the business name.")
+    contact_name = text("Contact person (optional)", 120)
+    contact_title = text("Contact's job title (optional)", 120)
+    contact_email = EmailField(
+        "Contact email (optional)",
+        validators=[Optional(), Email(message="Enter an email like name@example.org."),
+                    Length(max=254)],
+        filters=[strip_filter],
+    )
+    contact_phone = StringField(
+        "Contact phone (optional)",
+        validators=[Optional(), Length(max=40), phone_chars],
+        filters=[strip_filter],
+        render_kw={"inputmode": "tel"},
+    )
+    notes = TextAreaField(
+        "Notes (optional)", validators=[Optional(), Length(max=5000)], filters=[strip_filter]
+    )
+
+
+class NewEmployerForm(EmployerForm):
+    address = text(
+        "Address of the worksite (optional)", 300,
+        description="Adds the first worksite; add more later.",
+    )
+
+
+class WorksiteForm(FlaskForm):
+    name = text("Worksite name", 160, "Name the worksite, e.g. Main Street store.")
+    address = text("Address (optional)", 300)
+    latitude = FloatField(
+        "Latitude (optional)",
+        validators=[Optional(), finite, NumberRange(min=-90, max=90, message="From -90 to 90.")],
+        render_kw={"inputmode": "decimal"},
+    )
+    longitude = FloatField(
+        "Longitude (optional)",
+        validators=[Optional(), finite, NumberRange(min=-180, max=180, message="From -180 to 180.")],
+        render_kw={"inputmode": "decimal"},
+    )
+
+    def validate_longitude(self, field):
+        if (field.data is None) != (self.latitude.data is None):
+            raise ValidationError("Give both latitude and longitude, or neither.")

@@ -1,0 +1,121 @@
+from flask import current_app, flash, request, url_for
+from flask_login import current_user
+
+from coach.audit.services import describe_changes, record_event, snapshot
+from coach.employers import bp
+from coach.employers.forms import EmployerForm, NewEmployerForm, WorksiteForm
+from coach.employers.services import (
+    employer_list_query,
+    get_employer_for,
+    get_worksite_for,
+    placements_at,
+)
+from coach.extensions import db
+from coach.models import Employer, Worksite
+from coach.web import form_view, redirect_to, render
+
+EMPLOYER_FIELDS = ["name", "contact_name", "contact_title", "contact_email", "contact_phone",
+                   "notes"]
+WORKSITE_FIELDS = ["name", "address", "latitude", "longitude"]
+
+
+@bp.route("/")
+def employers():
+    """Employers the coach works with (all of them for supervisors)."""
+    search = request.args.get("q", "")[:80]
+    page = db.paginate(
+        employer_list_query(current_user, search),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render("employers/employers.html", "employers/_employer_list.html",
+                  page=page, search=search)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@form_view
+def new_employer():
+    """Add an employer, and its first worksite when an address is given."""
+    form = NewEmployerForm()
+    if form.validate_on_submit():
+        employer = Employer(created_by_id=current_user.id)
+        for name in EMPLOYER_FIELDS:
+            setattr(employer, name, getattr(form, name).data or "")
+        db.session.add(employer)
+        db.session.flush()
+        if form.address.data:
+            site = Worksite(employer_id=employer.id, name=employer.name,
+                            address=form.address.data)
+            db.session.add(site)
+        record_event("create", "employer", employer.id, employer.name)
+        db.session.commit()
+        flash(f"{employer.name} added.", "success")
+        return redirect_to(url_for("employers.view_employer", employer_id=employer.id))
+    return render("employers/employer_form.html", form=form, employer=None)
+
+
+@bp.route("/<int:employer_id>")
+def view_employer(employer_id: int):
+    """An employer: contact, worksites, and the jobs our clients hold there."""
+    employer = get_employer_for(current_user, employer_id)
+    return render("employers/employer.html", employer=employer,
+                  placements=placements_at(current_user, employer))
+
+
+@bp.route("/<int:employer_id>/edit", methods=["GET", "POST"])
+@form_view
+def edit_employer(employer_id: int):
+    """Edit an employer's name and contact."""
+    employer = get_employer_for(current_user, employer_id)
+    form = EmployerForm(obj=employer)
+    if form.validate_on_submit():
+        before = snapshot(employer, EMPLOYER_FIELDS)
+        for name in EMPLOYER_FIELDS:
+            setattr(employer, name, getattr(form, name).data or "")
+        changes = describe_changes(employer, EMPLOYER_FIELDS, before)
+        if changes:
+            record_event("update", "employer", employer.id, changes)
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect_to(url_for("employers.view_employer", employer_id=employer.id))
+    return render("employers/employer_form.html", form=form, employer=employer)
+
+
+@bp.route("/<int:employer_id>/worksites/new", methods=["GET", "POST"])
+@form_view
+def new_worksite(employer_id: int):
+    """Add a worksite (a store, a branch) to an employer."""
+    employer = get_employer_for(current_user, employer_id)
+    form = WorksiteForm()
+    if form.validate_on_submit():
+        site = Worksite(employer_id=employer.id)
+        form.populate_obj(site)
+        site.address = site.address or ""
+        db.session.add(site)
+        db.session.flush()
+        record_event("create", "worksite", site.id, f"{employer.name}: {site.name}")
+        db.session.commit()
+        flash("Worksite added.", "success")
+        return redirect_to(url_for("employers.view_employer", employer_id=employer.id))
+    return render("employers/worksite_form.html", form=form, employer=employer, worksite=None)
+
+
+@bp.route("/worksites/<int:worksite_id>/edit", methods=["GET", "POST"])
+@form_view
+def edit_worksite(worksite_id: int):
+    """Edit a worksite's address and coordinates."""
+    site = get_worksite_for(current_user, worksite_id)
+    form = WorksiteForm(obj=site)
+    if form.validate_on_submit():
+        before = snapshot(site, WORKSITE_FIELDS)
+        form.populate_obj(site)
+        site.address = site.address or ""
+        changes = describe_changes(site, WORKSITE_FIELDS, before)
+        if changes:
+            record_event("update", "worksite", site.id, changes)
+        db.session.commit()
+        flash("Worksite saved.", "success")
+        return redirect_to(url_for("employers.view_employer", employer_id=site.employer_id))
+    employer = get_employer_for(current_user, site.employer_id)
+    return render("employers/worksite_form.html", form=form, employer=employer, worksite=site)

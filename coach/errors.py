@@ -1,0 +1,49 @@
+"""Error pages: plain, styled, never a stack trace."""
+from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from coach.extensions import db
+from coach.web import FORM_VIEWS, endpoint_is, is_htmx
+
+MESSAGES = {
+    400: ("Something was wrong with that request", "Go back, reload the page and try again."),
+    403: ("Not allowed", "Your account cannot do that."),
+    404: ("Not found", "There is nothing here, or it is not on your caseload."),
+    405: ("Not allowed", "That page cannot be used that way."),
+    413: ("Too large", "What you sent is larger than this app accepts."),
+    429: ("Too many tries", "Wait a few minutes, then try again."),
+    500: ("Something went wrong on our side", "Nothing you typed was saved twice. "
+          "Go back and try again; if it keeps happening, tell your administrator."),
+}
+
+
+def error_page(status: int):
+    title, detail = MESSAGES.get(status, MESSAGES[500])
+    template = "errors/_error.html" if is_htmx() else "errors/error.html"
+    return render_template(template, status=status, title=title, detail=detail), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        """An expired form comes back filled in, with a note; anything else is a plain 400."""
+        if endpoint_is(FORM_VIEWS):
+            view = current_app.view_functions[request.endpoint]
+            response = current_app.make_response(view(**(request.view_args or {})))
+            if response.status_code == 200:
+                response.status_code = 400
+            return response
+        return error_page(400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return error_page(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        db.session.rollback()
+        current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_page(InternalServerError.code)

@@ -1,0 +1,56 @@
+"""Form pieces shared across areas."""
+import math
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+
+
+def strip_filter(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class ActionForm(FlaskForm):
+    """A form with only its CSRF token, for buttons that change something."""
+
+
+def no_control_chars(form, field):
+    if isinstance(field.data, str) and any(
+        ord(c) < 32 and c not in "\r\n\t" for c in field.data
+    ):
+        raise ValidationError("Remove the invisible control characters from this field.")
+
+
+def new_password_fields():
+    """A password and its confirmation, with the length rules in one place."""
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(message="Choose a password."),
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters. "
+                "A few words in a row make a good one.",
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[
+            DataRequired(message="Type the password again."),
+            EqualTo("password", message="The two passwords are not the same."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+def finite(form, field):
+    """Reject NaN and infinity, which slip through NumberRange."""
+    if field.data is not None and not math.isfinite(field.data):
+        raise ValidationError("Enter a number.")

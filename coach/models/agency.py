@@ -1,0 +1,20 @@
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from coach.extensions import db
+from coach.timeutil import DEFAULT_TZ
+
+
+class AgencySettings(db.Model):
+    """The one row of agency-wide settings (id 1)."""
+
+    __tablename__ = "agency_settings"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120), default="Coach")
+    timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default=DEFAULT_TZ)
+    office_address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    office_latitude: so.Mapped[float | None]
+    office_longitude: so.Mapped[float | None]
+    # Flipped once, atomically, by the first-run page: only one first admin.
+    setup_complete: so.Mapped[bool] = so.mapped_column(default=False)

@@ -1,0 +1,144 @@
+"""The caseload: clients, employers, their worksites, and placements (jobs)."""
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from coach.extensions import db
+from coach.timeutil import utcnow
+
+CLIENT_STATUSES = {
+    "referral": "Referral",
+    "job_search": "Job search",
+    "employed": "Employed",
+    "follow_along": "Follow-along",
+    "closed": "Closed",
+}
+
+# What the client lets us tell an employer.
+DISCLOSURE_CHOICES = {
+    "none": "Nothing: no disability disclosure",
+    "functional": "Functional limitations only",
+    "diagnosis": "Diagnosis and functional limitations",
+}
+
+
+class Client(db.Model):
+    __tablename__ = "clients"
+    __table_args__ = (sa.Index("ix_clients_coach_name", "coach_id", "last_name", "first_name"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    first_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    last_name: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
+    preferred_name: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
+    phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
+    coach_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="referral")
+    disclosure: so.Mapped[str] = so.mapped_column(sa.String(20), default="none")
+    notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    coach: so.Mapped["User"] = so.relationship(lazy="raise")  # noqa: F821
+    placements: so.Mapped[list["Placement"]] = so.relationship(
+        back_populates="client", lazy="raise", order_by="Placement.start_date.desc()"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def display_name(self) -> str:
+        """How the coach addresses the person: preferred name first."""
+        if self.preferred_name and self.preferred_name != self.first_name:
+            return f"{self.preferred_name} ({self.first_name}) {self.last_name}"
+        return self.full_name
+
+    @property
+    def reference(self) -> str:
+        """A client reference for exports that should not carry the full name."""
+        return f"C-{self.id:05d}"
+
+    @property
+    def status_label(self) -> str:
+        return CLIENT_STATUSES.get(self.status, self.status)
+
+    @property
+    def disclosure_label(self) -> str:
+        return DISCLOSURE_CHOICES.get(self.disclosure, self.disclosure)
+
+
+class Employer(db.Model):
+    __tablename__ = "employers"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(160), index=True)
+    contact_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    contact_title: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    contact_email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
+    contact_phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    worksites: so.Mapped[list["Worksite"]] = so.relationship(
+        back_populates="employer", lazy="raise", order_by="Worksite.name"
+    )
+
+
+class Worksite(db.Model):
+    __tablename__ = "worksites"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    employer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("employers.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(160))
+    address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    latitude: so.Mapped[float | None]
+    longitude: so.Mapped[float | None]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    employer: so.Mapped[Employer] = so.relationship(back_populates="worksites", lazy="raise")
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class Placement(db.Model):
+    """A client's job at a worksite."""
+
+    __tablename__ = "placements"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id"), index=True)
+    worksite_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("worksites.id"), index=True)
+    job_title: so.Mapped[str] = so.mapped_column(sa.String(160))
+    start_date: so.Mapped[date]
+    end_date: so.Mapped[date | None]
+    # Money in integer cents, hours in tenths: SQLite has no exact decimal type.
+    hourly_wage_cents: so.Mapped[int | None]
+    weekly_hours_tenths: so.Mapped[int | None]
+    supervisor_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    client: so.Mapped[Client] = so.relationship(back_populates="placements", lazy="raise")
+    worksite: so.Mapped[Worksite] = so.relationship(lazy="raise")
+
+    @property
+    def hourly_wage(self) -> Decimal | None:
+        if self.hourly_wage_cents is None:
+            return None
+        return Decimal(self.hourly_wage_cents) / 100
+
+    @property
+    def weekly_hours(self) -> Decimal | None:
+        if self.weekly_hours_tenths is None:
+            return None
+        return Decimal(self.weekly_hours_tenths) / 10
+
+    def is_current(self, today: date) -> bool:
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)

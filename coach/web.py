@@ -1,0 +1,80 @@
+"""Small helpers shared by every blueprint: htmx-aware rendering and redirects."""
+import inspect
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Response, abort, current_app, redirect, render_template, request
+from flask_login import current_user
+
+
+def is_htmx() -> bool:
+    """True for htmx requests that want a fragment (boosted ones want the whole page)."""
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
+
+
+def render(template: str, fragment: str | None = None, **context) -> str:
+    """The whole page, or only `fragment` when htmx asks for a piece of it."""
+    if fragment and is_htmx():
+        return render_template(fragment, **context)
+    return render_template(template, **context)
+
+
+def redirect_to(url: str) -> Response:
+    """A redirect that also works for htmx requests that swap a fragment."""
+    if is_htmx():
+        return Response(status=204, headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+# Views anyone may open without logging in (login, first run, health check).
+PUBLIC_VIEWS: set[str] = set()
+
+
+def _name(view: Callable) -> str:
+    inner = inspect.unwrap(view)
+    return f"{inner.__module__}.{inner.__qualname__}"
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view that needs no login; every other view does."""
+    PUBLIC_VIEWS.add(_name(view))
+    return view
+
+
+def endpoint_is(marked: set[str]) -> bool:
+    """Whether the view for this request carries a marker (public, form_view)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return view is not None and _name(view) in marked
+
+
+# Views whose form is re-rendered with the typed values when its CSRF token has expired.
+FORM_VIEWS: set[str] = set()
+
+
+def form_view(view: Callable) -> Callable:
+    """Mark a view that validates a FlaskForm and re-renders it on failure.
+
+    Only such views are re-run after a CSRF failure: their form then fails
+    validation too, so nothing changes and the coach gets their text back.
+    """
+    FORM_VIEWS.add(_name(view))
+    return view
+
+
+def roles_required(*roles: str) -> Callable:
+    """Restrict a view to some roles; everyone else gets a 404 (nothing to see here)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated or current_user.role not in roles:
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def client_ip() -> str:
+    return request.remote_addr or ""
