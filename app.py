@@ -1,4 +1,5 @@
 """Entry point for `flask --app app` and gunicorn (`app:app`)."""
+
 from coach import create_app
 
 app = create_app()

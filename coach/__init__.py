@@ -1,4 +1,5 @@
 """Coach: a mobile web app for job coaches."""
+
 import os
 
 import sqlalchemy as sa

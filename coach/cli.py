@@ -1,4 +1,5 @@
 """Command-line tools: `flask --app app create-user`, `demo-data`."""
+
 import sys
 
 import click

@@ -1,4 +1,5 @@
 """Settings read from the environment, with safe defaults."""
+
 import os
 import secrets
 from datetime import timedelta
@@ -41,7 +42,7 @@ def database_url(instance_path: str) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

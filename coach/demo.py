@@ -1,4 +1,5 @@
 """A realistic demo agency for `flask --app app demo-data`."""
+
 import random
 from datetime import date, timedelta
 
@@ -19,41 +20,154 @@ STAFF = [
 
 EMPLOYERS = [
     # name, contact, title, worksites: (site name, address, lat, lon)
-    ("Green Valley Grocery", "Dana Brooks", "Store Manager", [
-        ("High Street store", "1450 N High St, Columbus, OH 43201", 39.9896, -83.0063),
-        ("Easton store", "4100 Morse Crossing, Columbus, OH 43219", 40.0503, -82.9146),
-    ]),
-    ("Lakeside Diner", "Luis Ortega", "Owner", [
-        ("Lakeside Diner", "220 W Lane Ave, Columbus, OH 43210", 40.0066, -83.0140),
-    ]),
-    ("Metro Public Library", "Helen Cho", "Branch Supervisor", [
-        ("Main branch", "96 S Grant Ave, Columbus, OH 43215", 39.9597, -82.9903),
-    ]),
-    ("Sunrise Senior Living", "Marcus Hill", "Dining Services Director", [
-        ("Sunrise of Clintonville", "3500 Indianola Ave, Columbus, OH 43214", 40.0352, -83.0000),
-    ]),
-    ("QuickShip Fulfillment", "Tanya Reed", "HR Generalist", [
-        ("Warehouse 3", "6000 Green Pointe Dr S, Groveport, OH 43125", 39.8679, -82.9316),
-    ]),
-    ("Bean & Leaf Café", "Owen Park", "Shift Lead", [
-        ("Short North", "800 N High St, Columbus, OH 43215", 39.9785, -83.0035),
-    ]),
-    ("Hometown Hardware", "Rita Gomez", "Assistant Manager", [
-        ("Hometown Hardware", "2500 Cleveland Ave, Columbus, OH 43211", 40.0141, -82.9697),
-    ]),
-    ("City Parks Department", "Kevin Shaw", "Crew Chief", [
-        ("Goodale Park crew", "120 W Goodale St, Columbus, OH 43215", 39.9747, -83.0062),
-    ]),
+    (
+        "Green Valley Grocery",
+        "Dana Brooks",
+        "Store Manager",
+        [
+            ("High Street store", "1450 N High St, Columbus, OH 43201", 39.9896, -83.0063),
+            ("Easton store", "4100 Morse Crossing, Columbus, OH 43219", 40.0503, -82.9146),
+        ],
+    ),
+    (
+        "Lakeside Diner",
+        "Luis Ortega",
+        "Owner",
+        [
+            ("Lakeside Diner", "220 W Lane Ave, Columbus, OH 43210", 40.0066, -83.0140),
+        ],
+    ),
+    (
+        "Metro Public Library",
+        "Helen Cho",
+        "Branch Supervisor",
+        [
+            ("Main branch", "96 S Grant Ave, Columbus, OH 43215", 39.9597, -82.9903),
+        ],
+    ),
+    (
+        "Sunrise Senior Living",
+        "Marcus Hill",
+        "Dining Services Director",
+        [
+            (
+                "Sunrise of Clintonville",
+                "3500 Indianola Ave, Columbus, OH 43214",
+                40.0352,
+                -83.0000,
+            ),
+        ],
+    ),
+    (
+        "QuickShip Fulfillment",
+        "Tanya Reed",
+        "HR Generalist",
+        [
+            ("Warehouse 3", "6000 Green Pointe Dr S, Groveport, OH 43125", 39.8679, -82.9316),
+        ],
+    ),
+    (
+        "Bean & Leaf Café",
+        "Owen Park",
+        "Shift Lead",
+        [
+            ("Short North", "800 N High St, Columbus, OH 43215", 39.9785, -83.0035),
+        ],
+    ),
+    (
+        "Hometown Hardware",
+        "Rita Gomez",
+        "Assistant Manager",
+        [
+            ("Hometown Hardware", "2500 Cleveland Ave, Columbus, OH 43211", 40.0141, -82.9697),
+        ],
+    ),
+    (
+        "City Parks Department",
+        "Kevin Shaw",
+        "Crew Chief",
+        [
+            ("Goodale Park crew", "120 W Goodale St, Columbus, OH 43215", 39.9747, -83.0062),
+        ],
+    ),
 ]
 
-FIRST = ("Aisha Ben Carla Devon Elena Felix Grace Hector Ivy Jamal Keisha Liam Mara Nate "
-         "Olivia Pedro Quinn Rosa Tyler Uma Victor Wendy Xavier Yara Zane Brianna Caleb "
-         "Diego Erin Farah").split()
-LAST = ("Johnson Kim Rivera Thompson Nguyen Brown Okafor Garcia Miller Davis Wilson Lopez "
-        "Clark Lewis Walker Hall Young Allen King Wright Scott Green Baker Adams Nelson Hill "
-        "Campbell Mitchell Roberts Turner").split()
-JOBS = ["Courtesy clerk", "Dishwasher", "Library page", "Dining room aide", "Stocker",
-        "Barista", "Cashier", "Grounds crew", "Prep cook", "Shelver"]
+FIRST = [
+    "Aisha",
+    "Ben",
+    "Carla",
+    "Devon",
+    "Elena",
+    "Felix",
+    "Grace",
+    "Hector",
+    "Ivy",
+    "Jamal",
+    "Keisha",
+    "Liam",
+    "Mara",
+    "Nate",
+    "Olivia",
+    "Pedro",
+    "Quinn",
+    "Rosa",
+    "Tyler",
+    "Uma",
+    "Victor",
+    "Wendy",
+    "Xavier",
+    "Yara",
+    "Zane",
+    "Brianna",
+    "Caleb",
+    "Diego",
+    "Erin",
+    "Farah",
+]
+LAST = [
+    "Johnson",
+    "Kim",
+    "Rivera",
+    "Thompson",
+    "Nguyen",
+    "Brown",
+    "Okafor",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Lopez",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Hall",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Green",
+    "Baker",
+    "Adams",
+    "Nelson",
+    "Hill",
+    "Campbell",
+    "Mitchell",
+    "Roberts",
+    "Turner",
+]
+JOBS = [
+    "Courtesy clerk",
+    "Dishwasher",
+    "Library page",
+    "Dining room aide",
+    "Stocker",
+    "Barista",
+    "Cashier",
+    "Grounds crew",
+    "Prep cook",
+    "Shelver",
+]
 
 
 def load_demo_data(seed: int = 7) -> str:
@@ -73,15 +187,18 @@ def load_demo_data(seed: int = 7) -> str:
     sites: list[Worksite] = []
     for name, contact, title, worksites in EMPLOYERS:
         employer = Employer(
-            name=name, contact_name=contact, contact_title=title,
+            name=name,
+            contact_name=contact,
+            contact_title=title,
             contact_email=f"{contact.split()[0].lower()}@{name.split()[0].lower()}.example.com",
             contact_phone=f"(614) 555-{rng.randint(1000, 9999)}",
             created_by_id=rng.choice(coaches).id,
         )
         db.session.add(employer)
         for site_name, address, lat, lon in worksites:
-            site = Worksite(employer=employer, name=site_name, address=address,
-                            latitude=lat, longitude=lon)
+            site = Worksite(
+                employer=employer, name=site_name, address=address, latitude=lat, longitude=lon
+            )
             db.session.add(site)
             sites.append(site)
     db.session.flush()
@@ -92,26 +209,35 @@ def load_demo_data(seed: int = 7) -> str:
     for i in range(30):
         status = statuses[i % len(statuses)]
         client = Client(
-            first_name=FIRST[i], last_name=LAST[i],
+            first_name=FIRST[i],
+            last_name=LAST[i],
             preferred_name=("Bri" if FIRST[i] == "Brianna" else ""),
             phone=f"(614) 555-{rng.randint(1000, 9999)}",
             coach_id=coaches[i % len(coaches)].id,
-            status=status, disclosure=rng.choice(disclosures),
+            status=status,
+            disclosure=rng.choice(disclosures),
         )
         db.session.add(client)
         if status in ("employed", "follow_along", "closed"):
             start = today - timedelta(days=rng.randint(20, 400))
-            db.session.add(Placement(
-                client=client, worksite=rng.choice(sites), job_title=rng.choice(JOBS),
-                start_date=start,
-                end_date=(start + timedelta(days=rng.randint(30, 120))
-                          if status == "closed" else None),
-                hourly_wage_cents=rng.choice([1250, 1325, 1400, 1475, 1550, 1600]),
-                weekly_hours_tenths=rng.choice([120, 160, 200, 250, 300]),
-                supervisor_name=rng.choice(["Dana", "Luis", "Helen", "Marcus", "Tanya"]),
-            ))
+            db.session.add(
+                Placement(
+                    client=client,
+                    worksite=rng.choice(sites),
+                    job_title=rng.choice(JOBS),
+                    start_date=start,
+                    end_date=(
+                        start + timedelta(days=rng.randint(30, 120)) if status == "closed" else None
+                    ),
+                    hourly_wage_cents=rng.choice([1250, 1325, 1400, 1475, 1550, 1600]),
+                    weekly_hours_tenths=rng.choice([120, 160, 200, 250, 300]),
+                    supervisor_name=rng.choice(["Dana", "Luis", "Helen", "Marcus", "Tanya"]),
+                )
+            )
     record_event("create", "demo_data", None, "demo agency loaded from the command line")
     db.session.commit()
-    return (f"Demo agency '{agency.name}': {len(STAFF)} staff, 30 clients, "
-            f"{len(EMPLOYERS)} employers, {len(sites)} worksites.\n"
-            + "\n".join(f"  {role:<10} {email}" for email, _, role in STAFF))
+    return (
+        f"Demo agency '{agency.name}': {len(STAFF)} staff, 30 clients, "
+        f"{len(EMPLOYERS)} employers, {len(sites)} worksites.\n"
+        + "\n".join(f"  {role:<10} {email}" for email, _, role in STAFF)
+    )

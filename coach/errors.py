@@ -1,4 +1,5 @@
 """Error pages: plain, styled, never a stack trace."""
+
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -13,8 +14,11 @@ MESSAGES = {
     405: ("Not allowed", "That page cannot be used that way."),
     413: ("Too large", "What you sent is larger than this app accepts."),
     429: ("Too many tries", "Wait a few minutes, then try again."),
-    500: ("Something went wrong on our side", "Nothing you typed was saved twice. "
-          "Go back and try again; if it keeps happening, tell your administrator."),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you typed was saved twice. "
+        "Go back and try again; if it keeps happening, tell your administrator.",
+    ),
 }
 
 

@@ -1,8 +1,9 @@
 """Form pieces shared across areas."""
+
 import math
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
+from wtforms import PasswordField, SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 PASSWORD_MIN = 12
@@ -18,9 +19,7 @@ class ActionForm(FlaskForm):
 
 
 def no_control_chars(form, field):
-    if isinstance(field.data, str) and any(
-        ord(c) < 32 and c not in "\r\n\t" for c in field.data
-    ):
+    if isinstance(field.data, str) and any(ord(c) < 32 and c not in "\r\n\t" for c in field.data):
         raise ValidationError("Remove the invisible control characters from this field.")
 
 
@@ -54,3 +53,18 @@ def finite(form, field):
     """Reject NaN and infinity, which slip through NumberRange."""
     if field.data is not None and not math.isfinite(field.data):
         raise ValidationError("Enter a number.")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def coordinates_pair_ok(latitude, longitude) -> bool:
+    """Latitude and longitude come together or not at all; the error goes on longitude."""
+    if (latitude.data is None) != (longitude.data is None) and not (
+        latitude.errors or longitude.errors
+    ):
+        longitude.errors = [*longitude.errors, "Give both latitude and longitude, or neither."]
+        return False
+    return True

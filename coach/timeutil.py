@@ -1,4 +1,5 @@
 """Times are stored in UTC and shown in the agency's time zone; this is the one converter."""
+
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, available_timezones
 

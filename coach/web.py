@@ -1,4 +1,5 @@
 """Small helpers shared by every blueprint: htmx-aware rendering and redirects."""
+
 import inspect
 from collections.abc import Callable
 from functools import wraps

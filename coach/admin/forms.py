@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from coach.auth.services import normalize_email
 from coach.clients.forms import text
 from coach.extensions import db
-from coach.forms import finite, strip_filter
+from coach.forms import coordinates_pair_ok, finite, strip_filter
 from coach.models import ROLES, User
 from coach.timeutil import timezone_choices
 
@@ -15,12 +15,15 @@ class UserForm(FlaskForm):
     name = text("Name", 120, "Enter the person's name.")
     email = EmailField(
         "Email (their login)",
-        validators=[DataRequired(message="Enter an email."),
-                    Email(message="Enter an email like name@example.org."), Length(max=254)],
+        validators=[
+            DataRequired(message="Enter an email."),
+            Email(message="Enter an email like name@example.org."),
+            Length(max=254),
+        ],
         filters=[strip_filter],
         render_kw={"autocomplete": "off"},
     )
-    role = SelectField("Role", choices=list(ROLES.items()))
+    role = SelectField("Role", choices=ROLES)
 
     def __init__(self, *args, user: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,15 +48,18 @@ class AgencySettingsForm(FlaskForm):
     )
     office_longitude = FloatField(
         "Office longitude (optional)",
-        validators=[Optional(), finite,
-                    NumberRange(min=-180, max=180, message="From -180 to 180.")],
+        validators=[
+            Optional(),
+            finite,
+            NumberRange(min=-180, max=180, message="From -180 to 180."),
+        ],
         render_kw={"inputmode": "decimal"},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
+        self.timezone.choices = {z: z for z in timezone_choices()}
 
-    def validate_office_longitude(self, field):
-        if (field.data is None) != (self.office_latitude.data is None):
-            raise ValidationError("Give both latitude and longitude, or neither.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return coordinates_pair_ok(self.office_latitude, self.office_longitude) and valid

@@ -39,13 +39,15 @@ def new_user():
     form = UserForm()
     if form.validate_on_submit():
         password = temporary_password()
-        user = create_user(form.email.data, form.name.data, form.role.data, password,
-                           must_change_password=True)
+        user = create_user(
+            form.email.data, form.name.data, form.role.data, password, must_change_password=True
+        )
         record_event("create", "user", user.id, f"{user.email} as {user.role}")
         db.session.commit()
         # Shown once, on this page only; never put in a cookie or a log.
-        return render_template("admin/password_shown.html", user=user, password=password,
-                               created=True)
+        return render_template(
+            "admin/password_shown.html", user=user, password=password, created=True
+        )
     return render("admin/user_form.html", form=form, user=None)
 
 
@@ -101,8 +103,7 @@ def reset_user_password(user_id: int):
     password = reset_password(user)
     record_event("password_reset", "user", user.id)
     db.session.commit()
-    return render_template("admin/password_shown.html", user=user, password=password,
-                           created=False)
+    return render_template("admin/password_shown.html", user=user, password=password, created=False)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """User management rules."""
+
 import secrets
 
 import sqlalchemy as sa
@@ -7,10 +8,32 @@ from coach.auth.services import hash_password
 from coach.extensions import db
 from coach.models import User
 
-WORDS = (
-    "amber bridge cedar delta ember fable garnet harbor island juniper kettle lantern "
-    "maple nectar orchard pepper quartz river saddle timber umber velvet willow yonder"
-).split()
+WORDS = [
+    "amber",
+    "bridge",
+    "cedar",
+    "delta",
+    "ember",
+    "fable",
+    "garnet",
+    "harbor",
+    "island",
+    "juniper",
+    "kettle",
+    "lantern",
+    "maple",
+    "nectar",
+    "orchard",
+    "pepper",
+    "quartz",
+    "river",
+    "saddle",
+    "timber",
+    "umber",
+    "velvet",
+    "willow",
+    "yonder",
+]
 
 
 def temporary_password() -> str:

@@ -20,5 +20,10 @@ def audit_log():
         per_page=current_app.config["PAGE_SIZE"] * 2,
         error_out=False,
     )
-    return render("audit/audit_log.html", "audit/_events.html",
-                  page=page, entity_type=entity_type, entity_types=ENTITY_TYPES)
+    return render(
+        "audit/audit_log.html",
+        "audit/_events.html",
+        page=page,
+        entity_type=entity_type,
+        entity_types=ENTITY_TYPES,
+    )

@@ -1,4 +1,5 @@
 """The audit log: every create, change, delete and view of a person's record."""
+
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user

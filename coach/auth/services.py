@@ -1,4 +1,5 @@
 """Accounts: password hashing, login throttling, session lifetime, first run."""
+
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -190,8 +191,11 @@ def _safe_next_target() -> str | None:
 
 def is_safe_next(target: str | None) -> bool:
     """Only local paths: never send someone to another site after login."""
-    return bool(target) and target.startswith("/") and not target.startswith("//") and (
-        "\\" not in target
+    return (
+        bool(target)
+        and target.startswith("/")
+        and not target.startswith("//")
+        and ("\\" not in target)
     )
 
 

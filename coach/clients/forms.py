@@ -19,8 +19,10 @@ from coach.models import CLIENT_STATUSES, DISCLOSURE_CHOICES
 def text(label: str, max_len: int, required: str | None = None, **kw) -> StringField:
     validators = [DataRequired(message=required)] if required else [Optional()]
     return StringField(
-        label, validators=[*validators, Length(max=max_len), no_control_chars],
-        filters=[strip_filter], **kw
+        label,
+        validators=[*validators, Length(max=max_len), no_control_chars],
+        filters=[strip_filter],
+        **kw,
     )
 
 
@@ -41,15 +43,18 @@ class ClientForm(FlaskForm):
     )
     email = EmailField(
         "Email (optional)",
-        validators=[Optional(), Email(message="Enter an email like name@example.org."),
-                    Length(max=254)],
+        validators=[
+            Optional(),
+            Email(message="Enter an email like name@example.org."),
+            Length(max=254),
+        ],
         filters=[strip_filter],
         render_kw={"autocomplete": "off"},
     )
-    status = SelectField("Status", choices=list(CLIENT_STATUSES.items()))
+    status = SelectField("Status", choices=CLIENT_STATUSES)
     disclosure = SelectField(
         "What the client agreed to tell employers",
-        choices=list(DISCLOSURE_CHOICES.items()),
+        choices=DISCLOSURE_CHOICES,
         description="Only this is ever shown to an employer.",
     )
     coach_id = SelectField("Coach", coerce=int)
@@ -60,7 +65,9 @@ class ClientForm(FlaskForm):
 
 class PlacementForm(FlaskForm):
     worksite_id = SelectField(
-        "Worksite", coerce=int, validate_choice=True,
+        "Worksite",
+        coerce=int,
+        validate_choice=True,
         validators=[InputRequired(message="Pick the worksite.")],
     )
     job_title = text("Job title", 160, "Enter the job title.")
@@ -69,7 +76,10 @@ class PlacementForm(FlaskForm):
     hourly_wage = DecimalField(
         "Hourly wage, $ (optional)",
         places=2,
-        validators=[Optional(), NumberRange(min=0, max=1000, message="Enter a wage from 0 to 1000.")],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=1000, message="Enter a wage from 0 to 1000."),
+        ],
         render_kw={"inputmode": "decimal"},
     )
     weekly_hours = DecimalField(

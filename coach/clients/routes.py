@@ -12,14 +12,32 @@ from coach.clients.services import (
     worksite_choices,
 )
 from coach.extensions import db
+from coach.forms import options
 from coach.models import CLIENT_STATUSES, Client, Placement
 from coach.timeutil import utcnow
 from coach.web import form_view, redirect_to, render
 
-CLIENT_FIELDS = ["first_name", "last_name", "preferred_name", "phone", "email", "status",
-                 "disclosure", "coach_id", "notes"]
-PLACEMENT_FIELDS = ["worksite_id", "job_title", "start_date", "end_date", "hourly_wage_cents",
-                    "weekly_hours_tenths", "supervisor_name", "notes"]
+CLIENT_FIELDS = [
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "phone",
+    "email",
+    "status",
+    "disclosure",
+    "coach_id",
+    "notes",
+]
+PLACEMENT_FIELDS = [
+    "worksite_id",
+    "job_title",
+    "start_date",
+    "end_date",
+    "hourly_wage_cents",
+    "weekly_hours_tenths",
+    "supervisor_name",
+    "notes",
+]
 
 
 @bp.route("/")
@@ -37,8 +55,13 @@ def caseload():
     )
     coaches = coach_choices() if current_user.sees_all_caseloads else []
     return render(
-        "clients/caseload.html", "clients/_client_list.html",
-        page=page, search=search, status=status, coach_id=coach_id, coaches=coaches,
+        "clients/caseload.html",
+        "clients/_client_list.html",
+        page=page,
+        search=search,
+        status=status,
+        coach_id=coach_id,
+        coaches=coaches,
         statuses=CLIENT_STATUSES,
     )
 
@@ -46,12 +69,12 @@ def caseload():
 def _client_form(client: Client | None = None) -> ClientForm:
     form = ClientForm(obj=client)
     if current_user.sees_all_caseloads:
-        form.coach_id.choices = coach_choices()
+        form.coach_id.choices = options(coach_choices())
         if client is None and request.method == "GET":
             form.coach_id.data = current_user.id
     else:
         # A coach's clients stay on their own caseload.
-        form.coach_id.choices = [(current_user.id, current_user.name)]
+        form.coach_id.choices = options([(current_user.id, current_user.name)])
         form.coach_id.data = current_user.id if client is None else client.coach_id
     return form
 
@@ -106,7 +129,7 @@ def edit_client(client_id: int):
 
 def _placement_form(placement: Placement | None = None) -> PlacementForm:
     form = PlacementForm(obj=placement)
-    form.worksite_id.choices = [(0, "Pick a worksite")] + worksite_choices()
+    form.worksite_id.choices = options([(0, "Pick a worksite")] + worksite_choices())
     if placement is not None and request.method == "GET":
         form.hourly_wage.data = placement.hourly_wage
         form.weekly_hours.data = placement.weekly_hours
@@ -143,8 +166,9 @@ def new_placement(client_id: int):
         _apply_placement(form, placement)
         db.session.add(placement)
         db.session.flush()
-        record_event("create", "placement", placement.id,
-                     f"client {client.id}: {placement.job_title}")
+        record_event(
+            "create", "placement", placement.id, f"client {client.id}: {placement.job_title}"
+        )
         db.session.commit()
         flash("Placement saved.", "success")
         return redirect_to(url_for("clients.view_client", client_id=client.id))
@@ -166,5 +190,6 @@ def edit_placement(placement_id: int):
         db.session.commit()
         flash("Placement saved.", "success")
         return redirect_to(url_for("clients.view_client", client_id=placement.client_id))
-    return render("clients/placement_form.html", form=form, client=placement.client,
-                  placement=placement)
+    return render(
+        "clients/placement_form.html", form=form, client=placement.client, placement=placement
+    )

@@ -1,4 +1,5 @@
 """Who may see which client, and the caseload queries."""
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
@@ -37,9 +38,7 @@ def caseload_query(user: User, search: str = "", status: str = "", coach_id: int
 
 def get_client_for(user: User, client_id: int, with_placements: bool = False) -> Client:
     """The client if this user may see it; 404 otherwise, so nothing leaks."""
-    query = visible_clients(user).where(Client.id == client_id).options(
-        so.joinedload(Client.coach)
-    )
+    query = visible_clients(user).where(Client.id == client_id).options(so.joinedload(Client.coach))
     if with_placements:
         query = query.options(
             so.selectinload(Client.placements)

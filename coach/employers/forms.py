@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, FloatField, StringField, TextAreaField
-from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Email, Length, NumberRange, Optional
 
 from coach.clients.forms import phone_chars, text
-from coach.forms import finite, strip_filter
+from coach.forms import coordinates_pair_ok, finite, strip_filter
 
 
 class EmployerForm(FlaskForm):
@@ -12,8 +12,11 @@ class EmployerForm(FlaskForm):
     contact_title = text("Contact's job title (optional)", 120)
     contact_email = EmailField(
         "Contact email (optional)",
-        validators=[Optional(), Email(message="Enter an email like name@example.org."),
-                    Length(max=254)],
+        validators=[
+            Optional(),
+            Email(message="Enter an email like name@example.org."),
+            Length(max=254),
+        ],
         filters=[strip_filter],
     )
     contact_phone = StringField(
@@ -29,7 +32,8 @@ class EmployerForm(FlaskForm):
 
 class NewEmployerForm(EmployerForm):
     address = text(
-        "Address of the worksite (optional)", 300,
+        "Address of the worksite (optional)",
+        300,
         description="Adds the first worksite; add more later.",
     )
 
@@ -44,10 +48,15 @@ class WorksiteForm(FlaskForm):
     )
     longitude = FloatField(
         "Longitude (optional)",
-        validators=[Optional(), finite, NumberRange(min=-180, max=180, message="From -180 to 180.")],
+        validators=[
+            Optional(),
+            finite,
+            NumberRange(min=-180, max=180, message="From -180 to 180."),
+        ],
         render_kw={"inputmode": "decimal"},
     )
 
-    def validate_longitude(self, field):
-        if (field.data is None) != (self.latitude.data is None):
-            raise ValidationError("Give both latitude and longitude, or neither.")
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() stops a blank field's own validators, so the pair is checked here.
+        valid = super().validate(extra_validators)
+        return coordinates_pair_ok(self.latitude, self.longitude) and valid

@@ -14,8 +14,14 @@ from coach.extensions import db
 from coach.models import Employer, Worksite
 from coach.web import form_view, redirect_to, render
 
-EMPLOYER_FIELDS = ["name", "contact_name", "contact_title", "contact_email", "contact_phone",
-                   "notes"]
+EMPLOYER_FIELDS = [
+    "name",
+    "contact_name",
+    "contact_title",
+    "contact_email",
+    "contact_phone",
+    "notes",
+]
 WORKSITE_FIELDS = ["name", "address", "latitude", "longitude"]
 
 
@@ -29,8 +35,9 @@ def employers():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    return render("employers/employers.html", "employers/_employer_list.html",
-                  page=page, search=search)
+    return render(
+        "employers/employers.html", "employers/_employer_list.html", page=page, search=search
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -45,8 +52,7 @@ def new_employer():
         db.session.add(employer)
         db.session.flush()
         if form.address.data:
-            site = Worksite(employer_id=employer.id, name=employer.name,
-                            address=form.address.data)
+            site = Worksite(employer_id=employer.id, name=employer.name, address=form.address.data)
             db.session.add(site)
         record_event("create", "employer", employer.id, employer.name)
         db.session.commit()
@@ -59,8 +65,11 @@ def new_employer():
 def view_employer(employer_id: int):
     """An employer: contact, worksites, and the jobs our clients hold there."""
     employer = get_employer_for(current_user, employer_id)
-    return render("employers/employer.html", employer=employer,
-                  placements=placements_at(current_user, employer))
+    return render(
+        "employers/employer.html",
+        employer=employer,
+        placements=placements_at(current_user, employer),
+    )
 
 
 @bp.route("/<int:employer_id>/edit", methods=["GET", "POST"])

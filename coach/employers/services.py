@@ -1,4 +1,5 @@
 """Employers a user works with, and who may see them."""
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort

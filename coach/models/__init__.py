@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models, one module per area."""
+
 from coach.models.agency import AgencySettings
 from coach.models.audit import AuditEvent
 from coach.models.caseload import (

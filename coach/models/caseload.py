@@ -1,4 +1,5 @@
 """The caseload: clients, employers, their worksites, and placements (jobs)."""
+
 from datetime import date, datetime
 from decimal import Decimal
 

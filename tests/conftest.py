@@ -1,0 +1,137 @@
+"""Fixtures: a fresh database per test, a client, and login helpers.
+
+Set DATABASE_URL to a PostgreSQL database whose name contains "test" to run
+the same suite there; its tables are emptied before every test.
+"""
+
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from coach import create_app
+from coach.extensions import db
+from tests.factories import PASSWORD, make_user
+
+FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
+
+
+def database_url(tmp_path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    if "test" not in sa.engine.make_url(url).database:
+        raise pytest.UsageError(
+            "DATABASE_URL must name a database with 'test' in it: the tests empty it."
+        )
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def make_app(tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        **FAST_HASHING,
+        **overrides,
+    }
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that build data directly."""
+    with app.app_context():
+        yield app
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production: a new `g` and a new
+    database session, even while the test holds a context of its own for factories."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = FreshContextClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD, **kwargs):
+        return self._client.post("/login", data={"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(ctx, auth):
+    """Create a user of a role and log the test client in as them."""
+
+    def _login(role: str = "coach", email: str | None = None):
+        user = make_user(role=role, email=email)
+        response = auth.login(user.email)
+        assert response.status_code == 302, "login failed in fixture"
+        return user
+
+    return _login
+
+
+@contextmanager
+def count_queries():
+    """Count SQL statements sent to the database inside the block."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)

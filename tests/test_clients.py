@@ -1,0 +1,231 @@
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from coach.extensions import db
+from coach.models import AuditEvent, Client, Placement
+from tests.conftest import count_queries
+from tests.factories import make_client, make_employer, make_placement, make_user, make_worksite
+
+NEW_CLIENT = {
+    "first_name": "Rosa",
+    "last_name": "Rivera",
+    "preferred_name": "Ro",
+    "phone": "(614) 555-0101",
+    "email": "",
+    "status": "job_search",
+    "disclosure": "functional",
+    "notes": "",
+}
+
+
+def test_coach_sees_only_own_caseload(client, login_as):
+    me = login_as("coach")
+    other = make_user("coach")
+    make_client(me, "Mine", "Client")
+    make_client(other, "Theirs", "Client")
+    page = client.get("/clients/").text
+    assert "Mine Client" in page and "Theirs Client" not in page
+
+
+def test_supervisor_sees_every_caseload_and_filters_by_coach(client, login_as):
+    login_as("supervisor")
+    a, b = make_user("coach"), make_user("coach")
+    make_client(a, "Alpha", "One")
+    make_client(b, "Bravo", "Two")
+    page = client.get("/clients/").text
+    assert "Alpha One" in page and "Bravo Two" in page
+    filtered = client.get(f"/clients/?coach={a.id}").text
+    assert "Alpha One" in filtered and "Bravo Two" not in filtered
+
+
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("get", "/clients/{client}"),
+        ("get", "/clients/{client}/edit"),
+        ("post", "/clients/{client}/edit"),
+        ("get", "/clients/{client}/placements/new"),
+        ("post", "/clients/{client}/placements/new"),
+        ("get", "/clients/placements/{placement}/edit"),
+        ("post", "/clients/placements/{placement}/edit"),
+    ],
+)
+def test_another_coachs_client_is_not_found(client, login_as, method, url):
+    login_as("coach")
+    other = make_user("coach")
+    theirs = make_client(other, "Private", "Person")
+    site = make_worksite(make_employer())
+    placement = make_placement(theirs, site)
+    response = getattr(client, method)(
+        url.format(client=theirs.id, placement=placement.id),
+        data={**NEW_CLIENT, "job_title": "Changed"},
+    )
+    assert response.status_code == 404
+    assert "Private" not in response.text
+    db.session.expire_all()
+    assert db.session.get(Client, theirs.id).first_name == "Private"
+    assert db.session.get(Placement, placement.id).job_title == "Stocker"
+
+
+def test_unknown_client_is_404_with_styled_page(client, login_as):
+    login_as("supervisor")
+    response = client.get("/clients/999999")
+    assert response.status_code == 404
+    assert "Not found" in response.text and "Traceback" not in response.text
+
+
+def test_add_client_puts_it_on_my_caseload_and_audits(client, login_as):
+    me = login_as("coach")
+    other = make_user("coach")
+    # A coach cannot put a client on someone else's caseload, even by forging the field.
+    response = client.post("/clients/new", data={**NEW_CLIENT, "coach_id": other.id})
+    assert response.status_code == 302
+    saved = db.session.scalar(sa.select(Client))
+    assert (saved.coach_id, saved.preferred_name, saved.disclosure) == (me.id, "Ro", "functional")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "create"))
+    assert (event.user_id, event.entity_type, event.entity_id) == (me.id, "client", saved.id)
+    assert event.ip == "127.0.0.1"
+
+
+def test_add_client_with_bad_input_shows_message_and_saves_nothing(client, login_as):
+    login_as("coach")
+    response = client.post(
+        "/clients/new", data={**NEW_CLIENT, "first_name": "", "phone": "call me", "status": "bogus"}
+    )
+    assert response.status_code == 200
+    assert "Enter the first name." in response.text
+    assert "Use digits, spaces" in response.text
+    assert 'value="Rivera"' in response.text  # what was typed stays
+    assert db.session.scalar(sa.select(sa.func.count(Client.id))) == 0
+
+
+def test_viewing_a_client_is_audited(client, login_as):
+    me = login_as("coach")
+    mine = make_client(me, "Seen", "Person")
+    assert client.get(f"/clients/{mine.id}").status_code == 200
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "view"))
+    assert (event.user_id, event.entity_id, event.entity_type) == (me.id, mine.id, "client")
+
+
+def test_edit_client_records_what_changed(client, login_as):
+    me = login_as("coach")
+    mine = make_client(me, "Old", "Name", status="referral")
+    response = client.post(f"/clients/{mine.id}/edit", data={**NEW_CLIENT, "first_name": "New"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Client, mine.id).first_name == "New"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "update"))
+    assert "first_name: 'Old' → 'New'" in event.summary
+    assert "status: 'referral' → 'job_search'" in event.summary
+
+
+def test_supervisor_can_reassign_a_client(client, login_as):
+    login_as("supervisor")
+    a, b = make_user("coach"), make_user("coach")
+    theirs = make_client(a)
+    client.post(f"/clients/{theirs.id}/edit", data={**NEW_CLIENT, "coach_id": b.id})
+    db.session.expire_all()
+    assert db.session.get(Client, theirs.id).coach_id == b.id
+
+
+def test_search_by_name_and_htmx_fragment(client, login_as):
+    me = login_as("coach")
+    make_client(me, "Keisha", "Allen")
+    make_client(me, "Liam", "Brown", preferred_name="Billy")
+    page = client.get("/clients/?q=kei").text
+    assert "Keisha Allen" in page and "Liam" not in page
+    assert "Billy" in client.get("/clients/?q=bill").text
+    assert "Keisha Allen" in client.get("/clients/?q=Keisha%20All").text
+    fragment = client.get("/clients/?q=brown", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and "Liam" in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_caseload_paginates(client, login_as, app):
+    me = login_as("coach")
+    size = app.config["PAGE_SIZE"]
+    for i in range(size + 3):
+        make_client(me, "Person", f"N{i:03d}")
+    first = client.get("/clients/").text
+    assert "Page 1 of 2" in first and "N000" in first and f"N{size:03d}" not in first
+    second = client.get("/clients/?page=2").text
+    assert f"N{size + 2:03d}" in second and "N000" not in second
+
+
+def test_add_placement_stores_cents_and_tenths(client, login_as):
+    me = login_as("coach")
+    mine = make_client(me)
+    site = make_worksite(make_employer("Lakeside Diner"))
+    response = client.post(
+        f"/clients/{mine.id}/placements/new",
+        data={
+            "worksite_id": site.id,
+            "job_title": "Dishwasher",
+            "start_date": "2026-03-02",
+            "hourly_wage": "14.755",
+            "weekly_hours": "22.5",
+        },
+    )
+    assert response.status_code == 302
+    placement = db.session.scalar(sa.select(Placement))
+    assert (placement.hourly_wage_cents, placement.weekly_hours_tenths) == (1476, 225)
+    page = client.get(f"/clients/{mine.id}").text
+    assert "Dishwasher" in page and "Lakeside Diner" in page and "$14.76/h" in page
+
+
+def test_placement_validation(client, login_as):
+    me = login_as("coach")
+    mine = make_client(me)
+    site = make_worksite(make_employer())
+    response = client.post(
+        f"/clients/{mine.id}/placements/new",
+        data={
+            "worksite_id": 0,
+            "job_title": "X",
+            "start_date": "2026-03-02",
+            "end_date": "2026-01-01",
+            "hourly_wage": "-3",
+        },
+    )
+    assert "The end date is before the start date." in response.text
+    assert "Enter a wage from 0 to 1000." in response.text
+    response = client.post(
+        f"/clients/{mine.id}/placements/new",
+        data={"worksite_id": site.id + 100, "job_title": "X", "start_date": "2026-03-02"},
+    )
+    assert "Not a valid choice" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Placement.id))) == 0
+
+
+@pytest.mark.parametrize("page", ["caseload", "client"])
+def test_page_query_count_does_not_grow_with_data(client, login_as, page):
+    me = login_as("supervisor")
+
+    def fill(n):
+        site = make_worksite(make_employer(f"Employer {n}"))
+        for i in range(n):
+            c = Client(first_name="P", last_name=f"L{n}-{i}", coach_id=me.id)
+            db.session.add(c)
+            db.session.add(
+                Placement(
+                    client=c, worksite_id=site.id, job_title="Job", start_date=date(2026, 1, 1)
+                )
+            )
+        db.session.commit()
+        return c
+
+    def queries():
+        target = "/clients/" if page == "caseload" else f"/clients/{last.id}"
+        db.session.remove()
+        with count_queries() as statements:
+            assert client.get(target).status_code == 200
+        return len(statements)
+
+    last = fill(3)
+    few = queries()
+    last = fill(300)
+    many = queries()
+    assert few == many
+    assert many <= 8

@@ -1,0 +1,97 @@
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from coach.extensions import db
+from coach.models import Client
+from tests.conftest import csrf_from, make_app
+from tests.factories import PASSWORD, make_user
+
+
+@pytest.fixture
+def csrf_app(tmp_path):
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def logged_in(app):
+    client = app.test_client()
+    with app.app_context():
+        user = make_user()
+        email = user.email
+    token = csrf_from(client.get("/login").text)
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def test_post_without_csrf_token_is_rejected(csrf_app):
+    client = logged_in(csrf_app)
+    response = client.post(
+        "/clients/new",
+        data={
+            "first_name": "Ada",
+            "last_name": "Byron",
+            "status": "referral",
+            "disclosure": "none",
+        },
+    )
+    assert response.status_code == 400
+    with csrf_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Client.id))) == 0
+
+
+def test_expired_form_comes_back_filled_in(csrf_app):
+    client = logged_in(csrf_app)
+    response = client.post(
+        "/clients/new",
+        data={
+            "first_name": "Ada",
+            "last_name": "Byron",
+            "notes": "Likes early shifts",
+            "status": "referral",
+            "disclosure": "none",
+            "csrf_token": "expired-token",
+        },
+    )
+    assert response.status_code == 400
+    assert "expired" in response.text
+    assert 'value="Ada"' in response.text and "Likes early shifts" in response.text
+    # The page carries a fresh token: sending it again works.
+    token = csrf_from(response.text)
+    again = client.post(
+        "/clients/new",
+        data={
+            "first_name": "Ada",
+            "last_name": "Byron",
+            "notes": "Likes early shifts",
+            "status": "referral",
+            "disclosure": "none",
+            "csrf_token": token,
+        },
+    )
+    assert again.status_code == 302
+    with csrf_app.app_context():
+        assert db.session.scalar(sa.select(Client.notes)) == "Likes early shifts"
+
+
+def test_button_without_csrf_token_changes_nothing(csrf_app):
+    client = logged_in(csrf_app)
+    response = client.post("/logout")
+    assert response.status_code == 400
+    assert "Something was wrong with that request" in response.text
+    assert client.get("/clients/").status_code == 200  # still logged in
+
+
+def test_htmx_requests_send_the_token_in_a_header(csrf_app):
+    client = logged_in(csrf_app)
+    page = client.get("/clients/").text
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    response = client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/login"

@@ -1,0 +1,97 @@
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+
+from coach.extensions import db
+from coach.models import Client, Placement, User
+from coach.web import public
+from tests.conftest import make_app
+from tests.factories import make_user
+
+
+def test_unexpected_error_shows_a_plain_page(tmp_path):
+    app = make_app(tmp_path, TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.route("/boom")
+    @public
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "script-src" not in response.headers["Content-Security-Policy"]  # default 'self'
+
+
+def test_htmx_is_vendored_and_served_by_us(client, ctx):
+    make_user()
+    page = client.get("/login").text
+    assert '<script src="/static/htmx-2.0.11.min.js"' in page
+    assert 'hx-boost="true"' in page
+    with client.get("/static/htmx-2.0.11.min.js") as response:
+        assert response.status_code == 200
+        assert b"htmx" in response.data
+
+
+def test_cli_create_user_reads_password_from_stdin(runner, ctx, client, auth):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "Pat@Example.org",
+            "--name",
+            "Pat Coach",
+            "--role",
+            "coach",
+        ],
+        input="a good long password\na good long password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert auth.login("pat@example.org", "a good long password").status_code == 302
+    # The first-run page is closed once the CLI made a user.
+    auth.logout()
+    assert client.get("/setup").status_code == 302
+
+
+def test_cli_create_user_refuses_mismatch_and_short(runner, ctx):
+    result = runner.invoke(
+        args=["create-user", "--email", "a@example.org", "--name", "A", "--role", "coach"],
+        input="one long password\nanother one!!\n",
+    )
+    assert result.exit_code != 0 and "not the same" in result.output
+    result = runner.invoke(
+        args=["create-user", "--email", "a@example.org", "--name", "A", "--role", "coach"],
+        input="short\nshort\n",
+    )
+    assert result.exit_code != 0 and "12 to 128" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_demo_data_fills_an_empty_database(runner, ctx):
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    assert "supervisor@example.org" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(Client.id))) == 30
+    assert db.session.scalar(sa.select(sa.func.count(Placement.id))) > 5
+    assert runner.invoke(args=["demo-data"]).exit_code != 0  # not twice
+
+
+def test_migrations_match_the_models(tmp_path):
+    """`flask db upgrade` builds exactly the schema the models describe."""
+    app = make_app(tmp_path)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == []
