@@ -30,6 +30,20 @@ def database_url(tmp_path) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
+_apps = []
+
+
+@pytest.fixture(autouse=True)
+def _close_databases():
+    """Close every connection a test's apps opened, so none outlives its test."""
+    yield
+    while _apps:
+        app = _apps.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def make_app(tmp_path, **overrides):
     config = {
         "TESTING": True,
@@ -46,16 +60,13 @@ def make_app(tmp_path, **overrides):
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
         db.session.commit()
+    _apps.append(app)
     return app
 
 
 @pytest.fixture
 def app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    return make_app(tmp_path)
 
 
 @pytest.fixture

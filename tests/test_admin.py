@@ -108,4 +108,5 @@ def test_audit_log_for_supervisors_only(client, login_as, auth):
     auth.logout()
     login_as("supervisor")
     page = client.get("/audit/?type=client").text
-    assert "view client #" in page and coach.name in page and "127.0.0.1" in page
+    assert f'href="/clients/{mine.id}">client #{mine.id}</a>' in page
+    assert "view" in page and coach.name in page and "127.0.0.1" in page

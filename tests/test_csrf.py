@@ -11,10 +11,7 @@ from tests.factories import PASSWORD, make_user
 
 @pytest.fixture
 def csrf_app(tmp_path):
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    return make_app(tmp_path, WTF_CSRF_ENABLED=True)
 
 
 def logged_in(app):

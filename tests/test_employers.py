@@ -49,7 +49,8 @@ def test_new_employer_with_address_adds_first_worksite(client, login_as):
     employer = db.session.scalar(sa.select(Employer))
     site = db.session.scalar(sa.select(Worksite))
     assert (site.employer_id, site.address) == (employer.id, "800 N High St")
-    assert db.session.scalar(sa.select(AuditEvent.entity_type)) == "employer"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "create"))
+    assert (event.entity_type, event.entity_id) == ("employer", employer.id)
 
 
 def test_worksite_coordinates_are_validated(client, login_as):

@@ -1,0 +1,99 @@
+"""Screenshots of every page at 390×844 with the demo agency, for a person to look at.
+
+    .venv/bin/python scripts/screenshots.py [OUTDIR]
+
+Serves the app on a free loopback port with a throwaway database, loads the
+demo data and saves one PNG per page (full page) into OUTDIR (screenshots/).
+"""
+
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from coach import create_app  # noqa: E402
+from coach.demo import DEMO_PASSWORD, load_demo_data  # noqa: E402
+from coach.extensions import db  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE  # noqa: E402
+
+
+def main(outdir: Path) -> None:
+    outdir.mkdir(parents=True, exist_ok=True)
+    tmp = tempfile.mkdtemp()
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/shots.db", "RATELIMIT_ENABLED": False}
+    )
+    with app.app_context():
+        db.create_all()
+        load_demo_data()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+
+    shots = {
+        "jordan@example.org": [
+            "/clients/",
+            "/clients/?q=zz",
+            "/clients/1",
+            "/clients/new",
+            "/clients/1/placements/new",
+            "/employers/",
+            "/employers/1",
+            "/employers/new",
+            "/employers/1/worksites/new",
+            "/menu",
+            "/account/password",
+            "/clients/2",
+        ],
+        "supervisor@example.org": ["/clients/", "/audit/"],
+        "admin@example.org": [
+            "/admin/users",
+            "/admin/users/new",
+            "/admin/users/3/edit",
+            "/admin/settings",
+            "/nope",
+        ],
+    }
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        ctx = browser.new_context(viewport=PHONE, device_scale_factor=1, base_url=base)
+        page = ctx.new_page()
+        page.goto("/login")
+        page.screenshot(path=outdir / "login.png", full_page=True)
+        page.get_by_label("Password").fill("x")
+        page.get_by_role("button", name="Log in").click()
+        page.screenshot(path=outdir / "login-error.png", full_page=True)
+        for email, paths in shots.items():
+            page.goto("/login")
+            page.get_by_label("Email").fill(email)
+            page.get_by_label("Password").fill(DEMO_PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url("**/clients/")
+            for path in paths:
+                page.goto(path)
+                name = email.split("@")[0] + path.replace("/", "_").replace("?", "-")
+                page.screenshot(path=outdir / f"{name}.png", full_page=True)
+            page.goto("/menu")
+            page.get_by_role("button", name="Log out").click()
+            page.wait_for_url("**/login")
+        # A form sent empty: errors beside the fields.
+        page.goto("/login")
+        page.get_by_label("Email").fill("jordan@example.org")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/clients/")
+        page.goto("/clients/new")
+        page.get_by_role("button", name="Save client").click()
+        page.screenshot(path=outdir / "client-form-errors.png", full_page=True)
+        browser.close()
+    server.shutdown()
+    print(f"screenshots in {outdir}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots"))
