@@ -40,8 +40,6 @@ def index():
 @form_view
 def login():
     """Log in with email and password."""
-    if needs_first_run():
-        return redirect(url_for("auth.first_run"))
     next_url = request.args.get("next")
     if current_user.is_authenticated:
         return redirect(next_url if is_safe_next(next_url) else url_for("auth.index"))
@@ -56,7 +54,7 @@ def login():
             "That email and password do not match an active account, or the account is "
             "locked for a few minutes after too many tries."
         )
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, first_run=needs_first_run())
 
 
 @bp.route("/logout", methods=["POST"])

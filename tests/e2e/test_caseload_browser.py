@@ -60,3 +60,13 @@ def test_coach_logs_in_and_opens_a_client(page, live_app):
         "els => els.map(e => e.getBoundingClientRect().height)"
     ):
         assert box >= 44
+
+    # htmx requests carry the CSRF token from the page; after a boosted login it is
+    # the new session's token, so a header-only POST is accepted.
+    status = page.evaluate("""async () => {
+        const shell = document.querySelector('[hx-headers]');
+        const headers = {...JSON.parse(shell.getAttribute('hx-headers')), 'HX-Request': 'true'};
+        const r = await fetch('/logout', {method: 'POST', headers});
+        return r.status;
+    }""")
+    assert status == 204

@@ -1,0 +1,46 @@
+"""Walk the whole URL map: every route that names a record answers 404 to a coach
+for whom the record is not theirs, for GET and POST, pages and fragments alike."""
+
+import pytest
+
+from tests.factories import make_client, make_employer, make_placement, make_user, make_worksite
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def others_records(login_as):
+    login_as("coach")
+    other = make_user("coach")
+    client = make_client(other, "Private", "Person")
+    employer = make_employer("Their Employer", created_by=other)
+    worksite = make_worksite(employer)
+    placement = make_placement(client, worksite)
+    return {
+        "client_id": client.id,
+        "placement_id": placement.id,
+        "employer_id": employer.id,
+        "worksite_id": worksite.id,
+        "user_id": other.id,
+    }
+
+
+def routes_with_ids(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static" and rule.arguments:
+            yield rule
+
+
+def test_every_route_naming_a_record_hides_other_coaches_records(app, client, others_records):
+    checked = 0
+    for rule in routes_with_ids(app):
+        missing = set(rule.arguments) - set(others_records)
+        assert not missing, f"{rule} takes {missing}: teach this test about it"
+        url = rule.build({k: others_records[k] for k in rule.arguments})[1]
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            for headers in ({}, HTMX):
+                response = client.open(url, method=method, headers=headers, data={})
+                assert response.status_code == 404, f"{method} {url} {headers}"
+                assert "Private" not in response.text
+                checked += 1
+    assert checked >= 20
