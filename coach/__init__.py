@@ -1,5 +1,6 @@
 """Coach: a mobile web app for job coaches."""
 
+import json
 import os
 
 import sqlalchemy as sa
@@ -73,9 +74,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from coach import admin, audit, auth, clients, employers
+    from coach import admin, audit, auth, clients, employers, visits
 
-    for module in (auth, admin, clients, employers, audit):
+    for module in (auth, admin, clients, employers, visits, audit):
         app.register_blueprint(module.bp)
 
 
@@ -104,7 +105,7 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from coach.models import AgencySettings
+    from coach.models import NOTE_SECTIONS, AgencySettings
     from coach.timeutil import DEFAULT_TZ, format_date, format_local
 
     def agency() -> AgencySettings:
@@ -127,4 +128,6 @@ def register_template_helpers(app: Flask) -> None:
         v, agency().timezone, fmt
     )
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["fromjson"] = json.loads
+    app.jinja_env.globals["note_sections"] = NOTE_SECTIONS
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"

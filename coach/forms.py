@@ -68,3 +68,8 @@ def coordinates_pair_ok(latitude, longitude) -> bool:
         longitude.errors = [*longitude.errors, "Give both latitude and longitude, or neither."]
         return False
     return True
+
+
+def csrf_expired(form) -> bool:
+    """Whether the form failed only for want of a valid CSRF token (an expired page)."""
+    return bool(form.errors.get("csrf_token"))

@@ -35,3 +35,23 @@ def is_valid_timezone(name: str) -> bool:
 
 def timezone_choices() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+def from_local(value: datetime | None, tz_name: str) -> datetime | None:
+    """A naive datetime typed in the agency's zone, as naive UTC for storage."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC).replace(tzinfo=None)
+
+
+def local_input_value(value: datetime | None, tz_name: str) -> datetime | None:
+    """A stored naive-UTC datetime as a naive local one, for a datetime-local input."""
+    local = to_local(value, tz_name)
+    return local.replace(tzinfo=None) if local else None
+
+
+def local_day_start(day: date | None, tz_name: str) -> datetime | None:
+    """Midnight of a day in the agency's zone, as naive UTC: a bound for date filters."""
+    if day is None:
+        return None
+    return from_local(datetime.combine(day, datetime.min.time()), tz_name)

@@ -5,7 +5,7 @@ from datetime import date
 
 from coach.auth.services import create_user
 from coach.extensions import db
-from coach.models import AgencySettings, Client, Employer, Placement, Worksite
+from coach.models import AgencySettings, Client, Employer, Placement, Visit, Worksite
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -61,3 +61,27 @@ def make_placement(client, worksite, title="Stocker", **fields) -> Placement:
     db.session.add(placement)
     db.session.commit()
     return placement
+
+
+def make_visit(client, coach, minutes=30, started_at=None, **fields) -> Visit:
+    """An ended visit (pass minutes=None for one under way)."""
+    from datetime import datetime, timedelta
+
+    from coach.visits.services import service_units
+
+    started_at = started_at or datetime(2026, 11, 2, 14, 0)
+    visit = Visit(
+        client_id=client.id,
+        coach_id=client.coach_id,
+        created_by_id=coach.id,
+        idempotency_key=f"key-{next(_seq)}-factory",
+        started_at=started_at,
+        **fields,
+    )
+    if minutes is not None:
+        visit.ended_at = started_at + timedelta(minutes=minutes)
+        visit.duration_minutes = minutes
+        visit.service_units = service_units(minutes)
+    db.session.add(visit)
+    db.session.commit()
+    return visit

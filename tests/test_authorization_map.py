@@ -3,7 +3,14 @@ for whom the record is not theirs, for GET and POST, pages and fragments alike."
 
 import pytest
 
-from tests.factories import make_client, make_employer, make_placement, make_user, make_worksite
+from tests.factories import (
+    make_client,
+    make_employer,
+    make_placement,
+    make_user,
+    make_visit,
+    make_worksite,
+)
 
 HTMX = {"HX-Request": "true"}
 
@@ -16,7 +23,9 @@ def others_records(login_as):
     employer = make_employer("Their Employer", created_by=other)
     worksite = make_worksite(employer)
     placement = make_placement(client, worksite)
+    visit = make_visit(client, other)
     return {
+        "visit_id": visit.id,
         "client_id": client.id,
         "placement_id": placement.id,
         "employer_id": employer.id,

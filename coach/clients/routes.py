@@ -100,11 +100,15 @@ def new_client():
 
 @bp.route("/<int:client_id>")
 def view_client(client_id: int):
-    """One client: details and placements. Every view is audited."""
+    """One client: the visit panel, details, jobs and visits. Every view is audited."""
+    from coach.visits.routes import client_page_context  # visits builds on clients
+
     client = get_client_for(current_user, client_id, with_placements=True)
     record_event("view", "client", client.id)
     db.session.commit()
-    return render("clients/client.html", client=client, today=utcnow().date())
+    return render(
+        "clients/client.html", client=client, today=utcnow().date(), **client_page_context(client)
+    )
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])

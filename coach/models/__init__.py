@@ -11,17 +11,31 @@ from coach.models.caseload import (
     Worksite,
 )
 from coach.models.user import ROLES, LoginThrottle, User
+from coach.models.visit import (
+    CONTACT_TYPES,
+    NOTE_FIELDS,
+    NOTE_SECTIONS,
+    QUICK_TAGS,
+    Visit,
+    VisitVersion,
+)
 
 __all__ = [
     "AgencySettings",
     "AuditEvent",
     "CLIENT_STATUSES",
+    "CONTACT_TYPES",
     "Client",
     "DISCLOSURE_CHOICES",
     "Employer",
     "LoginThrottle",
+    "NOTE_FIELDS",
+    "NOTE_SECTIONS",
     "Placement",
+    "QUICK_TAGS",
     "ROLES",
     "User",
+    "Visit",
+    "VisitVersion",
     "Worksite",
 ]

@@ -16,5 +16,9 @@ class AgencySettings(db.Model):
     office_address: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     office_latitude: so.Mapped[float | None]
     office_longitude: so.Mapped[float | None]
+    # Billing: a 15-minute unit counts once this many minutes of it are used.
+    unit_threshold_minutes: so.Mapped[int] = so.mapped_column(default=8, server_default="8")
+    # A visit's GPS fix within this distance of the worksite counts as on site.
+    onsite_radius_m: so.Mapped[int] = so.mapped_column(default=250, server_default="250")
     # Flipped once, atomically, by the first-run page: only one first admin.
     setup_complete: so.Mapped[bool] = so.mapped_column(default=False)

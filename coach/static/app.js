@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  var DRAFT_PREFIX = "coach-draft:";
+  var SKIP = { csrf_token: true, idempotency_key: true, latitude: true, longitude: true, accuracy: true };
+
   function banner(text) {
     var el = document.getElementById("net-banner");
     if (!el) {
@@ -14,6 +17,121 @@
     el.textContent = text;
     el.hidden = false;
   }
+
+  // ---- Drafts: what the coach types is kept in this browser until the server has it.
+
+  function storage() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+
+  function readForm(form) {
+    var data = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || SKIP[el.name] || el.type === "submit" || el.type === "hidden") return;
+      if (el.type === "checkbox") {
+        data[el.name] = data[el.name] || [];
+        if (el.checked) data[el.name].push(el.value);
+      } else {
+        data[el.name] = el.value;
+      }
+    });
+    return data;
+  }
+
+  function saveDraft(form) {
+    var store = storage();
+    if (!store) return;
+    try {
+      store.setItem(DRAFT_PREFIX + form.dataset.draftKey,
+                    JSON.stringify({ savedAt: Date.now(), fields: readForm(form) }));
+    } catch (e) { /* storage full or disabled: the server copy is all we have */ }
+  }
+
+  function restoreDraft(form) {
+    var store = storage();
+    var raw = store && store.getItem(DRAFT_PREFIX + form.dataset.draftKey);
+    if (!raw) return;
+    var draft;
+    try { draft = JSON.parse(raw); } catch (e) { return; }
+    var changed = false;
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || !(el.name in draft.fields) || SKIP[el.name] || el.type === "hidden") return;
+      var value = draft.fields[el.name];
+      if (el.type === "checkbox") {
+        var on = value.indexOf(el.value) !== -1;
+        if (el.checked !== on) { el.checked = on; changed = true; }
+      } else if (el.value !== value) {
+        el.value = value;
+        changed = true;
+        var section = el.closest("details");
+        if (section && value) section.open = true;
+      }
+    });
+    if (changed && !form.querySelector(".draft-note")) {
+      var note = document.createElement("p");
+      note.className = "flash flash-info draft-note";
+      note.setAttribute("role", "status");
+      note.textContent = "Restored what you typed earlier on this phone. It is not saved until you save it.";
+      form.insertBefore(note, form.firstChild);
+    }
+  }
+
+  function clearSavedDrafts(root) {
+    var store = storage();
+    if (!store) return;
+    root.querySelectorAll("[data-draft-saved]").forEach(function (marker) {
+      store.removeItem(DRAFT_PREFIX + marker.getAttribute("data-draft-saved"));
+      marker.remove();  // acted on once: later typing makes a new draft
+    });
+  }
+
+  function setUp(root) {
+    clearSavedDrafts(root);
+    root.querySelectorAll("form[data-draft-key]").forEach(function (form) {
+      if (form.dataset.draftReady) return;
+      form.dataset.draftReady = "1";
+      restoreDraft(form);
+      form.addEventListener("input", function () { saveDraft(form); });
+      form.addEventListener("change", function () { saveDraft(form); });
+    });
+  }
+
+  // ---- Location: asked for when a visit starts, never required.
+
+  function withFix(form, done) {
+    if (!navigator.geolocation) { done(); return; }
+    var finished = false;
+    function finish() { if (!finished) { finished = true; done(); } }
+    var timer = setTimeout(finish, 8000);
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      clearTimeout(timer);
+      form.elements.latitude.value = pos.coords.latitude;
+      form.elements.longitude.value = pos.coords.longitude;
+      form.elements.accuracy.value = Math.round(pos.coords.accuracy);
+      finish();
+    }, function () { clearTimeout(timer); finish(); },
+    { enableHighAccuracy: true, timeout: 7000, maximumAge: 60000 });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-geo]")) return;
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    withFix(form, function () {
+      if (button) button.disabled = false;
+      if (window.htmx) {
+        window.htmx.trigger(form, "geo-ready");
+      } else {
+        form.submit();
+      }
+    });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  // Fires for every piece htmx swaps in, out-of-band ones included.
+  document.addEventListener("htmx:load", function (event) { setUp(event.detail.elt); });
 
   document.addEventListener("htmx:sendError", function () {
     banner("No connection. Nothing was sent; what you typed is still here. Try again when you have signal.");

@@ -1,0 +1,139 @@
+"""Job-site observations (visits) and the versions an amendment leaves behind."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from coach.extensions import db
+from coach.timeutil import utcnow
+
+CONTACT_TYPES = {
+    "on_site": "On site",
+    "phone": "Phone",
+    "video": "Video",
+    "office": "In office",
+}
+
+# The structured note: (field, label, prompt shown to the coach).
+NOTE_SECTIONS = [
+    ("tasks_observed", "Tasks observed", "What was the client doing?"),
+    ("performance", "Performance", "Speed, accuracy, quality, independence"),
+    ("social_behaviour", "Social and behaviour", "With co-workers, customers, supervisor"),
+    ("natural_supports", "Natural supports", "Co-workers or routines that help"),
+    ("employer_feedback", "Employer feedback", "What the supervisor said"),
+    ("concerns", "Concerns", "Anything that needs attention"),
+    ("next_steps", "Next steps", "What happens before the next visit"),
+]
+NOTE_FIELDS = [name for name, _, _ in NOTE_SECTIONS]
+
+QUICK_TAGS = [
+    "Task training",
+    "Met with supervisor",
+    "Schedule change",
+    "Fading support",
+    "Positive feedback",
+    "Accommodation",
+    "Transportation",
+    "Safety",
+]
+
+LOCATION_LABELS = {
+    "on_site": "On site",
+    "off_site": "Away from worksite",
+    "not_checked": "Location not checked",
+}
+
+
+class Visit(db.Model):
+    __tablename__ = "visits"
+    __table_args__ = (
+        sa.Index("ix_visits_client_started", "client_id", "started_at", "id"),
+        sa.Index("ix_visits_coach_started", "coach_id", "started_at", "id"),
+        sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_visits_idempotency"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id"))
+    coach_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    placement_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("placements.id"), index=True
+    )
+    worksite_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("worksites.id"), index=True)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+
+    started_at: so.Mapped[datetime] = so.mapped_column(index=True)
+    ended_at: so.Mapped[datetime | None]
+    duration_minutes: so.Mapped[int | None]
+    # Units as counted when the visit was saved, under the rule then in force.
+    service_units: so.Mapped[int | None]
+    contact_type: so.Mapped[str] = so.mapped_column(sa.String(20), default="on_site")
+    tags: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+
+    tasks_observed: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    performance: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    social_behaviour: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    natural_supports: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    employer_feedback: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    concerns: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    next_steps: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    # The phone's fix, when the coach allowed it, and what it says about the worksite.
+    latitude: so.Mapped[float | None]
+    longitude: so.Mapped[float | None]
+    accuracy_m: so.Mapped[float | None]
+    distance_m: so.Mapped[float | None]
+    location_status: so.Mapped[str] = so.mapped_column(sa.String(20), default="not_checked")
+
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    deleted_at: so.Mapped[datetime | None]
+    deleted_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+
+    client: so.Mapped["Client"] = so.relationship(lazy="raise")  # noqa: F821
+    coach: so.Mapped["User"] = so.relationship(foreign_keys=[coach_id], lazy="raise")  # noqa: F821
+    placement: so.Mapped["Placement | None"] = so.relationship(lazy="raise")  # noqa: F821
+    worksite: so.Mapped["Worksite | None"] = so.relationship(lazy="raise")  # noqa: F821
+    versions: so.Mapped[list["VisitVersion"]] = so.relationship(
+        back_populates="visit", lazy="raise", order_by="VisitVersion.version.desc()"
+    )
+
+    @property
+    def in_progress(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split("|") if t]
+
+    @property
+    def contact_label(self) -> str:
+        return CONTACT_TYPES.get(self.contact_type, self.contact_type)
+
+    @property
+    def location_label(self) -> str:
+        return LOCATION_LABELS.get(self.location_status, self.location_status)
+
+    @property
+    def has_note(self) -> bool:
+        return any(getattr(self, name) for name in NOTE_FIELDS)
+
+
+class VisitVersion(db.Model):
+    """The visit as it was before an amendment: clinical records keep their history."""
+
+    __tablename__ = "visit_versions"
+    __table_args__ = (sa.UniqueConstraint("visit_id", "version", name="uq_visit_versions"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    visit_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("visits.id"), index=True)
+    version: so.Mapped[int]
+    content: so.Mapped[str] = so.mapped_column(sa.Text)  # JSON of the fields as they were
+    amended_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    amended_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    reason: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+
+    visit: so.Mapped[Visit] = so.relationship(back_populates="versions", lazy="raise")
+    amended_by: so.Mapped["User"] = so.relationship(lazy="raise")  # noqa: F821

@@ -1,0 +1,316 @@
+from datetime import timedelta
+
+from flask import current_app, flash, render_template, request, url_for
+from flask_login import current_user
+
+from coach.audit.services import record_event
+from coach.clients.services import coach_choices, get_client_for
+from coach.extensions import db
+from coach.forms import ActionForm, csrf_expired, options
+from coach.timeutil import from_local, local_day_start, local_input_value, utcnow
+from coach.visits import bp
+from coach.visits import services as sv
+from coach.visits.forms import (
+    AmendVisitForm,
+    PastVisitForm,
+    StartVisitForm,
+    VisitFilterForm,
+    VisitNoteForm,
+)
+from coach.web import form_view, is_htmx, redirect_to, render, roles_required
+
+TIMELINE_SIZE = 10
+
+
+def _tz() -> str:
+    return sv.agency_settings().timezone
+
+
+def _job_choices(client, today, keep_id: int | None = None) -> list:
+    """The client's current jobs (and the visit's own, even if it has ended since)."""
+    jobs = [
+        (p.id, f"{p.job_title} at {p.worksite.employer.name}")
+        for p in client.placements
+        if p.is_current(today) or p.id == keep_id
+    ]
+    return options([*jobs, (0, "No job site (phone, office…)")])
+
+
+def _fill_note_form(form, visit) -> None:
+    """Show stored UTC times as agency-local values in the inputs."""
+    if request.method == "GET" or not form.is_submitted():
+        form.started_at.data = local_input_value(visit.started_at, _tz())
+        form.ended_at.data = local_input_value(visit.ended_at, _tz())
+        form.tags.data = visit.tag_list
+        form.placement_id.data = visit.placement_id or 0
+
+
+def _times_ok(form, require_end: bool) -> bool:
+    """Start before end, not in the future, at most 16 hours long."""
+    tz = _tz()
+    start = from_local(form.started_at.data, tz)
+    end = from_local(form.ended_at.data, tz)
+    now = utcnow()
+    if start and start > now + timedelta(minutes=5):
+        form.started_at.errors.append("The start is in the future.")
+    if end and start and end < start:
+        form.ended_at.errors.append("The end is before the start.")
+    elif end and start and end - start > timedelta(hours=16):
+        form.ended_at.errors.append("A visit cannot last more than 16 hours.")
+    if end and end > now + timedelta(minutes=5):
+        form.ended_at.errors.append("The end is in the future.")
+    if require_end and not end:
+        form.ended_at.errors.append("Enter when the visit ended.")
+    return not (form.started_at.errors or form.ended_at.errors)
+
+
+def _apply_note(form, visit) -> None:
+    for name in sv.NOTE_FIELDS:
+        setattr(visit, name, getattr(form, name).data or "")
+    visit.contact_type = form.contact_type.data
+    visit.tags = "|".join(t for t in form.tags.data or [] if t in dict(form.tags.choices))
+    visit.started_at = from_local(form.started_at.data, _tz())
+    sv.set_placement(visit, form.placement_id.data)
+
+
+def _panel(client, visit=None, form=None, saved_key=None, status=200):
+    """The visit panel on the client page, and for htmx the refreshed history as well."""
+    today = utcnow().date()
+    if form is None:
+        if visit is None:
+            form = StartVisitForm()
+            form.placement_id.choices = _job_choices(client, today)
+        else:
+            form = VisitNoteForm(obj=visit)
+            form.placement_id.choices = _job_choices(client, today, visit.placement_id)
+            _fill_note_form(form, visit)
+    context = dict(client=client, visit=visit, form=form, saved_key=saved_key, today=today)
+    if visit is None and saved_key:
+        context.update(_history(client))
+        html = render_template("visits/_visit_panel.html", oob_history=True, **context)
+    else:
+        html = render_template("visits/_visit_panel.html", **context)
+    return html, status
+
+
+def client_page_context(client) -> dict:
+    """What the client page needs for its visit panel and visit history."""
+    visit = sv.open_visit(current_user, client)
+    today = utcnow().date()
+    if visit is None:
+        form = StartVisitForm()
+        form.placement_id.choices = _job_choices(client, today)
+    else:
+        form = VisitNoteForm(obj=visit)
+        form.placement_id.choices = _job_choices(client, today, visit.placement_id)
+        _fill_note_form(form, visit)
+    return dict(visit=visit, form=form, saved_key=None, **_history(client))
+
+
+def _history(client) -> dict:
+    visits = sv.timeline(client, None, TIMELINE_SIZE)
+    return dict(
+        visits=visits[:TIMELINE_SIZE],
+        more=len(visits) > TIMELINE_SIZE,
+        months=sv.monthly_units(client, _tz()),
+    )
+
+
+@bp.route("/clients/<int:client_id>/visits/start", methods=["POST"])
+@form_view
+def start_visit(client_id: int):
+    """Start a visit now, with the phone's location when it was given."""
+    client = get_client_for(current_user, client_id, with_placements=True)
+    form = StartVisitForm()
+    form.placement_id.choices = _job_choices(client, utcnow().date())
+    if not form.validate_on_submit():
+        return _panel(client, form=form, status=400 if csrf_expired(form) else 200)
+    visit = sv.open_visit(current_user, client)
+    if visit is None:
+        visit, created = sv.create_visit(
+            current_user,
+            client,
+            form.idempotency_key.data,
+            started_at=utcnow(),
+            contact_type=form.contact_type.data,
+            placement_id=form.placement_id.data or None,
+        )
+        if created:
+            sv.locate(
+                visit,
+                form.latitude.data,
+                form.longitude.data,
+                form.accuracy.data,
+                sv.agency_settings(),
+            )
+            record_event(
+                "create",
+                "visit",
+                visit.id,
+                f"started for client {client.id}; {visit.location_status}",
+            )
+            db.session.commit()
+    if is_htmx():
+        return _panel(client, visit)
+    return redirect_to(url_for("clients.view_client", client_id=client.id) + "#visit-panel")
+
+
+def _save_or_end(visit_id: int, end: bool):
+    visit = sv.get_visit_for(current_user, visit_id)
+    client = get_client_for(current_user, visit.client_id, with_placements=True)
+    back = url_for("clients.view_client", client_id=client.id)
+    if not visit.in_progress:  # a retried End: it already happened
+        return _panel(client, saved_key=f"visit-{visit.id}") if is_htmx() else redirect_to(back)
+    form = VisitNoteForm()
+    form.placement_id.choices = _job_choices(client, utcnow().date(), visit.placement_id)
+    if not (form.validate_on_submit() and _times_ok(form, require_end=False)):
+        return _panel(client, visit, form, status=400 if csrf_expired(form) else 200)
+    _apply_note(form, visit)
+    if end:
+        sv.finish(visit, sv.agency_settings(), from_local(form.ended_at.data, _tz()))
+    record_event(
+        "end" if end else "update",
+        "visit",
+        visit.id,
+        f"{visit.duration_minutes} min, {visit.service_units} units" if end else "note",
+    )
+    db.session.commit()
+    key = f"visit-{visit.id}"
+    if end:
+        flash(
+            f"Visit saved: {visit.duration_minutes} min, {visit.service_units} "
+            f"unit{'s' if visit.service_units != 1 else ''}.",
+            "success",
+        )
+    if not is_htmx():
+        flash(key, "draft-saved")
+        return redirect_to(back + "#visit-panel")
+    return _panel(client, None if end else visit, saved_key=key)
+
+
+@bp.route("/visits/<int:visit_id>/save", methods=["POST"])
+@form_view
+def save_visit(visit_id: int):
+    """Save the note of a visit in progress without ending it."""
+    return _save_or_end(visit_id, end=False)
+
+
+@bp.route("/visits/<int:visit_id>/end", methods=["POST"])
+@form_view
+def end_visit(visit_id: int):
+    """End a visit: save the note, count its duration and service units."""
+    return _save_or_end(visit_id, end=True)
+
+
+@bp.route("/clients/<int:client_id>/visits/new", methods=["GET", "POST"])
+@form_view
+def new_past_visit(client_id: int):
+    """Write up a visit afterwards, with its start and end times."""
+    client = get_client_for(current_user, client_id, with_placements=True)
+    form = PastVisitForm()
+    form.placement_id.choices = _job_choices(client, utcnow().date())
+    if request.method == "GET":
+        form.contact_type.data = "on_site"
+        form.placement_id.data = form.placement_id.choices[0].value
+    if form.validate_on_submit() and _times_ok(form, require_end=True):
+        visit, created = sv.create_visit(
+            current_user, client, form.idempotency_key.data, started_at=utcnow()
+        )
+        if created:
+            _apply_note(form, visit)
+            sv.finish(visit, sv.agency_settings(), from_local(form.ended_at.data, _tz()))
+            record_event("create", "visit", visit.id, f"written afterwards for client {client.id}")
+            db.session.commit()
+            flash("Visit saved.", "success")
+        flash(f"visit-new-{client.id}", "draft-saved")
+        return redirect_to(url_for("visits.view_visit", visit_id=visit.id))
+    return render("visits/visit_form.html", form=form, client=client, visit=None)
+
+
+@bp.route("/visits/<int:visit_id>")
+def view_visit(visit_id: int):
+    """One visit: the note, its units and location, and its amendment history."""
+    visit = sv.get_visit_for(current_user, visit_id, with_history=True)
+    record_event("view", "visit", visit.id)
+    db.session.commit()
+    return render("visits/visit.html", visit=visit, delete_form=ActionForm())
+
+
+@bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+@form_view
+def amend_visit(visit_id: int):
+    """Amend an ended visit; the earlier version is kept."""
+    visit = sv.get_visit_for(current_user, visit_id)
+    if visit.in_progress:
+        return redirect_to(url_for("clients.view_client", client_id=visit.client_id))
+    client = get_client_for(current_user, visit.client_id, with_placements=True)
+    form = AmendVisitForm(obj=visit)
+    form.placement_id.choices = _job_choices(client, utcnow().date(), visit.placement_id)
+    _fill_note_form(form, visit)
+    if form.validate_on_submit() and _times_ok(form, require_end=True):
+        before = sv.snapshot_visit(visit)
+        _apply_note(form, visit)
+        visit.ended_at = from_local(form.ended_at.data, _tz())
+        sv.count_units(visit, sv.agency_settings())
+        if sv.keep_version(visit, before, current_user, form.reason.data or ""):
+            record_event("amend", "visit", visit.id, form.reason.data or "")
+            flash("Visit amended; the earlier version is kept in its history.", "success")
+        db.session.commit()
+        flash(f"visit-edit-{visit.id}", "draft-saved")
+        return redirect_to(url_for("visits.view_visit", visit_id=visit.id))
+    return render("visits/visit_form.html", form=form, client=client, visit=visit)
+
+
+@bp.route("/visits/<int:visit_id>/delete", methods=["POST"])
+@roles_required("supervisor", "admin")
+def delete_visit(visit_id: int):
+    """Soft-delete a visit (supervisors only); the record stays in the database."""
+    visit = sv.get_visit_for(current_user, visit_id)
+    if ActionForm().validate_on_submit():
+        sv.soft_delete(visit, current_user)
+        record_event("delete", "visit", visit.id, "soft delete")
+        db.session.commit()
+        flash("Visit deleted. It stays in the audit trail.", "success")
+    return redirect_to(url_for("clients.view_client", client_id=visit.client_id))
+
+
+@bp.route("/clients/<int:client_id>/visits")
+def client_visits(client_id: int):
+    """Older visits of a client: infinite scroll for htmx, plain pages without it."""
+    client = get_client_for(current_user, client_id)
+    visits = sv.timeline(client, sv.parse_cursor(request.args.get("before")), TIMELINE_SIZE)
+    return render(
+        "visits/client_visits.html",
+        "visits/_timeline_items.html",
+        client=client,
+        visits=visits[:TIMELINE_SIZE],
+        more=len(visits) > TIMELINE_SIZE,
+    )
+
+
+@bp.route("/visits/")
+def visit_report():
+    """Visits across caseloads, filtered by coach, client and dates, with totals."""
+    form = VisitFilterForm(request.args)
+    form.coach.choices = options([(0, "All coaches"), *coach_choices()])
+    form.validate()
+    tz = _tz()
+    start = local_day_start(form.start.data, tz)
+    end = local_day_start(form.end.data + timedelta(days=1), tz) if form.end.data else None
+    query = sv.visit_report_query(
+        current_user,
+        form.coach.data if not form.coach.errors else None,
+        form.client.data or "",
+        start,
+        end,
+    )
+    totals = sv.report_totals(query)
+    page = db.paginate(
+        query.options(*sv.list_options()).order_by(sv.Visit.started_at.desc(), sv.Visit.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render(
+        "visits/visits.html", "visits/_report_rows.html", form=form, page=page, totals=totals
+    )

@@ -1,0 +1,304 @@
+"""Visit rules: service units, the location check, capture, amendments, who sees what."""
+
+import json
+from collections import OrderedDict
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort
+from geopy.distance import geodesic
+from sqlalchemy.exc import IntegrityError
+
+from coach.extensions import db
+from coach.models import (
+    NOTE_FIELDS,
+    AgencySettings,
+    Client,
+    Placement,
+    User,
+    Visit,
+    VisitVersion,
+    Worksite,
+)
+from coach.timeutil import to_local, utcnow
+
+UNIT_MINUTES = 15
+# What an amendment snapshots: everything a coach can change.
+VERSIONED_FIELDS = [
+    "started_at",
+    "ended_at",
+    "contact_type",
+    "placement_id",
+    "tags",
+    *NOTE_FIELDS,
+]
+
+
+def service_units(minutes: int, threshold: int = 8) -> int:
+    """15-minute units; the last, partial unit counts once it reaches `threshold` minutes."""
+    if minutes <= 0:
+        return 0
+    full, rest = divmod(minutes, UNIT_MINUTES)
+    return full + (1 if rest >= threshold else 0)
+
+
+def duration_minutes(started_at: datetime, ended_at: datetime) -> int:
+    return max(0, int((ended_at - started_at).total_seconds() // 60))
+
+
+def check_location(
+    latitude: float | None, longitude: float | None, worksite: Worksite | None, radius_m: int
+) -> tuple[str, float | None]:
+    """('on_site' | 'off_site' | 'not_checked', distance in metres) for a phone's fix."""
+    if latitude is None or longitude is None or worksite is None or not worksite.has_coordinates:
+        return "not_checked", None
+    distance = geodesic((latitude, longitude), (worksite.latitude, worksite.longitude)).meters
+    return ("on_site" if distance <= radius_m else "off_site"), round(distance, 1)
+
+
+def agency_settings() -> AgencySettings:
+    return db.session.get(AgencySettings, 1) or AgencySettings(
+        unit_threshold_minutes=8, onsite_radius_m=250
+    )
+
+
+# --- who sees what -------------------------------------------------------------------
+
+
+def visible_visits(user: User) -> sa.Select:
+    """Visits not deleted, of clients this user may see."""
+    query = sa.select(Visit).where(Visit.deleted_at.is_(None))
+    if not user.sees_all_caseloads:
+        query = query.join(Client, Client.id == Visit.client_id).where(Client.coach_id == user.id)
+    return query
+
+
+def get_visit_for(user: User, visit_id: int, with_history: bool = False) -> Visit:
+    query = (
+        visible_visits(user)
+        .where(Visit.id == visit_id)
+        .options(
+            so.joinedload(Visit.client),
+            so.joinedload(Visit.coach),
+            so.joinedload(Visit.placement),
+            so.joinedload(Visit.worksite).joinedload(Worksite.employer),
+        )
+    )
+    if with_history:
+        query = query.options(so.selectinload(Visit.versions).joinedload(VisitVersion.amended_by))
+    visit = db.session.scalar(query)
+    if visit is None:
+        abort(404)
+    return visit
+
+
+def list_options() -> list:
+    """What a visit list shows: client, coach, worksite, loaded with the visits."""
+    return [so.joinedload(Visit.client), so.joinedload(Visit.coach), so.joinedload(Visit.worksite)]
+
+
+def open_visit(user: User, client: Client) -> Visit | None:
+    """The visit this user started for this client and has not ended, if any."""
+    return db.session.scalar(
+        sa.select(Visit)
+        .where(
+            Visit.client_id == client.id,
+            Visit.created_by_id == user.id,
+            Visit.ended_at.is_(None),
+            Visit.deleted_at.is_(None),
+        )
+        .order_by(Visit.started_at.desc())
+        .limit(1)
+    )
+
+
+def current_placements(client: Client, today: date) -> list[Placement]:
+    return [p for p in client.placements if p.is_current(today)]
+
+
+# --- capture ------------------------------------------------------------------------
+
+
+def find_by_key(user: User, key: str) -> Visit | None:
+    return db.session.scalar(
+        sa.select(Visit).where(Visit.created_by_id == user.id, Visit.idempotency_key == key)
+    )
+
+
+def create_visit(user: User, client: Client, key: str, **fields) -> tuple[Visit, bool]:
+    """Make a visit once per idempotency key: (visit, created). A repeat returns the first."""
+    existing = find_by_key(user, key)
+    if existing:
+        return existing, False
+    visit = Visit(
+        client_id=client.id,
+        coach_id=client.coach_id,
+        created_by_id=user.id,
+        idempotency_key=key,
+        **fields,
+    )
+    placement = fields.get("placement_id") and db.session.get(Placement, fields["placement_id"])
+    visit.worksite_id = placement.worksite_id if placement else None
+    db.session.add(visit)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same key raced in from a second tap
+        db.session.rollback()
+        return find_by_key(user, key), False
+    return visit, True
+
+
+def locate(visit: Visit, latitude, longitude, accuracy, settings: AgencySettings) -> None:
+    """Store the phone's fix and whether it matches the worksite."""
+    visit.latitude, visit.longitude, visit.accuracy_m = latitude, longitude, accuracy
+    worksite = db.session.get(Worksite, visit.worksite_id) if visit.worksite_id else None
+    visit.location_status, visit.distance_m = check_location(
+        latitude, longitude, worksite, settings.onsite_radius_m
+    )
+
+
+def finish(visit: Visit, settings: AgencySettings, ended_at: datetime | None = None) -> None:
+    """End the visit (now, unless a time is given) and count its units."""
+    visit.ended_at = ended_at or visit.ended_at or utcnow()
+    if visit.ended_at < visit.started_at:
+        visit.ended_at = visit.started_at
+    count_units(visit, settings)
+
+
+def count_units(visit: Visit, settings: AgencySettings) -> None:
+    if visit.ended_at is None:
+        visit.duration_minutes = visit.service_units = None
+        return
+    visit.duration_minutes = duration_minutes(visit.started_at, visit.ended_at)
+    visit.service_units = service_units(visit.duration_minutes, settings.unit_threshold_minutes)
+
+
+def set_placement(visit: Visit, placement_id: int | None) -> None:
+    visit.placement_id = placement_id or None
+    placement = db.session.get(Placement, placement_id) if placement_id else None
+    visit.worksite_id = placement.worksite_id if placement else None
+
+
+def snapshot_visit(visit: Visit) -> dict:
+    data = {}
+    for name in VERSIONED_FIELDS:
+        value = getattr(visit, name)
+        data[name] = value.isoformat() if isinstance(value, datetime) else value
+    return data
+
+
+def keep_version(visit: Visit, before: dict, user: User, reason: str = "") -> VisitVersion | None:
+    """Store the visit as it was, if an amendment changed anything."""
+    if snapshot_visit(visit) == before:
+        return None
+    version = VisitVersion(
+        visit_id=visit.id,
+        version=visit.version,
+        content=json.dumps(before),
+        amended_by_id=user.id,
+        reason=reason[:300],
+    )
+    db.session.add(version)
+    visit.version += 1
+    return version
+
+
+def soft_delete(visit: Visit, user: User) -> None:
+    visit.deleted_at = utcnow()
+    visit.deleted_by_id = user.id
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def timeline(client: Client, before: tuple[datetime, int] | None, size: int) -> list[Visit]:
+    """A page of the client's visits, newest first, after a keyset cursor."""
+    query = (
+        sa.select(Visit)
+        .where(Visit.client_id == client.id, Visit.deleted_at.is_(None))
+        .options(so.joinedload(Visit.coach), so.joinedload(Visit.worksite))
+        .order_by(Visit.started_at.desc(), Visit.id.desc())
+        .limit(size + 1)
+    )
+    if before:
+        started, visit_id = before
+        query = query.where(
+            sa.or_(
+                Visit.started_at < started,
+                sa.and_(Visit.started_at == started, Visit.id < visit_id),
+            )
+        )
+    return list(db.session.scalars(query))
+
+
+def cursor_of(visit: Visit) -> str:
+    return f"{visit.started_at.isoformat()}_{visit.id}"
+
+
+def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
+    if not value:
+        return None
+    try:
+        stamp, visit_id = value.rsplit("_", 1)
+        return datetime.fromisoformat(stamp), int(visit_id)
+    except ValueError:
+        return None
+
+
+def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[dict]:
+    """Visits, minutes and units per month (agency time) for the last few months."""
+    since = utcnow() - timedelta(days=31 * months)
+    rows = db.session.execute(
+        sa.select(Visit.started_at, Visit.duration_minutes, Visit.service_units).where(
+            Visit.client_id == client.id,
+            Visit.deleted_at.is_(None),
+            Visit.ended_at.is_not(None),
+            Visit.started_at >= since,
+        )
+    ).all()
+    totals: dict[str, dict] = OrderedDict()
+    for started, minutes, units in sorted(rows, reverse=True):
+        month = to_local(started, tz_name).strftime("%B %Y")
+        entry = totals.setdefault(month, {"month": month, "visits": 0, "minutes": 0, "units": 0})
+        entry["visits"] += 1
+        entry["minutes"] += minutes or 0
+        entry["units"] += units or 0
+    return list(totals.values())[:months]
+
+
+def visit_report_query(user: User, coach_id=None, client_search="", start=None, end=None):
+    """The supervisor's (or coach's) visit list with its filters; `start`/`end` are UTC."""
+    query = visible_visits(user)
+    if user.sees_all_caseloads:
+        query = query.join(Client, Client.id == Visit.client_id)
+    if coach_id and user.sees_all_caseloads:
+        query = query.where(Visit.coach_id == coach_id)
+    if client_search:
+        pattern = f"%{client_search.strip()}%"
+        query = query.where(
+            sa.or_(
+                Client.first_name.ilike(pattern),
+                Client.last_name.ilike(pattern),
+                Client.preferred_name.ilike(pattern),
+                (Client.first_name + " " + Client.last_name).ilike(pattern),
+            )
+        )
+    if start:
+        query = query.where(Visit.started_at >= start)
+    if end:
+        query = query.where(Visit.started_at < end)
+    return query
+
+
+def report_totals(query: sa.Select) -> tuple[int, int, int]:
+    """(visits, minutes, units) over a filtered visit query, in one SQL statement."""
+    sub = query.with_only_columns(Visit.id, Visit.duration_minutes, Visit.service_units).subquery()
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(sub.c.id),
+            sa.func.coalesce(sa.func.sum(sub.c.duration_minutes), 0),
+            sa.func.coalesce(sa.func.sum(sub.c.service_units), 0),
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])

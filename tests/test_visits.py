@@ -1,0 +1,349 @@
+import json
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from coach.extensions import db
+from coach.models import AuditEvent, Visit, VisitVersion
+from coach.timeutil import local_input_value, utcnow
+from coach.visits.services import check_location, service_units
+from tests.factories import (
+    ensure_agency,
+    make_client,
+    make_employer,
+    make_placement,
+    make_user,
+    make_visit,
+    make_worksite,
+)
+
+
+@pytest.mark.parametrize(
+    "minutes,units",
+    [(0, 0), (7, 0), (8, 1), (15, 1), (22, 1), (23, 2), (30, 2), (37, 2), (38, 3), (60, 4)],
+)
+def test_service_units_use_the_8_minute_rule(minutes, units):
+    assert service_units(minutes) == units
+
+
+def test_service_unit_threshold_is_configurable():
+    assert service_units(22, threshold=1) == 2
+    assert service_units(14, threshold=15) == 0
+
+
+def test_location_check(ctx):
+    site = make_worksite(make_employer(), latitude=39.9896, longitude=-83.0063)
+    no_coordinates = make_worksite(make_employer("No map"))
+    assert check_location(39.9896, -83.0063, site, 250) == ("on_site", 0.0)
+    status, distance = check_location(39.9914, -83.0063, site, 250)  # ~200 m north
+    assert status == "on_site" and 150 < distance < 250
+    status, distance = check_location(39.9950, -83.0063, site, 250)  # ~600 m north
+    assert status == "off_site" and distance > 500
+    assert check_location(None, None, site, 250) == ("not_checked", None)
+    assert check_location(39.99, -83.0, no_coordinates, 250) == ("not_checked", None)
+    assert check_location(39.99, -83.0, None, 250) == ("not_checked", None)
+
+
+@pytest.fixture
+def coach_client(login_as):
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Rivera")
+    site = make_worksite(
+        make_employer("Green Valley Grocery"), latitude=39.9896, longitude=-83.0063
+    )
+    placement = make_placement(person, site, "Courtesy clerk")
+    return coach, person, placement
+
+
+def start(client, person, placement, key="k" * 32, **fix):
+    return client.post(
+        f"/clients/{person.id}/visits/start",
+        data={
+            "idempotency_key": key,
+            "placement_id": placement.id,
+            "contact_type": "on_site",
+            **fix,
+        },
+    )
+
+
+def test_start_visit_checks_location_and_opens_the_note(client, coach_client):
+    coach, person, placement = coach_client
+    response = start(
+        client, person, placement, latitude="39.9897", longitude="-83.0064", accuracy="12"
+    )
+    assert response.status_code == 302
+    visit = db.session.scalar(sa.select(Visit))
+    assert visit.location_status == "on_site" and visit.distance_m < 50
+    assert visit.ended_at is None and visit.worksite_id == placement.worksite_id
+    page = client.get(f"/clients/{person.id}").text
+    assert "Visit under way" in page and "End visit" in page and "On site" in page
+
+
+def test_start_visit_without_location_still_saves(client, coach_client):
+    _, person, placement = coach_client
+    start(client, person, placement)
+    visit = db.session.scalar(sa.select(Visit))
+    assert visit.location_status == "not_checked" and visit.distance_m is None
+
+
+def test_same_idempotency_key_twice_makes_one_visit(client, coach_client):
+    _, person, placement = coach_client
+    first = start(client, person, placement, key="a1b2c3d4e5f6")
+    # The coach ends it, then a retried POST of the very first tap arrives.
+    visit = db.session.scalar(sa.select(Visit))
+    client.post(
+        f"/visits/{visit.id}/end",
+        data={
+            "contact_type": "on_site",
+            "placement_id": placement.id,
+            "started_at": "2026-11-02T09:00",
+        },
+    )
+    again = start(client, person, placement, key="a1b2c3d4e5f6")
+    assert first.status_code == again.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1
+
+
+def test_past_visit_idempotency(client, coach_client):
+    _, person, placement = coach_client
+    data = {
+        "idempotency_key": "past-visit-key-1",
+        "contact_type": "phone",
+        "placement_id": 0,
+        "started_at": "2026-11-02T09:00",
+        "ended_at": "2026-11-02T09:23",
+        "tasks_observed": "Phone check-in",
+    }
+    first = client.post(f"/clients/{person.id}/visits/new", data=data)
+    second = client.post(f"/clients/{person.id}/visits/new", data=data)
+    assert first.headers["Location"] == second.headers["Location"]
+    visit = db.session.scalar(sa.select(Visit))
+    assert (visit.duration_minutes, visit.service_units) == (23, 2)
+    assert visit.contact_type == "phone" and visit.worksite_id is None
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1
+
+
+def test_end_visit_with_htmx_returns_panel_and_timeline(client, coach_client):
+    _, person, placement = coach_client
+    start(client, person, placement)
+    visit = db.session.scalar(sa.select(Visit))
+    visit.started_at = utcnow() - timedelta(minutes=23)
+    db.session.commit()
+    response = client.post(
+        f"/visits/{visit.id}/end",
+        headers={"HX-Request": "true"},
+        data={
+            "contact_type": "on_site",
+            "placement_id": placement.id,
+            "started_at": "",
+            "tasks_observed": "Bagged groceries, fast and careful",
+            "tags": ["Task training", "Not a real tag"],
+        },
+    )
+    # Started time left empty: the form says so and nothing changes.
+    assert "Enter when the visit started." in response.text
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).ended_at is None
+    started = (utcnow() - timedelta(minutes=23)).replace(second=0)
+    local = local_input_value(started, "America/New_York").strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        f"/visits/{visit.id}/end",
+        headers={"HX-Request": "true"},
+        data={
+            "contact_type": "on_site",
+            "placement_id": placement.id,
+            "started_at": local,
+            "tasks_observed": "Bagged groceries, fast and careful",
+            "tags": ["Task training"],
+        },
+    )
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert (
+        '<section id="visit-history" aria-labelledby="history-h" hx-swap-oob="true">'
+        in response.text
+    )
+    assert "Bagged groceries" in response.text and "Start visit" in response.text
+    assert f'data-draft-saved="visit-{visit.id}"' in response.text
+    db.session.expire_all()
+    visit = db.session.get(Visit, visit.id)
+    assert visit.duration_minutes in (23, 24) and visit.service_units == 2
+    assert visit.tags == "Task training"
+
+
+def test_save_note_keeps_visit_open(client, coach_client):
+    _, person, placement = coach_client
+    start(client, person, placement)
+    visit = db.session.scalar(sa.select(Visit))
+    response = client.post(
+        f"/visits/{visit.id}/save",
+        data={
+            "contact_type": "on_site",
+            "placement_id": placement.id,
+            "started_at": "2026-11-02T09:00",
+            "concerns": "Late twice this week",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    visit = db.session.get(Visit, visit.id)
+    assert visit.concerns == "Late twice this week" and visit.ended_at is None
+    assert "Late twice this week" in client.get(f"/clients/{person.id}").text
+
+
+def test_times_are_validated(client, coach_client):
+    _, person, _ = coach_client
+    base = {"idempotency_key": "times-key-123", "contact_type": "phone", "placement_id": 0}
+    future = (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    cases = [
+        ({"started_at": "2026-11-02T10:00", "ended_at": "2026-11-02T09:00"}, "before the start"),
+        ({"started_at": "2026-11-02T01:00", "ended_at": "2026-11-02T23:00"}, "16 hours"),
+        ({"started_at": future, "ended_at": future}, "in the future"),
+        ({"started_at": "2026-11-02T10:00", "ended_at": ""}, "Enter when the visit ended."),
+        ({"started_at": "yesterday", "ended_at": "2026-11-02T09:00"}, "Not a valid datetime"),
+    ]
+    for fields, message in cases:
+        response = client.post(f"/clients/{person.id}/visits/new", data={**base, **fields})
+        assert message in response.text, message
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
+
+
+def test_times_show_in_agency_zone(client, coach_client):
+    coach, person, _ = coach_client
+    ensure_agency(timezone="America/Los_Angeles")
+    visit = make_visit(person, coach, minutes=45, started_at=datetime(2026, 7, 1, 16, 5))
+    page = client.get(f"/visits/{visit.id}").text
+    assert "Jul 1, 2026 9:05 AM" in page and "45 min · 3 units" in page
+
+
+def test_amendment_keeps_earlier_version(client, coach_client):
+    coach, person, placement = coach_client
+    visit = make_visit(
+        person,
+        coach,
+        minutes=30,
+        started_at=datetime(2026, 11, 2, 14, 0),
+        performance="Needed reminders",
+        placement_id=placement.id,
+    )
+    response = client.post(
+        f"/visits/{visit.id}/edit",
+        data={
+            "contact_type": "on_site",
+            "placement_id": placement.id,
+            "started_at": "2026-11-02T09:00",
+            "ended_at": "2026-11-02T09:40",
+            "performance": "Needed two verbal reminders",
+            "reason": "Added detail",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    visit = db.session.get(Visit, visit.id)
+    assert visit.version == 2 and visit.performance == "Needed two verbal reminders"
+    assert (visit.duration_minutes, visit.service_units) == (40, 3)
+    old = db.session.scalar(sa.select(VisitVersion))
+    assert old.version == 1 and old.amended_by_id == coach.id and old.reason == "Added detail"
+    assert json.loads(old.content)["performance"] == "Needed reminders"
+    page = client.get(f"/visits/{visit.id}").text
+    assert "Version 1, replaced" in page and "Needed reminders" in page
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "amend"))
+
+
+def test_only_supervisors_soft_delete(client, coach_client, auth, login_as):
+    coach, person, _ = coach_client
+    visit = make_visit(person, coach)
+    assert client.post(f"/visits/{visit.id}/delete").status_code == 404
+    assert "Delete this visit" not in client.get(f"/visits/{visit.id}").text
+    auth.logout()
+    login_as("supervisor")
+    assert client.post(f"/visits/{visit.id}/delete").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).deleted_at is not None  # still in the database
+    assert client.get(f"/visits/{visit.id}").status_code == 404
+    assert "30 min" not in client.get(f"/clients/{person.id}").text
+
+
+def test_another_coachs_visits_are_not_found(client, coach_client):
+    other = make_user("coach")
+    theirs = make_client(other, "Private", "Person")
+    visit = make_visit(theirs, other)
+    for method, url in [
+        ("get", f"/visits/{visit.id}"),
+        ("get", f"/visits/{visit.id}/edit"),
+        ("post", f"/visits/{visit.id}/end"),
+        ("post", f"/clients/{theirs.id}/visits/start"),
+        ("get", f"/clients/{theirs.id}/visits"),
+    ]:
+        assert getattr(client, method)(url).status_code == 404, url
+    assert "Private" not in client.get("/visits/").text
+
+
+def test_timeline_pages_newest_first_with_htmx_and_without(client, coach_client):
+    coach, person, _ = coach_client
+    for i in range(25):
+        make_visit(
+            person,
+            coach,
+            minutes=15,
+            started_at=datetime(2026, 10, 1) + timedelta(days=i),
+            tasks_observed=f"Day {i:02d}",
+        )
+    page = client.get(f"/clients/{person.id}").text
+    assert "Day 24" in page and "Day 15" in page and "Day 14" not in page
+    assert 'hx-trigger="revealed"' in page
+    older = page.split('class="more"')[1].split('href="')[1].split('"')[0].replace("&amp;", "&")
+    fragment = client.get(older, headers={"HX-Request": "true"}).text
+    assert "<html" not in fragment and "Day 14" in fragment and "Day 15" not in fragment
+    full = client.get(older).text
+    assert "<html" in full and "Older visits" in full and "Day 05" in full
+
+
+def test_supervisor_report_filters_and_totals(client, auth, login_as):
+    a, b = make_user("coach"), make_user("coach")
+    rosa, liam = make_client(a, "Rosa", "Rivera"), make_client(b, "Liam", "Brown")
+    make_visit(rosa, a, minutes=23, started_at=datetime(2026, 11, 2, 15))
+    make_visit(rosa, a, minutes=8, started_at=datetime(2026, 11, 10, 15))
+    make_visit(liam, b, minutes=60, started_at=datetime(2026, 11, 3, 15))
+    login_as("supervisor")
+    page = client.get("/visits/").text
+    assert "<strong>3</strong> visits" in page and "<strong>91</strong> min" in page
+    assert "<strong>7</strong> units" in page
+    by_coach = client.get(f"/visits/?coach={a.id}").text
+    assert "<strong>2</strong> visits" in by_coach and "Liam" not in by_coach
+    by_client = client.get("/visits/?client=liam").text
+    assert "<strong>1</strong> visit " in by_client
+    by_dates = client.get("/visits/?start=2026-11-03&end=2026-11-09").text
+    assert "<strong>1</strong> visit " in by_dates and "Liam Brown" in by_dates
+
+
+def test_coach_report_shows_only_own_clients(client, coach_client):
+    coach, person, _ = coach_client
+    other = make_user("coach")
+    make_visit(person, coach, minutes=15)
+    make_visit(make_client(other, "Hidden", "Person"), other, minutes=15)
+    page = client.get("/visits/").text
+    assert "Rosa Rivera" in page and "Hidden" not in page
+
+
+def test_monthly_units_on_client_page(client, coach_client):
+    coach, person, _ = coach_client
+    now = utcnow()
+    make_visit(person, coach, minutes=23, started_at=now - timedelta(hours=3))
+    make_visit(person, coach, minutes=52, started_at=now - timedelta(hours=2))
+    page = client.get(f"/clients/{person.id}").text
+    month = now.strftime("%B %Y")
+    assert f'<th scope="row">{month}</th><td>2</td><td>75</td><td>5</td>' in page
+
+
+def test_visit_actions_are_audited(client, coach_client):
+    _, person, placement = coach_client
+    start(client, person, placement)
+    visit = db.session.scalar(sa.select(Visit))
+    client.get(f"/visits/{visit.id}")
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.entity_type == "visit")
+    ).all()
+    assert actions == ["create", "view"]
