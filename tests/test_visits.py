@@ -78,7 +78,7 @@ def test_start_visit_checks_location_and_opens_the_note(client, coach_client):
     assert visit.location_status == "on_site" and visit.distance_m < 50
     assert visit.ended_at is None and visit.worksite_id == placement.worksite_id
     page = client.get(f"/clients/{person.id}").text
-    assert "Visit under way" in page and "End visit" in page and "On site" in page
+    assert "Visit under way" in page and "End visit" in page and "At the worksite" in page
 
 
 def test_start_visit_without_location_still_saves(client, coach_client):

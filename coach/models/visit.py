@@ -39,7 +39,7 @@ QUICK_TAGS = [
 ]
 
 LOCATION_LABELS = {
-    "on_site": "On site",
+    "on_site": "At the worksite",
     "off_site": "Away from worksite",
     "not_checked": "Location not checked",
 }

@@ -18,6 +18,8 @@ from coach.forms import finite, no_control_chars, strip_filter
 from coach.models import CONTACT_TYPES, NOTE_SECTIONS, QUICK_TAGS
 
 NOTE_MAX = 4000
+# Minutes are enough for a visit; the first format is how values are shown.
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 def new_key() -> str:
@@ -81,10 +83,15 @@ class VisitNoteForm(FlaskForm):
     placement_id = SelectField("Job", coerce=int, validators=[Optional()])
     tags = CheckboxesField("Quick tags", choices={t: t for t in QUICK_TAGS})
     started_at = DateTimeLocalField(
-        "Started", validators=[InputRequired(message="Enter when the visit started.")]
+        "Started",
+        format=LOCAL_FORMATS,
+        validators=[InputRequired(message="Enter when the visit started.")],
     )
     ended_at = DateTimeLocalField(
-        "Ended", validators=[Optional()], description="Leave empty to end it now."
+        "Ended",
+        format=LOCAL_FORMATS,
+        validators=[Optional()],
+        description="Leave empty to end it now.",
     )
 
 
@@ -93,13 +100,17 @@ class PastVisitForm(VisitNoteForm):
 
     idempotency_key = idempotency_field()
     ended_at = DateTimeLocalField(
-        "Ended", validators=[InputRequired(message="Enter when the visit ended.")]
+        "Ended",
+        format=LOCAL_FORMATS,
+        validators=[InputRequired(message="Enter when the visit ended.")],
     )
 
 
 class AmendVisitForm(VisitNoteForm):
     ended_at = DateTimeLocalField(
-        "Ended", validators=[InputRequired(message="Enter when the visit ended.")]
+        "Ended",
+        format=LOCAL_FORMATS,
+        validators=[InputRequired(message="Enter when the visit ended.")],
     )
     reason = StringField(
         "Reason for the change (optional)",

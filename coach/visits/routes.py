@@ -38,11 +38,18 @@ def _job_choices(client, today, keep_id: int | None = None) -> list:
 
 def _fill_note_form(form, visit) -> None:
     """Show stored UTC times as agency-local values in the inputs."""
-    if request.method == "GET" or not form.is_submitted():
-        form.started_at.data = local_input_value(visit.started_at, _tz())
-        form.ended_at.data = local_input_value(visit.ended_at, _tz())
-        form.tags.data = visit.tag_list
-        form.placement_id.data = visit.placement_id or 0
+    form.started_at.data = local_input_value(visit.started_at, _tz())
+    form.ended_at.data = local_input_value(visit.ended_at, _tz())
+    form.tags.data = visit.tag_list
+    form.placement_id.data = visit.placement_id or 0
+
+
+def _note_form(visit, client, today):
+    """The note form of a stored visit, filled from the record, never from the request."""
+    form = VisitNoteForm(formdata=None, obj=visit)
+    form.placement_id.choices = _job_choices(client, today, visit.placement_id)
+    _fill_note_form(form, visit)
+    return form
 
 
 def _times_ok(form, require_end: bool) -> bool:
@@ -69,7 +76,10 @@ def _apply_note(form, visit) -> None:
         setattr(visit, name, getattr(form, name).data or "")
     visit.contact_type = form.contact_type.data
     visit.tags = "|".join(t for t in form.tags.data or [] if t in dict(form.tags.choices))
-    visit.started_at = from_local(form.started_at.data, _tz())
+    started = from_local(form.started_at.data, _tz())
+    # The input shows minutes: keep the stored seconds unless the coach changed the time.
+    if visit.started_at is None or started != visit.started_at.replace(second=0, microsecond=0):
+        visit.started_at = started
     sv.set_placement(visit, form.placement_id.data)
 
 
@@ -81,9 +91,7 @@ def _panel(client, visit=None, form=None, saved_key=None, status=200):
             form = StartVisitForm()
             form.placement_id.choices = _job_choices(client, today)
         else:
-            form = VisitNoteForm(obj=visit)
-            form.placement_id.choices = _job_choices(client, today, visit.placement_id)
-            _fill_note_form(form, visit)
+            form = _note_form(visit, client, today)
     context = dict(client=client, visit=visit, form=form, saved_key=saved_key, today=today)
     if visit is None and saved_key:
         context.update(_history(client))
@@ -101,9 +109,7 @@ def client_page_context(client) -> dict:
         form = StartVisitForm()
         form.placement_id.choices = _job_choices(client, today)
     else:
-        form = VisitNoteForm(obj=visit)
-        form.placement_id.choices = _job_choices(client, today, visit.placement_id)
-        _fill_note_form(form, visit)
+        form = _note_form(visit, client, today)
     return dict(visit=visit, form=form, saved_key=None, **_history(client))
 
 
@@ -246,7 +252,8 @@ def amend_visit(visit_id: int):
     client = get_client_for(current_user, visit.client_id, with_placements=True)
     form = AmendVisitForm(obj=visit)
     form.placement_id.choices = _job_choices(client, utcnow().date(), visit.placement_id)
-    _fill_note_form(form, visit)
+    if request.method == "GET":
+        _fill_note_form(form, visit)
     if form.validate_on_submit() and _times_ok(form, require_end=True):
         before = sv.snapshot_visit(visit)
         _apply_note(form, visit)

@@ -55,18 +55,41 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_app):
-    context = browser.new_context(
-        viewport=PHONE,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        base_url=live_app.config["LIVE_URL"],
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def phone(browser, live_app):
+    """Open a phone-sized page; keyword arguments go to the browser context
+    (geolocation, permissions…). Every context is closed after the test."""
+    contexts = []
+
+    def open_page(**options):
+        context = browser.new_context(
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            base_url=live_app.config["LIVE_URL"],
+            **options,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(phone):
+    return phone()
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/clients/")
 
 
 def assert_accessible(page) -> None:
