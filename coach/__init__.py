@@ -10,11 +10,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coach import config
 from coach.extensions import csrf, db, limiter, login_manager, migrate
+from coach.web import BoundedIntConverter, refuse_nul_bytes
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error pages and CLI."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedIntConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config.settings(app.instance_path))
     if test_config:
@@ -83,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from coach.auth.services import enforce_session_lifetime, require_login
 
+    app.before_request(refuse_nul_bytes)
     app.before_request(enforce_session_lifetime)
     app.before_request(require_login)
 

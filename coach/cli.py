@@ -22,6 +22,24 @@ def read_password() -> str:
     return first
 
 
+def check_identity(email: str, name: str) -> tuple[str, str]:
+    """The same rules as the admin's form: a real email, a printable name."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from coach.auth.services import normalize_email
+
+    email, name = normalize_email(email), name.strip()
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise click.ClickException(f"--email: {error}") from None
+    if len(email) > 254:
+        raise click.ClickException("--email: at most 254 characters.")
+    if not name or len(name) > 120 or not name.isprintable():
+        raise click.ClickException("--name: 1 to 120 printable characters.")
+    return email, name
+
+
 def register_cli(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.option("--email", required=True, help="Login email.")
@@ -32,6 +50,7 @@ def register_cli(app: Flask) -> None:
         from coach.audit.services import record_event
         from coach.auth.services import create_user, find_user_by_email
 
+        email, name = check_identity(email, name)
         if find_user_by_email(email):
             raise click.ClickException(f"A user with email {email} already exists.")
         password = read_password()

@@ -1,10 +1,18 @@
 """Form pieces shared across areas."""
 
 import math
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import PasswordField, SelectChoice, TextAreaField
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
@@ -50,9 +58,14 @@ def new_password_fields():
 
 
 def finite(form, field):
-    """Reject NaN and infinity, which slip through NumberRange."""
-    if field.data is not None and not math.isfinite(field.data):
-        raise ValidationError("Enter a number.")
+    """Reject NaN and infinity, which slip through (or crash) NumberRange."""
+    value = field.data
+    if value is None:
+        return
+    ok = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+    if not ok:
+        field.errors[:] = []
+        raise StopValidation("Enter a number.")
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -73,3 +86,11 @@ def coordinates_pair_ok(latitude, longitude) -> bool:
 def csrf_expired(form) -> bool:
     """Whether the form failed only for want of a valid CSRF token (an expired page)."""
     return bool(form.errors.get("csrf_token"))
+
+
+def notes_field(label: str = "Notes (optional)", max_len: int = 5000) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[Optional(), Length(max=max_len), no_control_chars],
+        filters=[strip_filter],
+    )

@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import Response, abort, current_app, redirect, render_template, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 
 def is_htmx() -> bool:
@@ -75,6 +76,38 @@ def roles_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+MAX_ID = 2**31 - 1  # the largest id any database column here holds
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in URLs, refusing numbers no row can have (they would crash the query)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def int_arg(name: str, default: int | None = None) -> int | None:
+    """A positive integer query argument, or `default` when absent, malformed or too big."""
+    value = request.args.get(name, type=int)
+    if value is None or not 0 < value <= MAX_ID:
+        return default
+    return value
+
+
+def search_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` literally anywhere (use with escape="\\")."""
+    text = "".join(c for c in text.strip() if c.isprintable())
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def refuse_nul_bytes():
+    """No text field has a use for NUL, and PostgreSQL refuses to store it: answer 400."""
+    for values in (request.args, request.form):
+        if any("\x00" in value for value in values.values()):
+            abort(400)
 
 
 def client_ip() -> str:

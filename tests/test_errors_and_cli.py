@@ -95,3 +95,19 @@ def test_migrations_match_the_models(tmp_path):
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == []
+
+
+def test_cli_create_user_checks_email_and_name(runner, ctx):
+    password = "a good long password\na good long password\n"
+    for email, name, message in [
+        ("  ", "Pat", "--email"),
+        ("not-an-email", "Pat", "--email"),
+        ("pat@example.org", "", "--name"),
+        ("pat@example.org", "Bad\x01Name", "--name"),
+    ]:
+        result = runner.invoke(
+            args=["create-user", "--email", email, "--name", name, "--role", "admin"],
+            input=password,
+        )
+        assert result.exit_code != 0 and message in result.output, (email, name)
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0

@@ -3,7 +3,7 @@ from flask import current_app, request
 from coach.audit import bp
 from coach.audit.services import audit_page_query
 from coach.extensions import db
-from coach.web import render, roles_required
+from coach.web import int_arg, render, roles_required
 
 ENTITY_TYPES = ["client", "placement", "employer", "worksite", "user", "agency_settings"]
 
@@ -15,8 +15,8 @@ def audit_log():
     entity_type = request.args.get("type", "")
     entity_type = entity_type if entity_type in ENTITY_TYPES else ""
     page = db.paginate(
-        audit_page_query(entity_type or None, request.args.get("user", type=int)),
-        page=request.args.get("page", 1, type=int),
+        audit_page_query(entity_type or None, int_arg("user")),
+        page=int_arg("page", 1),
         per_page=current_app.config["PAGE_SIZE"] * 2,
         error_out=False,
     )

@@ -32,6 +32,12 @@ def record_event(
     return event
 
 
+def audit_view(entity_type: str, entity_id: int) -> None:
+    """Log that the current user was shown this record (a page or a form about it)."""
+    record_event("view", entity_type, entity_id)
+    db.session.commit()
+
+
 def describe_changes(obj, fields: list[str], before: dict) -> str:
     """'field: old → new' for each field that changed, for the audit summary."""
     parts = []

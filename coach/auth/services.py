@@ -8,6 +8,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, flash, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from coach.audit.services import record_event
 from coach.extensions import db
@@ -43,6 +45,10 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def plausible_email(email: str) -> bool:
+    return 0 < len(email) <= 254 and not any(ord(c) < 32 or ord(c) == 127 for c in email)
+
+
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
@@ -60,14 +66,6 @@ def create_user(email: str, name: str, role: str, password: str, **extra) -> Use
     return user
 
 
-def _throttle(email: str) -> LoginThrottle:
-    row = db.session.get(LoginThrottle, email)
-    if row is None:
-        row = LoginThrottle(email=email, failures=0)
-        db.session.add(row)
-    return row
-
-
 def is_locked_out(email: str, now: datetime | None = None) -> bool:
     row = db.session.get(LoginThrottle, normalize_email(email))
     now = now or utcnow()
@@ -82,6 +80,9 @@ def authenticate(email: str, password: str) -> User | None:
     """
     email = normalize_email(email)
     now = utcnow()
+    if not plausible_email(email):  # never stored: too long or with control characters
+        check_password(_dummy_hash(), password)
+        return None
     if is_locked_out(email, now):
         record_event("login_locked", "user", None, f"email={email}")
         db.session.commit()
@@ -101,16 +102,29 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def _register_failure(email: str, now: datetime) -> None:
+    """Count a failure atomically: simultaneous attempts must not overwrite each other."""
     cfg = current_app.config
     window = timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"])
-    row = _throttle(email)
-    if row.last_failure_at and now - row.last_failure_at > window:
-        row.failures = 0
-    row.failures = (row.failures or 0) + 1
-    row.last_failure_at = now
-    if row.failures >= cfg["LOGIN_MAX_FAILURES"]:
-        row.locked_until = now + window
-        row.failures = 0
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(LoginThrottle)
+        .values(email=email, failures=0)
+        .on_conflict_do_nothing(index_elements=["email"])
+    )
+    row = LoginThrottle.__table__.c
+    db.session.execute(
+        sa.update(LoginThrottle)
+        .where(row.email == email)
+        .values(
+            failures=sa.case((row.last_failure_at < now - window, 1), else_=row.failures + 1),
+            last_failure_at=now,
+        )
+    )
+    db.session.execute(
+        sa.update(LoginThrottle)
+        .where(row.email == email, row.failures >= cfg["LOGIN_MAX_FAILURES"])
+        .values(locked_until=now + window, failures=0)
+    )
 
 
 def _dummy_hash() -> str:
@@ -190,13 +204,17 @@ def _safe_next_target() -> str | None:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only local paths: never send someone to another site after login."""
-    return (
-        bool(target)
-        and target.startswith("/")
-        and not target.startswith("//")
-        and ("\\" not in target)
-    )
+    """Only a path on this site: never send someone elsewhere after login.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash,
+    so `/\t/evil.example` would become `//evil.example`: any of them is refused.
+    """
+    if not target or not target.startswith("/"):
+        return False
+    if any(c.isspace() or ord(c) < 32 or c == "\\" for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not target.startswith("//")
 
 
 def needs_first_run() -> bool:

@@ -1,7 +1,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, EmailField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -12,7 +12,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from coach.forms import no_control_chars, strip_filter
+from coach.forms import finite, no_control_chars, notes_field, strip_filter
 from coach.models import CLIENT_STATUSES, DISCLOSURE_CHOICES
 
 
@@ -58,9 +58,7 @@ class ClientForm(FlaskForm):
         description="Only this is ever shown to an employer.",
     )
     coach_id = SelectField("Coach", coerce=int)
-    notes = TextAreaField(
-        "Notes (optional)", validators=[Optional(), Length(max=5000)], filters=[strip_filter]
-    )
+    notes = notes_field()
 
 
 class PlacementForm(FlaskForm):
@@ -78,6 +76,7 @@ class PlacementForm(FlaskForm):
         places=2,
         validators=[
             Optional(),
+            finite,
             NumberRange(min=0, max=1000, message="Enter a wage from 0 to 1000."),
         ],
         render_kw={"inputmode": "decimal"},
@@ -85,13 +84,11 @@ class PlacementForm(FlaskForm):
     weekly_hours = DecimalField(
         "Hours a week (optional)",
         places=1,
-        validators=[Optional(), NumberRange(min=0, max=80, message="Enter 0 to 80 hours.")],
+        validators=[Optional(), finite, NumberRange(min=0, max=80, message="Enter 0 to 80 hours.")],
         render_kw={"inputmode": "decimal"},
     )
     supervisor_name = text("Supervisor at work (optional)", 120)
-    notes = TextAreaField(
-        "Notes (optional)", validators=[Optional(), Length(max=5000)], filters=[strip_filter]
-    )
+    notes = notes_field()
 
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:

@@ -1,7 +1,7 @@
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
-from coach.audit.services import describe_changes, record_event, snapshot
+from coach.audit.services import audit_view, describe_changes, record_event, snapshot
 from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm, to_units
 from coach.clients.services import (
@@ -15,7 +15,7 @@ from coach.extensions import db
 from coach.forms import options
 from coach.models import CLIENT_STATUSES, Client, Placement
 from coach.timeutil import utcnow
-from coach.web import form_view, redirect_to, render
+from coach.web import form_view, int_arg, redirect_to, render
 
 CLIENT_FIELDS = [
     "first_name",
@@ -46,14 +46,14 @@ def caseload():
     search = request.args.get("q", "")[:80]
     status = request.args.get("status", "")
     status = status if status in CLIENT_STATUSES else ""
-    coach_id = request.args.get("coach", type=int)
+    coach_id = int_arg("coach")
     page = db.paginate(
         caseload_query(current_user, search, status, coach_id),
-        page=request.args.get("page", 1, type=int),
+        page=int_arg("page", 1),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    coaches = coach_choices() if current_user.sees_all_caseloads else []
+    coaches = coach_choices(everyone=True) if current_user.sees_all_caseloads else []
     return render(
         "clients/caseload.html",
         "clients/_client_list.html",
@@ -69,7 +69,7 @@ def caseload():
 def _client_form(client: Client | None = None) -> ClientForm:
     form = ClientForm(obj=client)
     if current_user.sees_all_caseloads:
-        form.coach_id.choices = options(coach_choices())
+        form.coach_id.choices = options(coach_choices(keep_id=client.coach_id if client else None))
         if client is None and request.method == "GET":
             form.coach_id.data = current_user.id
     else:
@@ -104,8 +104,7 @@ def view_client(client_id: int):
     from coach.visits.routes import client_page_context  # visits builds on clients
 
     client = get_client_for(current_user, client_id, with_placements=True)
-    record_event("view", "client", client.id)
-    db.session.commit()
+    audit_view("client", client.id)
     return render(
         "clients/client.html", client=client, today=utcnow().date(), **client_page_context(client)
     )
@@ -116,6 +115,8 @@ def view_client(client_id: int):
 def edit_client(client_id: int):
     """Edit a client's details."""
     client = get_client_for(current_user, client_id)
+    if request.method == "GET":
+        audit_view("client", client.id)
     form = _client_form(client)
     if form.validate_on_submit():
         before = snapshot(client, CLIENT_FIELDS)
@@ -164,6 +165,8 @@ def _valid_placement(form: PlacementForm) -> bool:
 def new_placement(client_id: int):
     """Record a job the client got."""
     client = get_client_for(current_user, client_id)
+    if request.method == "GET":
+        audit_view("client", client.id)
     form = _placement_form()
     if _valid_placement(form):
         placement = Placement(client_id=client.id)
@@ -184,6 +187,8 @@ def new_placement(client_id: int):
 def edit_placement(placement_id: int):
     """Edit a placement: dates, wage, hours."""
     placement = get_placement_for(current_user, placement_id)
+    if request.method == "GET":
+        audit_view("client", placement.client_id)
     form = _placement_form(placement)
     if _valid_placement(form):
         before = snapshot(placement, PLACEMENT_FIELDS)

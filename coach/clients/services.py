@@ -6,6 +6,7 @@ from flask import abort
 
 from coach.extensions import db
 from coach.models import Client, Employer, Placement, User, Worksite
+from coach.web import search_pattern
 
 
 def visible_clients(user: User) -> sa.Select:
@@ -20,20 +21,23 @@ def caseload_query(user: User, search: str = "", status: str = "", coach_id: int
     """The caseload list, searched by any part of the name, ordered by last name."""
     query = visible_clients(user).options(so.joinedload(Client.coach))
     if search:
-        pattern = f"%{search.strip()}%"
-        query = query.where(
-            sa.or_(
-                Client.first_name.ilike(pattern),
-                Client.last_name.ilike(pattern),
-                Client.preferred_name.ilike(pattern),
-                (Client.first_name + " " + Client.last_name).ilike(pattern),
-            )
-        )
+        query = query.where(name_matches(search))
     if status:
         query = query.where(Client.status == status)
     if coach_id and user.sees_all_caseloads:
         query = query.where(Client.coach_id == coach_id)
     return query.order_by(Client.last_name, Client.first_name, Client.id)
+
+
+def name_matches(search: str):
+    """Any part of the first, last, preferred or full name, case-insensitive."""
+    pattern = search_pattern(search)
+    return sa.or_(
+        Client.first_name.ilike(pattern, escape="\\"),
+        Client.last_name.ilike(pattern, escape="\\"),
+        Client.preferred_name.ilike(pattern, escape="\\"),
+        (Client.first_name + " " + Client.last_name).ilike(pattern, escape="\\"),
+    )
 
 
 def get_client_for(user: User, client_id: int, with_placements: bool = False) -> Client:
@@ -69,12 +73,17 @@ def get_placement_for(user: User, placement_id: int) -> Placement:
     return placement
 
 
-def coach_choices() -> list[tuple[int, str]]:
-    """Active staff a client can be assigned to."""
-    users = db.session.scalars(
-        sa.select(User).where(User.active.is_(True)).order_by(User.name)
-    ).all()
-    return [(u.id, f"{u.name} ({u.role_label})") for u in users]
+def coach_choices(keep_id: int | None = None, everyone: bool = False) -> list[tuple[int, str]]:
+    """Staff a client can be assigned to: the active ones, plus `keep_id` (the client's
+    coach now, even if deactivated, so saving a form never reassigns by accident).
+    `everyone` lists deactivated staff too, for filters."""
+    query = sa.select(User).order_by(User.active.desc(), User.name)
+    if not everyone:
+        query = query.where(sa.or_(User.active.is_(True), User.id == keep_id))
+    return [
+        (u.id, f"{u.name} ({u.role_label}{'' if u.active else ', deactivated'})")
+        for u in db.session.scalars(query)
+    ]
 
 
 def worksite_choices() -> list[tuple[int, str]]:

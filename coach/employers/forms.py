@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, FloatField, StringField, TextAreaField
+from wtforms import EmailField, FloatField, StringField
 from wtforms.validators import Email, Length, NumberRange, Optional
 
 from coach.clients.forms import phone_chars, text
-from coach.forms import coordinates_pair_ok, finite, strip_filter
+from coach.forms import coordinates_pair_ok, finite, notes_field, strip_filter
 
 
 class EmployerForm(FlaskForm):
@@ -25,9 +25,7 @@ class EmployerForm(FlaskForm):
         filters=[strip_filter],
         render_kw={"inputmode": "tel"},
     )
-    notes = TextAreaField(
-        "Notes (optional)", validators=[Optional(), Length(max=5000)], filters=[strip_filter]
-    )
+    notes = notes_field()
 
 
 class NewEmployerForm(EmployerForm):

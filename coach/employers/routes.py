@@ -12,7 +12,7 @@ from coach.employers.services import (
 )
 from coach.extensions import db
 from coach.models import Employer, Worksite
-from coach.web import form_view, redirect_to, render
+from coach.web import form_view, int_arg, redirect_to, render
 
 EMPLOYER_FIELDS = [
     "name",
@@ -31,7 +31,7 @@ def employers():
     search = request.args.get("q", "")[:80]
     page = db.paginate(
         employer_list_query(current_user, search),
-        page=request.args.get("page", 1, type=int),
+        page=int_arg("page", 1),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

@@ -6,6 +6,7 @@ from flask import abort
 
 from coach.extensions import db
 from coach.models import Client, Employer, Placement, User, Worksite
+from coach.web import search_pattern
 
 
 def visible_employers(user: User) -> sa.Select:
@@ -27,7 +28,7 @@ def visible_employers(user: User) -> sa.Select:
 def employer_list_query(user: User, search: str = "") -> sa.Select:
     query = visible_employers(user).options(so.selectinload(Employer.worksites))
     if search:
-        query = query.where(Employer.name.ilike(f"%{search.strip()}%"))
+        query = query.where(Employer.name.ilike(search_pattern(search), escape="\\"))
     return query.order_by(Employer.name, Employer.id)
 
 

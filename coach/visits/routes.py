@@ -3,7 +3,7 @@ from datetime import timedelta
 from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
-from coach.audit.services import record_event
+from coach.audit.services import audit_view, record_event
 from coach.clients.services import coach_choices, get_client_for
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired, options
@@ -17,7 +17,7 @@ from coach.visits.forms import (
     VisitFilterForm,
     VisitNoteForm,
 )
-from coach.web import form_view, is_htmx, redirect_to, render, roles_required
+from coach.web import form_view, int_arg, is_htmx, redirect_to, render, roles_required
 
 TIMELINE_SIZE = 10
 
@@ -213,6 +213,8 @@ def end_visit(visit_id: int):
 def new_past_visit(client_id: int):
     """Write up a visit afterwards, with its start and end times."""
     client = get_client_for(current_user, client_id, with_placements=True)
+    if request.method == "GET":
+        audit_view("client", client.id)
     form = PastVisitForm()
     form.placement_id.choices = _job_choices(client, utcnow().date())
     if request.method == "GET":
@@ -237,8 +239,7 @@ def new_past_visit(client_id: int):
 def view_visit(visit_id: int):
     """One visit: the note, its units and location, and its amendment history."""
     visit = sv.get_visit_for(current_user, visit_id, with_history=True)
-    record_event("view", "visit", visit.id)
-    db.session.commit()
+    audit_view("visit", visit.id)
     return render("visits/visit.html", visit=visit, delete_form=ActionForm())
 
 
@@ -247,6 +248,8 @@ def view_visit(visit_id: int):
 def amend_visit(visit_id: int):
     """Amend an ended visit; the earlier version is kept."""
     visit = sv.get_visit_for(current_user, visit_id)
+    if request.method == "GET":
+        audit_view("visit", visit.id)
     if visit.in_progress:
         return redirect_to(url_for("clients.view_client", client_id=visit.client_id))
     client = get_client_for(current_user, visit.client_id, with_placements=True)
@@ -299,7 +302,7 @@ def client_visits(client_id: int):
 def visit_report():
     """Visits across caseloads, filtered by coach, client and dates, with totals."""
     form = VisitFilterForm(request.args)
-    form.coach.choices = options([(0, "All coaches"), *coach_choices()])
+    form.coach.choices = options([(0, "All coaches"), *coach_choices(everyone=True)])
     form.validate()
     tz = _tz()
     start = local_day_start(form.start.data, tz)
@@ -314,7 +317,7 @@ def visit_report():
     totals = sv.report_totals(query)
     page = db.paginate(
         query.options(*sv.list_options()).order_by(sv.Visit.started_at.desc(), sv.Visit.id.desc()),
-        page=request.args.get("page", 1, type=int),
+        page=int_arg("page", 1),
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )

@@ -10,6 +10,7 @@ from flask import abort
 from geopy.distance import geodesic
 from sqlalchemy.exc import IntegrityError
 
+from coach.clients.services import name_matches
 from coach.extensions import db
 from coach.models import (
     NOTE_FIELDS,
@@ -275,15 +276,7 @@ def visit_report_query(user: User, coach_id=None, client_search="", start=None, 
     if coach_id and user.sees_all_caseloads:
         query = query.where(Visit.coach_id == coach_id)
     if client_search:
-        pattern = f"%{client_search.strip()}%"
-        query = query.where(
-            sa.or_(
-                Client.first_name.ilike(pattern),
-                Client.last_name.ilike(pattern),
-                Client.preferred_name.ilike(pattern),
-                (Client.first_name + " " + Client.last_name).ilike(pattern),
-            )
-        )
+        query = query.where(name_matches(client_search))
     if start:
         query = query.where(Visit.started_at >= start)
     if end:
