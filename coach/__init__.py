@@ -58,7 +58,10 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+        if user is None or not user.active:
+            return None
+        # A copied cookie stops working once the user logs out or changes password.
+        return user if session.get("session_version") == user.session_version else None
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -4,7 +4,7 @@ import inspect
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, abort, current_app, redirect, render_template, request
+from flask import Response, abort, current_app, flash, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -26,6 +26,16 @@ def redirect_to(url: str) -> Response:
     if is_htmx():
         return Response(status=204, headers={"HX-Redirect": url})
     return redirect(url)
+
+
+def saved_redirect(url: str) -> Response:
+    """After a form is saved: redirect, and tell the browser to drop its draft of it.
+
+    Forms keep drafts under their own path (`data-draft-key="{{ request.path }}"`);
+    the flashed marker reaches the next page, where app.js clears that draft.
+    """
+    flash(request.path, "draft-saved")
+    return redirect_to(url)
 
 
 # Views anyone may open without logging in (login, first run, health check).

@@ -226,3 +226,31 @@ def create_default_config(tmp_path):
 
 def test_health_check(client):
     assert client.get("/healthz").text == "ok"
+
+
+def test_a_copied_cookie_stops_working_after_logout(client, auth, ctx, app):
+    user = make_user()
+    auth.login(user.email)
+    stolen = client.get_cookie("coach_session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("coach_session", stolen)
+    assert thief.get("/clients/").status_code == 302
+
+
+def test_password_change_ends_other_sessions_but_not_this_one(client, auth, ctx, app):
+    user = make_user()
+    other_device = app.test_client()
+    other_device.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert other_device.get("/clients/").status_code == 200
+    auth.login(user.email)
+    client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "password": "a brand new password",
+            "confirm": "a brand new password",
+        },
+    )
+    assert client.get("/clients/").status_code == 200
+    assert other_device.get("/clients/").status_code == 302

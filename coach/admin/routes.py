@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import flash, render_template, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
 from coach.admin import bp
@@ -10,11 +10,11 @@ from coach.admin.services import (
     temporary_password,
 )
 from coach.audit.services import describe_changes, record_event, snapshot
-from coach.auth.services import create_user, normalize_email
+from coach.auth.services import create_user, end_all_sessions, normalize_email
 from coach.extensions import db
 from coach.forms import ActionForm
 from coach.models import AgencySettings, User
-from coach.web import form_view, redirect_to, render, roles_required
+from coach.web import form_view, redirect_to, render, roles_required, saved_redirect
 
 SETTINGS_FIELDS = ["name", "timezone", "office_address", "office_latitude", "office_longitude"]
 
@@ -44,6 +44,7 @@ def new_user():
         )
         record_event("create", "user", user.id, f"{user.email} as {user.role}")
         db.session.commit()
+        flash(request.path, "draft-saved")
         # Shown once, on this page only; never put in a cookie or a log.
         return render_template(
             "admin/password_shown.html", user=user, password=password, created=True
@@ -73,7 +74,7 @@ def edit_user(user_id: int):
                 record_event("update", "user", user.id, changes)
             db.session.commit()
             flash("Saved.", "success")
-            return redirect_to(url_for("admin.users"))
+            return saved_redirect(url_for("admin.users"))
     return render("admin/user_form.html", form=form, user=user, action_form=ActionForm())
 
 
@@ -87,6 +88,7 @@ def toggle_active(user_id: int):
             flash(reason, "error")
         else:
             user.active = not user.active
+            end_all_sessions(user)
             record_event("activate" if user.active else "deactivate", "user", user.id)
             db.session.commit()
             flash(f"{user.name} is {'active' if user.active else 'deactivated'}.", "success")
@@ -126,5 +128,5 @@ def settings():
             record_event("update", "agency_settings", agency.id, changes)
         db.session.commit()
         flash("Settings saved.", "success")
-        return redirect_to(url_for("admin.settings"))
+        return saved_redirect(url_for("admin.settings"))
     return render("admin/settings.html", form=form)

@@ -4,7 +4,7 @@ import secrets
 
 import sqlalchemy as sa
 
-from coach.auth.services import hash_password
+from coach.auth.services import end_all_sessions, hash_password
 from coach.extensions import db
 from coach.models import User
 
@@ -46,6 +46,7 @@ def reset_password(user: User) -> str:
     password = temporary_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
+    end_all_sessions(user)
     return password
 
 

@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from coach.audit.services import record_event
@@ -9,6 +9,7 @@ from coach.auth.services import (
     check_password,
     claim_first_run,
     create_user,
+    end_all_sessions,
     end_session,
     hash_password,
     is_safe_next,
@@ -101,6 +102,8 @@ def change_password():
         else:
             current_user.password_hash = hash_password(form.password.data)
             current_user.must_change_password = False
+            end_all_sessions(current_user)
+            session["session_version"] = current_user.session_version  # but not this one
             record_event("password_change", "user", current_user.id)
             db.session.commit()
             flash("Your password is changed.", "success")

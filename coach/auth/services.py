@@ -140,6 +140,7 @@ def start_session(user: User) -> None:
     session.clear()
     login_user(user, remember=False)
     session.permanent = True
+    session["session_version"] = user.session_version
     now = utcnow().timestamp()
     session["login_at"] = now
     session["seen_at"] = now
@@ -148,8 +149,15 @@ def start_session(user: User) -> None:
     db.session.commit()
 
 
+def end_all_sessions(user: User) -> None:
+    """Every session of this user, on every device, stops working at its next request."""
+    user.session_version += 1
+
+
 def end_session() -> None:
+    """Log out: this session and the user's sessions elsewhere end."""
     if current_user.is_authenticated:
+        end_all_sessions(current_user)
         record_event("logout", "user", current_user.id)
         db.session.commit()
     logout_user()

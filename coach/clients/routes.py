@@ -15,7 +15,7 @@ from coach.extensions import db
 from coach.forms import options
 from coach.models import CLIENT_STATUSES, Client, Placement
 from coach.timeutil import utcnow
-from coach.web import form_view, int_arg, redirect_to, render
+from coach.web import form_view, int_arg, render, saved_redirect
 
 CLIENT_FIELDS = [
     "first_name",
@@ -94,7 +94,7 @@ def new_client():
         record_event("create", "client", client.id, f"added {client.full_name}")
         db.session.commit()
         flash(f"{client.full_name} is on the caseload.", "success")
-        return redirect_to(url_for("clients.view_client", client_id=client.id))
+        return saved_redirect(url_for("clients.view_client", client_id=client.id))
     return render("clients/client_form.html", form=form, client=None)
 
 
@@ -128,7 +128,7 @@ def edit_client(client_id: int):
             record_event("update", "client", client.id, changes)
         db.session.commit()
         flash("Saved." if changes else "Nothing changed.", "success")
-        return redirect_to(url_for("clients.view_client", client_id=client.id))
+        return saved_redirect(url_for("clients.view_client", client_id=client.id))
     return render("clients/client_form.html", form=form, client=client)
 
 
@@ -178,7 +178,7 @@ def new_placement(client_id: int):
         )
         db.session.commit()
         flash("Placement saved.", "success")
-        return redirect_to(url_for("clients.view_client", client_id=client.id))
+        return saved_redirect(url_for("clients.view_client", client_id=client.id))
     return render("clients/placement_form.html", form=form, client=client, placement=None)
 
 
@@ -198,7 +198,7 @@ def edit_placement(placement_id: int):
             record_event("update", "placement", placement.id, changes)
         db.session.commit()
         flash("Placement saved.", "success")
-        return redirect_to(url_for("clients.view_client", client_id=placement.client_id))
+        return saved_redirect(url_for("clients.view_client", client_id=placement.client_id))
     return render(
         "clients/placement_form.html", form=form, client=placement.client, placement=placement
     )

@@ -12,7 +12,7 @@ from coach.employers.services import (
 )
 from coach.extensions import db
 from coach.models import Employer, Worksite
-from coach.web import form_view, int_arg, redirect_to, render
+from coach.web import form_view, int_arg, render, saved_redirect
 
 EMPLOYER_FIELDS = [
     "name",
@@ -57,7 +57,7 @@ def new_employer():
         record_event("create", "employer", employer.id, employer.name)
         db.session.commit()
         flash(f"{employer.name} added.", "success")
-        return redirect_to(url_for("employers.view_employer", employer_id=employer.id))
+        return saved_redirect(url_for("employers.view_employer", employer_id=employer.id))
     return render("employers/employer_form.html", form=form, employer=None)
 
 
@@ -87,7 +87,7 @@ def edit_employer(employer_id: int):
             record_event("update", "employer", employer.id, changes)
         db.session.commit()
         flash("Saved.", "success")
-        return redirect_to(url_for("employers.view_employer", employer_id=employer.id))
+        return saved_redirect(url_for("employers.view_employer", employer_id=employer.id))
     return render("employers/employer_form.html", form=form, employer=employer)
 
 
@@ -106,7 +106,7 @@ def new_worksite(employer_id: int):
         record_event("create", "worksite", site.id, f"{employer.name}: {site.name}")
         db.session.commit()
         flash("Worksite added.", "success")
-        return redirect_to(url_for("employers.view_employer", employer_id=employer.id))
+        return saved_redirect(url_for("employers.view_employer", employer_id=employer.id))
     return render("employers/worksite_form.html", form=form, employer=employer, worksite=None)
 
 
@@ -125,6 +125,6 @@ def edit_worksite(worksite_id: int):
             record_event("update", "worksite", site.id, changes)
         db.session.commit()
         flash("Worksite saved.", "success")
-        return redirect_to(url_for("employers.view_employer", employer_id=site.employer_id))
+        return saved_redirect(url_for("employers.view_employer", employer_id=site.employer_id))
     employer = get_employer_for(current_user, site.employer_id)
     return render("employers/worksite_form.html", form=form, employer=employer, worksite=site)

@@ -113,8 +113,18 @@
     { enableHighAccuracy: true, timeout: 7000, maximumAge: 60000 });
   }
 
+  function clearAllDrafts() {
+    var store = storage();
+    if (!store) return;
+    Object.keys(store).forEach(function (key) {
+      if (key.indexOf(DRAFT_PREFIX) === 0) store.removeItem(key);
+    });
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    // Logging out leaves nothing about anyone behind on this phone.
+    if (form.matches && form.matches("form[data-logout]")) clearAllDrafts();
     if (!form.matches || !form.matches("form[data-geo]")) return;
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");

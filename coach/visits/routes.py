@@ -17,7 +17,15 @@ from coach.visits.forms import (
     VisitFilterForm,
     VisitNoteForm,
 )
-from coach.web import form_view, int_arg, is_htmx, redirect_to, render, roles_required
+from coach.web import (
+    form_view,
+    int_arg,
+    is_htmx,
+    redirect_to,
+    render,
+    roles_required,
+    saved_redirect,
+)
 
 TIMELINE_SIZE = 10
 
@@ -230,8 +238,7 @@ def new_past_visit(client_id: int):
             record_event("create", "visit", visit.id, f"written afterwards for client {client.id}")
             db.session.commit()
             flash("Visit saved.", "success")
-        flash(f"visit-new-{client.id}", "draft-saved")
-        return redirect_to(url_for("visits.view_visit", visit_id=visit.id))
+        return saved_redirect(url_for("visits.view_visit", visit_id=visit.id))
     return render("visits/visit_form.html", form=form, client=client, visit=None)
 
 
@@ -266,8 +273,7 @@ def amend_visit(visit_id: int):
             record_event("amend", "visit", visit.id, form.reason.data or "")
             flash("Visit amended; the earlier version is kept in its history.", "success")
         db.session.commit()
-        flash(f"visit-edit-{visit.id}", "draft-saved")
-        return redirect_to(url_for("visits.view_visit", visit_id=visit.id))
+        return saved_redirect(url_for("visits.view_visit", visit_id=visit.id))
     return render("visits/visit_form.html", form=form, client=client, visit=visit)
 
 
