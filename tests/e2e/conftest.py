@@ -110,3 +110,10 @@ def assert_fits_phone(page) -> None:
     """Nothing scrolls sideways."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"page scrolls sideways by {overflow}px"
+
+
+def assert_no_drafts_left(page) -> None:
+    """The browser dropped its drafts (htmx clears them as it settles the swap)."""
+    page.wait_for_function(
+        "!Object.keys(localStorage).some(k => k.startsWith('coach-draft:'))", timeout=5000
+    )

@@ -1,9 +1,10 @@
 """Nothing typed is lost when the session runs out in the middle of a form."""
+
 from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import assert_no_drafts_left, log_in
 from tests.factories import PASSWORD, make_user
 
 
@@ -32,8 +33,7 @@ def test_expired_session_brings_the_coach_back_to_the_form_with_the_text(page, l
     )
     page.get_by_role("button", name="Save client").click()
     expect(page.get_by_role("heading", name="Keisha Allen")).to_be_visible()
-    drafts = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('coach-draft:'))")
-    assert drafts == []
+    assert_no_drafts_left(page)
 
 
 def test_logout_clears_unsaved_drafts(page, live_app):

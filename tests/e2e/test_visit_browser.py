@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, assert_no_drafts_left, log_in
 from tests.factories import (
     PASSWORD,
     make_client,
@@ -69,8 +69,7 @@ def test_visit_note_survives_a_reload_and_lands_on_the_timeline(phone, live_app)
     expect(page.get_by_role("button", name="Start visit")).to_be_visible()
     expect(page.get_by_text("Visit saved:")).to_be_visible()
     assert page.url.endswith(f"/clients/{rosa_id}")  # no page load: still the same page
-    drafts = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('coach-draft:'))")
-    assert drafts == []
+    assert_no_drafts_left(page)
     assert_accessible(page)
 
     # The saved visit opens with its note, units and location.
