@@ -6,7 +6,9 @@ from datetime import date, timedelta
 from coach.audit.services import record_event
 from coach.auth.services import create_user
 from coach.extensions import db
-from coach.models import AgencySettings, Client, Employer, Placement, Worksite
+from coach.models import AgencySettings, Client, Employer, Placement, Visit, Worksite
+from coach.timeutil import utcnow
+from coach.visits.services import service_units
 
 DEMO_PASSWORD = "demo-password-123"
 
@@ -156,6 +158,30 @@ LAST = [
     "Roberts",
     "Turner",
 ]
+NOTES = [
+    (
+        "Bagged groceries at register 4; kept pace during the lunch rush.",
+        "Needed one verbal prompt to double-bag heavy items.",
+        "Practise the price-check routine next visit.",
+    ),
+    (
+        "Rolled silverware and reset six tables.",
+        "Worked independently for 40 minutes; asked for help once.",
+        "Start fading: check in from the lobby next time.",
+    ),
+    (
+        "Shelved returns in the children's section.",
+        "Accurate with call numbers; slower than the shift goal.",
+        "Try a cart-sorting step before shelving.",
+    ),
+    (
+        "Stocked the dairy cooler and faced the shelves.",
+        "Missed rotating the milk twice; corrected with a model prompt.",
+        "Make a picture checklist for rotation.",
+    ),
+]
+TAGS = ["Task training", "Met with supervisor", "Fading support", "Positive feedback"]
+
 JOBS = [
     "Courtesy clerk",
     "Dishwasher",
@@ -234,10 +260,56 @@ def load_demo_data(seed: int = 7) -> str:
                     supervisor_name=rng.choice(["Dana", "Luis", "Helen", "Marcus", "Tanya"]),
                 )
             )
+    db.session.flush()
+    visits = add_demo_visits(rng)
     record_event("create", "demo_data", None, "demo agency loaded from the command line")
     db.session.commit()
     return (
         f"Demo agency '{agency.name}': {len(STAFF)} staff, 30 clients, "
-        f"{len(EMPLOYERS)} employers, {len(sites)} worksites.\n"
+        f"{len(EMPLOYERS)} employers, {len(sites)} worksites, {visits} visits.\n"
         + "\n".join(f"  {role:<10} {email}" for email, _, role in STAFF)
     )
+
+
+def add_demo_visits(rng: random.Random) -> int:
+    """About eight weeks of job-site visits for every client with a current job."""
+    import sqlalchemy as sa
+
+    now = utcnow().replace(second=0, microsecond=0)
+    count = 0
+    placements = db.session.scalars(sa.select(Placement).where(Placement.end_date.is_(None))).all()
+    for placement in placements:
+        client = db.session.get(Client, placement.client_id)
+        worksite = db.session.get(Worksite, placement.worksite_id)
+        for week in range(8):
+            day = now - timedelta(days=7 * week + rng.randint(1, 5))
+            # Working hours in Columbus (UTC-5): 9 am to 3 pm.
+            started = day.replace(hour=rng.randint(14, 20), minute=rng.choice([0, 15, 30, 45]))
+            minutes = rng.choice([20, 30, 45, 50, 60, 75])
+            tasks, performance, next_steps = rng.choice(NOTES)
+            near = rng.random() < 0.85
+            db.session.add(
+                Visit(
+                    client_id=client.id,
+                    coach_id=client.coach_id,
+                    created_by_id=client.coach_id,
+                    idempotency_key=f"demo-{placement.id}-{week}",
+                    placement_id=placement.id,
+                    worksite_id=worksite.id,
+                    started_at=started,
+                    ended_at=started + timedelta(minutes=minutes),
+                    duration_minutes=minutes,
+                    service_units=service_units(minutes),
+                    contact_type="on_site",
+                    tags=rng.choice(TAGS),
+                    tasks_observed=tasks,
+                    performance=performance,
+                    next_steps=next_steps,
+                    latitude=worksite.latitude + (0.0005 if near else 0.02),
+                    longitude=worksite.longitude,
+                    distance_m=55.6 if near else 2224.0,
+                    location_status="on_site" if near else "off_site",
+                )
+            )
+            count += 1
+    return count

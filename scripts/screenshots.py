@@ -40,6 +40,9 @@ def main(outdir: Path) -> None:
             "/clients/",
             "/clients/?q=zz",
             "/clients/1",
+            "/clients/4",
+            "/clients/4/visits/new",
+            "/visits/",
             "/clients/new",
             "/clients/1/placements/new",
             "/employers/",
@@ -50,7 +53,7 @@ def main(outdir: Path) -> None:
             "/account/password",
             "/clients/2",
         ],
-        "supervisor@example.org": ["/clients/", "/audit/"],
+        "supervisor@example.org": ["/clients/", "/audit/", "/visits/", "/visits/1"],
         "admin@example.org": [
             "/admin/users",
             "/admin/users/new",
@@ -81,6 +84,24 @@ def main(outdir: Path) -> None:
             page.goto("/menu")
             page.get_by_role("button", name="Log out").click()
             page.wait_for_url("**/login")
+        # A visit under way, its note open.
+        page.goto("/login")
+        page.get_by_label("Email").fill("jordan@example.org")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/clients/")
+        page.goto("/clients/4")
+        page.get_by_role("button", name="Start visit").click()
+        page.get_by_role("heading", name="Visit under way").wait_for()
+        page.locator("summary", has_text="Tasks observed").click()
+        page.get_by_label("Tasks observed").fill("Faced the cereal aisle.")
+        page.screenshot(path=outdir / "visit-under-way.png")
+        page.get_by_role("button", name="End visit").click()
+        page.get_by_role("button", name="Start visit").wait_for()
+        page.screenshot(path=outdir / "visit-ended.png")
+        page.goto("/menu")
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url("**/login")
         # A form sent empty: errors beside the fields.
         page.goto("/login")
         page.get_by_label("Email").fill("jordan@example.org")
