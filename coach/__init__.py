@@ -79,9 +79,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from coach import admin, audit, auth, clients, employers, visits
+    from coach import admin, audit, auth, clients, employers, tasks, visits
 
-    for module in (auth, admin, clients, employers, visits, audit):
+    for module in (auth, admin, clients, employers, visits, tasks, audit):
         app.register_blueprint(module.bp)
 
 

@@ -6,7 +6,19 @@ from datetime import date, timedelta
 from coach.audit.services import record_event
 from coach.auth.services import create_user
 from coach.extensions import db
-from coach.models import AgencySettings, Client, Employer, Placement, Visit, Worksite
+from coach.models import (
+    AgencySettings,
+    ChecklistRun,
+    Client,
+    Employer,
+    Placement,
+    StepScore,
+    TaskAnalysis,
+    TaskStep,
+    TaskTemplate,
+    Visit,
+    Worksite,
+)
 from coach.timeutil import utcnow
 from coach.visits.services import service_units
 
@@ -180,6 +192,45 @@ NOTES = [
         "Make a picture checklist for rotation.",
     ),
 ]
+TEMPLATES = [
+    (
+        "Roll silverware",
+        [
+            "Take a napkin from the stack",
+            "Lay the napkin flat, corner toward you",
+            "Place the fork and knife in the middle",
+            "Fold the bottom corner over the utensils",
+            "Fold in the left and right sides",
+            "Roll tightly to the top corner",
+            "Wrap the paper band and seal it",
+            "Put the roll in the bin, band up",
+        ],
+    ),
+    (
+        "Stock the dairy cooler",
+        [
+            "Check the pull sheet for today's dairy",
+            "Bring the dairy cart from the back",
+            "Check the dates on the shelf",
+            "Move older stock to the front",
+            "Fill new stock from the back",
+            "Face the front row",
+            "Break down the empty boxes",
+        ],
+    ),
+    (
+        "Shelve returned books",
+        [
+            "Sort the cart by call number",
+            "Find the shelf for the first book",
+            "Check the call number on the spine",
+            "Place the book in order",
+            "Straighten the row",
+            "Bring the empty cart back to the desk",
+        ],
+    ),
+]
+
 TAGS = ["Task training", "Met with supervisor", "Fading support", "Positive feedback"]
 
 JOBS = [
@@ -262,6 +313,7 @@ def load_demo_data(seed: int = 7) -> str:
             )
     db.session.flush()
     visits = add_demo_visits(rng)
+    add_demo_tasks(rng, staff["admin@example.org"])
     record_event("create", "demo_data", None, "demo agency loaded from the command line")
     db.session.commit()
     return (
@@ -313,3 +365,46 @@ def add_demo_visits(rng: random.Random) -> int:
             )
             count += 1
     return count
+
+
+def add_demo_tasks(rng: random.Random, author) -> None:
+    """The task library, and a task with improving runs for a few employed clients."""
+    import sqlalchemy as sa
+
+    for title, steps in TEMPLATES:
+        db.session.add(
+            TaskTemplate(title=title, steps_text="\n".join(steps), created_by_id=author.id)
+        )
+    placements = db.session.scalars(
+        sa.select(Placement).where(Placement.end_date.is_(None)).order_by(Placement.id).limit(4)
+    ).all()
+    levels = ["FP", "PP", "M", "G", "V", "I"]
+    now = utcnow().replace(second=0, microsecond=0)
+    for n, placement in enumerate(placements):
+        client = db.session.get(Client, placement.client_id)
+        title, steps = TEMPLATES[n % len(TEMPLATES)]
+        task = TaskAnalysis(
+            client_id=client.id,
+            placement_id=placement.id,
+            title=title,
+            created_by_id=client.coach_id,
+        )
+        db.session.add(task)
+        db.session.flush()
+        step_rows = [TaskStep(task_id=task.id, position=i + 1, text=t) for i, t in enumerate(steps)]
+        db.session.add_all(step_rows)
+        db.session.flush()
+        for run_no in range(12):
+            run = ChecklistRun(
+                task_id=task.id,
+                client_id=client.id,
+                coach_id=client.coach_id,
+                created_by_id=client.coach_id,
+                idempotency_key=f"demo-run-{task.id}-{run_no}",
+                started_at=now - timedelta(days=3 * (12 - run_no)),
+            )
+            db.session.add(run)
+            db.session.flush()
+            for k, step in enumerate(step_rows):
+                skill = min(5, max(0, run_no // 2 + rng.randint(-1, 1) + (k % 2)))
+                db.session.add(StepScore(run_id=run.id, step_id=step.id, level=levels[skill]))

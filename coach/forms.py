@@ -1,15 +1,17 @@
 """Form pieces shared across areas."""
 
 import math
+import uuid
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectChoice, TextAreaField
 from wtforms.validators import (
     DataRequired,
     EqualTo,
     Length,
     Optional,
+    Regexp,
     StopValidation,
     ValidationError,
 )
@@ -93,4 +95,12 @@ def notes_field(label: str = "Notes (optional)", max_len: int = 5000) -> TextAre
         label,
         validators=[Optional(), Length(max=max_len), no_control_chars],
         filters=[strip_filter],
+    )
+
+
+def idempotency_field() -> HiddenField:
+    """A random key per rendered form: the server makes one record per key."""
+    return HiddenField(
+        validators=[DataRequired(), Regexp(r"^[A-Za-z0-9-]{8,64}$")],
+        default=lambda: uuid.uuid4().hex,
     )

@@ -13,12 +13,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import sqlalchemy as sa  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from coach import create_app  # noqa: E402
 from coach.demo import DEMO_PASSWORD, load_demo_data  # noqa: E402
 from coach.extensions import db  # noqa: E402
+from coach.models import ChecklistRun, Client, TaskAnalysis, User  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE  # noqa: E402
 
 
@@ -31,6 +33,15 @@ def main(outdir: Path) -> None:
     with app.app_context():
         db.create_all()
         load_demo_data()
+        # A task (with runs) on Jordan's caseload, for the task pages.
+        task_id, client_id, run_id = db.session.execute(
+            sa.select(TaskAnalysis.id, TaskAnalysis.client_id, sa.func.max(ChecklistRun.id))
+            .join(Client, Client.id == TaskAnalysis.client_id)
+            .join(User, User.id == Client.coach_id)
+            .join(ChecklistRun, ChecklistRun.task_id == TaskAnalysis.id)
+            .where(User.email == "jordan@example.org")
+            .group_by(TaskAnalysis.id, TaskAnalysis.client_id)
+        ).first()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -44,6 +55,11 @@ def main(outdir: Path) -> None:
             "/clients/4/visits/new",
             "/visits/",
             "/clients/new",
+            f"/tasks/{task_id}",
+            f"/tasks/{task_id}/progress",
+            f"/runs/{run_id}",
+            f"/clients/{client_id}/tasks/new",
+            "/task-library/",
             "/clients/1/placements/new",
             "/employers/",
             "/employers/1",

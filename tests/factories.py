@@ -5,7 +5,19 @@ from datetime import date
 
 from coach.auth.services import create_user
 from coach.extensions import db
-from coach.models import AgencySettings, Client, Employer, Placement, Visit, Worksite
+from coach.models import (
+    AgencySettings,
+    ChecklistRun,
+    Client,
+    Employer,
+    Placement,
+    StepScore,
+    TaskAnalysis,
+    TaskStep,
+    TaskTemplate,
+    Visit,
+    Worksite,
+)
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -85,3 +97,45 @@ def make_visit(client, coach, minutes=30, started_at=None, **fields) -> Visit:
     db.session.add(visit)
     db.session.commit()
     return visit
+
+
+def make_task(client, coach, steps=("Step one", "Step two"), title="Roll silverware", **fields):
+    task = TaskAnalysis(client_id=client.id, created_by_id=coach.id, title=title, **fields)
+    db.session.add(task)
+    db.session.flush()
+    for n, text in enumerate(steps, start=1):
+        db.session.add(TaskStep(task_id=task.id, position=n, text=text))
+    db.session.commit()
+    return db.session.scalar(
+        db.select(TaskAnalysis)
+        .where(TaskAnalysis.id == task.id)
+        .options(db.selectinload(TaskAnalysis.steps))
+        .execution_options(populate_existing=True)
+    )
+
+
+def make_run(task, coach, levels: dict, started_at=None, visit=None):
+    """A checklist run with {step id: level} scores."""
+    from datetime import datetime
+
+    run = ChecklistRun(
+        task_id=task.id,
+        client_id=task.client_id,
+        coach_id=coach.id,
+        created_by_id=coach.id,
+        idempotency_key=f"run-{next(_seq)}-factory",
+        started_at=started_at or datetime(2026, 11, 2),
+        visit_id=visit.id if visit else None,
+    )
+    db.session.add(run)
+    db.session.flush()
+    db.session.add_all(StepScore(run_id=run.id, step_id=s, level=lv) for s, lv in levels.items())
+    db.session.commit()
+    return run
+
+
+def make_template(title="Roll silverware", steps="Lay napkin\nPlace fork\nRoll tight"):
+    template = TaskTemplate(title=title, steps_text=steps)
+    db.session.add(template)
+    db.session.commit()
+    return template

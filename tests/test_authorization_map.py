@@ -7,6 +7,9 @@ from tests.factories import (
     make_client,
     make_employer,
     make_placement,
+    make_run,
+    make_task,
+    make_template,
     make_user,
     make_visit,
     make_worksite,
@@ -24,7 +27,15 @@ def others_records(login_as):
     worksite = make_worksite(employer)
     placement = make_placement(client, worksite)
     visit = make_visit(client, other)
+    task = make_task(client, other, ["Fold napkin", "Place fork"])
+    run = make_run(task, other, {task.steps[0].id: "I"})
+    template = make_template()
     return {
+        "task_id": task.id,
+        "step_id": task.steps[0].id,
+        "run_id": run.id,
+        "template_id": template.id,  # library editing is for supervisors: 404 to coaches
+        "direction": "up",
         "visit_id": visit.id,
         "client_id": client.id,
         "placement_id": placement.id,

@@ -10,6 +10,15 @@ from coach.models.caseload import (
     Placement,
     Worksite,
 )
+from coach.models.tasks import (
+    PROMPT_LEVELS,
+    STRATEGIES,
+    ChecklistRun,
+    StepScore,
+    TaskAnalysis,
+    TaskStep,
+    TaskTemplate,
+)
 from coach.models.user import ROLES, LoginThrottle, User
 from coach.models.visit import (
     CONTACT_TYPES,
@@ -21,6 +30,13 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "PROMPT_LEVELS",
+    "STRATEGIES",
+    "ChecklistRun",
+    "StepScore",
+    "TaskAnalysis",
+    "TaskStep",
+    "TaskTemplate",
     "AgencySettings",
     "AuditEvent",
     "CLIENT_STATUSES",

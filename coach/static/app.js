@@ -87,6 +87,8 @@
 
   function setUp(root) {
     clearSavedDrafts(root);
+    // Wide grids open on their newest columns.
+    root.querySelectorAll("[data-scroll-end]").forEach(function (el) { el.scrollLeft = el.scrollWidth; });
     root.querySelectorAll("form[data-draft-key]").forEach(function (form) {
       if (form.dataset.draftReady) return;
       form.dataset.draftReady = "1";
@@ -137,6 +139,10 @@
         form.submit();
       }
     });
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) window.print();
   });
 
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });

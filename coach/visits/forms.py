@@ -1,5 +1,3 @@
-import uuid
-
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -11,25 +9,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from coach.forms import finite, no_control_chars, strip_filter
+from coach.forms import finite, idempotency_field, no_control_chars, strip_filter
 from coach.models import CONTACT_TYPES, NOTE_SECTIONS, QUICK_TAGS
 
 NOTE_MAX = 4000
 # Minutes are enough for a visit; the first format is how values are shown.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
-
-
-def idempotency_field():
-    return HiddenField(
-        validators=[InputRequired(), Regexp(r"^[A-Za-z0-9-]{8,64}$")], default=new_key
-    )
 
 
 class FixFields:

@@ -7,6 +7,8 @@ from coach.audit.services import audit_view, record_event
 from coach.clients.services import coach_choices, get_client_for
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired, options
+from coach.tasks.forms import StartRunForm
+from coach.tasks.services import tasks_of
 from coach.timeutil import from_local, local_day_start, local_input_value, utcnow
 from coach.visits import bp
 from coach.visits import services as sv
@@ -100,7 +102,15 @@ def _panel(client, visit=None, form=None, saved_key=None, status=200):
             form.placement_id.choices = _job_choices(client, today)
         else:
             form = _note_form(visit, client, today)
-    context = dict(client=client, visit=visit, form=form, saved_key=saved_key, today=today)
+    context = dict(
+        client=client,
+        visit=visit,
+        form=form,
+        saved_key=saved_key,
+        today=today,
+        tasks=tasks_of(client) if visit else [],
+        run_form=StartRunForm(),
+    )
     if visit is None and saved_key:
         context.update(_history(client))
         html = render_template("visits/_visit_panel.html", oob_history=True, **context)
@@ -118,7 +128,14 @@ def client_page_context(client) -> dict:
         form.placement_id.choices = _job_choices(client, today)
     else:
         form = _note_form(visit, client, today)
-    return dict(visit=visit, form=form, saved_key=None, **_history(client))
+    return dict(
+        visit=visit,
+        form=form,
+        saved_key=None,
+        tasks=tasks_of(client),
+        run_form=StartRunForm(),
+        **_history(client),
+    )
 
 
 def _history(client) -> dict:

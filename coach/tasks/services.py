@@ -1,0 +1,296 @@
+"""Task-analysis rules: who sees which task, scoring, percent independent, mastery."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort
+from sqlalchemy.exc import IntegrityError
+
+from coach.extensions import db
+from coach.models import (
+    PROMPT_LEVELS,
+    ChecklistRun,
+    Client,
+    StepScore,
+    TaskAnalysis,
+    TaskStep,
+    TaskTemplate,
+    User,
+)
+from coach.timeutil import utcnow
+
+GRID_RUNS = 20  # runs shown in the steps × runs grid; the chart shows them all
+
+
+# --- arithmetic ---------------------------------------------------------------------
+
+
+def percent_independent(levels: list[str]) -> float | None:
+    """Share of attempted steps done independently; 'not attempted' is left out."""
+    attempted = [level for level in levels if level != "NA"]
+    if not attempted:
+        return None
+    return 100.0 * sum(1 for level in attempted if level == "I") / len(attempted)
+
+
+def mastery_met(percents: list[float | None], threshold: int, runs_needed: int) -> bool:
+    """The last `runs_needed` runs (oldest first in `percents`) all at or above threshold."""
+    if runs_needed <= 0 or len(percents) < runs_needed:
+        return False
+    return all(p is not None and p >= threshold for p in percents[-runs_needed:])
+
+
+# --- who sees what ------------------------------------------------------------------
+
+
+def visible_tasks(user: User) -> sa.Select:
+    query = sa.select(TaskAnalysis)
+    if not user.sees_all_caseloads:
+        query = query.join(Client, Client.id == TaskAnalysis.client_id).where(
+            Client.coach_id == user.id
+        )
+    return query
+
+
+def get_task_for(user: User, task_id: int, with_steps: bool = False) -> TaskAnalysis:
+    query = (
+        visible_tasks(user)
+        .where(TaskAnalysis.id == task_id)
+        .options(so.joinedload(TaskAnalysis.client), so.joinedload(TaskAnalysis.placement))
+    )
+    if with_steps:
+        query = query.options(so.selectinload(TaskAnalysis.steps))
+    task = db.session.scalar(query)
+    if task is None:
+        abort(404)
+    return task
+
+
+def get_step_for(user: User, step_id: int) -> TaskStep:
+    step = db.session.get(TaskStep, step_id)
+    if step is None:
+        abort(404)
+    get_task_for(user, step.task_id)
+    return step
+
+
+def get_run_for(user: User, run_id: int) -> ChecklistRun:
+    run = db.session.get(ChecklistRun, run_id)
+    if run is None:
+        abort(404)
+    get_task_for(user, run.task_id)
+    return run
+
+
+def tasks_of(client: Client) -> list[TaskAnalysis]:
+    return list(
+        db.session.scalars(
+            sa.select(TaskAnalysis)
+            .where(TaskAnalysis.client_id == client.id)
+            .order_by(TaskAnalysis.title)
+        )
+    )
+
+
+# --- changing steps -----------------------------------------------------------------
+
+
+def add_steps(task: TaskAnalysis, lines: list[str], start: int = 1) -> list[TaskStep]:
+    steps = [
+        TaskStep(task_id=task.id, position=start + i, text=line.strip()[:300])
+        for i, line in enumerate(lines)
+        if line.strip()
+    ]
+    db.session.add_all(steps)
+    return steps
+
+
+def active_steps(task_id: int) -> list[TaskStep]:
+    return list(
+        db.session.scalars(
+            sa.select(TaskStep)
+            .where(TaskStep.task_id == task_id, TaskStep.retired_at.is_(None))
+            .order_by(TaskStep.position, TaskStep.id)
+        )
+    )
+
+
+def steps_for_run(task_id: int, levels: dict[int, str]) -> list[TaskStep]:
+    """The steps a run shows: the active ones, and retired ones this run scored."""
+    return [
+        step
+        for step in db.session.scalars(
+            sa.select(TaskStep)
+            .where(TaskStep.task_id == task_id)
+            .order_by(TaskStep.position, TaskStep.id)
+        )
+        if step.active or step.id in levels
+    ]
+
+
+def next_position(task_id: int) -> int:
+    top = db.session.scalar(
+        sa.select(sa.func.max(TaskStep.position)).where(TaskStep.task_id == task_id)
+    )
+    return (top or 0) + 1
+
+
+def move_step(step: TaskStep, direction: int) -> None:
+    """Swap a step with its neighbour (-1 up, +1 down), then number the steps 1..n."""
+    steps = active_steps(step.task_id)
+    index = next(i for i, s in enumerate(steps) if s.id == step.id)
+    other = index + direction
+    if 0 <= other < len(steps):
+        steps[index], steps[other] = steps[other], steps[index]
+    for number, s in enumerate(steps, start=1):
+        s.position = number
+
+
+def step_has_scores(step: TaskStep) -> bool:
+    return bool(
+        db.session.scalar(sa.select(StepScore.id).where(StepScore.step_id == step.id).limit(1))
+    )
+
+
+def retire_or_delete(step: TaskStep) -> str:
+    """Retire a step that has scores (past runs stay true); delete one that has none."""
+    if step_has_scores(step):
+        step.retired_at = utcnow()
+        return "retired"
+    db.session.delete(step)
+    return "deleted"
+
+
+def copy_template(template: TaskTemplate, task: TaskAnalysis) -> None:
+    task.strategy = template.strategy
+    add_steps(task, template.step_lines)
+
+
+# --- runs ---------------------------------------------------------------------------
+
+
+def start_run(user: User, task: TaskAnalysis, key: str, visit_id: int | None) -> ChecklistRun:
+    """One run per idempotency key: a double tap opens the same run."""
+    existing = db.session.scalar(
+        sa.select(ChecklistRun).where(
+            ChecklistRun.created_by_id == user.id, ChecklistRun.idempotency_key == key
+        )
+    )
+    if existing:
+        return existing
+    run = ChecklistRun(
+        task_id=task.id,
+        client_id=task.client_id,
+        coach_id=task.client.coach_id,
+        created_by_id=user.id,
+        idempotency_key=key,
+        visit_id=visit_id,
+    )
+    db.session.add(run)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalar(
+            sa.select(ChecklistRun).where(
+                ChecklistRun.created_by_id == user.id, ChecklistRun.idempotency_key == key
+            )
+        )
+    return run
+
+
+def score_step(run: ChecklistRun, step: TaskStep, level: str) -> tuple[StepScore, str | None]:
+    """Set a step's prompt level in a run; returns the score and the level it replaced."""
+    if level not in PROMPT_LEVELS:
+        abort(400)
+    score = db.session.scalar(
+        sa.select(StepScore).where(StepScore.run_id == run.id, StepScore.step_id == step.id)
+    )
+    previous = score.level if score else None
+    if score is None:
+        score = StepScore(run_id=run.id, step_id=step.id, level=level)
+        db.session.add(score)
+    else:
+        score.level, score.scored_at = level, utcnow()
+    return score, previous
+
+
+def run_levels(run: ChecklistRun) -> dict[int, str]:
+    return dict(
+        db.session.execute(
+            sa.select(StepScore.step_id, StepScore.level).where(StepScore.run_id == run.id)
+        ).all()
+    )
+
+
+# --- progress -----------------------------------------------------------------------
+
+
+@dataclass
+class RunPoint:
+    run_id: int
+    started_at: datetime
+    percent: float | None
+    attempted: int
+    independent: int
+
+
+def run_points(task: TaskAnalysis) -> list[RunPoint]:
+    """Percent independent for every run of the task, oldest first, in one query."""
+    attempted = sa.func.sum(sa.case((StepScore.level != "NA", 1), else_=0))
+    independent = sa.func.sum(sa.case((StepScore.level == "I", 1), else_=0))
+    rows = db.session.execute(
+        sa.select(ChecklistRun.id, ChecklistRun.started_at, attempted, independent)
+        .outerjoin(StepScore, StepScore.run_id == ChecklistRun.id)
+        .where(ChecklistRun.task_id == task.id)
+        .group_by(ChecklistRun.id, ChecklistRun.started_at)
+        .order_by(ChecklistRun.started_at, ChecklistRun.id)
+    ).all()
+    return [
+        RunPoint(rid, started, (100.0 * (i or 0) / a) if a else None, a or 0, i or 0)
+        for rid, started, a, i in rows
+    ]
+
+
+def grid_scores(run_ids: list[int]) -> dict[tuple[int, int], str]:
+    """(run id, step id) → level for the runs shown in the grid."""
+    if not run_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(StepScore.run_id, StepScore.step_id, StepScore.level).where(
+            StepScore.run_id.in_(run_ids)
+        )
+    ).all()
+    return {(r, s): level for r, s, level in rows}
+
+
+def chart_geometry(points: list[RunPoint], width: int = 340, height: int = 180) -> dict:
+    """Coordinates for the server-drawn line chart of percent independent per run."""
+    left, right, top, bottom = 34, 8, 10, 24
+    plot_w, plot_h = width - left - right, height - top - bottom
+    n = len(points)
+    coords = []
+    for i, p in enumerate(points):
+        if p.percent is None:
+            continue
+        x = left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+        y = top + plot_h * (1 - p.percent / 100)
+        coords.append({"x": round(x, 1), "y": round(y, 1), "point": p, "number": i + 1})
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "top": top,
+        "plot_w": plot_w,
+        "plot_h": plot_h,
+        "bottom": top + plot_h,
+        "coords": coords,
+        "path": " ".join(
+            f"{'M' if i == 0 else 'L'}{c['x']},{c['y']}" for i, c in enumerate(coords)
+        ),
+        "gridlines": [
+            {"y": round(top + plot_h * (1 - v / 100), 1), "label": v} for v in (0, 25, 50, 75, 100)
+        ],
+    }
