@@ -358,3 +358,11 @@ def test_progress_page_query_count_is_constant(client, coach_task, runs):
 
 
 EXPECTED_PROGRESS_QUERIES = 7  # user, agency, task, steps, audit, runs, grid
+
+
+def test_runs_made_during_a_visit_show_on_the_visit(client, coach_task):
+    coach, person, task = coach_task
+    visit = make_visit(person, coach, minutes=None)
+    make_run(task, coach, {task.steps[0].id: "I", task.steps[1].id: "V"}, visit=visit)
+    page = client.get(f"/visits/{visit.id}").text
+    assert "Task runs during this visit" in page and "50% independent" in page

@@ -225,6 +225,17 @@ def run_levels(run: ChecklistRun) -> dict[int, str]:
     )
 
 
+def runs_during(visit) -> list[tuple[ChecklistRun, float | None]]:
+    """The checklist runs made during a visit, with their percent independent."""
+    runs = db.session.scalars(
+        sa.select(ChecklistRun)
+        .where(ChecklistRun.visit_id == visit.id)
+        .options(so.joinedload(ChecklistRun.task), so.selectinload(ChecklistRun.scores))
+        .order_by(ChecklistRun.started_at)
+    ).all()
+    return [(run, percent_independent([s.level for s in run.scores])) for run in runs]
+
+
 # --- progress -----------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from coach.clients.services import coach_choices, get_client_for
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired, options
 from coach.tasks.forms import StartRunForm
-from coach.tasks.services import tasks_of
+from coach.tasks.services import runs_during, tasks_of
 from coach.timeutil import from_local, local_day_start, local_input_value, utcnow
 from coach.visits import bp
 from coach.visits import services as sv
@@ -264,7 +264,8 @@ def view_visit(visit_id: int):
     """One visit: the note, its units and location, and its amendment history."""
     visit = sv.get_visit_for(current_user, visit_id, with_history=True)
     audit_view("visit", visit.id)
-    return render("visits/visit.html", visit=visit, delete_form=ActionForm())
+    return render("visits/visit.html", visit=visit, delete_form=ActionForm(),
+                  runs=runs_during(visit))
 
 
 @bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
