@@ -2,10 +2,10 @@
 
 import json
 import os
+import uuid
 
 import sqlalchemy as sa
-from flask import Flask, g, session
-from sqlalchemy.exc import SQLAlchemyError
+from flask import Flask, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coach import config
@@ -79,9 +79,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from coach import admin, audit, auth, clients, employers, tasks, visits
+    from coach import accommodations, admin, audit, auth, clients, employers, tasks, visits
 
-    for module in (auth, admin, clients, employers, visits, tasks, audit):
+    for module in (auth, admin, clients, employers, visits, tasks, accommodations, audit):
         app.register_blueprint(module.bp)
 
 
@@ -111,29 +111,19 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from coach.models import NOTE_SECTIONS, AgencySettings
-    from coach.timeutil import DEFAULT_TZ, format_date, format_local
-
-    def agency() -> AgencySettings:
-        if "agency" not in g:
-            try:
-                g.agency = db.session.get(AgencySettings, 1)
-            except SQLAlchemyError:  # an error page must render even with the database down
-                db.session.rollback()
-                g.agency = None
-            g.agency = g.agency or AgencySettings(
-                id=1, name="Coach", timezone=DEFAULT_TZ, office_address=""
-            )
-        return g.agency
+    from coach.agency import current_agency
+    from coach.models import NOTE_SECTIONS
+    from coach.timeutil import format_date, format_local
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.globals["agency"] = agency
+    app.jinja_env.globals["agency"] = current_agency
     app.jinja_env.filters["localtime"] = lambda v, fmt="%b %-d, %Y %-I:%M %p": format_local(
-        v, agency().timezone, fmt
+        v, current_agency().timezone, fmt
     )
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["fromjson"] = json.loads
     app.jinja_env.globals["note_sections"] = NOTE_SECTIONS
+    app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"

@@ -86,5 +86,19 @@ def settings(instance_path: str) -> dict:
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
         "ARGON2_PARALLELISM": _int("ARGON2_PARALLELISM", 4),
         "PAGE_SIZE": _int("PAGE_SIZE", 25),
+        # Mail: with no MAIL_SERVER, messages go to the log and the admin's outbox page.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "coach@localhost"),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        # Employer sign-off links.
+        "SIGNOFF_LINK_DAYS": _int("SIGNOFF_LINK_DAYS", 14),
+        "SIGNOFF_RATE_LIMIT": os.environ.get("SIGNOFF_RATE_LIMIT", "30 per minute"),
+        # Where links in emails point (e.g. https://coach.example.org); else the request's host.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "TRUST_PROXY": _bool("TRUST_PROXY", False),
     }

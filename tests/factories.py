@@ -6,6 +6,7 @@ from datetime import date
 from coach.auth.services import create_user
 from coach.extensions import db
 from coach.models import (
+    AccommodationRequest,
     AgencySettings,
     ChecklistRun,
     Client,
@@ -139,3 +140,52 @@ def make_template(title="Roll silverware", steps="Lay napkin\nPlace fork\nRoll t
     db.session.add(template)
     db.session.commit()
     return template
+
+
+def make_request(client, coach, **fields) -> AccommodationRequest:
+    fields.setdefault("functional_limitation", "Cannot stand for more than an hour")
+    fields.setdefault("diagnosis", "Rheumatoid arthritis")
+    fields.setdefault("job_function", "Running the register")
+    fields.setdefault("accommodation", "A stool at the register for shifts over 4 hours")
+    item = AccommodationRequest(client_id=client.id, created_by_id=coach.id, **fields)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def make_signature(item, coach, decision="approved"):
+    """A link and its signature for a request, made directly (as if signed)."""
+    from datetime import datetime, timedelta
+
+    from coach.accommodations.services import CONSENT_TEXT, sha256_hex
+    from coach.models import Signature, SignoffLink
+
+    text = "REQUEST FOR A REASONABLE ACCOMMODATION\n"
+    link = SignoffLink(
+        request_id=item.id,
+        token_hash=sha256_hex(f"token-{next(_seq)}"),
+        document_version=1,
+        document_text=text,
+        document_sha256=sha256_hex(text),
+        created_by_id=coach.id,
+        expires_at=datetime(2030, 1, 1),
+        used_at=datetime(2026, 11, 2),
+    )
+    db.session.add(link)
+    db.session.flush()
+    signature = Signature(
+        request_id=item.id,
+        link_id=link.id,
+        document_version=1,
+        document_text=text,
+        document_sha256=sha256_hex(text),
+        decision=decision,
+        signer_name="Dana Brooks",
+        signer_title="Store Manager",
+        consent_text=CONSENT_TEXT,
+        consented=True,
+        signed_at=datetime(2026, 11, 2) + timedelta(hours=15),
+    )
+    db.session.add(signature)
+    db.session.commit()
+    return signature

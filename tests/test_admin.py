@@ -87,14 +87,15 @@ def test_settings_time_zone_changes_displayed_times(client, login_as):
     coach = make_user("coach")
     coach.last_login_at = datetime(2026, 7, 1, 16, 30)  # UTC
     db.session.commit()
+    rules = {"unit_threshold_minutes": 8, "onsite_radius_m": 250}
     client.post(
         "/admin/settings",
-        data={"name": "Riverbend", "timezone": "America/Chicago", "office_address": ""},
+        data={"name": "Riverbend", "timezone": "America/Chicago", "office_address": "", **rules},
     )
     assert "Jul 1, 2026 11:30 AM" in client.get("/admin/users").text
-    client.post("/admin/settings", data={"name": "Riverbend", "timezone": "Europe/Berlin"})
+    client.post("/admin/settings", data={"name": "Riverbend", "timezone": "Europe/Berlin", **rules})
     assert "Jul 1, 2026 6:30 PM" in client.get("/admin/users").text
-    response = client.post("/admin/settings", data={"name": "R", "timezone": "Mars/Base"})
+    response = client.post("/admin/settings", data={"name": "R", "timezone": "Mars/Base", **rules})
     assert "Not a valid choice" in response.text
     db.session.expire_all()
     assert db.session.get(AgencySettings, 1).timezone == "Europe/Berlin"

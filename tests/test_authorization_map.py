@@ -7,7 +7,9 @@ from tests.factories import (
     make_client,
     make_employer,
     make_placement,
+    make_request,
     make_run,
+    make_signature,
     make_task,
     make_template,
     make_user,
@@ -30,7 +32,12 @@ def others_records(login_as):
     task = make_task(client, other, ["Fold napkin", "Place fork"])
     run = make_run(task, other, {task.steps[0].id: "I"})
     template = make_template()
+    request = make_request(client, other)
+    signature = make_signature(request, other)
     return {
+        "request_id": request.id,
+        "signature_id": signature.id,
+        "token": "not-a-real-token",  # the public sign-off page: unknown links are 404
         "task_id": task.id,
         "step_id": task.steps[0].id,
         "run_id": run.id,

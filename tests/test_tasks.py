@@ -43,8 +43,9 @@ def test_percent_independent_leaves_not_attempted_out():
         ([50, 100, 100, 100], True),  # the last three count
         ([100, 100, 100, 80], False),
         ([100, 99, 100], False),  # 99% is not 100%
-        ([100, None, 100, 100], False),
+        ([100, None, 100, 100], True),  # a run with nothing attempted is not counted
         ([100, 100, None], False),
+        ([100, 100, 100, None], True),
     ],
 )
 def test_mastery_at_its_boundary(percents, met):
@@ -366,3 +367,56 @@ def test_runs_made_during_a_visit_show_on_the_visit(client, coach_task):
     make_run(task, coach, {task.steps[0].id: "I", task.steps[1].id: "V"}, visit=visit)
     page = client.get(f"/visits/{visit.id}").text
     assert "Task runs during this visit" in page and "50% independent" in page
+
+
+def test_datasheet_is_spreadsheet_safe_and_has_a_header_without_runs(client, coach_task):
+    from coach.tasks.routes import spreadsheet_safe
+
+    coach, person, _ = coach_task
+    task = make_task(person, coach, ["Fold", "Roll"])
+    rows = list(csv.reader(io.StringIO(client.get(f"/tasks/{task.id}/datasheet.csv").text)))
+    assert rows == [["Run", "Date", "Percent independent", "1. Fold", "2. Roll"]]
+    assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert spreadsheet_safe("+1+2") == "'+1+2" and spreadsheet_safe("Fine") == "Fine"
+
+
+def test_one_key_cannot_start_runs_of_two_tasks(client, coach_task):
+    coach, person, task = coach_task
+    other = make_task(person, coach, ["A"], title="Other task")
+    assert (
+        client.post(f"/tasks/{task.id}/runs", data={"idempotency_key": "shared-key-1"}).status_code
+        == 302
+    )
+    assert (
+        client.post(f"/tasks/{other.id}/runs", data={"idempotency_key": "shared-key-1"}).status_code
+        == 400
+    )
+
+
+def test_retired_steps_cannot_be_moved_edited_or_newly_scored(client, coach_task):
+    coach, _, task = coach_task
+    step = task.steps[0]
+    make_run(task, coach, {step.id: "I"})
+    client.post(f"/steps/{step.id}/retire")
+    assert client.post(f"/steps/{step.id}/up").status_code == 302
+    client.post(f"/steps/{step.id}/edit", data={"text": "Rewritten"})
+    db.session.expire_all()
+    assert db.session.get(TaskStep, step.id).text == FIVE[0]
+    new_run = make_run(task, coach, {})
+    assert (
+        client.post(f"/runs/{new_run.id}/steps/{step.id}", data={"level": "I"}).status_code == 404
+    )
+
+
+def test_task_settings_keep_an_ended_job(client, coach_task):
+    from tests.factories import make_employer, make_placement, make_worksite
+
+    coach, person, task = coach_task
+    ended = make_placement(
+        person, make_worksite(make_employer()), "Old job", end_date=datetime(2026, 1, 31).date()
+    )
+    make_placement(person, make_worksite(make_employer("New place")), "New job")
+    task.placement_id = ended.id
+    db.session.commit()
+    page = client.get(f"/tasks/{task.id}/settings").text
+    assert f'<option selected value="{ended.id}">Old job' in page

@@ -1,4 +1,5 @@
 import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -347,3 +348,164 @@ def test_visit_actions_are_audited(client, coach_client):
         sa.select(AuditEvent.action).where(AuditEvent.entity_type == "visit")
     ).all()
     assert actions == ["create", "view"]
+
+
+def test_billing_rule_and_radius_are_agency_settings(client, auth, login_as):
+    login_as("admin")
+    response = client.post(
+        "/admin/settings",
+        data={
+            "name": "Riverbend",
+            "timezone": "America/New_York",
+            "unit_threshold_minutes": 1,
+            "onsite_radius_m": 1000,
+        },
+    )
+    assert response.status_code == 302
+    auth.logout()
+    coach = login_as("coach")
+    person = make_client(coach)
+    site = make_worksite(make_employer(), latitude=39.9896, longitude=-83.0063)
+    placement = make_placement(person, site)
+    start(client, person, placement, latitude="39.9950", longitude="-83.0063")  # ~600 m
+    visit = db.session.scalar(sa.select(Visit))
+    assert visit.location_status == "on_site"
+    client.post(
+        f"/clients/{person.id}/visits/new",
+        data={
+            "idempotency_key": "rule-key-1234",
+            "contact_type": "phone",
+            "placement_id": 0,
+            "started_at": "2026-11-02T09:00",
+            "ended_at": "2026-11-02T09:16",
+        },
+    )
+    assert (
+        db.session.scalar(sa.select(Visit.service_units).where(Visit.contact_type == "phone")) == 2
+    )
+
+
+def test_ending_a_visit_left_open_for_days_asks_for_the_end(client, coach_client):
+    _, person, placement = coach_client
+    start(client, person, placement)
+    visit = db.session.scalar(sa.select(Visit))
+    response = client.post(
+        f"/visits/{visit.id}/end",
+        data={
+            "contact_type": "on_site",
+            "placement_id": placement.id,
+            "started_at": "2025-11-02T09:00",
+            "ended_at": "",
+        },
+    )
+    assert "cannot last more than 16 hours" in response.text
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).ended_at is None
+
+
+def test_amending_the_note_keeps_the_billed_units(client, coach_client):
+    coach, person, placement = coach_client
+    visit = make_visit(
+        person,
+        coach,
+        minutes=None,
+        started_at=datetime(2026, 11, 2, 14, 0, 30),
+        placement_id=placement.id,
+    )
+    visit.ended_at = datetime(2026, 11, 2, 14, 23, 40)
+    visit.duration_minutes, visit.service_units = 23, 2
+    db.session.commit()
+    page = client.get(f"/visits/{visit.id}/edit").text
+    started = re.search(r'name="started_at" required type="datetime-local" value="([^"]+)"', page)
+    ended = re.search(r'name="ended_at" required type="datetime-local" value="([^"]+)"', page)
+    started, ended = started.group(1), ended.group(1)
+    assert page.count('name="started_at"') == 1  # each time field drawn once
+    client.post(
+        f"/visits/{visit.id}/edit",
+        data={
+            "contact_type": "on_site",
+            "placement_id": placement.id,
+            "started_at": started,
+            "ended_at": ended,
+            "performance": "Added later",
+        },
+    )
+    db.session.expire_all()
+    visit = db.session.get(Visit, visit.id)
+    assert (visit.duration_minutes, visit.service_units) == (23, 2)
+    assert visit.ended_at == datetime(2026, 11, 2, 14, 23, 40)
+    old = json.loads(db.session.scalar(sa.select(VisitVersion.content)))
+    assert (old["duration_minutes"], old["service_units"]) == (23, 2)
+
+
+def test_a_visit_in_the_repeated_dst_hour_keeps_its_time(client, coach_client):
+    coach, person, _ = coach_client
+    # 06:30 UTC on Nov 3, 2024 is 01:30 EST, the second 1:30 of that night.
+    visit = make_visit(person, coach, minutes=60, started_at=datetime(2024, 11, 3, 6, 30))
+    client.post(
+        f"/visits/{visit.id}/edit",
+        data={
+            "contact_type": "on_site",
+            "placement_id": 0,
+            "started_at": "2024-11-03T01:30",
+            "ended_at": "2024-11-03T02:30",
+            "concerns": "note only",
+        },
+    )
+    db.session.expire_all()
+    visit = db.session.get(Visit, visit.id)
+    assert visit.started_at == datetime(2024, 11, 3, 6, 30) and visit.service_units == 4
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/visits/?end=9999-12-31",
+        "/visits/?start=0001-01-01",
+    ],
+)
+def test_extreme_dates_in_filters(client, coach_client, url):
+    assert client.get(url).status_code == 200
+
+
+def test_bad_cursor_and_far_years(client, coach_client):
+    _, person, _ = coach_client
+    url = f"/clients/{person.id}/visits?before=2024-01-01T00:00:00_99999999999999999999"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        f"/clients/{person.id}/visits/new",
+        data={
+            "idempotency_key": "far-year-key",
+            "contact_type": "phone",
+            "placement_id": 0,
+            "started_at": "9999-12-31T23:00",
+            "ended_at": "9999-12-31T23:30",
+        },
+    )
+    assert "between 2000 and 2100" in response.text
+
+
+def test_retried_start_after_the_visit_ended_offers_a_new_start(client, coach_client):
+    _, person, placement = coach_client
+    start(client, person, placement, key="retry-key-123")
+    visit = db.session.scalar(sa.select(Visit))
+    client.post(
+        f"/visits/{visit.id}/end",
+        data={
+            "contact_type": "on_site",
+            "placement_id": placement.id,
+            "started_at": local_input_value(visit.started_at, "America/New_York").strftime(
+                "%Y-%m-%dT%H:%M"
+            ),
+        },
+    )
+    again = client.post(
+        f"/clients/{person.id}/visits/start",
+        headers={"HX-Request": "true"},
+        data={
+            "idempotency_key": "retry-key-123",
+            "placement_id": placement.id,
+            "contact_type": "on_site",
+        },
+    )
+    assert "Start visit" in again.text and "Visit under way" not in again.text

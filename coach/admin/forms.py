@@ -1,7 +1,15 @@
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from wtforms import EmailField, FloatField, SelectField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms import EmailField, FloatField, IntegerField, SelectField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from coach.auth.services import normalize_email
 from coach.clients.forms import text
@@ -54,6 +62,24 @@ class AgencySettingsForm(FlaskForm):
             NumberRange(min=-180, max=180, message="From -180 to 180."),
         ],
         render_kw={"inputmode": "decimal"},
+    )
+
+    unit_threshold_minutes = IntegerField(
+        "Billing: a 15-minute unit counts from this many minutes",
+        default=8,
+        description="8 is the common rule: 7 minutes bill nothing, 8 bill one unit.",
+        validators=[
+            InputRequired(message="Enter minutes."),
+            NumberRange(min=1, max=15, message="From 1 to 15."),
+        ],
+    )
+    onsite_radius_m = IntegerField(
+        "A visit counts as at the worksite within (metres)",
+        default=250,
+        validators=[
+            InputRequired(message="Enter metres."),
+            NumberRange(min=10, max=5000, message="From 10 to 5,000."),
+        ],
     )
 
     def __init__(self, *args, **kwargs):

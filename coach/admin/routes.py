@@ -13,10 +13,18 @@ from coach.audit.services import describe_changes, record_event, snapshot
 from coach.auth.services import create_user, end_all_sessions, normalize_email
 from coach.extensions import db
 from coach.forms import ActionForm
-from coach.models import AgencySettings, User
+from coach.models import AgencySettings, OutboxMessage, User
 from coach.web import form_view, redirect_to, render, roles_required, saved_redirect
 
-SETTINGS_FIELDS = ["name", "timezone", "office_address", "office_latitude", "office_longitude"]
+SETTINGS_FIELDS = [
+    "name",
+    "timezone",
+    "office_address",
+    "office_latitude",
+    "office_longitude",
+    "unit_threshold_minutes",
+    "onsite_radius_m",
+]
 
 
 def _get_user(user_id: int) -> User:
@@ -130,3 +138,13 @@ def settings():
         flash("Settings saved.", "success")
         return saved_redirect(url_for("admin.settings"))
     return render("admin/settings.html", form=form)
+
+
+@bp.route("/outbox")
+@roles_required("admin")
+def outbox():
+    """Mail the app sent; with no mail server configured, what it would have sent."""
+    messages = db.session.scalars(
+        sa.select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(100)
+    ).all()
+    return render("admin/outbox.html", messages=messages)

@@ -101,12 +101,17 @@ def new_client():
 @bp.route("/<int:client_id>")
 def view_client(client_id: int):
     """One client: the visit panel, details, jobs and visits. Every view is audited."""
+    from coach.accommodations.services import requests_of
     from coach.visits.routes import client_page_context  # visits builds on clients
 
     client = get_client_for(current_user, client_id, with_placements=True)
     audit_view("client", client.id)
     return render(
-        "clients/client.html", client=client, today=utcnow().date(), **client_page_context(client)
+        "clients/client.html",
+        requests=requests_of(client),
+        client=client,
+        today=utcnow().date(),
+        **client_page_context(client),
     )
 
 

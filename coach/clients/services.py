@@ -94,3 +94,16 @@ def worksite_choices() -> list[tuple[int, str]]:
         .order_by(Employer.name, Worksite.name)
     ).all()
     return [(wid, f"{employer} — {site}") for wid, employer, site in rows]
+
+
+def job_choices(client: Client, today, none_label: str, keep_id: int | None = None) -> list:
+    """The client's current jobs for a select, plus `keep_id` (the record's own job, even
+    if it has ended since, so saving never moves a record to another job by accident)."""
+    from coach.forms import options
+
+    jobs = [
+        (p.id, f"{p.job_title} at {p.worksite.employer.name}")
+        for p in client.placements
+        if p.is_current(today) or p.id == keep_id
+    ]
+    return options([*jobs, (0, none_label)])

@@ -1,5 +1,17 @@
 """Typed SQLAlchemy models, one module per area."""
 
+from coach.models.accommodation import (
+    DECISIONS,
+    FOLLOW_UP_RESULTS,
+    PAYERS,
+    REQUEST_METHODS,
+    REQUEST_STATUSES,
+    AccommodationRequest,
+    OutboxMessage,
+    RequestEvent,
+    Signature,
+    SignoffLink,
+)
 from coach.models.agency import AgencySettings
 from coach.models.audit import AuditEvent
 from coach.models.caseload import (
@@ -30,6 +42,16 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "DECISIONS",
+    "FOLLOW_UP_RESULTS",
+    "PAYERS",
+    "REQUEST_METHODS",
+    "REQUEST_STATUSES",
+    "AccommodationRequest",
+    "OutboxMessage",
+    "RequestEvent",
+    "Signature",
+    "SignoffLink",
     "PROMPT_LEVELS",
     "STRATEGIES",
     "ChecklistRun",

@@ -76,11 +76,25 @@
     }
   }
 
+  // When each draft form was last sent, so a save confirmation never drops text typed
+  // while the request was on its way (that newer text is restored into the new form).
+  var sentAt = {};
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("form[data-draft-key]");
+    if (form) sentAt[form.dataset.draftKey] = Date.now();
+  });
+
   function clearSavedDrafts(root) {
     var store = storage();
     if (!store) return;
     root.querySelectorAll("[data-draft-saved]").forEach(function (marker) {
-      store.removeItem(DRAFT_PREFIX + marker.getAttribute("data-draft-saved"));
+      var key = marker.getAttribute("data-draft-saved");
+      var raw = store.getItem(DRAFT_PREFIX + key);
+      var draft = null;
+      try { draft = raw && JSON.parse(raw); } catch (e) { draft = null; }
+      if (!(draft && sentAt[key] && draft.savedAt > sentAt[key])) {
+        store.removeItem(DRAFT_PREFIX + key);
+      }
       marker.remove();  // acted on once: later typing makes a new draft
     });
   }
@@ -142,7 +156,15 @@
   });
 
   document.addEventListener("click", function (event) {
-    if (event.target.closest && event.target.closest("[data-print]")) window.print();
+    if (!event.target.closest) return;
+    if (event.target.closest("[data-print]")) window.print();
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var input = document.querySelector(copy.getAttribute("data-copy"));
+      input.select();
+      if (navigator.clipboard) navigator.clipboard.writeText(input.value);
+      copy.textContent = "Copied";
+    }
   });
 
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });

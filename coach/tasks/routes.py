@@ -2,11 +2,11 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import Response, flash, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
 from coach.audit.services import audit_view, record_event
-from coach.clients.services import get_client_for
+from coach.clients.services import get_client_for, job_choices
 from coach.extensions import db
 from coach.forms import ActionForm, options
 from coach.models import PROMPT_LEVELS, TaskAnalysis, TaskTemplate, Visit
@@ -25,14 +25,8 @@ from coach.visits.services import agency_settings, visible_visits
 from coach.web import form_view, is_htmx, redirect_to, render, saved_redirect
 
 
-def _job_choices(client) -> list:
-    today = utcnow().date()
-    jobs = [
-        (p.id, f"{p.job_title} at {p.worksite.employer.name}")
-        for p in client.placements
-        if p.is_current(today)
-    ]
-    return options([*jobs, (0, "Not tied to a job")])
+def _job_choices(client, keep_id: int | None = None) -> list:
+    return job_choices(client, utcnow().date(), "Not tied to a job", keep_id)
 
 
 def _template_choices() -> list:
@@ -104,7 +98,9 @@ def edit_task(task_id: int):
     task = ts.get_task_for(current_user, task_id)
     client = get_client_for(current_user, task.client_id, with_placements=True)
     form = TaskSettingsForm(obj=task)
-    form.placement_id.choices = _job_choices(client)
+    form.placement_id.choices = _job_choices(client, task.placement_id)
+    if not form.is_submitted():
+        form.placement_id.data = task.placement_id or 0
     if form.validate_on_submit():
         _apply_settings(form, task)
         record_event("update", "task", task.id, "settings")
@@ -135,6 +131,9 @@ def edit_step(step_id: int):
     """Reword a step (its scores stay with it)."""
     step = ts.get_step_for(current_user, step_id)
     task = ts.get_task_for(current_user, step.task_id)
+    if not step.active:  # its wording is part of past runs' record
+        flash("A retired step keeps its wording.", "error")
+        return redirect_to(url_for("tasks.view_task", task_id=task.id))
     form = StepForm(obj=step)
     if form.validate_on_submit():
         record_event("update", "task_step", step.id, f"{step.text!r} → {form.text.data!r}")
@@ -220,6 +219,8 @@ def score(run_id: int, step_id: int):
     step = ts.get_step_for(current_user, step_id)
     if step.task_id != run.task_id or not ActionForm().validate_on_submit():
         return redirect_to(url_for("tasks.view_run", run_id=run.id))
+    if not step.active and step.id not in ts.run_levels(run):
+        abort(404)  # retired steps are only kept for the runs that scored them
     level = request.form.get("level", "")
     _, previous = ts.score_step(run, step, level)
     if previous and previous != level:  # a correction: keep what it was
@@ -250,8 +251,9 @@ def run_note(run_id: int):
     run = ts.get_run_for(current_user, run_id)
     form = RunNoteForm()
     if form.validate_on_submit():
+        # The audit entry keeps the earlier note: runs are records too.
+        record_event("update", "checklist_run", run.id, f"note: {run.note!r} → {form.note.data!r}")
         run.note = form.note.data or ""
-        record_event("update", "checklist_run", run.id, "note")
         db.session.commit()
         flash("Note saved.", "success")
         return saved_redirect(url_for("tasks.view_run", run_id=run.id))
@@ -283,6 +285,17 @@ def progress(task_id: int):
     )
 
 
+def csv_line(values: list) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(values)
+    return out.getvalue()
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """Text a spreadsheet will not run as a formula (CSV injection)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 @bp.route("/tasks/<int:task_id>/datasheet.csv")
 def datasheet(task_id: int):
     """The data sheet: one row per run, one column per step, as CSV."""
@@ -293,30 +306,18 @@ def datasheet(task_id: int):
     record_event("export", "task", task.id, "data sheet CSV")
     db.session.commit()
 
+    header = ["Run", "Date", "Percent independent"] + [
+        f"{n}. {s.text}" + ("" if s.active else " (retired)") for n, s in enumerate(task.steps, 1)
+    ]
+
     def rows():
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            [
-                "Run",
-                "Date",
-                "Percent independent",
-                *[f"{i}. {s.text}" for i, s in enumerate(task.steps, 1)],
-            ]
-        )
+        yield csv_line([spreadsheet_safe(cell) for cell in header])
         for n, p in enumerate(points, 1):
             percent = "" if p.percent is None else f"{p.percent:.0f}"
-            writer.writerow(
-                [
-                    n,
-                    format_local(p.started_at, tz, "%Y-%m-%d %H:%M"),
-                    percent,
-                    *[scores.get((p.run_id, s.id), "") for s in task.steps],
-                ]
+            date = format_local(p.started_at, tz, "%Y-%m-%d %H:%M")
+            yield csv_line(
+                [n, date, percent, *[scores.get((p.run_id, s.id), "") for s in task.steps]]
             )
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
 
     filename = f"task-{task.id}-datasheet.csv"
     return Response(

@@ -36,10 +36,15 @@ def percent_independent(levels: list[str]) -> float | None:
 
 
 def mastery_met(percents: list[float | None], threshold: int, runs_needed: int) -> bool:
-    """The last `runs_needed` runs (oldest first in `percents`) all at or above threshold."""
-    if runs_needed <= 0 or len(percents) < runs_needed:
+    """The last `runs_needed` scored runs (oldest first) all at or above the threshold.
+
+    A run with nothing attempted (None) is not a run of the task: it neither counts nor
+    breaks the chain.
+    """
+    scored = [p for p in percents if p is not None]
+    if runs_needed <= 0 or len(scored) < runs_needed:
         return False
-    return all(p is not None and p >= threshold for p in percents[-runs_needed:])
+    return all(p >= threshold for p in scored[-runs_needed:])
 
 
 # --- who sees what ------------------------------------------------------------------
@@ -139,6 +144,8 @@ def next_position(task_id: int) -> int:
 
 def move_step(step: TaskStep, direction: int) -> None:
     """Swap a step with its neighbour (-1 up, +1 down), then number the steps 1..n."""
+    if not step.active:
+        return  # a stale page: retired steps have no place in the order
     steps = active_steps(step.task_id)
     index = next(i for i, s in enumerate(steps) if s.id == step.id)
     other = index + direction
@@ -179,6 +186,8 @@ def start_run(user: User, task: TaskAnalysis, key: str, visit_id: int | None) ->
         )
     )
     if existing:
+        if existing.task_id != task.id:  # a key is for one form, of one task
+            abort(400)
         return existing
     run = ChecklistRun(
         task_id=task.id,

@@ -4,7 +4,7 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
 from coach.audit.services import audit_view, record_event
-from coach.clients.services import coach_choices, get_client_for
+from coach.clients.services import coach_choices, get_client_for, job_choices
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired, options
 from coach.tasks.forms import StartRunForm
@@ -30,6 +30,7 @@ from coach.web import (
 )
 
 TIMELINE_SIZE = 10
+MAX_VISIT = timedelta(hours=16)
 
 
 def _tz() -> str:
@@ -37,13 +38,7 @@ def _tz() -> str:
 
 
 def _job_choices(client, today, keep_id: int | None = None) -> list:
-    """The client's current jobs (and the visit's own, even if it has ended since)."""
-    jobs = [
-        (p.id, f"{p.job_title} at {p.worksite.employer.name}")
-        for p in client.placements
-        if p.is_current(today) or p.id == keep_id
-    ]
-    return options([*jobs, (0, "No job site (phone, office…)")])
+    return job_choices(client, today, "No job site (phone, office…)", keep_id)
 
 
 def _fill_note_form(form, visit) -> None:
@@ -62,23 +57,43 @@ def _note_form(visit, client, today):
     return form
 
 
-def _times_ok(form, require_end: bool) -> bool:
-    """Start before end, not in the future, at most 16 hours long."""
+def _times_ok(form, require_end: bool, end_now: bool = False) -> bool:
+    """Start before end, neither in the future, at most 16 hours long.
+
+    `end_now`: an empty end means "now" (ending a visit under way), which counts too.
+    """
+    for f in (form.started_at, form.ended_at):
+        if f.data and not 2000 <= f.data.year <= 2100:
+            f.errors.append("Enter a date between 2000 and 2100.")
+    if form.started_at.errors or form.ended_at.errors:
+        return False
     tz = _tz()
-    start = from_local(form.started_at.data, tz)
-    end = from_local(form.ended_at.data, tz)
     now = utcnow()
+    start = from_local(form.started_at.data, tz)
+    end = from_local(form.ended_at.data, tz) or (now if end_now else None)
     if start and start > now + timedelta(minutes=5):
         form.started_at.errors.append("The start is in the future.")
     if end and start and end < start:
         form.ended_at.errors.append("The end is before the start.")
-    elif end and start and end - start > timedelta(hours=16):
-        form.ended_at.errors.append("A visit cannot last more than 16 hours.")
-    if end and end > now + timedelta(minutes=5):
+    elif end and start and end - start > MAX_VISIT:
+        form.ended_at.errors.append(
+            "A visit cannot last more than 16 hours: enter when it really ended."
+        )
+    if form.ended_at.data and end > now + timedelta(minutes=5):
         form.ended_at.errors.append("The end is in the future.")
-    if require_end and not end:
+    if require_end and not form.ended_at.data:
         form.ended_at.errors.append("Enter when the visit ended.")
     return not (form.started_at.errors or form.ended_at.errors)
+
+
+def _changed_time(field, stored):
+    """The typed time as UTC, or the stored one (seconds and DST fold intact) if the
+    coach left the minute shown in the input as it was."""
+    if stored is not None and field.data == local_input_value(stored, _tz()).replace(
+        second=0, microsecond=0
+    ):
+        return stored
+    return from_local(field.data, _tz())
 
 
 def _apply_note(form, visit) -> None:
@@ -86,10 +101,7 @@ def _apply_note(form, visit) -> None:
         setattr(visit, name, getattr(form, name).data or "")
     visit.contact_type = form.contact_type.data
     visit.tags = "|".join(t for t in form.tags.data or [] if t in dict(form.tags.choices))
-    started = from_local(form.started_at.data, _tz())
-    # The input shows minutes: keep the stored seconds unless the coach changed the time.
-    if visit.started_at is None or started != visit.started_at.replace(second=0, microsecond=0):
-        visit.started_at = started
+    visit.started_at = _changed_time(form.started_at, visit.started_at)
     sv.set_placement(visit, form.placement_id.data)
 
 
@@ -182,7 +194,8 @@ def start_visit(client_id: int):
             )
             db.session.commit()
     if is_htmx():
-        return _panel(client, visit)
+        # A start retried after the visit ended shows the Start button, not the old visit.
+        return _panel(client, visit if visit.in_progress else None)
     return redirect_to(url_for("clients.view_client", client_id=client.id) + "#visit-panel")
 
 
@@ -194,7 +207,7 @@ def _save_or_end(visit_id: int, end: bool):
         return _panel(client, saved_key=f"visit-{visit.id}") if is_htmx() else redirect_to(back)
     form = VisitNoteForm()
     form.placement_id.choices = _job_choices(client, utcnow().date(), visit.placement_id)
-    if not (form.validate_on_submit() and _times_ok(form, require_end=False)):
+    if not (form.validate_on_submit() and _times_ok(form, require_end=False, end_now=end)):
         return _panel(client, visit, form, status=400 if csrf_expired(form) else 200)
     _apply_note(form, visit)
     if end:
@@ -264,8 +277,9 @@ def view_visit(visit_id: int):
     """One visit: the note, its units and location, and its amendment history."""
     visit = sv.get_visit_for(current_user, visit_id, with_history=True)
     audit_view("visit", visit.id)
-    return render("visits/visit.html", visit=visit, delete_form=ActionForm(),
-                  runs=runs_during(visit))
+    return render(
+        "visits/visit.html", visit=visit, delete_form=ActionForm(), runs=runs_during(visit)
+    )
 
 
 @bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
@@ -284,9 +298,12 @@ def amend_visit(visit_id: int):
         _fill_note_form(form, visit)
     if form.validate_on_submit() and _times_ok(form, require_end=True):
         before = sv.snapshot_visit(visit)
+        times_before = (visit.started_at, visit.ended_at)
         _apply_note(form, visit)
-        visit.ended_at = from_local(form.ended_at.data, _tz())
-        sv.count_units(visit, sv.agency_settings())
+        visit.ended_at = _changed_time(form.ended_at, visit.ended_at)
+        if (visit.started_at, visit.ended_at) != times_before:
+            # Units are recounted only when the times change; a note edit keeps what was billed.
+            sv.count_units(visit, sv.agency_settings())
         if sv.keep_version(visit, before, current_user, form.reason.data or ""):
             record_event("amend", "visit", visit.id, form.reason.data or "")
             flash("Visit amended; the earlier version is kept in its history.", "success")
@@ -330,7 +347,10 @@ def visit_report():
     form.validate()
     tz = _tz()
     start = local_day_start(form.start.data, tz)
-    end = local_day_start(form.end.data + timedelta(days=1), tz) if form.end.data else None
+    try:
+        end = local_day_start(form.end.data + timedelta(days=1), tz) if form.end.data else None
+    except OverflowError:  # the last day there is: no upper bound
+        end = None
     query = sv.visit_report_query(
         current_user,
         form.coach.data if not form.coach.errors else None,

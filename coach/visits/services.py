@@ -10,6 +10,7 @@ from flask import abort
 from geopy.distance import geodesic
 from sqlalchemy.exc import IntegrityError
 
+from coach.agency import current_agency
 from coach.clients.services import name_matches
 from coach.extensions import db
 from coach.models import (
@@ -23,12 +24,15 @@ from coach.models import (
     Worksite,
 )
 from coach.timeutil import to_local, utcnow
+from coach.web import MAX_ID
 
 UNIT_MINUTES = 15
 # What an amendment snapshots: everything a coach can change.
 VERSIONED_FIELDS = [
     "started_at",
     "ended_at",
+    "duration_minutes",
+    "service_units",
     "contact_type",
     "placement_id",
     "tags",
@@ -59,9 +63,7 @@ def check_location(
 
 
 def agency_settings() -> AgencySettings:
-    return db.session.get(AgencySettings, 1) or AgencySettings(
-        unit_threshold_minutes=8, onsite_radius_m=250
-    )
+    return current_agency()
 
 
 # --- who sees what -------------------------------------------------------------------
@@ -242,9 +244,10 @@ def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
         return None
     try:
         stamp, visit_id = value.rsplit("_", 1)
-        return datetime.fromisoformat(stamp), int(visit_id)
+        cursor = datetime.fromisoformat(stamp), int(visit_id)
     except ValueError:
         return None
+    return cursor if 0 < cursor[1] <= MAX_ID and cursor[0].tzinfo is None else None
 
 
 def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[dict]:

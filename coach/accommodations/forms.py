@@ -1,0 +1,166 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
+from coach.clients.forms import text
+from coach.forms import finite, no_control_chars, notes_field, strip_filter
+from coach.models import DECISIONS, FOLLOW_UP_RESULTS, PAYERS, REQUEST_METHODS
+
+
+def long_text(label: str, required: str | None = None, description: str = "") -> TextAreaField:
+    validators = [DataRequired(message=required)] if required else [Optional()]
+    return TextAreaField(
+        label,
+        description=description,
+        filters=[strip_filter],
+        validators=[*validators, Length(max=4000), no_control_chars],
+    )
+
+
+def contact_email_field(required: bool = False) -> EmailField:
+    first = DataRequired(message="Enter the contact's email.") if required else Optional()
+    return EmailField(
+        "Employer contact's email" + ("" if required else " (optional)"),
+        validators=[first, Email(message="Enter an email like name@example.org."), Length(max=254)],
+        filters=[strip_filter],
+    )
+
+
+class RequestForm(FlaskForm):
+    placement_id = SelectField("Job", coerce=int, validators=[Optional()])
+    functional_limitation = long_text(
+        "Functional limitation",
+        "Describe the functional limitation.",
+        "What the person finds hard at work. Shown to the employer only if the client agreed.",
+    )
+    diagnosis = long_text(
+        "Diagnosis (optional)",
+        description="Never shown to the employer unless the client chose to share it.",
+    )
+    job_function = long_text("Job function affected", "Name the job function it affects.")
+    accommodation = long_text("Accommodation requested", "Describe the accommodation.")
+    alternatives = long_text("Alternatives considered (optional)")
+    estimated_cost = DecimalField(
+        "Estimated cost, $ (optional)",
+        places=2,
+        validators=[
+            Optional(),
+            finite,
+            NumberRange(min=0, max=1_000_000, message="From 0 to 1,000,000."),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
+    payer = SelectField("Who pays", choices=PAYERS)
+    payer_other = text("Who pays, if other", 120)
+    date_needed = DateField("Date needed (optional)", validators=[Optional()])
+    request_date = DateField("Date of the request", validators=[Optional()])
+    request_method = SelectField("How the request was made", choices=REQUEST_METHODS)
+    contact_name = text("Employer contact (optional)", 120)
+    contact_email = contact_email_field()
+
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() ends a blank field's own checks, so the pairing is checked here.
+        valid = super().validate(extra_validators)
+        if self.payer.data == "other" and not self.payer_other.data:
+            self.payer_other.errors = [*self.payer_other.errors, "Say who pays."]
+            return False
+        return valid
+
+
+class SendForm(FlaskForm):
+    contact_name = text("Employer contact's name", 120, "Enter the contact's name.")
+    contact_email = contact_email_field()
+    how = RadioField(
+        "How to send it",
+        choices={"email": "Email the link", "show": "Show a QR code or copy the link"},
+        default="email",
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.how.data == "email" and not self.contact_email.data:
+            self.contact_email.errors = [
+                *self.contact_email.errors,
+                "Enter the contact's email to send the link by email.",
+            ]
+            return False
+        return valid
+
+
+class EventForm(FlaskForm):
+    kind = SelectField(
+        "What happened",
+        choices={"meeting": "Meeting", "conversation": "Conversation", "note": "Note"},
+    )
+    occurred_on = DateField("Date", validators=[InputRequired(message="Enter the date.")])
+    summary = long_text("Summary", "Write what was said or agreed.")
+
+
+class ImplementedForm(FlaskForm):
+    implemented_on = DateField(
+        "Put in place on", validators=[InputRequired(message="Enter the date.")]
+    )
+
+
+class FollowUpForm(FlaskForm):
+    result = RadioField(
+        "Does it work?", choices=FOLLOW_UP_RESULTS, validators=[InputRequired(message="Pick one.")]
+    )
+    notes = notes_field("What the client and employer said (optional)", 2000)
+
+
+class SignForm(FlaskForm):
+    consent = BooleanField(
+        "I agree to sign electronically",
+        validators=[DataRequired(message="Tick the box to sign electronically.")],
+    )
+    signer_name = StringField(
+        "Your full name (your signature)",
+        validators=[
+            DataRequired(message="Type your full name."),
+            Length(max=120),
+            no_control_chars,
+        ],
+        filters=[strip_filter],
+        render_kw={"autocomplete": "name"},
+    )
+    signer_title = StringField(
+        "Your job title",
+        validators=[
+            DataRequired(message="Type your job title."),
+            Length(max=120),
+            no_control_chars,
+        ],
+        filters=[strip_filter],
+        render_kw={"autocomplete": "organization-title"},
+    )
+    decision = RadioField(
+        "Your decision", choices=DECISIONS, validators=[InputRequired(message="Pick a decision.")]
+    )
+    comment = long_text("Comment", description="Required when you approve with changes or decline.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.decision.data in ("approved_with_changes", "declined") and not self.comment.data:
+            self.comment.errors = [
+                *self.comment.errors,
+                "Please explain the changes or the reason for declining.",
+            ]
+            return False
+        return valid

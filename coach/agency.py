@@ -1,0 +1,31 @@
+"""The agency's settings row, read once per request."""
+
+from flask import g, has_app_context
+from sqlalchemy.exc import SQLAlchemyError
+
+from coach.extensions import db
+from coach.models import AgencySettings
+from coach.timeutil import DEFAULT_TZ
+
+
+def current_agency() -> AgencySettings:
+    """Settings for this request (defaults before the first run, or if the database fails,
+    so that even an error page can render)."""
+    if has_app_context() and "agency" in g:
+        return g.agency
+    try:
+        agency = db.session.get(AgencySettings, 1)
+    except SQLAlchemyError:
+        db.session.rollback()
+        agency = None
+    agency = agency or AgencySettings(
+        id=1,
+        name="Coach",
+        timezone=DEFAULT_TZ,
+        office_address="",
+        unit_threshold_minutes=8,
+        onsite_radius_m=250,
+    )
+    if has_app_context():
+        g.agency = agency
+    return agency

@@ -1,0 +1,363 @@
+import re
+import socket
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from coach.accommodations.services import sha256_hex
+from coach.extensions import db
+from coach.models import (
+    AccommodationRequest,
+    OutboxMessage,
+    RequestEvent,
+    Signature,
+    SignoffLink,
+)
+from coach.timeutil import utcnow
+from tests.factories import make_client, make_employer, make_placement, make_request, make_worksite
+
+NEW = {
+    "placement_id": 0,
+    "functional_limitation": "Cannot stand for more than an hour at a time",
+    "diagnosis": "Rheumatoid arthritis",
+    "job_function": "Running the register",
+    "accommodation": "A stool at the register for shifts over 4 hours",
+    "alternatives": "Rotating to the stocking team",
+    "estimated_cost": "45.50",
+    "payer": "employer",
+    "request_method": "in_person",
+    "request_date": "2026-11-02",
+    "contact_name": "Dana Brooks",
+    "contact_email": "dana@grocery.example.com",
+}
+SIGN = {
+    "consent": "y",
+    "signer_name": "Dana Brooks",
+    "signer_title": "Store Manager",
+    "decision": "approved",
+    "comment": "",
+}
+
+
+@pytest.fixture
+def coach_client(login_as):
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Rivera", disclosure="functional")
+    site = make_worksite(
+        make_employer(
+            "Green Valley Grocery",
+            contact_name="Dana Brooks",
+            contact_email="dana@grocery.example.com",
+        )
+    )
+    make_placement(person, site, "Cashier")
+    return coach, person
+
+
+def send(client, item, how="show", **extra):
+    response = client.post(
+        f"/accommodations/{item.id}/send",
+        data={
+            "contact_name": "Dana Brooks",
+            "contact_email": "dana@grocery.example.com",
+            "how": how,
+            **extra,
+        },
+    )
+    assert response.status_code == 200, response.text[:500]
+    url = re.search(r'id="signoff-url" type="text" readonly value="([^"]+)"', response.text)
+    return url.group(1)
+
+
+def path_of(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+def test_write_a_request_and_see_what_the_employer_will_see(client, coach_client):
+    _, person = coach_client
+    response = client.post(f"/clients/{person.id}/accommodations/new", data=NEW)
+    assert response.status_code == 302
+    item = db.session.scalar(sa.select(AccommodationRequest))
+    assert item.estimated_cost_cents == 4550 and item.status == "draft"
+    page = client.get(f"/accommodations/{item.id}").text
+    assert "A stool at the register" in page and "Cannot stand for more than an hour" in page
+    assert (
+        "Rheumatoid arthritis"
+        not in page.split("What the employer sees")[1].split("Interactive process")[0]
+    )
+
+
+def test_request_validation(client, coach_client):
+    _, person = coach_client
+    response = client.post(
+        f"/clients/{person.id}/accommodations/new",
+        data={**NEW, "accommodation": "", "payer": "other", "estimated_cost": "-1"},
+    )
+    assert "Describe the accommodation." in response.text
+    assert "Say who pays." in response.text and "From 0 to 1,000,000." in response.text
+    assert db.session.scalar(sa.select(sa.func.count(AccommodationRequest.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "disclosure,shown,hidden",
+    [
+        ("none", [], ["Cannot stand", "Rheumatoid"]),
+        ("functional", ["Cannot stand"], ["Rheumatoid"]),
+        ("diagnosis", ["Cannot stand", "Rheumatoid"], []),
+    ],
+)
+def test_employer_sees_only_what_the_client_agreed_to(
+    client, coach_client, disclosure, shown, hidden
+):
+    coach, _ = coach_client
+    person = make_client(coach, "Liam", "Brown", disclosure=disclosure)
+    item = make_request(
+        person,
+        coach,
+        functional_limitation="Cannot stand for long",
+        diagnosis="Rheumatoid arthritis",
+    )
+    url = send(client, item)
+    employer = client.application.test_client()  # no session: a different person
+    page = employer.get(path_of(url)).text
+    assert "A stool at the register" in page
+    for text in shown:
+        assert text in page
+    for text in hidden:
+        assert text not in page
+
+
+def test_token_is_never_stored_in_clear(client, coach_client, app):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    token = send(client, item).rsplit("/", 1)[1]
+    assert len(token) >= 43  # 256 bits, base64url
+    link = db.session.scalar(sa.select(SignoffLink))
+    assert link.token_hash == sha256_hex(token) and token not in link.token_hash
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            if table.name == "outbox_messages":
+                continue  # development outbox; see the SMTP test for the real path
+            for row in conn.execute(table.select()):
+                assert token not in " ".join(str(v) for v in row), table.name
+
+
+def test_link_is_single_use_and_the_decision_is_recorded(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    url = path_of(send(client, item))
+    employer = client.application.test_client()
+    response = employer.get(url)
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    assert "Caseload" not in response.text  # no way into the rest of the app
+    db.session.expire_all()
+    assert db.session.get(AccommodationRequest, item.id).status == "sent"  # a GET decides nothing
+    assert db.session.scalar(sa.select(SignoffLink.first_viewed_at)) is not None
+    response = employer.post(url, data=SIGN)
+    assert response.status_code == 200 and "your decision is recorded" in response.text
+    again = employer.post(url, data={**SIGN, "decision": "declined", "comment": "Changed my mind"})
+    assert again.status_code == 410 and "already recorded" in again.text
+    assert employer.get(url).status_code == 410
+    db.session.expire_all()
+    assert db.session.get(AccommodationRequest, item.id).status == "approved"
+    signature = db.session.scalar(sa.select(Signature))
+    assert (signature.signer_name, signature.signer_title, signature.consented) == (
+        "Dana Brooks",
+        "Store Manager",
+        True,
+    )
+    assert signature.signer_email == "dana@grocery.example.com"
+    assert signature.document_sha256 == sha256_hex(signature.document_text)
+    assert signature.ip == "127.0.0.1"
+    assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 1
+
+
+def test_sign_form_rules(client, coach_client):
+    coach, person = coach_client
+    url = path_of(send(client, make_request(person, coach)))
+    employer = client.application.test_client()
+    response = employer.post(url, data={**SIGN, "consent": "", "decision": "declined"})
+    assert "Tick the box to sign electronically." in response.text
+    assert "Please explain the changes or the reason for declining." in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 0
+
+
+def test_expired_revoked_and_unknown_links(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    first = path_of(send(client, item))
+    second = path_of(send(client, item))  # re-sending replaces the first link
+    employer = client.application.test_client()
+    response = employer.get(first)
+    assert response.status_code == 410 and "replaced by a newer one" in response.text
+    link = db.session.scalars(sa.select(SignoffLink).order_by(SignoffLink.id.desc())).first()
+    link.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    response = employer.get(second)
+    assert response.status_code == 410 and "expired" in response.text
+    assert employer.post(second, data=SIGN).status_code == 410
+    unknown = employer.get("/s/" + "A" * 43)
+    assert unknown.status_code == 404 and "not valid" in unknown.text
+    assert "expired" not in unknown.text and "Rosa" not in unknown.text
+
+
+def test_revoke_stops_the_link(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    url = path_of(send(client, item))
+    client.post(f"/accommodations/{item.id}/revoke")
+    assert client.application.test_client().get(url).status_code == 410
+    db.session.expire_all()
+    assert db.session.get(AccommodationRequest, item.id).status == "draft"
+
+
+def test_editing_after_sending_makes_a_new_version(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    first = path_of(send(client, item))
+    employer = client.application.test_client()
+    employer.post(
+        first,
+        data={
+            **SIGN,
+            "decision": "approved_with_changes",
+            "comment": "Stool only on weekend shifts",
+        },
+    )
+    signed_before = db.session.scalar(sa.select(Signature.document_text))
+    client.post(
+        f"/accommodations/{item.id}/edit",
+        data={**NEW, "accommodation": "A stool and a mat at the register"},
+    )
+    db.session.expire_all()
+    item = db.session.get(AccommodationRequest, item.id)
+    assert item.version == 2
+    assert db.session.scalar(sa.select(Signature.document_text)) == signed_before
+    assert "Document version: 1" in signed_before and "a mat" not in signed_before
+
+
+def test_edit_while_waiting_revokes_the_link(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    url = path_of(send(client, item))
+    client.post(f"/accommodations/{item.id}/edit", data={**NEW, "accommodation": "New text"})
+    assert client.application.test_client().get(url).status_code == 410
+    db.session.expire_all()
+    item = db.session.get(AccommodationRequest, item.id)
+    assert (item.version, item.status) == (2, "draft")
+    new_url = path_of(send(client, item))
+    assert "Document version: 2" in client.application.test_client().get(new_url).text
+
+
+def test_signed_record_verifies_its_hash(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    url = path_of(send(client, item))
+    client.application.test_client().post(url, data=SIGN)
+    signature = db.session.scalar(sa.select(Signature))
+    page = client.get(f"/accommodations/records/{signature.id}").text
+    assert "Verified." in page and signature.document_sha256 in page
+    assert "Dana Brooks, Store Manager" in page and "Link first opened" not in page
+    signature.document_text += "tampered"
+    db.session.commit()
+    assert "Does not verify." in client.get(f"/accommodations/records/{signature.id}").text
+
+
+def test_status_polls_until_decided(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    url = path_of(send(client, item))
+    waiting = client.get(f"/accommodations/{item.id}/status", headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 5s"' in waiting.text and "Waiting for the employer" in waiting.text
+    client.application.test_client().post(url, data=SIGN)
+    decided = client.get(f"/accommodations/{item.id}/status", headers={"HX-Request": "true"})
+    assert "hx-trigger" not in decided.text and "Approved by Dana Brooks" in decided.text
+
+
+def test_interactive_process_and_follow_up(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    client.post(
+        f"/accommodations/{item.id}/events",
+        data={"kind": "meeting", "occurred_on": "2026-11-03", "summary": "Met Dana at the store"},
+    )
+    url = path_of(send(client, item))
+    client.application.test_client().post(url, data=SIGN)
+    client.post(f"/accommodations/{item.id}/implemented", data={"implemented_on": "2026-11-01"})
+    db.session.expire_all()
+    item = db.session.get(AccommodationRequest, item.id)
+    assert str(item.follow_up_due) == "2026-11-15"
+    assert "Follow-ups due" in client.get("/accommodations/").text
+    client.post(f"/accommodations/{item.id}/follow-up", data={"result": "works", "notes": "Fine"})
+    db.session.expire_all()
+    assert db.session.get(AccommodationRequest, item.id).follow_up_result == "works"
+    kinds = db.session.scalars(sa.select(RequestEvent.kind)).all()
+    assert {"meeting", "link", "status", "follow_up"} <= set(kinds)
+
+
+def test_development_mail_goes_to_the_outbox(client, coach_client, auth, login_as):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    send(client, item, how="email")
+    message = db.session.scalar(sa.select(OutboxMessage))
+    assert message.to == "dana@grocery.example.com" and "/s/" in message.body
+    assert "Rheumatoid" not in message.body and "Cannot stand" not in message.body
+    auth.logout()
+    login_as("admin")
+    assert "accommodation request to review" in client.get("/admin/outbox").text
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_email_through_a_real_smtp_server_and_its_link_works_once(client, coach_client, app):
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
+            return "250 OK"
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        coach, person = coach_client
+        item = make_request(person, coach)
+        send(client, item, how="email")
+    finally:
+        controller.stop()
+        app.config["MAIL_SERVER"] = ""
+    assert len(inbox.messages) == 1
+    recipients, content = inbox.messages[0]
+    assert recipients == ["dana@grocery.example.com"]
+    url = re.search(r"http://localhost/s/[A-Za-z0-9_-]+", content).group(0)
+    token = url.rsplit("/", 1)[1]
+    stored = db.session.scalar(sa.select(OutboxMessage))
+    assert stored.delivered and token not in stored.body  # the real path keeps no link
+    employer = app.test_client()
+    assert employer.get(path_of(url)).status_code == 200
+    assert employer.post(path_of(url), data=SIGN).status_code == 200
+    assert employer.get(path_of(url)).status_code == 410  # once, and never again
+
+
+def test_emailing_needs_an_email(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    response = client.post(
+        f"/accommodations/{item.id}/send",
+        data={"contact_name": "Dana", "contact_email": "", "how": "email"},
+    )
+    assert "email to send the link by email." in response.text
+    assert db.session.scalar(sa.select(sa.func.count(SignoffLink.id))) == 0
