@@ -190,7 +190,7 @@ def send_request(request_id: int):
         )
         db.session.commit()
         # The token is shown on this response only: it is never stored.
-        qr = segno.make(url, error="m").svg_inline(scale=4, dark="#111827")
+        qr = segno.make(url, error="m").svg_inline(scale=4, dark="#111827", omitsize=True)
         return render_template(
             "accommodations/link_ready.html",
             item=item,

@@ -13,6 +13,7 @@ from coach.extensions import db
 from coach.models import (
     DECISIONS,
     PAYERS,
+    REQUEST_STATUSES,
     AccommodationRequest,
     Client,
     RequestEvent,
@@ -86,7 +87,8 @@ def log_event(request, kind: str, summary: str, user_id: int | None, occurred_on
 def set_status(request, status: str, user_id: int | None, why: str = "") -> None:
     if request.status == status:
         return
-    summary = f"{request.status_label} → {status.replace('_', ' ')}" + (f": {why}" if why else "")
+    new_label = REQUEST_STATUSES.get(status, status)
+    summary = f"{request.status_label} → {new_label}" + (f": {why}" if why else "")
     request.status = status
     log_event(request, "status", summary, user_id)
 

@@ -91,3 +91,26 @@ def test_visit_without_location_permission_still_saves(phone, live_app):
     expect(page.locator("#visit-panel").get_by_text("Location not checked")).to_be_visible()
     page.get_by_role("button", name="End visit").click()
     expect(page.locator("#visit-history").get_by_text("Location not checked")).to_be_visible()
+
+
+def test_write_up_an_earlier_visit_and_amend_it(page, live_app):
+    seed(live_app)
+    log_in(page, "jordan@example.org", PASSWORD)
+    page.get_by_role("link", name="Rosa Rivera").click()
+    page.get_by_role("link", name="Write up an earlier visit").click()
+    page.get_by_label("Started").fill("2026-11-02T09:00")
+    page.get_by_label("Ended").fill("2026-11-02T09:23")
+    page.locator("summary", has_text="Performance").click()
+    page.get_by_label("Performance").fill("Kept pace at the register.")
+    page.get_by_role("button", name="Save visit").click()
+    expect(page.get_by_text("23 min · 2 units")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Amend").click()
+    page.locator("summary", has_text="Concerns").click()
+    page.get_by_label("Concerns").fill("Asked about more hours.")
+    page.get_by_label("Reason for the change (optional)").fill("Forgot to add")
+    page.get_by_role("button", name="Save amendment").click()
+    expect(page.get_by_text("Visit amended")).to_be_visible()
+    expect(page.get_by_text("23 min · 2 units")).to_be_visible()
+    expect(page.get_by_text("Version 1, replaced")).to_be_visible()
