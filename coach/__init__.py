@@ -79,9 +79,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from coach import accommodations, admin, audit, auth, clients, employers, tasks, visits
+    from coach import (
+        accommodations,
+        admin,
+        audit,
+        auth,
+        clients,
+        employers,
+        mileage,
+        tasks,
+        visits,
+    )
 
-    for module in (auth, admin, clients, employers, visits, tasks, accommodations, audit):
+    for module in (auth, admin, clients, employers, visits, tasks, accommodations, mileage, audit):
         app.register_blueprint(module.bp)
 
 

@@ -95,6 +95,8 @@ def settings(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "coach@localhost"),
         "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),
+        # Mileage: flag a trip whose miles exceed the straight-line distance this many times.
+        "MILEAGE_FLAG_FACTOR": float(os.environ.get("MILEAGE_FLAG_FACTOR", "2.5")),
         # Employer sign-off links.
         "SIGNOFF_LINK_DAYS": _int("SIGNOFF_LINK_DAYS", 14),
         "SIGNOFF_RATE_LIMIT": os.environ.get("SIGNOFF_RATE_LIMIT", "30 per minute"),

@@ -314,6 +314,7 @@ def load_demo_data(seed: int = 7) -> str:
     db.session.flush()
     visits = add_demo_visits(rng)
     add_demo_tasks(rng, staff["admin@example.org"])
+    add_demo_trips(rng, coaches)
     record_event("create", "demo_data", None, "demo agency loaded from the command line")
     db.session.commit()
     return (
@@ -408,3 +409,43 @@ def add_demo_tasks(rng: random.Random, author) -> None:
             for k, step in enumerate(step_rows):
                 skill = min(5, max(0, run_no // 2 + rng.randint(-1, 1) + (k % 2)))
                 db.session.add(StepScore(run_id=run.id, step_id=step.id, level=levels[skill]))
+
+
+def add_demo_trips(rng: random.Random, coaches) -> None:
+    """A month of trips per coach: last month approved, this month's still drafts."""
+    from coach.mileage.services import check_plausibility, price, seed_default_rates
+    from coach.models import Trip
+
+    seed_default_rates()
+    db.session.flush()
+    agency = db.session.get(AgencySettings, 1)
+    office = f"Office: {agency.office_address}"
+    today = utcnow().date()
+    first_of_month = today.replace(day=1)
+    for coach in coaches:
+        clients = db.session.scalars(
+            db.select(Client).where(Client.coach_id == coach.id).limit(4)
+        ).all()
+        for n in range(10):
+            day = (
+                first_of_month - timedelta(days=3 * n + 1)
+                if n < 6
+                else today - timedelta(days=(n - 6) % max(1, today.day))
+            )
+            client = rng.choice(clients)
+            trip = Trip(
+                coach_id=coach.id,
+                created_by_id=coach.id,
+                idempotency_key=f"demo-trip-{coach.id}-{n}",
+                trip_date=day,
+                purpose=f"Drove {client.first_name} to work",
+                client_id=client.id,
+                origin=office,
+                destination="Client's home",
+                miles_tenths=rng.randint(30, 180),
+                round_trip=False,
+                status="approved" if day < first_of_month else "draft",
+            )
+            check_plausibility(trip)
+            price(trip)
+            db.session.add(trip)

@@ -60,6 +60,8 @@ def main(outdir: Path) -> None:
             f"/runs/{run_id}",
             f"/clients/{client_id}/tasks/new",
             "/task-library/",
+            "/mileage/",
+            "/mileage/new",
             "/clients/1/placements/new",
             "/employers/",
             "/employers/1",
@@ -69,7 +71,10 @@ def main(outdir: Path) -> None:
             "/account/password",
             "/clients/2",
         ],
-        "supervisor@example.org": ["/clients/", "/audit/", "/visits/", "/visits/1"],
+        "supervisor@example.org": [
+            "/clients/", "/audit/", "/visits/", "/visits/1", "/mileage/review",
+            "/mileage/export", "/menu",
+        ],
         "admin@example.org": [
             "/admin/users",
             "/admin/users/new",

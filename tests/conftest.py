@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from coach import create_app
 from coach.extensions import db
+from coach.mileage.services import seed_default_rates
 from tests.factories import PASSWORD, make_user
 
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
@@ -59,6 +60,7 @@ def make_app(tmp_path, **overrides):
         db.create_all()
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
+        seed_default_rates()  # as the migration does
         db.session.commit()
     _apps.append(app)
     return app

@@ -189,3 +189,27 @@ def make_signature(item, coach, decision="approved"):
     db.session.add(signature)
     db.session.commit()
     return signature
+
+
+def make_trip(coach, miles_tenths=125, trip_date=None, status="draft", **fields):
+    from datetime import date
+
+    from coach.mileage.services import price
+    from coach.models import Trip
+
+    trip = Trip(
+        coach_id=coach.id,
+        created_by_id=coach.id,
+        idempotency_key=f"trip-{next(_seq)}-factory",
+        trip_date=trip_date or date(2026, 11, 2),
+        purpose=fields.pop("purpose", "Drove a client"),
+        origin=fields.pop("origin", "Office"),
+        destination=fields.pop("destination", "Store"),
+        miles_tenths=miles_tenths,
+        status=status,
+        **fields,
+    )
+    price(trip)
+    db.session.add(trip)
+    db.session.commit()
+    return trip

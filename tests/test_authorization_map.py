@@ -12,6 +12,7 @@ from tests.factories import (
     make_signature,
     make_task,
     make_template,
+    make_trip,
     make_user,
     make_visit,
     make_worksite,
@@ -34,7 +35,9 @@ def others_records(login_as):
     template = make_template()
     request = make_request(client, other)
     signature = make_signature(request, other)
+    trip = make_trip(other, status="submitted")
     return {
+        "trip_id": trip.id,
         "request_id": request.id,
         "signature_id": signature.id,
         "token": "not-a-real-token",  # the public sign-off page: unknown links are 404

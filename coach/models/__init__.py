@@ -22,6 +22,7 @@ from coach.models.caseload import (
     Placement,
     Worksite,
 )
+from coach.models.mileage import DEFAULT_RATES, TRIP_STATUSES, MileageRate, Trip
 from coach.models.tasks import (
     PROMPT_LEVELS,
     STRATEGIES,
@@ -42,6 +43,10 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "DEFAULT_RATES",
+    "TRIP_STATUSES",
+    "MileageRate",
+    "Trip",
     "DECISIONS",
     "FOLLOW_UP_RESULTS",
     "PAYERS",

@@ -157,6 +157,21 @@
 
   document.addEventListener("click", function (event) {
     if (!event.target.closest) return;
+    var fixButton = event.target.closest("[data-fix]");
+    if (fixButton) {
+      var which = fixButton.getAttribute("data-fix");
+      var status = document.getElementById("fix-status");
+      var tripForm = fixButton.closest("form");
+      if (!navigator.geolocation) { if (status) status.textContent = "This phone cannot share its location."; return; }
+      if (status) status.textContent = "Finding your location…";
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        tripForm.elements[which + "_lat"].value = pos.coords.latitude;
+        tripForm.elements[which + "_lng"].value = pos.coords.longitude;
+        if (status) status.textContent = "Location saved as the " + which + " of the trip.";
+      }, function () {
+        if (status) status.textContent = "No location: the trip saves without it.";
+      }, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
+    }
     if (event.target.closest("[data-print]")) window.print();
     var copy = event.target.closest("[data-copy]");
     if (copy) {

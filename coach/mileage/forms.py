@@ -1,0 +1,134 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from coach.clients.forms import text
+from coach.forms import finite, idempotency_field, notes_field
+
+
+def tenths(label: str, max_value: int, **kw) -> DecimalField:
+    return DecimalField(
+        label,
+        places=1,
+        validators=[
+            Optional(),
+            finite,
+            NumberRange(min=0, max=max_value, message=f"From 0 to {max_value:,}."),
+        ],
+        render_kw={"inputmode": "decimal"},
+        **kw,
+    )
+
+
+def fix(label: str, low: float, high: float) -> FloatField:
+    return FloatField(
+        label,
+        validators=[Optional(), finite, NumberRange(min=low, max=high)],
+        widget=HiddenField.widget,
+    )
+
+
+class TripForm(FlaskForm):
+    idempotency_key = idempotency_field()
+    visit_id = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+    trip_date = DateField("Date", validators=[InputRequired(message="Enter the date.")])
+    purpose = text(
+        "Business purpose",
+        300,
+        "Say what the trip was for.",
+        description="e.g. Drove Rosa to her interview at Green Valley Grocery",
+    )
+    client_id = SelectField("Client transported (optional)", coerce=int, validators=[Optional()])
+    origin = text(
+        "From",
+        300,
+        "Where did the trip start?",
+        render_kw={"list": "places", "autocomplete": "off"},
+    )
+    destination = text(
+        "To", 300, "Where did it go?", render_kw={"list": "places", "autocomplete": "off"}
+    )
+    odometer_start = tenths("Odometer at the start", 9_999_999)
+    odometer_end = tenths("Odometer at the end", 9_999_999)
+    miles = tenths(
+        "…or miles driven", 2000, description="Leave empty if you gave odometer readings."
+    )
+    round_trip = BooleanField("Round trip (doubles the miles entered above)")
+    vehicle = text("Vehicle (optional)", 120)
+    notes = notes_field(max_len=2000)
+    start_lat, start_lng = fix("", -90, 90), fix("", -180, 180)
+    end_lat, end_lng = fix("", -90, 90), fix("", -180, 180)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        start, end, miles = self.odometer_start.data, self.odometer_end.data, self.miles.data
+        if (start is None) != (end is None):
+            self.odometer_end.errors = [
+                *self.odometer_end.errors,
+                "Give both odometer readings, or neither.",
+            ]
+            return False
+        if start is not None and end is not None:
+            if end <= start:
+                self.odometer_end.errors = [
+                    *self.odometer_end.errors,
+                    "The end reading is below the start reading.",
+                ]
+                return False
+            if end - start > 2000:
+                self.odometer_end.errors = [
+                    *self.odometer_end.errors,
+                    "That is more than 2,000 miles: check the readings.",
+                ]
+                return False
+        elif not miles:
+            self.miles.errors = [*self.miles.errors, "Enter the miles, or the odometer readings."]
+            return False
+        return valid
+
+
+class ReturnForm(FlaskForm):
+    comment = text("What needs fixing", 1000, "Say what the coach should fix.")
+
+
+class ExportForm(FlaskForm):
+    start = DateField("From", validators=[InputRequired(message="Enter the first day.")])
+    end = DateField("To", validators=[InputRequired(message="Enter the last day.")])
+    coach = SelectField("Coach", coerce=int, validators=[Optional()])
+    fmt = RadioField("File", choices={"csv": "CSV", "xlsx": "Excel (XLSX)"}, default="xlsx")
+    client_names = BooleanField("Show client names (default: a client reference only)")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.end.data < self.start.data:
+            self.end.errors = [*self.end.errors, "The last day is before the first."]
+            return False
+        return valid
+
+
+class RateForm(FlaskForm):
+    effective_from = DateField("In force from", validators=[InputRequired(message="Enter a date.")])
+    cents_per_mile = DecimalField(
+        "Cents per mile",
+        places=1,
+        validators=[
+            InputRequired(message="Enter the rate in cents, e.g. 72.5."),
+            finite,
+            NumberRange(min=0, max=500, message="From 0 to 500 cents."),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+class MonthForm(FlaskForm):
+    month = StringField(validators=[Length(max=7)])

@@ -1,0 +1,258 @@
+"""The supervisor's side of mileage: review, export for finance, rates, monthly logs."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Response, flash, request, send_file, stream_with_context, url_for
+from flask_login import current_user
+from openpyxl import Workbook
+
+from coach.audit.services import record_event
+from coach.clients.services import coach_choices
+from coach.extensions import db
+from coach.forms import ActionForm, options
+from coach.mileage import bp
+from coach.mileage import services as ms
+from coach.mileage.forms import ExportForm, RateForm, ReturnForm
+from coach.mileage.routes import parse_month
+from coach.models import MileageRate, Trip, User
+from coach.web import form_view, redirect_to, render, roles_required, saved_redirect
+
+COLUMNS = [
+    "Date",
+    "Coach",
+    "Origin",
+    "Destination",
+    "Business purpose",
+    "Client transported",
+    "Miles",
+    "Rate ($/mi)",
+    "Amount ($)",
+    "Status",
+]
+
+
+@bp.route("/review")
+@roles_required("supervisor", "admin")
+def review():
+    """Submitted trips of every coach, flagged first."""
+    return render(
+        "mileage/review.html",
+        trips=ms.review_queue(),
+        action_form=ActionForm(),
+        return_form=ReturnForm(formdata=None),
+    )
+
+
+def _reviewable(trip_id: int) -> Trip | None:
+    trip = ms.get_trip_for(current_user, trip_id)
+    if not ms.can_review(current_user, trip):
+        flash("You cannot review this trip (it is your own, or no longer waiting).", "error")
+        return None
+    return trip
+
+
+@bp.route("/<int:trip_id>/approve", methods=["POST"])
+@roles_required("supervisor", "admin")
+def approve(trip_id: int):
+    """Approve a submitted trip; it is locked from now on."""
+    trip = _reviewable(trip_id)
+    if trip and ActionForm().validate_on_submit():
+        ms.approve(trip, current_user)
+        record_event("approve", "trip", trip.id, f"{trip.miles} mi, {trip.amount_cents} cents")
+        db.session.commit()
+    return redirect_to(url_for("mileage.review"))
+
+
+@bp.route("/<int:trip_id>/return", methods=["POST"])
+@roles_required("supervisor", "admin")
+def return_trip(trip_id: int):
+    """Send a trip back to the coach with what to fix."""
+    trip = _reviewable(trip_id)
+    form = ReturnForm()
+    if trip and form.validate_on_submit():
+        ms.return_trip(trip, form.comment.data)
+        record_event("return", "trip", trip.id, form.comment.data)
+        db.session.commit()
+    elif trip:
+        flash("Say what the coach should fix.", "error")
+    return redirect_to(url_for("mileage.review"))
+
+
+@bp.route("/export", methods=["GET", "POST"])
+@roles_required("supervisor", "admin")
+@form_view
+def export():
+    """Approved trips of a period for finance, as CSV or XLSX; they become exported."""
+    form = ExportForm()
+    form.coach.choices = options([(0, "All coaches"), *coach_choices(everyone=True)])
+    if request.method == "GET":
+        year, month = parse_month(request.args.get("month"))
+        form.start.data, form.end.data = ms.month_bounds(year, month)[0], date(year, month, 28)
+    if form.validate_on_submit():
+        start, end, coach_id = form.start.data, form.end.data, form.coach.data or None
+        marked = ms.mark_exported(start, end, coach_id)
+        record_event(
+            "export",
+            "trip",
+            None,
+            f"{start}..{end} coach={coach_id or 'all'} {form.fmt.data}; {marked} newly",
+        )
+        db.session.commit()
+        rows = _rows(start, end, coach_id, form.client_names.data)
+        totals = ms.export_totals(start, end, coach_id)
+        name = f"mileage-{start}-{end}"
+        if form.fmt.data == "csv":
+            return Response(
+                stream_with_context(_csv(rows, totals)),
+                mimetype="text/csv",
+                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            )
+        return send_file(_xlsx(rows, totals), as_attachment=True, download_name=f"{name}.xlsx")
+    return render("mileage/export.html", form=form)
+
+
+def _rows(start, end, coach_id, client_names: bool):
+    """Export rows, fetched in batches so a big period never sits in memory at once."""
+    query = (
+        ms.export_query(start, end, coach_id)
+        .options(so.joinedload(Trip.coach), so.joinedload(Trip.client))
+        .execution_options(yield_per=1000)
+    )
+    for trip in db.session.scalars(query):
+        client = ""
+        if trip.client:
+            client = trip.client.full_name if client_names else trip.client.reference
+        rate = (
+            "" if trip.tenth_cents_per_mile is None else f"{trip.tenth_cents_per_mile / 1000:.3f}"
+        )
+        amount = "" if trip.amount_cents is None else f"{trip.amount_cents / 100:.2f}"
+        yield [
+            trip.trip_date.isoformat(),
+            trip.coach.name,
+            trip.origin,
+            trip.destination,
+            trip.purpose,
+            client,
+            f"{trip.miles_tenths / 10:.1f}",
+            rate,
+            amount,
+            trip.status_label,
+        ]
+
+
+def dollars(cents: int) -> str:
+    return f"{Decimal(cents) / 100:.2f}"
+
+
+def safe(cell):
+    """No spreadsheet formulas from typed text (CSV injection)."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
+
+
+def _line(values) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(values)
+    return out.getvalue()
+
+
+def _csv(rows, totals):
+    yield _line(COLUMNS)
+    for row in rows:
+        yield _line([safe(c) for c in row])
+    yield _line([])
+    yield _line(["Totals", "Coach", "Trips", "Miles", "Amount ($)"])
+    for name, count, miles, cents in totals:
+        yield _line(["", safe(name), count, f"{Decimal(miles) / 10:.1f}", dollars(cents)])
+    grand = (sum(t[1] for t in totals), sum(t[2] for t in totals), sum(t[3] for t in totals))
+    yield _line(["Grand total", "", grand[0], f"{Decimal(grand[1]) / 10:.1f}", dollars(grand[2])])
+
+
+def _xlsx(rows, totals):
+    """A write-only workbook (rows go to disk as they come) with a Totals sheet."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Trips")
+    sheet.append(COLUMNS)
+    for row in rows:
+        values = [safe(c) for c in row]
+        values[6] = float(values[6])
+        values[7] = float(values[7]) if values[7] else None
+        values[8] = float(values[8]) if values[8] else None
+        sheet.append(values)
+    summary = book.create_sheet("Totals")
+    summary.append(["Coach", "Trips", "Miles", "Amount ($)"])
+    for name, count, miles, cents in totals:
+        summary.append([safe(name), count, miles / 10, cents / 100])
+    summary.append(
+        [
+            "Grand total",
+            sum(t[1] for t in totals),
+            sum(t[2] for t in totals) / 10,
+            sum(t[3] for t in totals) / 100,
+        ]
+    )
+    # The rows were written to disk as they came; the finished file is a few MB at most.
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+@bp.route("/log")
+def monthly_log():
+    """A coach's printable mileage log for a month, with a signature line."""
+    year, month = parse_month(request.args.get("month"))
+    coach_id = request.args.get("coach", type=int) or current_user.id
+    if coach_id != current_user.id and not current_user.sees_all_caseloads:
+        coach_id = current_user.id
+    coach = db.get_or_404(User, coach_id)
+    start, end = ms.month_bounds(year, month)
+    month_trips = db.session.scalars(
+        sa.select(Trip)
+        .where(Trip.coach_id == coach.id, Trip.trip_date >= start, Trip.trip_date < end)
+        .options(so.joinedload(Trip.client))
+        .order_by(Trip.trip_date, Trip.id)
+    ).all()
+    return render(
+        "mileage/log.html",
+        coach=coach,
+        trips=month_trips,
+        start=start,
+        total_miles=sum(t.miles_tenths for t in month_trips) / 10,
+        total_cents=sum(t.amount_cents or 0 for t in month_trips),
+    )
+
+
+@bp.route("/rates", methods=["GET", "POST"])
+@roles_required("admin")
+@form_view
+def rates():
+    """Per-mile rates with the dates they take effect."""
+    form = RateForm()
+    if form.validate_on_submit():
+        exists = db.session.scalar(
+            sa.select(MileageRate).where(MileageRate.effective_from == form.effective_from.data)
+        )
+        if exists:
+            form.effective_from.errors.append("A rate already starts on that day.")
+        else:
+            tenths = int(form.cents_per_mile.data * 10)
+            db.session.add(
+                MileageRate(effective_from=form.effective_from.data, tenth_cents_per_mile=tenths)
+            )
+            record_event(
+                "create",
+                "mileage_rate",
+                None,
+                f"{form.cents_per_mile.data}¢ from {form.effective_from.data}",
+            )
+            db.session.commit()
+            return saved_redirect(url_for("mileage.rates"))
+    table = db.session.scalars(sa.select(MileageRate).order_by(MileageRate.effective_from.desc()))
+    return render("mileage/rates.html", form=form, rates=table.all())

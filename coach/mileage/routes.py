@@ -1,0 +1,215 @@
+from datetime import date
+
+from flask import flash, request, url_for
+from flask_login import current_user
+
+from coach.audit.services import record_event
+from coach.clients.forms import to_units
+from coach.clients.services import caseload_query
+from coach.extensions import db
+from coach.forms import ActionForm, options
+from coach.mileage import bp
+from coach.mileage import services as ms
+from coach.mileage.forms import TripForm
+from coach.timeutil import utcnow
+from coach.web import form_view, redirect_to, render, saved_redirect
+
+TRIP_FIELDS = ["trip_date", "purpose", "origin", "destination", "round_trip", "vehicle", "notes"]
+
+
+def parse_month(value: str | None) -> tuple[int, int]:
+    """'2026-11' → (2026, 11); anything else is this month."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        date(year, month, 1)
+        if 2000 <= year <= 2100:
+            return year, month
+    except ValueError:
+        pass
+    today = utcnow().date()
+    return today.year, today.month
+
+
+def _client_choices():
+    clients = db.session.scalars(caseload_query(current_user)).all()
+    return options([(0, "No client in the car"), *[(c.id, c.display_name) for c in clients]])
+
+
+def _trip_form(trip=None) -> TripForm:
+    form = TripForm(obj=trip)
+    form.client_id.choices = _client_choices()
+    if trip is not None and not form.is_submitted():
+        form.client_id.data = trip.client_id or 0
+        form.miles.data = trip.miles if trip.odometer_start_tenths is None else None
+        if trip.odometer_start_tenths is not None:
+            form.odometer_start.data = trip.odometer_start_tenths / 10
+            form.odometer_end.data = trip.odometer_end_tenths / 10
+    return form
+
+
+def _apply(form: TripForm, trip) -> None:
+    for name in TRIP_FIELDS:
+        setattr(trip, name, getattr(form, name).data)
+    trip.vehicle, trip.notes = trip.vehicle or "", trip.notes or ""
+    trip.client_id = form.client_id.data or None
+    if form.odometer_start.data is not None:
+        trip.odometer_start_tenths = to_units(form.odometer_start.data, 10)
+        trip.odometer_end_tenths = to_units(form.odometer_end.data, 10)
+        trip.miles_tenths = trip.odometer_end_tenths - trip.odometer_start_tenths
+    else:
+        trip.odometer_start_tenths = trip.odometer_end_tenths = None
+        trip.miles_tenths = to_units(form.miles.data, 10) * (2 if trip.round_trip else 1)
+    places = ms.known_places(current_user)
+    trip.origin_lat, trip.origin_lng = ms.coordinates_of(trip.origin, places)
+    trip.dest_lat, trip.dest_lng = ms.coordinates_of(trip.destination, places)
+    # A GPS fix from the phone beats a typed address that has no coordinates.
+    if trip.origin_lat is None and form.start_lat.data is not None:
+        trip.origin_lat, trip.origin_lng = form.start_lat.data, form.start_lng.data
+    if trip.dest_lat is None and form.end_lat.data is not None:
+        trip.dest_lat, trip.dest_lng = form.end_lat.data, form.end_lng.data
+    ms.check_plausibility(trip)
+    ms.price(trip)
+
+
+@bp.route("/")
+def trips():
+    """The coach's trips of a month, with totals, and the month's submit button."""
+    year, month = parse_month(request.args.get("month"))
+    month_trips = ms.trips_of_month(current_user, year, month)
+    drafts = [t for t in month_trips if t.editable]
+    return render(
+        "mileage/trips.html",
+        trips=month_trips,
+        year=year,
+        month=month,
+        drafts=drafts,
+        month_start=date(year, month, 1),
+        recent=ms.recent_trips(current_user),
+        total_miles=sum(t.miles_tenths for t in month_trips) / 10,
+        total_cents=sum(t.amount_cents or 0 for t in month_trips),
+        action_form=ActionForm(),
+    )
+
+
+def _prefill(form: TripForm) -> None:
+    """Repeat a recent trip (or its way back), start from a visit, or from the last origin."""
+    form.trip_date.data = utcnow().date()
+    source = request.args.get("repeat", type=int)
+    if source:
+        trip = ms.get_trip_for(current_user, source)
+        reverse = request.args.get("reverse") == "1"
+        form.origin.data = trip.destination if reverse else trip.origin
+        form.destination.data = trip.origin if reverse else trip.destination
+        form.purpose.data, form.client_id.data = trip.purpose, trip.client_id or 0
+        form.miles.data, form.vehicle.data = trip.miles, trip.vehicle
+        return
+    visit_id = request.args.get("visit", type=int)
+    if visit_id:
+        from coach.visits.services import get_visit_for
+
+        visit = get_visit_for(current_user, visit_id)
+        form.visit_id.data, form.client_id.data = visit.id, visit.client_id
+        form.purpose.data = f"Job-site visit with {visit.client.first_name}"
+        if visit.worksite:
+            form.destination.data = (
+                f"{visit.worksite.name}: {visit.worksite.address}"
+                if visit.worksite.address
+                else visit.worksite.name
+            )
+    last = ms.recent_trips(current_user, 1)
+    form.origin.data = form.origin.data or (last[0].origin if last else None)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@form_view
+def new_trip():
+    """Log a trip: where, why, how far."""
+    form = _trip_form()
+    if request.method == "GET":
+        _prefill(form)
+    if form.validate_on_submit():
+        trip, created = ms.create_trip(
+            current_user,
+            form.idempotency_key.data,
+            trip_date=form.trip_date.data,
+            purpose="",
+            origin="",
+            destination="",
+            miles_tenths=0,
+        )
+        if created:
+            _apply(form, trip)
+            trip.visit_id = _own_visit(form.visit_id.data)
+            record_event("create", "trip", trip.id, f"{trip.miles} mi")
+            db.session.commit()
+            flash(
+                f"Trip saved: {trip.miles} mi."
+                + (" It is flagged for a check: " + trip.flag_reason if trip.flag_reason else ""),
+                "success",
+            )
+        return saved_redirect(url_for("mileage.trips", month=f"{trip.trip_date:%Y-%m}"))
+    return render(
+        "mileage/trip_form.html", form=form, trip=None, places=ms.known_places(current_user)
+    )
+
+
+def _own_visit(visit_id):
+    if not visit_id:
+        return None
+    from coach.models import Visit
+    from coach.visits.services import visible_visits
+
+    visit = db.session.scalar(visible_visits(current_user).where(Visit.id == visit_id))
+    return visit.id if visit else None
+
+
+@bp.route("/<int:trip_id>/edit", methods=["GET", "POST"])
+@form_view
+def edit_trip(trip_id: int):
+    """Fix a draft or returned trip; approved trips are locked."""
+    trip = ms.get_trip_for(current_user, trip_id)
+    if not trip.editable or trip.coach_id != current_user.id:
+        flash(f"This trip is {trip.status_label.lower()} and can no longer be changed.", "error")
+        return redirect_to(url_for("mileage.trips", month=f"{trip.trip_date:%Y-%m}"))
+    form = _trip_form(trip)
+    if form.validate_on_submit():
+        _apply(form, trip)
+        record_event("update", "trip", trip.id, f"{trip.miles} mi")
+        db.session.commit()
+        return saved_redirect(url_for("mileage.trips", month=f"{trip.trip_date:%Y-%m}"))
+    return render(
+        "mileage/trip_form.html", form=form, trip=trip, places=ms.known_places(current_user)
+    )
+
+
+@bp.route("/<int:trip_id>/delete", methods=["POST"])
+def delete_trip(trip_id: int):
+    """Delete a draft trip (one that was never submitted)."""
+    trip = ms.get_trip_for(current_user, trip_id)
+    if (
+        ActionForm().validate_on_submit()
+        and trip.status == "draft"
+        and (trip.coach_id == current_user.id)
+    ):
+        record_event("delete", "trip", trip.id, f"{trip.trip_date} {trip.miles} mi")
+        db.session.delete(trip)
+        db.session.commit()
+        flash("Trip deleted.", "success")
+    return redirect_to(url_for("mileage.trips", month=f"{trip.trip_date:%Y-%m}"))
+
+
+@bp.route("/submit", methods=["POST"])
+def submit():
+    """Submit the month's draft and returned trips for approval."""
+    year, month = parse_month(request.form.get("month"))
+    if ActionForm().validate_on_submit():
+        count = ms.submit_month(current_user, year, month)
+        record_event("submit", "trip", None, f"{year}-{month:02d}: {count} trips")
+        db.session.commit()
+        flash(
+            f"{count} trip{'s' if count != 1 else ''} submitted for approval."
+            if count
+            else "Nothing new to submit.",
+            "success",
+        )
+    return redirect_to(url_for("mileage.trips", month=f"{year}-{month:02d}"))

@@ -1,0 +1,288 @@
+"""Mileage rules: rates by date, amounts to the cent, plausibility, the workflow, exports."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, current_app
+from geopy.distance import geodesic
+from sqlalchemy.exc import IntegrityError
+
+from coach.agency import current_agency
+from coach.extensions import db
+from coach.models import (
+    DEFAULT_RATES,
+    Client,
+    MileageRate,
+    Placement,
+    Trip,
+    User,
+    Worksite,
+)
+from coach.timeutil import utcnow
+
+CENT = Decimal("0.01")
+
+
+# --- money ---------------------------------------------------------------------------
+
+
+def rate_on(day: date) -> MileageRate | None:
+    """The rate in force on a day: the latest one that took effect on or before it."""
+    return db.session.scalar(
+        sa.select(MileageRate)
+        .where(MileageRate.effective_from <= day)
+        .order_by(MileageRate.effective_from.desc())
+        .limit(1)
+    )
+
+
+def amount_cents(miles_tenths: int, tenth_cents_per_mile: int) -> int:
+    """Miles × rate, in Decimal, rounded half-up to the cent (12.5 × $0.67 = $8.38)."""
+    dollars = (Decimal(miles_tenths) / 10) * (Decimal(tenth_cents_per_mile) / 1000)
+    return int(dollars.quantize(CENT, rounding=ROUND_HALF_UP) * 100)
+
+
+def seed_default_rates() -> None:
+    """The IRS business rates for 2024–2026, where the table is empty (the migration does
+    the same for real databases)."""
+    if db.session.scalar(sa.select(sa.func.count(MileageRate.id))):
+        return
+    for effective_from, rate in DEFAULT_RATES:
+        db.session.add(MileageRate(effective_from=effective_from, tenth_cents_per_mile=rate))
+
+
+def price(trip: Trip) -> None:
+    """Set the rate and amount of a trip from the rate in force on its date."""
+    rate = rate_on(trip.trip_date)
+    trip.tenth_cents_per_mile = rate.tenth_cents_per_mile if rate else None
+    trip.amount_cents = amount_cents(trip.miles_tenths, rate.tenth_cents_per_mile) if rate else None
+
+
+# --- plausibility --------------------------------------------------------------------
+
+
+def check_plausibility(trip: Trip) -> None:
+    """Compare the claimed miles with the straight-line (geodesic) distance of the ends."""
+    ends = (trip.origin_lat, trip.origin_lng, trip.dest_lat, trip.dest_lng)
+    if any(v is None for v in ends):
+        trip.straight_miles_tenths, trip.flag_reason = None, ""
+        return
+    one_way = geodesic((trip.origin_lat, trip.origin_lng), (trip.dest_lat, trip.dest_lng)).miles
+    straight = one_way * (2 if trip.round_trip else 1)
+    trip.straight_miles_tenths = round(straight * 10)
+    claimed = trip.miles_tenths / 10
+    factor = current_app.config["MILEAGE_FLAG_FACTOR"]
+    if claimed + 0.05 < straight:
+        trip.flag_reason = (
+            f"Claimed {claimed:.1f} mi is less than the straight-line distance "
+            f"of {straight:.1f} mi."
+        )
+    elif straight >= 1 and claimed > straight * factor:
+        trip.flag_reason = (
+            f"Claimed {claimed:.1f} mi is more than {factor:g}× the straight-line "
+            f"distance of {straight:.1f} mi."
+        )
+    else:
+        trip.flag_reason = ""
+
+
+@dataclass
+class Place:
+    label: str
+    latitude: float | None
+    longitude: float | None
+
+
+def known_places(user: User) -> list[Place]:
+    """The office, the worksites of the coach's clients, and recent typed places."""
+    agency = current_agency()
+    places = []
+    if agency.office_address:
+        places.append(
+            Place(
+                f"Office: {agency.office_address}", agency.office_latitude, agency.office_longitude
+            )
+        )
+    sites = db.session.execute(
+        sa.select(Worksite.name, Worksite.address, Worksite.latitude, Worksite.longitude)
+        .join(Placement, Placement.worksite_id == Worksite.id)
+        .join(Client, Client.id == Placement.client_id)
+        .where(Client.coach_id == user.id)
+        .distinct()
+        .order_by(Worksite.name)
+    ).all()
+    places += [
+        Place(f"{name}: {address}" if address else name, lat, lng)
+        for name, address, lat, lng in sites
+    ]
+    recent = db.session.scalars(
+        sa.select(Trip.destination)
+        .where(Trip.coach_id == user.id)
+        .order_by(Trip.id.desc())
+        .limit(20)
+    ).all()
+    labels = {p.label for p in places}
+    for label in dict.fromkeys(recent):
+        if label not in labels:
+            places.append(Place(label, None, None))
+    return places
+
+
+def coordinates_of(label: str, places: list[Place]) -> tuple[float | None, float | None]:
+    for place in places:
+        if place.label == label:
+            return place.latitude, place.longitude
+    return None, None
+
+
+# --- who sees what, and the workflow -------------------------------------------------
+
+
+def visible_trips(user: User) -> sa.Select:
+    query = sa.select(Trip)
+    if not user.sees_all_caseloads:
+        query = query.where(Trip.coach_id == user.id)
+    return query
+
+
+def get_trip_for(user: User, trip_id: int) -> Trip:
+    trip = db.session.scalar(visible_trips(user).where(Trip.id == trip_id))
+    if trip is None:
+        abort(404)
+    return trip
+
+
+def create_trip(user: User, key: str, **fields) -> tuple[Trip, bool]:
+    existing = db.session.scalar(
+        sa.select(Trip).where(Trip.created_by_id == user.id, Trip.idempotency_key == key)
+    )
+    if existing:
+        return existing, False
+    trip = Trip(coach_id=user.id, created_by_id=user.id, idempotency_key=key, **fields)
+    db.session.add(trip)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalar(
+            sa.select(Trip).where(Trip.created_by_id == user.id, Trip.idempotency_key == key)
+        ), False
+    return trip, True
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    start = date(year, month, 1)
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    return start, end
+
+
+def submit_month(user: User, year: int, month: int) -> int:
+    """Submit the coach's draft and returned trips of a month; submitting again is a no-op."""
+    start, end = month_bounds(year, month)
+    result = db.session.execute(
+        sa.update(Trip)
+        .where(
+            Trip.coach_id == user.id,
+            Trip.status.in_(("draft", "returned")),
+            Trip.trip_date >= start,
+            Trip.trip_date < end,
+        )
+        .values(status="submitted", submitted_at=utcnow())
+    )
+    return result.rowcount
+
+
+def can_review(user: User, trip: Trip) -> bool:
+    """Supervisors and admins review trips, never their own."""
+    return user.sees_all_caseloads and trip.coach_id != user.id and trip.status == "submitted"
+
+
+def approve(trip: Trip, user: User) -> None:
+    price(trip)  # the rate in force on the trip's date, fixed from now on
+    trip.status, trip.approved_at, trip.approved_by_id = "approved", utcnow(), user.id
+
+
+def return_trip(trip: Trip, comment: str) -> None:
+    trip.status, trip.return_comment = "returned", comment
+
+
+def trips_of_month(user: User, year: int, month: int) -> list[Trip]:
+    start, end = month_bounds(year, month)
+    return list(
+        db.session.scalars(
+            sa.select(Trip)
+            .where(Trip.coach_id == user.id, Trip.trip_date >= start, Trip.trip_date < end)
+            .options(so.joinedload(Trip.client))
+            .order_by(Trip.trip_date.desc(), Trip.id.desc())
+        )
+    )
+
+
+def recent_trips(user: User, limit: int = 5) -> list[Trip]:
+    """The coach's last few distinct trips, for one-tap repeats."""
+    trips = db.session.scalars(
+        sa.select(Trip).where(Trip.coach_id == user.id).order_by(Trip.id.desc()).limit(30)
+    ).all()
+    seen, result = set(), []
+    for trip in trips:
+        key = (trip.origin, trip.destination, trip.purpose)
+        if key not in seen:
+            seen.add(key)
+            result.append(trip)
+    return result[:limit]
+
+
+def review_queue(limit: int = 200) -> list[Trip]:
+    """Submitted trips of every coach, flagged ones first."""
+    return list(
+        db.session.scalars(
+            sa.select(Trip)
+            .where(Trip.status == "submitted")
+            .options(so.joinedload(Trip.coach), so.joinedload(Trip.client))
+            .order_by((Trip.flag_reason == "").asc(), Trip.coach_id, Trip.trip_date, Trip.id)
+            .limit(limit)
+        )
+    )
+
+
+# --- export --------------------------------------------------------------------------
+
+
+def export_query(start: date, end: date, coach_id: int | None) -> sa.Select:
+    """Approved and already exported trips in a date range (inclusive), in a stable order."""
+    query = sa.select(Trip).where(
+        Trip.status.in_(("approved", "exported")), Trip.trip_date >= start, Trip.trip_date <= end
+    )
+    if coach_id:
+        query = query.where(Trip.coach_id == coach_id)
+    return query.order_by(Trip.coach_id, Trip.trip_date, Trip.id)
+
+
+def mark_exported(start: date, end: date, coach_id: int | None) -> int:
+    """Approved trips in the range become exported (and locked); exported ones stay."""
+    query = sa.update(Trip).where(
+        Trip.status == "approved", Trip.trip_date >= start, Trip.trip_date <= end
+    )
+    if coach_id:
+        query = query.where(Trip.coach_id == coach_id)
+    return db.session.execute(query.values(status="exported", exported_at=utcnow())).rowcount
+
+
+def export_totals(start: date, end: date, coach_id: int | None) -> list[tuple[str, int, int, int]]:
+    """(coach name, trips, miles in tenths, cents) per coach, by SQL, not row by row."""
+    sub = export_query(start, end, coach_id).order_by(None).subquery()
+    rows = db.session.execute(
+        sa.select(
+            User.name,
+            sa.func.count(sub.c.id),
+            sa.func.sum(sub.c.miles_tenths),
+            sa.func.sum(sub.c.amount_cents),
+        )
+        .join(User, User.id == sub.c.coach_id)
+        .group_by(User.id, User.name)
+        .order_by(User.name)
+    ).all()
+    return [(name, count, int(miles or 0), int(cents or 0)) for name, count, miles, cents in rows]

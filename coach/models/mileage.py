@@ -1,0 +1,91 @@
+"""Mileage for client transport: trips, and the dated per-mile rates they are paid at."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from coach.extensions import db
+from coach.timeutil import utcnow
+
+TRIP_STATUSES = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "approved": "Approved",
+    "returned": "Returned",
+    "exported": "Exported",
+}
+EDITABLE = ("draft", "returned")
+LOCKED = ("approved", "exported")
+
+# IRS standard business rates, in tenths of a cent per mile.
+DEFAULT_RATES = [(date(2024, 1, 1), 670), (date(2025, 1, 1), 700), (date(2026, 1, 1), 725)]
+
+
+class MileageRate(db.Model):
+    __tablename__ = "mileage_rates"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    effective_from: so.Mapped[date] = so.mapped_column(unique=True)
+    # Tenths of a cent: 72.5¢ is 725. Exact, and no float ever touches it.
+    tenth_cents_per_mile: so.Mapped[int]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+
+class Trip(db.Model):
+    __tablename__ = "trips"
+    __table_args__ = (
+        sa.Index("ix_trips_coach_date", "coach_id", "trip_date", "id"),
+        sa.Index("ix_trips_status_date", "status", "trip_date"),
+        sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_trips_idempotency"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    coach_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    trip_date: so.Mapped[date]
+    purpose: so.Mapped[str] = so.mapped_column(sa.String(300))
+    client_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("clients.id"), index=True)
+    visit_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("visits.id"), index=True)
+    origin: so.Mapped[str] = so.mapped_column(sa.String(300))
+    destination: so.Mapped[str] = so.mapped_column(sa.String(300))
+    origin_lat: so.Mapped[float | None]
+    origin_lng: so.Mapped[float | None]
+    dest_lat: so.Mapped[float | None]
+    dest_lng: so.Mapped[float | None]
+    # Miles in tenths; odometer readings in tenths too.
+    odometer_start_tenths: so.Mapped[int | None]
+    odometer_end_tenths: so.Mapped[int | None]
+    miles_tenths: so.Mapped[int]
+    round_trip: so.Mapped[bool] = so.mapped_column(default=False)
+    vehicle: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    straight_miles_tenths: so.Mapped[int | None]
+    flag_reason: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    tenth_cents_per_mile: so.Mapped[int | None]
+    amount_cents: so.Mapped[int | None]
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="draft")
+    return_comment: so.Mapped[str] = so.mapped_column(sa.String(1000), default="")
+    submitted_at: so.Mapped[datetime | None]
+    approved_at: so.Mapped[datetime | None]
+    approved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    exported_at: so.Mapped[datetime | None]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    coach: so.Mapped["User"] = so.relationship(foreign_keys=[coach_id], lazy="raise")  # noqa: F821
+    client: so.Mapped["Client | None"] = so.relationship(lazy="raise")  # noqa: F821
+
+    @property
+    def status_label(self) -> str:
+        return TRIP_STATUSES.get(self.status, self.status)
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE
+
+    @property
+    def miles(self):
+        from decimal import Decimal
+
+        return Decimal(self.miles_tenths) / 10

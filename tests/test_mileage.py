@@ -1,0 +1,295 @@
+import csv
+import io
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from coach.extensions import db
+from coach.mileage.services import amount_cents, rate_on
+from coach.models import MileageRate, Trip
+from tests.factories import (
+    ensure_agency,
+    make_client,
+    make_employer,
+    make_placement,
+    make_trip,
+    make_user,
+    make_worksite,
+)
+
+TRIP = {
+    "trip_date": "2026-11-02",
+    "purpose": "Drove Rosa to her interview",
+    "origin": "Home",
+    "destination": "Store",
+    "miles": "12.5",
+    "client_id": 0,
+}
+
+
+def test_rates_change_on_their_first_day(ctx):
+    assert rate_on(date(2024, 12, 31)).tenth_cents_per_mile == 670
+    assert rate_on(date(2025, 1, 1)).tenth_cents_per_mile == 700
+    assert rate_on(date(2026, 1, 1)).tenth_cents_per_mile == 725
+    assert rate_on(date(2023, 12, 31)) is None
+
+
+@pytest.mark.parametrize(
+    "tenths,rate,cents",
+    [
+        (125, 670, 838),  # 12.5 × $0.67 = 8.375 → 8.38 (half up)
+        (1, 670, 7),  # 0.1 mi × 67¢ = 6.7¢ → 7¢
+        (1, 725, 7),  # 7.25¢ → 7¢
+        (3, 725, 22),  # 21.75¢ → 22¢
+        (100, 725, 725),
+    ],
+)
+def test_amounts_round_half_up_to_the_cent(tenths, rate, cents):
+    assert amount_cents(tenths, rate) == cents
+
+
+@pytest.fixture
+def coach(login_as):
+    return login_as("coach")
+
+
+def test_log_a_trip_with_miles_or_odometer(client, coach):
+    response = client.post(
+        "/mileage/new", data={**TRIP, "idempotency_key": "trip-key-0001", "trip_date": "2024-06-01"}
+    )
+    assert response.status_code == 302
+    trip = db.session.scalar(sa.select(Trip))
+    assert (trip.miles_tenths, trip.tenth_cents_per_mile, trip.amount_cents) == (125, 670, 838)
+    client.post(
+        "/mileage/new",
+        data={
+            **TRIP,
+            "idempotency_key": "trip-key-0002",
+            "miles": "",
+            "odometer_start": "10000.4",
+            "odometer_end": "10012.9",
+        },
+    )
+    trip = db.session.scalar(sa.select(Trip).where(Trip.idempotency_key == "trip-key-0002"))
+    assert trip.miles_tenths == 125 and trip.odometer_start_tenths == 100004
+    client.post(
+        "/mileage/new",
+        data={**TRIP, "idempotency_key": "trip-key-0003", "miles": "6", "round_trip": "y"},
+    )
+    trip = db.session.scalar(sa.select(Trip).where(Trip.idempotency_key == "trip-key-0003"))
+    assert trip.miles_tenths == 120
+
+
+def test_the_same_key_twice_makes_one_trip(client, coach):
+    for _ in range(2):
+        client.post("/mileage/new", data={**TRIP, "idempotency_key": "double-tap-key"})
+    assert db.session.scalar(sa.select(sa.func.count(Trip.id))) == 1
+
+
+def test_trip_validation(client, coach):
+    response = client.post(
+        "/mileage/new",
+        data={
+            **TRIP,
+            "idempotency_key": "bad-trip-key",
+            "purpose": "",
+            "miles": "",
+            "odometer_start": "500",
+            "odometer_end": "400",
+        },
+    )
+    assert "Say what the trip was for." in response.text
+    assert "The end reading is below the start reading." in response.text
+    response = client.post(
+        "/mileage/new", data={**TRIP, "idempotency_key": "bad-trip-key", "miles": ""}
+    )
+    assert "Enter the miles, or the odometer readings." in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Trip.id))) == 0
+
+
+def test_plausibility_flags_with_coordinates_only(client, coach):
+    ensure_agency(
+        office_address="330 W Spring St", office_latitude=39.9653, office_longitude=-83.0050
+    )
+    person = make_client(coach)
+    site = make_worksite(
+        make_employer(),
+        name="Warehouse",
+        address="6000 Green Pointe Dr",
+        latitude=39.8679,
+        longitude=-82.9316,
+    )  # about 7.9 mi away
+    make_placement(person, site)
+    office, warehouse = "Office: 330 W Spring St", "Warehouse: 6000 Green Pointe Dr"
+    cases = [("k-plaus-1", "3", True), ("k-plaus-2", "10", False), ("k-plaus-3", "40", True)]
+    for key, miles, flagged in cases:
+        client.post(
+            "/mileage/new",
+            data={
+                **TRIP,
+                "idempotency_key": key,
+                "origin": office,
+                "destination": warehouse,
+                "miles": miles,
+            },
+        )
+        trip = db.session.scalar(sa.select(Trip).where(Trip.idempotency_key == key))
+        assert bool(trip.flag_reason) is flagged, (miles, trip.flag_reason)
+        assert 75 <= trip.straight_miles_tenths <= 82
+    client.post("/mileage/new", data={**TRIP, "idempotency_key": "k-plaus-4", "miles": "400"})
+    trip = db.session.scalar(sa.select(Trip).where(Trip.idempotency_key == "k-plaus-4"))
+    assert trip.flag_reason == "" and trip.straight_miles_tenths is None  # no coordinates
+
+
+def test_submit_month_is_idempotent_and_approval_locks(client, coach, auth, login_as):
+    make_trip(coach, trip_date=date(2026, 11, 2))
+    make_trip(coach, trip_date=date(2026, 11, 20))
+    make_trip(coach, trip_date=date(2026, 12, 1))
+    client.post("/mileage/submit", data={"month": "2026-11"})
+    client.post("/mileage/submit", data={"month": "2026-11"})
+    statuses = db.session.scalars(sa.select(Trip.status).order_by(Trip.trip_date)).all()
+    assert statuses == ["submitted", "submitted", "draft"]
+    first = db.session.scalar(sa.select(Trip).order_by(Trip.trip_date))
+    # The coach cannot approve, even their own.
+    assert client.post(f"/mileage/{first.id}/approve").status_code == 404
+    auth.logout()
+    login_as("supervisor")
+    client.post(f"/mileage/{first.id}/approve")
+    db.session.expire_all()
+    assert db.session.get(Trip, first.id).status == "approved"
+    auth.logout()
+    auth.login(coach.email)
+    client.post(f"/mileage/{first.id}/edit", data={**TRIP, "miles": "99"})
+    db.session.expire_all()
+    assert db.session.get(Trip, first.id).miles_tenths == 125  # locked
+
+
+def test_return_goes_back_to_the_coach(client, coach, auth, login_as):
+    trip = make_trip(coach, status="submitted")
+    auth.logout()
+    login_as("supervisor")
+    assert "Say what" not in client.post(f"/mileage/{trip.id}/return", data={"comment": ""}).text
+    db.session.expire_all()
+    assert db.session.get(Trip, trip.id).status == "submitted"
+    client.post(f"/mileage/{trip.id}/return", data={"comment": "Odometer photo please"})
+    db.session.expire_all()
+    assert db.session.get(Trip, trip.id).status == "returned"
+    auth.logout()
+    auth.login(coach.email)
+    assert "Odometer photo please" in client.get("/mileage/?month=2026-11").text
+    client.post(f"/mileage/{trip.id}/edit", data={**TRIP, "miles": "13"})
+    db.session.expire_all()
+    assert db.session.get(Trip, trip.id).miles_tenths == 130
+
+
+def test_supervisor_cannot_approve_own_trip(client, login_as):
+    me = login_as("supervisor")
+    trip = make_trip(me, status="submitted")
+    client.post(f"/mileage/{trip.id}/approve")
+    db.session.expire_all()
+    assert db.session.get(Trip, trip.id).status == "submitted"
+
+
+def test_coach_cannot_see_other_coaches_trips(client, coach):
+    other = make_user("coach")
+    theirs = make_trip(other, purpose="Secret errand")
+    assert client.get(f"/mileage/{theirs.id}/edit").status_code == 404
+    assert "Secret errand" not in client.get("/mileage/?month=2026-11").text
+    assert client.get("/mileage/review").status_code == 404
+    assert client.get("/mileage/export").status_code == 404
+
+
+def test_review_shows_flagged_first(client, login_as):
+    login_as("supervisor")
+    a = make_user("coach", name="Alpha Coach")
+    make_trip(a, status="submitted", purpose="Plain trip")
+    make_trip(a, status="submitted", purpose="Odd trip", flag_reason="Claimed 3 mi is less")
+    page = client.get("/mileage/review").text
+    assert page.index("Odd trip") < page.index("Plain trip")
+
+
+def approved_trips(coaches):
+    trips = []
+    for n, coach in enumerate(coaches):
+        for day, tenths in ((2, 125), (3, 1), (15, 487)):
+            trips.append(
+                make_trip(
+                    coach,
+                    miles_tenths=tenths * (n + 1),
+                    trip_date=date(2026, 11, day),
+                    status="approved",
+                    client_id=None,
+                )
+            )
+    return trips
+
+
+def test_csv_export_totals_to_the_cent_and_repeats_identically(client, login_as):
+    login_as("supervisor")
+    coaches = [make_user("coach", name="Ann Coach"), make_user("coach", name="Ben Coach")]
+    trips = approved_trips(coaches)
+    make_trip(coaches[0], trip_date=date(2026, 11, 9), status="submitted")  # not approved
+    data = {"start": "2026-11-01", "end": "2026-11-30", "coach": 0, "fmt": "csv"}
+    first = client.post("/mileage/export", data=data)
+    assert first.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(first.text)))
+    body = rows[1 : rows.index([])]
+    assert len(body) == 6 and {r[9] for r in body} == {"Exported"}
+    assert sum(round(float(r[8]) * 100) for r in body) == sum(t.amount_cents for t in trips)
+    grand = next(r for r in rows if r and r[0] == "Grand total")
+    assert round(float(grand[4]) * 100) == sum(t.amount_cents for t in trips)
+    second = client.post("/mileage/export", data=data)
+    assert second.text == first.text
+    statuses = db.session.scalars(sa.select(Trip.status)).all()
+    assert statuses.count("exported") == 6 and statuses.count("submitted") == 1
+
+
+def test_xlsx_export_has_a_totals_sheet(client, login_as):
+    login_as("supervisor")
+    coaches = [make_user("coach", name="Ann Coach"), make_user("coach", name="Ben Coach")]
+    person = make_client(coaches[0], "Rosa", "Rivera")
+    trips = approved_trips(coaches)
+    trips[0].client_id = person.id
+    db.session.commit()
+    response = client.post(
+        "/mileage/export",
+        data={"start": "2026-11-01", "end": "2026-11-30", "coach": 0, "fmt": "xlsx"},
+    )
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    rows = list(book["Trips"].iter_rows(values_only=True))
+    assert rows[0][0] == "Date" and len(rows) == 7
+    assert person.reference in [r[5] for r in rows] and "Rivera" not in str(rows)
+    totals = list(book["Totals"].iter_rows(values_only=True))
+    assert [t[0] for t in totals[1:3]] == ["Ann Coach", "Ben Coach"]
+    assert round(totals[-1][3] * 100) == sum(t.amount_cents for t in trips)
+    book.close()
+
+
+def test_export_for_one_coach_and_rates_admin(client, auth, login_as):
+    login_as("admin")
+    assert (
+        client.post(
+            "/mileage/rates", data={"effective_from": "2027-01-01", "cents_per_mile": "74.5"}
+        ).status_code
+        == 302
+    )
+    assert (
+        db.session.scalar(
+            sa.select(MileageRate.tenth_cents_per_mile).where(
+                MileageRate.effective_from == date(2027, 1, 1)
+            )
+        )
+        == 745
+    )
+    response = client.post(
+        "/mileage/rates", data={"effective_from": "2027-01-01", "cents_per_mile": "80"}
+    )
+    assert "A rate already starts on that day." in response.text
+
+
+def test_monthly_log_prints_with_a_signature_line(client, coach):
+    make_trip(coach, trip_date=date(2026, 11, 2), purpose="Interview drive")
+    page = client.get("/mileage/log?month=2026-11").text
+    assert "Interview drive" in page and "Signature" in page and "$9.06" in page
