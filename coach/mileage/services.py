@@ -221,7 +221,7 @@ def trips_of_month(user: User, year: int, month: int) -> list[Trip]:
     )
 
 
-def recent_trips(user: User, limit: int = 5) -> list[Trip]:
+def recent_trips(user: User, limit: int = 3) -> list[Trip]:
     """The coach's last few distinct trips, for one-tap repeats."""
     trips = db.session.scalars(
         sa.select(Trip).where(Trip.coach_id == user.id).order_by(Trip.id.desc()).limit(30)
