@@ -9,7 +9,7 @@ from flask import Flask, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coach import config
-from coach.extensions import csrf, db, limiter, login_manager, migrate
+from coach.extensions import compress, csrf, db, limiter, login_manager, migrate
 from coach.web import BoundedIntConverter, refuse_nul_bytes
 
 
@@ -32,6 +32,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     register_template_helpers(app)
+    register_static_cache(app)
+    if app.config.get("QUERY_COUNT_HEADER"):
+        register_query_count_header(app)
 
     from coach.errors import register_error_handlers
 
@@ -46,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to continue."
@@ -137,3 +141,59 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["note_sections"] = NOTE_SECTIONS
     app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
+
+
+def register_static_cache(app: Flask) -> None:
+    """Static URLs carry a hash of the file's content, so browsers may keep them a year."""
+    import hashlib
+
+    from flask import request
+
+    hashes: dict[str, str] = {}
+
+    @app.url_defaults
+    def add_content_hash(endpoint, values):
+        if endpoint != "static" or "filename" not in values:
+            return
+        filename = values["filename"]
+        if filename not in hashes:
+            path = os.path.join(app.static_folder, filename)
+            try:
+                with open(path, "rb") as f:
+                    hashes[filename] = hashlib.sha256(f.read()).hexdigest()[:12]
+            except OSError:
+                return
+        values["v"] = hashes[filename]
+
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
+
+    @app.after_request
+    def buffer_static(response):
+        # Our static files are small: read them into the response so Flask-Compress
+        # gzips them whole (its streaming path leaves the file handle open).
+        if request.endpoint == "static" and response.direct_passthrough:
+            response.direct_passthrough = False
+            response.make_sequence()
+        return response
+
+
+def register_query_count_header(app: Flask) -> None:
+    """For `make bench`: every response says how many SQL statements it cost."""
+    from flask import g
+
+    with app.app_context():
+        engine = db.engine
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def count(conn, cursor, statement, *args):
+        from flask import has_request_context
+
+        if has_request_context():
+            g.query_count = g.get("query_count", 0) + 1
+
+    @app.after_request
+    def header(response):
+        from flask import g
+
+        response.headers["X-Query-Count"] = str(g.get("query_count", 0))
+        return response

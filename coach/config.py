@@ -103,4 +103,15 @@ def settings(instance_path: str) -> dict:
         # Where links in emails point (e.g. https://coach.example.org); else the request's host.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "TRUST_PROXY": _bool("TRUST_PROXY", False),
+        "QUERY_COUNT_HEADER": _bool("QUERY_COUNT_HEADER", False),
+        "COMPRESS_MIMETYPES": [
+            "text/html",
+            "text/css",
+            "application/javascript",
+            "text/javascript",
+            "text/csv",
+            "image/svg+xml",
+        ],
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_MIN_SIZE": 500,
     }

@@ -444,8 +444,9 @@ def add_demo_trips(rng: random.Random, coaches) -> None:
                 destination="Client's home",
                 miles_tenths=rng.randint(30, 180),
                 round_trip=False,
-                status=("draft" if day >= first_of_month else "submitted" if n % 3 == 0
-                        else "approved"),
+                status=(
+                    "draft" if day >= first_of_month else "submitted" if n % 3 == 0 else "approved"
+                ),
             )
             check_plausibility(trip)
             price(trip)

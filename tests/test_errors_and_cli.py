@@ -34,11 +34,12 @@ def test_security_headers(client):
 def test_htmx_is_vendored_and_served_by_us(client, ctx):
     make_user()
     page = client.get("/login").text
-    assert '<script src="/static/htmx-2.0.11.min.js"' in page
+    assert '<script src="/static/htmx-2.0.11.min.js?v=' in page
     assert 'hx-boost="true"' in page
-    with client.get("/static/htmx-2.0.11.min.js") as response:
+    with client.get("/static/htmx-2.0.11.min.js", headers={"Accept-Encoding": "gzip"}) as response:
         assert response.status_code == 200
-        assert b"htmx" in response.data
+        assert response.headers["Content-Encoding"] == "gzip"  # compressed on the wire
+        assert "max-age=31536000" in response.headers["Cache-Control"]
 
 
 def test_cli_create_user_reads_password_from_stdin(runner, ctx, client, auth):
