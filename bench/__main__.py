@@ -1,0 +1,398 @@
+"""`make bench`: page speed at two data sizes, against gunicorn on loopback.
+
+    python -m bench [--seconds N] [--sizes S,L] [--skip-build]
+
+Builds databases of size S and L (bench/out/), serves each with gunicorn (2 workers),
+drives every key page with 8 concurrent clients for a fixed time, then times the
+export of 100,000 trips. Prints a table with pass/fail budgets and writes the same
+figures to bench/out/results.json.
+"""
+
+import argparse
+import gzip
+import http.client
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench.seed import PASSWORD, SIZES, build
+
+OUT = Path(__file__).parent / "out"
+CONCURRENCY = 8
+BUDGET = {
+    "p95_ms": 50,
+    "ls_ratio": 1.5,
+    "health_share": 0.35,
+    "queries": 10,
+    "first_load_kb": 60,
+    "fragment_kb": 10,
+    "csv_s": 5,
+    "xlsx_s": 20,
+    "export_mb": 150,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    """A logged-in browser, reduced to a cookie and a CSRF token."""
+
+    def __init__(self, port: int, email: str):
+        self.port, self.cookie, self.token = port, "", ""
+        page = self.request("GET", "/login")[2].decode()
+        self.token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        status, _, _ = self.request(
+            "POST", "/login", {"email": email, "password": PASSWORD, "csrf_token": self.token}
+        )
+        assert status == 302, f"login failed for {email}: {status}"
+        page = self.request("GET", "/clients/")[2].decode()
+        self.token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+    def request(self, method, path, form=None, headers=None, raw=False):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        head = {"Accept-Encoding": "gzip", **(headers or {})}
+        if self.cookie:
+            head["Cookie"] = self.cookie
+        body = None
+        if form is not None:
+            form = {**form, "csrf_token": self.token} if self.token else form
+            body = urlencode(form, doseq=True)
+            head["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=head)
+        response = conn.getresponse()
+        data = response.read()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        info = {
+            "queries": response.getheader("X-Query-Count"),
+            "bytes": len(data),
+            "encoding": response.getheader("Content-Encoding"),
+        }
+        conn.close()
+        if response.getheader("Content-Encoding") == "gzip" and not raw:
+            data = gzip.decompress(data)
+        return response.status, info, data
+
+
+def drive(make_request, seconds: float) -> dict:
+    """Run `make_request` from 8 threads for a fixed time; latencies in ms."""
+    latencies, errors, stop = [], [], time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def worker():
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            status = make_request()
+            elapsed = (time.perf_counter() - start) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if status >= 400:
+                    errors.append(status)
+
+    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.monotonic() - began
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] if latencies else 0
+
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / wall,
+        "p50": pct(0.50),
+        "p95": pct(0.95),
+        "p99": pct(0.99),
+        "errors": len(errors),
+    }
+
+
+def serve(db_path: Path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "SECRET_KEY": "bench",
+        "QUERY_COUNT_HEADER": "1",
+        "LOGIN_RATE_LIMIT": "100000 per minute",
+        "SIGNOFF_RATE_LIMIT": "100000 per minute",
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:app",
+        ],
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def static_kb(client: Client, html: str) -> float:
+    """Compressed size of the CSS and JS a first visit loads."""
+    total = 0
+    for path in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
+        _, info, _ = client.request("GET", path.replace("&amp;", "&"), raw=True)
+        total += info["bytes"]
+    return total / 1024
+
+
+def measure_size(port: int, seconds: float) -> dict:
+    coach = Client(port, "coach0@bench.test")
+    boss = Client(port, "supervisor@bench.test")
+    run_page = coach.request("GET", "/tasks/1")[2].decode()
+    run_id = int(re.findall(r'href="/runs/(\d+)"', run_page)[0])
+    pages = {
+        "health": (coach, "/healthz", {}),
+        "caseload": (coach, "/clients/", {}),
+        "caseload search (fragment)": (coach, "/clients/?q=Last0", {"HX-Request": "true"}),
+        "client page + timeline": (coach, "/clients/1", {}),
+        "visit form": (coach, "/clients/1/visits/new", {}),
+        "checklist run": (coach, f"/runs/{run_id}", {}),
+        "task progress": (coach, "/tasks/1/progress", {}),
+        "trip list": (coach, "/mileage/?month=2026-11", {}),
+        "supervisor visit list": (boss, "/visits/", {}),
+        "mileage review": (boss, "/mileage/review", {}),
+    }
+    results = {}
+    for name, (client, path, headers) in pages.items():
+        status, info, html = client.request("GET", path, headers=headers)
+        assert status == 200, f"{path}: {status}"
+        row = drive(lambda c=client, p=path, h=headers: c.request("GET", p, headers=h)[0], seconds)
+        row.update(
+            queries=int(info["queries"] or 0), kb=info["bytes"] / 1024, raw_kb=len(html) / 1024
+        )
+        if "fragment" not in name and name != "health":
+            row["first_load_kb"] = row["kb"] + static_kb(client, html.decode())
+        results[name] = row
+        print(
+            f"  {name:<28} {row['rps']:7.1f} req/s  p95 {row['p95']:6.1f} ms  "
+            f"{row['queries']} queries  {row['kb']:.1f} KB",
+            flush=True,
+        )
+    steps = [
+        int(s)
+        for s in re.findall(
+            r'/runs/\d+/steps/(\d+)"', coach.request("GET", f"/runs/{run_id}")[2].decode()
+        )
+    ]
+
+    def write():
+        kind = uuid.uuid4().int % 3
+        key = uuid.uuid4().hex
+        if kind == 0:
+            return coach.request(
+                "POST",
+                "/clients/1/visits/new",
+                {
+                    "idempotency_key": key,
+                    "contact_type": "phone",
+                    "placement_id": 0,
+                    "started_at": "2026-11-02T09:00",
+                    "ended_at": "2026-11-02T09:23",
+                    "tasks_observed": "Bench visit",
+                },
+            )[0]
+        if kind == 1:
+            return coach.request(
+                "POST",
+                f"/runs/{run_id}/steps/{random.choice(steps)}",
+                {"level": "I"},
+                headers={"HX-Request": "true"},
+            )[0]
+        return coach.request(
+            "POST",
+            "/mileage/new",
+            {
+                "idempotency_key": key,
+                "trip_date": "2026-11-03",
+                "purpose": "Bench trip",
+                "origin": "Office",
+                "destination": "Store",
+                "miles": "7.5",
+                "client_id": 0,
+            },
+        )[0]
+
+    row = drive(write, seconds)
+    results["write mix"] = row
+    print(
+        f"  {'write mix':<28} {row['rps']:7.1f} req/s  p95 {row['p95']:6.1f} ms  "
+        f"errors {row['errors']}",
+        flush=True,
+    )
+    return results
+
+
+def measure_export(db_path: Path) -> dict:
+    """Export 100,000 trips, CSV then XLSX, in a fresh process (time and peak memory)."""
+    code = r"""
+import resource, sys, time, re
+import sqlalchemy as sa
+from coach import create_app
+from coach.extensions import db
+from coach.models import Trip
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1],
+                  "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+with app.app_context():
+    ids = db.session.scalars(sa.select(Trip.id).order_by(Trip.id).limit(100000)).all()
+    db.session.execute(sa.update(Trip).where(Trip.id <= ids[-1]).values(
+        status="approved", trip_date=sa.func.date("2025-03-01")))
+    db.session.commit()
+c = app.test_client()
+c.post("/login", data={"email": "supervisor@bench.test", "password": sys.argv[2]})
+out = {}
+for fmt in ("csv", "xlsx"):
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    r = c.post("/mileage/export", data={"start": "2025-03-01", "end": "2025-03-01",
+               "coach": 0, "fmt": fmt}, buffered=False)
+    size = sum(len(chunk) for chunk in r.response)
+    r.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    out[fmt] = {"seconds": time.perf_counter() - start, "mb": size / 1e6,
+                "peak_growth_mb": (peak - base) / 1024}
+print(out)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(db_path), PASSWORD],
+        capture_output=True, text=True, check=True,
+    )
+    return eval(result.stdout.strip().splitlines()[-1])  # a dict printed by our own code
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "FAIL"
+
+
+def report(results: dict) -> list[str]:
+    lines, sizes = [], [s for s in ("S", "L") if s in results["pages"]]
+    header = (
+        f"{'page':<28} {'size':>4} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} "
+        f"{'SQL':>4} {'KB gz':>6} {'KB raw':>7} {'vs health':>9}  budgets"
+    )
+    lines.append(header)
+    for size in sizes:
+        pages = results["pages"][size]
+        health = pages["health"]["rps"]
+        for name, row in pages.items():
+            checks = []
+            if name != "health":
+                checks.append(f"p95≤50 {verdict(row['p95'] <= BUDGET['p95_ms'])}")
+            if name not in ("health", "write mix"):
+                checks.append(f"rps≥35% {verdict(row['rps'] >= BUDGET['health_share'] * health)}")
+                checks.append(f"SQL≤10 {verdict(row['queries'] <= BUDGET['queries'])}")
+            if "first_load_kb" in row:
+                checks.append(
+                    f"first load {row['first_load_kb']:.0f}KB "
+                    f"{verdict(row['first_load_kb'] <= BUDGET['first_load_kb'])}"
+                )
+            if "fragment" in name:
+                checks.append(f"fragment≤10KB {verdict(row['kb'] <= BUDGET['fragment_kb'])}")
+            lines.append(
+                f"{name:<28} {size:>4} {row['rps']:7.1f} {row['p50']:6.1f} {row['p95']:6.1f} "
+                f"{row['p99']:6.1f} {row.get('queries', 0):>4} {row.get('kb', 0):6.1f} "
+                f"{row.get('raw_kb', 0):7.1f} {row['rps'] / health:9.2f}  " + ", ".join(checks)
+            )
+    if len(sizes) == 2:
+        lines.append("")
+        for name in results["pages"]["S"]:
+            if name in ("health", "write mix"):
+                continue
+            s, big = results["pages"]["S"][name], results["pages"]["L"][name]
+            ratio = big["p95"] / s["p95"] if s["p95"] else 0
+            same = s["queries"] == big["queries"]
+            lines.append(
+                f"L/S p95 {name:<28} {ratio:5.2f} "
+                f"{verdict(ratio <= BUDGET['ls_ratio'])}; SQL S={s['queries']} "
+                f"L={big['queries']} {verdict(same)}"
+            )
+    if "export" in results:
+        e = results["export"]
+        lines.append("")
+        lines.append(
+            f"export 100,000 trips CSV  {e['csv']['seconds']:.1f} s "
+            f"{verdict(e['csv']['seconds'] <= BUDGET['csv_s'])}, "
+            f"peak +{e['csv']['peak_growth_mb']:.0f} MB "
+            f"{verdict(e['csv']['peak_growth_mb'] <= BUDGET['export_mb'])}"
+        )
+        lines.append(
+            f"export 100,000 trips XLSX {e['xlsx']['seconds']:.1f} s "
+            f"{verdict(e['xlsx']['seconds'] <= BUDGET['xlsx_s'])}, "
+            f"peak +{e['xlsx']['peak_growth_mb']:.0f} MB "
+            f"{verdict(e['xlsx']['peak_growth_mb'] <= BUDGET['export_mb'])}"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="per page and size")
+    parser.add_argument("--sizes", default="S,L")
+    parser.add_argument("--skip-build", action="store_true")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "seconds_per_page": args.seconds,
+        "pages": {},
+    }
+    for size in args.sizes.split(","):
+        path = OUT / f"bench-{size}.db"
+        if not (args.skip_build and path.exists()):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            started = time.monotonic()
+            build(str(path), size)
+            print(
+                f"built size {size} {SIZES[size]} in {time.monotonic() - started:.0f} s", flush=True
+            )
+        proc, port = serve(path)
+        try:
+            print(f"size {size}:", flush=True)
+            results["pages"][size] = measure_size(port, args.seconds)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    biggest = OUT / f"bench-{args.sizes.split(',')[-1]}.db"
+    results["export"] = measure_export(biggest)
+    lines = report(results)
+    print("\n".join(lines))
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    print(f"\nfigures in {OUT / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()

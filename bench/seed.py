@@ -1,0 +1,252 @@
+"""Bulk-build a benchmark database through the app's own models (SQLAlchemy Core inserts)."""
+
+import random
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from coach import create_app
+from coach.auth.services import hash_password
+from coach.extensions import db
+from coach.mileage.services import amount_cents, seed_default_rates
+from coach.models import (
+    AgencySettings,
+    ChecklistRun,
+    Client,
+    Employer,
+    Placement,
+    StepScore,
+    TaskAnalysis,
+    TaskStep,
+    Trip,
+    User,
+    Visit,
+    Worksite,
+)
+from coach.visits.services import service_units
+
+PASSWORD = "bench-password-123"
+SIZES = {
+    # coaches, clients, visits, runs, trips
+    "S": (10, 300, 30_000, 3_000, 20_000),
+    "L": (100, 3_000, 300_000, 30_000, 200_000),
+}
+STEPS = 8
+CHUNK = 20_000
+
+
+def insert(model, rows) -> None:
+    rows = list(rows)
+    for i in range(0, len(rows), CHUNK):
+        db.session.execute(sa.insert(model), rows[i : i + CHUNK])
+
+
+def build(path: str, size: str) -> None:
+    coaches_n, clients_n, visits_n, runs_n, trips_n = SIZES[size]
+    rng = random.Random(42)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    now = datetime(2026, 11, 20, 15, 0)
+    with app.app_context():
+        db.create_all()
+        seed_default_rates()
+        db.session.add(
+            AgencySettings(
+                id=1,
+                name="Bench Agency",
+                setup_complete=True,
+                office_address="330 W Spring St",
+                office_latitude=39.9653,
+                office_longitude=-83.0050,
+            )
+        )
+        pw = hash_password(PASSWORD)
+        users = [
+            {
+                "id": 1,
+                "email": "supervisor@bench.test",
+                "name": "Bench Supervisor",
+                "role": "supervisor",
+                "password_hash": pw,
+            }
+        ]
+        users += [
+            {
+                "id": i + 2,
+                "email": f"coach{i}@bench.test",
+                "name": f"Coach {i:03d}",
+                "role": "coach",
+                "password_hash": pw,
+            }
+            for i in range(coaches_n)
+        ]
+        insert(User, users)
+        employers_n = max(20, clients_n // 6)
+        insert(
+            Employer,
+            (
+                {
+                    "id": i + 1,
+                    "name": f"Employer {i:04d}",
+                    "contact_name": "Pat Boss",
+                    "contact_email": f"boss{i}@employer.test",
+                }
+                for i in range(employers_n)
+            ),
+        )
+        insert(
+            Worksite,
+            (
+                {
+                    "id": i + 1,
+                    "employer_id": i + 1,
+                    "name": "Main store",
+                    "address": f"{100 + i} High St",
+                    "latitude": 39.9 + i * 1e-4,
+                    "longitude": -83.0,
+                }
+                for i in range(employers_n)
+            ),
+        )
+        insert(
+            Client,
+            (
+                {
+                    "id": i + 1,
+                    "first_name": f"First{i}",
+                    "last_name": f"Last{i:05d}",
+                    "coach_id": 2 + i % coaches_n,
+                    "status": "employed",
+                }
+                for i in range(clients_n)
+            ),
+        )
+        insert(
+            Placement,
+            (
+                {
+                    "id": i + 1,
+                    "client_id": i + 1,
+                    "worksite_id": 1 + i % employers_n,
+                    "job_title": "Stocker",
+                    "start_date": date(2024, 1, 1),
+                    "hourly_wage_cents": 1500,
+                    "weekly_hours_tenths": 200,
+                }
+                for i in range(clients_n)
+            ),
+        )
+
+        def visit(n):
+            client = n % clients_n
+            started = now - timedelta(hours=6 * (n // clients_n) + rng.randint(0, 5))
+            minutes = rng.choice([20, 30, 45, 60])
+            return {
+                "id": n + 1,
+                "client_id": client + 1,
+                "coach_id": 2 + client % coaches_n,
+                "created_by_id": 2 + client % coaches_n,
+                "placement_id": client + 1,
+                "worksite_id": 1 + client % employers_n,
+                "idempotency_key": f"v{n}",
+                "started_at": started,
+                "ended_at": started + timedelta(minutes=minutes),
+                "duration_minutes": minutes,
+                "service_units": service_units(minutes),
+                "contact_type": "on_site",
+                "tags": "Task training",
+                "tasks_observed": "Stocked the dairy cooler and faced the shelves.",
+                "performance": "Kept pace; one verbal prompt.",
+                "location_status": "on_site",
+                "distance_m": 40.0,
+                "version": 1,
+                "created_at": started,
+                "updated_at": started,
+            }
+
+        insert(Visit, (visit(n) for n in range(visits_n)))
+        insert(
+            TaskAnalysis,
+            (
+                {
+                    "id": i + 1,
+                    "client_id": i + 1,
+                    "placement_id": i + 1,
+                    "title": "Stock the dairy cooler",
+                    "created_by_id": 2 + i % coaches_n,
+                }
+                for i in range(clients_n)
+            ),
+        )
+        insert(
+            TaskStep,
+            (
+                {
+                    "id": i + 1,
+                    "task_id": i // STEPS + 1,
+                    "position": i % STEPS + 1,
+                    "text": f"Step {i % STEPS + 1} of the task",
+                }
+                for i in range(clients_n * STEPS)
+            ),
+        )
+        insert(
+            ChecklistRun,
+            (
+                {
+                    "id": n + 1,
+                    "task_id": n % clients_n + 1,
+                    "client_id": n % clients_n + 1,
+                    "coach_id": 2 + (n % clients_n) % coaches_n,
+                    "created_by_id": 2 + (n % clients_n) % coaches_n,
+                    "idempotency_key": f"r{n}",
+                    "started_at": now - timedelta(days=n // clients_n),
+                }
+                for n in range(runs_n)
+            ),
+        )
+        levels = ["I", "I", "I", "V", "G", "M", "NA"]
+        insert(
+            StepScore,
+            (
+                {
+                    "run_id": n // STEPS + 1,
+                    "step_id": ((n // STEPS) % clients_n) * STEPS + n % STEPS + 1,
+                    "level": rng.choice(levels),
+                }
+                for n in range(runs_n * STEPS)
+            ),
+        )
+
+        def trip(n):
+            coach = n % coaches_n
+            day = date(2026, 11, 20) - timedelta(days=n // coaches_n // 3)
+            tenths = rng.randint(20, 300)
+            rate = 725 if day.year >= 2026 else 700 if day.year == 2025 else 670
+            status = "submitted" if n % 50 == 0 else "approved" if day.month != 11 else "draft"
+            return {
+                "id": n + 1,
+                "coach_id": 2 + coach,
+                "created_by_id": 2 + coach,
+                "idempotency_key": f"t{n}",
+                "trip_date": day,
+                "purpose": "Drove a client to work",
+                "client_id": 1 + n % clients_n,
+                "origin": "Office: 330 W Spring St",
+                "destination": "Client's home",
+                "miles_tenths": tenths,
+                "round_trip": False,
+                "vehicle": "",
+                "notes": "",
+                "flag_reason": "",
+                "tenth_cents_per_mile": rate,
+                "amount_cents": amount_cents(tenths, rate),
+                "status": status,
+                "return_comment": "",
+                "created_at": now,
+            }
+
+        insert(Trip, (trip(n) for n in range(trips_n)))
+        db.session.commit()
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+        db.engine.dispose()
