@@ -214,7 +214,7 @@ def test_revoke_stops_the_link(client, coach_client):
     assert db.session.get(AccommodationRequest, item.id).status == "draft"
 
 
-def test_editing_after_sending_makes_a_new_version(client, coach_client):
+def test_a_decided_request_is_not_edited_and_its_signature_stays(client, coach_client):
     coach, person = coach_client
     item = make_request(person, coach)
     first = path_of(send(client, item))
@@ -228,15 +228,66 @@ def test_editing_after_sending_makes_a_new_version(client, coach_client):
         },
     )
     signed_before = db.session.scalar(sa.select(Signature.document_text))
-    client.post(
+    response = client.post(
         f"/accommodations/{item.id}/edit",
         data={**NEW, "accommodation": "A stool and a mat at the register"},
     )
+    assert response.status_code == 302
     db.session.expire_all()
     item = db.session.get(AccommodationRequest, item.id)
-    assert item.version == 2
+    assert (item.version, item.status) == (1, "approved_with_changes")
+    assert "a mat" not in item.accommodation
     assert db.session.scalar(sa.select(Signature.document_text)) == signed_before
-    assert "Document version: 1" in signed_before and "a mat" not in signed_before
+    assert "Document version: 1" in signed_before
+
+
+def test_saving_without_changes_keeps_the_link(client, coach_client):
+    coach, person = coach_client
+    client.post(f"/clients/{person.id}/accommodations/new", data=NEW)
+    item = db.session.scalar(sa.select(AccommodationRequest))
+    url = path_of(send(client, item))
+    client.post(f"/accommodations/{item.id}/edit", data=NEW)
+    assert client.application.test_client().get(url).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(AccommodationRequest, item.id).version == 1
+
+
+def test_changing_the_disclosure_revokes_open_links(client, coach_client):
+    coach, _ = coach_client
+    person = make_client(coach, "Dee", "Closure", disclosure="diagnosis")
+    item = make_request(person, coach)
+    url = path_of(send(client, item))
+    client.post(
+        f"/clients/{person.id}/edit",
+        data={
+            "first_name": "Dee",
+            "last_name": "Closure",
+            "status": "employed",
+            "disclosure": "none",
+        },
+    )
+    assert client.application.test_client().get(url).status_code == 410
+    db.session.expire_all()
+    assert db.session.get(AccommodationRequest, item.id).version == 2
+    page = client.application.test_client().get(path_of(send(client, item))).text
+    assert "Rheumatoid" not in page and "Cannot stand" not in page
+
+
+def test_signing_after_withdrawal_is_refused(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    url = path_of(send(client, item))
+    link = db.session.scalar(sa.select(SignoffLink))
+    # The coach withdraws while the employer's page is open: the link is revoked...
+    client.post(f"/accommodations/{item.id}/withdraw")
+    assert client.application.test_client().post(url, data=SIGN).status_code == 410
+    # ...and even a link that somehow escaped revocation cannot decide a closed request.
+    link.revoked_at = None
+    db.session.commit()
+    assert client.application.test_client().post(url, data=SIGN).status_code == 410
+    db.session.expire_all()
+    assert db.session.get(AccommodationRequest, item.id).status == "withdrawn"
+    assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 0
 
 
 def test_edit_while_waiting_revokes_the_link(client, coach_client):

@@ -293,3 +293,49 @@ def test_monthly_log_prints_with_a_signature_line(client, coach):
     make_trip(coach, trip_date=date(2026, 11, 2), purpose="Interview drive")
     page = client.get("/mileage/log?month=2026-11").text
     assert "Interview drive" in page and "Signature" in page and "$9.06" in page
+
+
+def test_editing_a_round_trip_keeps_its_miles(client, coach):
+    client.post(
+        "/mileage/new",
+        data={**TRIP, "idempotency_key": "round-key-1", "miles": "6", "round_trip": "y"},
+    )
+    trip = db.session.scalar(sa.select(Trip))
+    page = client.get(f"/mileage/{trip.id}/edit").text
+    assert 'name="miles" type="text" value="6.0"' in page or 'value="6.0"' in page
+    client.post(f"/mileage/{trip.id}/edit", data={**TRIP, "miles": "6.0", "round_trip": "y"})
+    db.session.expire_all()
+    assert db.session.get(Trip, trip.id).miles_tenths == 120
+
+
+def test_trip_dates_and_distances_are_bounded(client, coach):
+    for fields, message in [
+        ({"trip_date": "9999-12-31"}, "between 2000 and 2100"),
+        ({"miles": "0.04"}, "at least 0.1 mile"),
+    ]:
+        response = client.post(
+            "/mileage/new", data={**TRIP, "idempotency_key": "bounds-key", **fields}
+        )
+        assert message in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Trip.id))) == 0
+
+
+def test_no_approval_without_a_rate_and_only_once(client, coach, auth, login_as):
+    old = make_trip(coach, trip_date=date(2023, 6, 1), status="submitted")
+    trip = make_trip(coach, status="submitted")
+    auth.logout()
+    login_as("supervisor")
+    response = client.post(f"/mileage/{old.id}/approve", follow_redirects=True)
+    assert "No mileage rate is in force" in response.text
+    client.post(f"/mileage/{trip.id}/approve")
+    client.post(f"/mileage/{trip.id}/return", data={"comment": "too late"})
+    db.session.expire_all()
+    assert db.session.get(Trip, old.id).status == "submitted"
+    trip = db.session.get(Trip, trip.id)
+    assert trip.status == "approved" and trip.return_comment == ""
+
+
+def test_export_form_defaults_to_the_whole_month(client, login_as):
+    login_as("supervisor")
+    page = client.get("/mileage/export?month=2026-01").text
+    assert 'value="2026-01-31"' in page

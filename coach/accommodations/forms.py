@@ -16,6 +16,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 
 from coach.clients.forms import text
@@ -31,6 +32,11 @@ def long_text(label: str, required: str | None = None, description: str = "") ->
         filters=[strip_filter],
         validators=[*validators, Length(max=4000), no_control_chars],
     )
+
+
+def sane_year(form, field):
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError("Enter a date between 2000 and 2100.")
 
 
 def contact_email_field(required: bool = False) -> EmailField:
@@ -68,8 +74,8 @@ class RequestForm(FlaskForm):
     )
     payer = SelectField("Who pays", choices=PAYERS)
     payer_other = text("Who pays, if other", 120)
-    date_needed = DateField("Date needed (optional)", validators=[Optional()])
-    request_date = DateField("Date of the request", validators=[Optional()])
+    date_needed = DateField("Date needed (optional)", validators=[Optional(), sane_year])
+    request_date = DateField("Date of the request", validators=[Optional(), sane_year])
     request_method = SelectField("How the request was made", choices=REQUEST_METHODS)
     contact_name = text("Employer contact (optional)", 120)
     contact_email = contact_email_field()
@@ -108,13 +114,15 @@ class EventForm(FlaskForm):
         "What happened",
         choices={"meeting": "Meeting", "conversation": "Conversation", "note": "Note"},
     )
-    occurred_on = DateField("Date", validators=[InputRequired(message="Enter the date.")])
+    occurred_on = DateField(
+        "Date", validators=[InputRequired(message="Enter the date."), sane_year]
+    )
     summary = long_text("Summary", "Write what was said or agreed.")
 
 
 class ImplementedForm(FlaskForm):
     implemented_on = DateField(
-        "Put in place on", validators=[InputRequired(message="Enter the date.")]
+        "Put in place on", validators=[InputRequired(message="Enter the date."), sane_year]
     )
 
 

@@ -146,13 +146,26 @@ def edit_request(request_id: int):
     """Edit the request; after it was sent this makes a new version that needs a new link."""
     item = acc.get_request_for(current_user, request_id)
     client = get_client_for(current_user, item.client_id, with_placements=True)
-    if item.status == "withdrawn":
-        flash("A withdrawn request cannot be changed.", "error")
+    if not item.is_open:
+        flash(
+            "A decided or withdrawn request is a record and stays as it is. "
+            "Write a new request for a new accommodation.",
+            "error",
+        )
         return redirect_to(url_for("accommodations.view_request", request_id=item.id))
     form = _request_form(client, item)
     if form.validate_on_submit():
-        new_version = acc.new_version_if_shared(item, current_user.id)
+        before = _document(item)
         _apply(form, item)
+        new_version = acc.new_version_if_shared(
+            item, current_user.id, document_changed=_document(item) != before
+        )
+        if not acc.still_open(item):
+            db.session.rollback()
+            flash(
+                "The employer has just decided on this request: it can no longer change.", "error"
+            )
+            return redirect_to(url_for("accommodations.view_request", request_id=item.id))
         record_event("update", "accommodation", item.id, f"version {item.version}")
         db.session.commit()
         flash(
@@ -250,8 +263,11 @@ def withdraw(request_id: int):
     def do(item):
         if item.is_open:
             acc.revoke_open_links(item, current_user.id, "request withdrawn")
-            acc.set_status(item, "withdrawn", current_user.id)
-            record_event("withdraw", "accommodation", item.id)
+            if acc.still_open(item):
+                acc.set_status(item, "withdrawn", current_user.id)
+                record_event("withdraw", "accommodation", item.id)
+            else:
+                flash("The employer has just decided on this request.", "error")
 
     return _simple_action(request_id, do)
 

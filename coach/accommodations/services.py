@@ -169,15 +169,31 @@ def open_links(request) -> list[SignoffLink]:
 
 
 def revoke_open_links(request, user_id: int | None, why: str) -> int:
-    links = open_links(request)
-    for link in links:
-        link.revoked_at = utcnow()
-    if links:
+    """Revoke unused links in one conditional UPDATE: a link the employer is signing at this
+    very moment is either already used (and left alone) or revoked before they can."""
+    count = db.session.execute(
+        sa.update(SignoffLink)
+        .where(
+            SignoffLink.request_id == request.id,
+            SignoffLink.used_at.is_(None),
+            SignoffLink.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if count:
         log_event(request, "link", f"Link revoked: {why}", user_id)
-    return len(links)
+    return count
 
 
-def new_version_if_shared(request, user_id: int) -> bool:
+def still_open(request) -> bool:
+    """Re-read the status after taking the write lock: the employer may have just signed."""
+    db.session.flush()  # our own changes first, so the refresh keeps them
+    db.session.refresh(request, ["status", "version"])
+    return request.is_open
+
+
+def new_version_if_shared(request, user_id: int, document_changed: bool = True) -> bool:
     """Editing after a link went out makes a new version; the old links stop working.
 
     What was already signed stays as it was: the signature holds its own copy.
@@ -188,7 +204,7 @@ def new_version_if_shared(request, user_id: int) -> bool:
             SignoffLink.document_version == request.version,
         )
     )
-    if not shared:
+    if not shared or not document_changed:
         return False
     revoke_open_links(request, user_id, f"version {request.version} was edited")
     request.version += 1
@@ -272,6 +288,21 @@ def record_decision(link: SignoffLink, form, ip: str, user_agent: str) -> Signat
     )
     db.session.add(signature)
     request = db.session.get(AccommodationRequest, link.request_id)
+    # Only the version the link was made for, and only while it waits for a decision.
+    decided = db.session.execute(
+        sa.update(AccommodationRequest)
+        .where(
+            AccommodationRequest.id == link.request_id,
+            AccommodationRequest.status == "sent",
+            AccommodationRequest.version == link.document_version,
+        )
+        .values(status="sent")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if decided != 1:
+        db.session.rollback()
+        return None
+    db.session.refresh(request, ["status"])
     set_status(
         request,
         form.decision.data,
@@ -353,6 +384,21 @@ def follow_up_is_due(request, today: date) -> bool:
     return bool(
         request.follow_up_due and not request.follow_up_done_on and request.follow_up_due <= today
     )
+
+
+def disclosure_changed(client, user_id: int) -> int:
+    """What the employer may see changed: open requests need a new version and a new link."""
+    count = 0
+    for request in db.session.scalars(
+        sa.select(AccommodationRequest).where(
+            AccommodationRequest.client_id == client.id,
+            AccommodationRequest.status.in_(("draft", "sent")),
+        )
+    ):
+        if new_version_if_shared(request, user_id):
+            log_event(request, "note", "The client's disclosure choice changed", user_id)
+            count += 1
+    return count
 
 
 def is_decision(value: str) -> bool:

@@ -20,16 +20,26 @@ STATE_MESSAGES = {
 }
 
 
-def private_page(view):
+def no_trace(response):
     """Pages under a capability URL: never cached, indexed or leaked through Referer."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
+
+@bp.after_app_request
+def no_trace_on_signoff(response):
+    # Also for answers the view never made: a 429 from the rate limiter, a 400, a 500.
+    if request.endpoint == "accommodations.sign":
+        no_trace(response)
+    return response
+
+
+def private_page(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        response = make_response(view(*args, **kwargs))
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
-        return response
+        return no_trace(make_response(view(*args, **kwargs)))
 
     return wrapped
 

@@ -131,6 +131,14 @@ def edit_client(client_id: int):
         changes = describe_changes(client, CLIENT_FIELDS, before)
         if changes:
             record_event("update", "client", client.id, changes)
+        if client.disclosure != before["disclosure"]:
+            from coach.accommodations.services import disclosure_changed
+
+            if disclosure_changed(client, current_user.id):
+                flash(
+                    "What employers may see changed: open accommodation requests need a new link.",
+                    "info",
+                )
         db.session.commit()
         flash("Saved." if changes else "Nothing changed.", "success")
         return saved_redirect(url_for("clients.view_client", client_id=client.id))

@@ -1,3 +1,5 @@
+from decimal import ROUND_HALF_UP, Decimal
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -71,30 +73,34 @@ class TripForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        start, end, miles = self.odometer_start.data, self.odometer_end.data, self.miles.data
-        if (start is None) != (end is None):
-            self.odometer_end.errors = [
-                *self.odometer_end.errors,
-                "Give both odometer readings, or neither.",
-            ]
-            return False
-        if start is not None and end is not None:
-            if end <= start:
-                self.odometer_end.errors = [
-                    *self.odometer_end.errors,
-                    "The end reading is below the start reading.",
-                ]
-                return False
-            if end - start > 2000:
-                self.odometer_end.errors = [
-                    *self.odometer_end.errors,
-                    "That is more than 2,000 miles: check the readings.",
-                ]
-                return False
-        elif not miles:
-            self.miles.errors = [*self.miles.errors, "Enter the miles, or the odometer readings."]
+        problem = self._distance_problem()
+        if problem:
+            field, message = problem
+            field.errors = [*field.errors, message]
             return False
         return valid
+
+    def _distance_problem(self):
+        """(field, message) for dates and distances that cannot be right, else None."""
+        if self.trip_date.data and not 2000 <= self.trip_date.data.year <= 2100:
+            return self.trip_date, "Enter a date between 2000 and 2100."
+        start, end, miles = self.odometer_start.data, self.odometer_end.data, self.miles.data
+        if (start is None) != (end is None):
+            return self.odometer_end, "Give both odometer readings, or neither."
+        if start is not None:
+            if end <= start:
+                return self.odometer_end, "The end reading is below the start reading."
+            if end - start > 2000:
+                return self.odometer_end, "That is more than 2,000 miles: check the readings."
+            miles, field = end - start, self.odometer_end
+        elif not miles:
+            return self.miles, "Enter the miles, or the odometer readings."
+        else:
+            field = self.miles
+        # Miles are kept to a tenth: less than 0.1 mile is nothing to claim.
+        if miles.quantize(Decimal("0.1"), ROUND_HALF_UP) <= 0:
+            return field, "The trip must be at least 0.1 mile."
+        return None
 
 
 class ReturnForm(FlaskForm):

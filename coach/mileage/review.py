@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from flask_login import current_user
 from openpyxl import Workbook
 
 from coach.audit.services import record_event
+from coach.clients.forms import to_units
 from coach.clients.services import coach_choices
 from coach.extensions import db
 from coach.forms import ActionForm, options
@@ -62,8 +63,11 @@ def approve(trip_id: int):
     """Approve a submitted trip; it is locked from now on."""
     trip = _reviewable(trip_id)
     if trip and ActionForm().validate_on_submit():
-        ms.approve(trip, current_user)
-        record_event("approve", "trip", trip.id, f"{trip.miles} mi, {trip.amount_cents} cents")
+        problem = ms.approve(trip, current_user)
+        if problem:
+            flash(problem, "error")
+        else:
+            record_event("approve", "trip", trip.id, f"{trip.miles} mi, {trip.amount_cents} cents")
         db.session.commit()
     return redirect_to(url_for("mileage.review"))
 
@@ -75,8 +79,11 @@ def return_trip(trip_id: int):
     trip = _reviewable(trip_id)
     form = ReturnForm()
     if trip and form.validate_on_submit():
-        ms.return_trip(trip, form.comment.data)
-        record_event("return", "trip", trip.id, form.comment.data)
+        problem = ms.return_trip(trip, form.comment.data)
+        if problem:
+            flash(problem, "error")
+        else:
+            record_event("return", "trip", trip.id, form.comment.data)
         db.session.commit()
     elif trip:
         flash("Say what the coach should fix.", "error")
@@ -92,7 +99,8 @@ def export():
     form.coach.choices = options([(0, "All coaches"), *coach_choices(everyone=True)])
     if request.method == "GET":
         year, month = parse_month(request.args.get("month"))
-        form.start.data, form.end.data = ms.month_bounds(year, month)[0], date(year, month, 28)
+        first, next_first = ms.month_bounds(year, month)
+        form.start.data, form.end.data = first, next_first - timedelta(days=1)
     if form.validate_on_submit():
         start, end, coach_id = form.start.data, form.end.data, form.coach.data or None
         marked = ms.mark_exported(start, end, coach_id)
@@ -242,7 +250,7 @@ def rates():
         if exists:
             form.effective_from.errors.append("A rate already starts on that day.")
         else:
-            tenths = int(form.cents_per_mile.data * 10)
+            tenths = to_units(form.cents_per_mile.data, 10)  # half-up: 72.55¢ → 72.6¢
             db.session.add(
                 MileageRate(effective_from=form.effective_from.data, tenth_cents_per_mile=tenths)
             )

@@ -30,6 +30,11 @@ def parse_month(value: str | None) -> tuple[int, int]:
     return today.year, today.month
 
 
+def one_way_miles(trip):
+    """The miles as the coach typed them: a round trip stores twice that."""
+    return trip.miles / 2 if trip.round_trip else trip.miles
+
+
 def _client_choices():
     clients = db.session.scalars(caseload_query(current_user)).all()
     return options([(0, "No client in the car"), *[(c.id, c.display_name) for c in clients]])
@@ -40,7 +45,7 @@ def _trip_form(trip=None) -> TripForm:
     form.client_id.choices = _client_choices()
     if trip is not None and not form.is_submitted():
         form.client_id.data = trip.client_id or 0
-        form.miles.data = trip.miles if trip.odometer_start_tenths is None else None
+        form.miles.data = one_way_miles(trip) if trip.odometer_start_tenths is None else None
         if trip.odometer_start_tenths is not None:
             form.odometer_start.data = trip.odometer_start_tenths / 10
             form.odometer_end.data = trip.odometer_end_tenths / 10
@@ -101,7 +106,8 @@ def _prefill(form: TripForm) -> None:
         form.origin.data = trip.destination if reverse else trip.origin
         form.destination.data = trip.origin if reverse else trip.destination
         form.purpose.data, form.client_id.data = trip.purpose, trip.client_id or 0
-        form.miles.data, form.vehicle.data = trip.miles, trip.vehicle
+        form.miles.data, form.vehicle.data = one_way_miles(trip), trip.vehicle
+        form.round_trip.data = trip.round_trip
         return
     visit_id = request.args.get("visit", type=int)
     if visit_id:
@@ -109,7 +115,7 @@ def _prefill(form: TripForm) -> None:
 
         visit = get_visit_for(current_user, visit_id)
         form.visit_id.data, form.client_id.data = visit.id, visit.client_id
-        form.purpose.data = f"Job-site visit with {visit.client.first_name}"
+        form.purpose.data = "Job-site visit"  # no client name: exports carry purposes
         if visit.worksite:
             form.destination.data = (
                 f"{visit.worksite.name}: {visit.worksite.address}"

@@ -200,13 +200,40 @@ def can_review(user: User, trip: Trip) -> bool:
     return user.sees_all_caseloads and trip.coach_id != user.id and trip.status == "submitted"
 
 
-def approve(trip: Trip, user: User) -> None:
-    price(trip)  # the rate in force on the trip's date, fixed from now on
-    trip.status, trip.approved_at, trip.approved_by_id = "approved", utcnow(), user.id
+def _decide(trip: Trip, **values) -> bool:
+    """Move a submitted trip on, once: a second supervisor's click finds it decided."""
+    done = db.session.execute(
+        sa.update(Trip)
+        .where(Trip.id == trip.id, Trip.status == "submitted")
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(trip)
+    return done == 1
 
 
-def return_trip(trip: Trip, comment: str) -> None:
-    trip.status, trip.return_comment = "returned", comment
+def approve(trip: Trip, user: User) -> str | None:
+    """Approve at the rate in force on the trip's date, fixed from now on; or say why not."""
+    price(trip)
+    if trip.amount_cents is None:
+        db.session.rollback()
+        return f"No mileage rate is in force on {trip.trip_date:%b %-d, %Y}: an admin adds it."
+    if not _decide(
+        trip,
+        status="approved",
+        approved_at=utcnow(),
+        approved_by_id=user.id,
+        tenth_cents_per_mile=trip.tenth_cents_per_mile,
+        amount_cents=trip.amount_cents,
+    ):
+        return "Someone else has just reviewed this trip."
+    return None
+
+
+def return_trip(trip: Trip, comment: str) -> str | None:
+    if not _decide(trip, status="returned", return_comment=comment):
+        return "Someone else has just reviewed this trip."
+    return None
 
 
 def trips_of_month(user: User, year: int, month: int) -> list[Trip]:
