@@ -309,12 +309,14 @@ def test_supervisor_report_filters_and_totals(client, auth, login_as):
     make_visit(rosa, a, minutes=8, started_at=datetime(2026, 11, 10, 15))
     make_visit(liam, b, minutes=60, started_at=datetime(2026, 11, 3, 15))
     login_as("supervisor")
-    page = client.get("/visits/").text
+    # Without dates the list shows the last 7 days only.
+    assert "<strong>0</strong> visits" in client.get("/visits/").text
+    page = client.get("/visits/?start=2026-11-01").text
     assert "<strong>3</strong> visits" in page and "<strong>91</strong> min" in page
     assert "<strong>7</strong> units" in page
-    by_coach = client.get(f"/visits/?coach={a.id}").text
+    by_coach = client.get(f"/visits/?coach={a.id}&start=2026-11-01").text
     assert "<strong>2</strong> visits" in by_coach and "Liam" not in by_coach
-    by_client = client.get("/visits/?client=liam").text
+    by_client = client.get("/visits/?client=liam&start=2026-11-01").text
     assert "<strong>1</strong> visit " in by_client
     by_dates = client.get("/visits/?start=2026-11-03&end=2026-11-09").text
     assert "<strong>1</strong> visit " in by_dates and "Liam Brown" in by_dates
@@ -325,7 +327,7 @@ def test_coach_report_shows_only_own_clients(client, coach_client):
     other = make_user("coach")
     make_visit(person, coach, minutes=15)
     make_visit(make_client(other, "Hidden", "Person"), other, minutes=15)
-    page = client.get("/visits/").text
+    page = client.get("/visits/?start=2026-01-01").text
     assert "Rosa Rivera" in page and "Hidden" not in page
 
 
@@ -509,3 +511,22 @@ def test_retried_start_after_the_visit_ended_offers_a_new_start(client, coach_cl
         },
     )
     assert "Start visit" in again.text and "Visit under way" not in again.text
+
+
+def test_visit_report_pages_by_keyset(client, login_as):
+    login_as("supervisor")
+    a = make_user("coach")
+    rosa = make_client(a, "Rosa", "Rivera")
+    for i in range(30):
+        make_visit(
+            rosa,
+            a,
+            minutes=15,
+            started_at=datetime(2026, 11, 2, 14) + timedelta(hours=i),
+            tasks_observed=f"Visit {i:02d}",
+        )
+    page = client.get("/visits/?start=2026-11-01").text
+    assert "<strong>30</strong> visits" in page and page.count('class="card"') == 25
+    older = re.search(r'href="([^"]+)">Older visits', page).group(1).replace("&amp;", "&")
+    second = client.get(older).text
+    assert second.count('class="card"') == 5 and "Older visits" not in second

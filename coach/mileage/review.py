@@ -21,7 +21,7 @@ from coach.mileage import services as ms
 from coach.mileage.forms import ExportForm, RateForm, ReturnForm
 from coach.mileage.routes import parse_month
 from coach.models import MileageRate, Trip, User
-from coach.web import form_view, redirect_to, render, roles_required, saved_redirect
+from coach.web import form_view, int_arg, redirect_to, render, roles_required, saved_redirect
 
 COLUMNS = [
     "Date",
@@ -41,9 +41,14 @@ COLUMNS = [
 @roles_required("supervisor", "admin")
 def review():
     """Submitted trips of every coach, flagged first."""
+    page = int_arg("page", 1)
+    trips, waiting = ms.review_queue(page)
     return render(
         "mileage/review.html",
-        trips=ms.review_queue(),
+        trips=trips,
+        waiting=waiting,
+        page=page,
+        more=page * 25 < waiting,
         action_form=ActionForm(),
         return_form=ReturnForm(formdata=None),
     )

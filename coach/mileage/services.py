@@ -262,17 +262,20 @@ def recent_trips(user: User, limit: int = 3) -> list[Trip]:
     return result[:limit]
 
 
-def review_queue(limit: int = 200) -> list[Trip]:
-    """Submitted trips of every coach, flagged ones first."""
-    return list(
-        db.session.scalars(
-            sa.select(Trip)
-            .where(Trip.status == "submitted")
-            .options(so.joinedload(Trip.coach), so.joinedload(Trip.client))
-            .order_by((Trip.flag_reason == "").asc(), Trip.coach_id, Trip.trip_date, Trip.id)
-            .limit(limit)
-        )
+def review_queue(page: int, size: int = 25) -> tuple[list[Trip], int]:
+    """A page of submitted trips of every coach, flagged ones first, and how many wait."""
+    waiting = db.session.scalar(
+        sa.select(sa.func.count(Trip.id)).where(Trip.status == "submitted")
     )
+    trips = db.session.scalars(
+        sa.select(Trip)
+        .where(Trip.status == "submitted")
+        .options(so.joinedload(Trip.coach), so.joinedload(Trip.client))
+        .order_by((Trip.flag_reason == "").asc(), Trip.coach_id, Trip.trip_date, Trip.id)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return list(trips), waiting
 
 
 # --- export --------------------------------------------------------------------------

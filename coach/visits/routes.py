@@ -9,7 +9,7 @@ from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired, options
 from coach.tasks.forms import StartRunForm
 from coach.tasks.services import runs_during, tasks_of
-from coach.timeutil import from_local, local_day_start, local_input_value, utcnow
+from coach.timeutil import from_local, local_day_start, local_input_value, to_local, utcnow
 from coach.visits import bp
 from coach.visits import services as sv
 from coach.visits.forms import (
@@ -21,7 +21,6 @@ from coach.visits.forms import (
 )
 from coach.web import (
     form_view,
-    int_arg,
     is_htmx,
     redirect_to,
     render,
@@ -341,11 +340,17 @@ def client_visits(client_id: int):
 
 @bp.route("/visits/")
 def visit_report():
-    """Visits across caseloads, filtered by coach, client and dates, with totals."""
+    """Visits across caseloads, filtered by coach, client and dates, with totals.
+
+    Without dates it shows the last 7 days, so the page costs the same however many
+    years of notes the agency has; older pages follow by keyset, not by counting.
+    """
     form = VisitFilterForm(request.args)
     form.coach.choices = options([(0, "All coaches"), *coach_choices(everyone=True)])
     form.validate()
     tz = _tz()
+    if not form.start.data and not form.end.data:
+        form.start.data = to_local(utcnow(), tz).date() - timedelta(days=6)
     start = local_day_start(form.start.data, tz)
     try:
         end = local_day_start(form.end.data + timedelta(days=1), tz) if form.end.data else None
@@ -359,12 +364,23 @@ def visit_report():
         end,
     )
     totals = sv.report_totals(query)
-    page = db.paginate(
-        query.options(*sv.list_options()).order_by(sv.Visit.started_at.desc(), sv.Visit.id.desc()),
-        page=int_arg("page", 1),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
+    size = current_app.config["PAGE_SIZE"]
+    visits = sv.page_after(
+        query.options(*sv.list_options()), sv.parse_cursor(request.args.get("before")), size
+    )
+    more = len(visits) > size
+    args = {k: v for k, v in request.args.items() if k != "before"}
+    args.update(start=form.start.data.isoformat() if form.start.data else "")
+    older = (
+        url_for("visits.visit_report", **args, before=sv.cursor_of(visits[size - 1]))
+        if more
+        else None
     )
     return render(
-        "visits/visits.html", "visits/_report_rows.html", form=form, page=page, totals=totals
+        "visits/visits.html",
+        "visits/_report_rows.html",
+        form=form,
+        visits=visits[:size],
+        older=older,
+        totals=totals,
     )

@@ -215,15 +215,10 @@ def soft_delete(visit: Visit, user: User) -> None:
 # --- reading ------------------------------------------------------------------------
 
 
-def timeline(client: Client, before: tuple[datetime, int] | None, size: int) -> list[Visit]:
-    """A page of the client's visits, newest first, after a keyset cursor."""
-    query = (
-        sa.select(Visit)
-        .where(Visit.client_id == client.id, Visit.deleted_at.is_(None))
-        .options(so.joinedload(Visit.coach), so.joinedload(Visit.worksite))
-        .order_by(Visit.started_at.desc(), Visit.id.desc())
-        .limit(size + 1)
-    )
+def page_after(query: sa.Select, before: tuple[datetime, int] | None, size: int) -> list[Visit]:
+    """Newest first, after a keyset cursor (started_at, id); one row more than a page,
+    so the caller knows whether older ones exist."""
+    query = query.order_by(Visit.started_at.desc(), Visit.id.desc()).limit(size + 1)
     if before:
         started, visit_id = before
         query = query.where(
@@ -233,6 +228,16 @@ def timeline(client: Client, before: tuple[datetime, int] | None, size: int) -> 
             )
         )
     return list(db.session.scalars(query))
+
+
+def timeline(client: Client, before: tuple[datetime, int] | None, size: int) -> list[Visit]:
+    """A page of the client's visits, newest first."""
+    query = (
+        sa.select(Visit)
+        .where(Visit.client_id == client.id, Visit.deleted_at.is_(None))
+        .options(so.joinedload(Visit.coach), so.joinedload(Visit.worksite))
+    )
+    return page_after(query, before, size)
 
 
 def cursor_of(visit: Visit) -> str:
