@@ -20,7 +20,8 @@ from coach.mileage import bp
 from coach.mileage import services as ms
 from coach.mileage.forms import ExportForm, RateForm, ReturnForm
 from coach.mileage.routes import parse_month
-from coach.models import MileageRate, Trip, User
+from coach.models import TRIP_STATUSES, Client, MileageRate, Trip, User
+from coach.models.caseload import client_reference
 from coach.web import form_view, int_arg, redirect_to, render, roles_required, saved_redirect
 
 COLUMNS = [
@@ -130,36 +131,64 @@ def export():
 
 
 def _rows(start, end, coach_id, client_names: bool):
-    """Export rows, fetched in batches so a big period never sits in memory at once."""
+    """Export rows as plain tuples, fetched 1,000 at a time: 100,000 trips never sit in
+    memory together, and no ORM objects are built for them."""
+    trips = ms.export_query(start, end, coach_id).subquery()
     query = (
-        ms.export_query(start, end, coach_id)
-        .options(so.joinedload(Trip.coach), so.joinedload(Trip.client))
+        sa.select(
+            trips.c.trip_date,
+            User.name,
+            trips.c.origin,
+            trips.c.destination,
+            trips.c.purpose,
+            trips.c.client_id,
+            Client.first_name,
+            Client.last_name,
+            trips.c.miles_tenths,
+            trips.c.tenth_cents_per_mile,
+            trips.c.amount_cents,
+            trips.c.status,
+        )
+        .join(User, User.id == trips.c.coach_id)
+        .outerjoin(Client, Client.id == trips.c.client_id)
+        .order_by(trips.c.coach_id, trips.c.trip_date, trips.c.id)
         .execution_options(yield_per=1000)
     )
-    for trip in db.session.scalars(query):
+    for (
+        day,
+        coach,
+        origin,
+        destination,
+        purpose,
+        client_id,
+        first,
+        last,
+        tenths,
+        rate,
+        cents,
+        status,
+    ) in db.session.execute(query):
         client = ""
-        if trip.client:
-            client = trip.client.full_name if client_names else trip.client.reference
-        rate = (
-            "" if trip.tenth_cents_per_mile is None else f"{trip.tenth_cents_per_mile / 1000:.3f}"
-        )
-        amount = "" if trip.amount_cents is None else f"{trip.amount_cents / 100:.2f}"
+        if client_id:
+            client = f"{first} {last}" if client_names else client_reference(client_id)
         yield [
-            trip.trip_date.isoformat(),
-            trip.coach.name,
-            trip.origin,
-            trip.destination,
-            trip.purpose,
+            day.isoformat(),
+            coach,
+            origin,
+            destination,
+            purpose,
             client,
-            f"{trip.miles_tenths / 10:.1f}",
-            rate,
-            amount,
-            trip.status_label,
+            f"{tenths // 10}.{tenths % 10}",
+            "" if rate is None else f"{rate // 1000}.{rate % 1000:03d}",
+            "" if cents is None else dollars(cents),
+            TRIP_STATUSES.get(status, status),
         ]
 
 
 def dollars(cents: int) -> str:
-    return f"{Decimal(cents) / 100:.2f}"
+    """Integer cents as dollars, exactly (no float on the way)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
 def safe(cell):

@@ -264,9 +264,7 @@ def recent_trips(user: User, limit: int = 3) -> list[Trip]:
 
 def review_queue(page: int, size: int = 25) -> tuple[list[Trip], int]:
     """A page of submitted trips of every coach, flagged ones first, and how many wait."""
-    waiting = db.session.scalar(
-        sa.select(sa.func.count(Trip.id)).where(Trip.status == "submitted")
-    )
+    waiting = db.session.scalar(sa.select(sa.func.count(Trip.id)).where(Trip.status == "submitted"))
     trips = db.session.scalars(
         sa.select(Trip)
         .where(Trip.status == "submitted")

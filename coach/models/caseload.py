@@ -25,6 +25,11 @@ DISCLOSURE_CHOICES = {
 }
 
 
+def client_reference(client_id: int) -> str:
+    """A client reference for exports that should not carry the full name."""
+    return f"C-{client_id:05d}"
+
+
 class Client(db.Model):
     __tablename__ = "clients"
     __table_args__ = (sa.Index("ix_clients_coach_name", "coach_id", "last_name", "first_name"),)
@@ -60,8 +65,7 @@ class Client(db.Model):
 
     @property
     def reference(self) -> str:
-        """A client reference for exports that should not carry the full name."""
-        return f"C-{self.id:05d}"
+        return client_reference(self.id)
 
     @property
     def status_label(self) -> str:

@@ -279,7 +279,7 @@ def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[dict]:
 def visit_report_query(user: User, coach_id=None, client_search="", start=None, end=None):
     """The supervisor's (or coach's) visit list with its filters; `start`/`end` are UTC."""
     query = visible_visits(user)
-    if user.sees_all_caseloads:
+    if user.sees_all_caseloads and client_search:  # coaches' queries join clients already
         query = query.join(Client, Client.id == Visit.client_id)
     if coach_id and user.sees_all_caseloads:
         query = query.where(Visit.coach_id == coach_id)
