@@ -5,11 +5,12 @@ import uuid
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectChoice, TextAreaField
+from wtforms import FloatField, HiddenField, PasswordField, SelectChoice, TextAreaField
 from wtforms.validators import (
     DataRequired,
     EqualTo,
     Length,
+    NumberRange,
     Optional,
     Regexp,
     StopValidation,
@@ -103,4 +104,17 @@ def idempotency_field() -> HiddenField:
     return HiddenField(
         validators=[DataRequired(), Regexp(r"^[A-Za-z0-9-]{8,64}$")],
         default=lambda: uuid.uuid4().hex,
+    )
+
+
+def coordinate_field(label: str, limit: int) -> FloatField:
+    """A latitude (limit 90) or longitude (limit 180), optional, typed on a phone."""
+    return FloatField(
+        label,
+        validators=[
+            Optional(),
+            finite,
+            NumberRange(min=-limit, max=limit, message=f"From -{limit} to {limit}."),
+        ],
+        render_kw={"inputmode": "decimal"},
     )

@@ -11,7 +11,6 @@ from flask import abort, current_app
 
 from coach.extensions import db
 from coach.models import (
-    DECISIONS,
     PAYERS,
     REQUEST_STATUSES,
     AccommodationRequest,
@@ -155,17 +154,6 @@ def sha256_hex(text: str) -> str:
 
 
 # --- versions and links -------------------------------------------------------------
-
-
-def open_links(request) -> list[SignoffLink]:
-    now = utcnow()
-    return [
-        link
-        for link in db.session.scalars(
-            sa.select(SignoffLink).where(SignoffLink.request_id == request.id)
-        )
-        if link.state(now) == "active"
-    ]
 
 
 def revoke_open_links(request, user_id: int | None, why: str) -> int:
@@ -399,7 +387,3 @@ def disclosure_changed(client, user_id: int) -> int:
             log_event(request, "note", "The client's disclosure choice changed", user_id)
             count += 1
     return count
-
-
-def is_decision(value: str) -> bool:
-    return value in DECISIONS

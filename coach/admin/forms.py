@@ -1,20 +1,19 @@
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from wtforms import EmailField, FloatField, IntegerField, SelectField
+from wtforms import EmailField, IntegerField, SelectField
 from wtforms.validators import (
     DataRequired,
     Email,
     InputRequired,
     Length,
     NumberRange,
-    Optional,
     ValidationError,
 )
 
 from coach.auth.services import normalize_email
 from coach.clients.forms import text
 from coach.extensions import db
-from coach.forms import coordinates_pair_ok, finite, strip_filter
+from coach.forms import coordinate_field, coordinates_pair_ok, strip_filter
 from coach.models import ROLES, User
 from coach.timeutil import timezone_choices
 
@@ -49,20 +48,8 @@ class AgencySettingsForm(FlaskForm):
     name = text("Agency name", 120, "Name your agency.")
     timezone = SelectField("Time zone", description="Times are shown in this zone.")
     office_address = text("Office address (optional)", 300)
-    office_latitude = FloatField(
-        "Office latitude (optional)",
-        validators=[Optional(), finite, NumberRange(min=-90, max=90, message="From -90 to 90.")],
-        render_kw={"inputmode": "decimal"},
-    )
-    office_longitude = FloatField(
-        "Office longitude (optional)",
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=-180, max=180, message="From -180 to 180."),
-        ],
-        render_kw={"inputmode": "decimal"},
-    )
+    office_latitude = coordinate_field("Office latitude (optional)", 90)
+    office_longitude = coordinate_field("Office longitude (optional)", 180)
 
     unit_threshold_minutes = IntegerField(
         "Billing: a 15-minute unit counts from this many minutes",

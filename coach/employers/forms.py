@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, FloatField, StringField
-from wtforms.validators import Email, Length, NumberRange, Optional
+from wtforms import EmailField, StringField
+from wtforms.validators import Email, Length, Optional
 
 from coach.clients.forms import phone_chars, text
-from coach.forms import coordinates_pair_ok, finite, notes_field, strip_filter
+from coach.forms import coordinate_field, coordinates_pair_ok, notes_field, strip_filter
 
 
 class EmployerForm(FlaskForm):
@@ -39,20 +39,8 @@ class NewEmployerForm(EmployerForm):
 class WorksiteForm(FlaskForm):
     name = text("Worksite name", 160, "Name the worksite, e.g. Main Street store.")
     address = text("Address (optional)", 300)
-    latitude = FloatField(
-        "Latitude (optional)",
-        validators=[Optional(), finite, NumberRange(min=-90, max=90, message="From -90 to 90.")],
-        render_kw={"inputmode": "decimal"},
-    )
-    longitude = FloatField(
-        "Longitude (optional)",
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=-180, max=180, message="From -180 to 180."),
-        ],
-        render_kw={"inputmode": "decimal"},
-    )
+    latitude = coordinate_field("Latitude (optional)", 90)
+    longitude = coordinate_field("Longitude (optional)", 180)
 
     def validate(self, extra_validators=None) -> bool:
         # Optional() stops a blank field's own validators, so the pair is checked here.

@@ -10,9 +10,8 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    StringField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from coach.clients.forms import text
 from coach.forms import finite, idempotency_field, notes_field
@@ -134,7 +133,3 @@ class RateForm(FlaskForm):
         ],
         render_kw={"inputmode": "decimal"},
     )
-
-
-class MonthForm(FlaskForm):
-    month = StringField(validators=[Length(max=7)])
