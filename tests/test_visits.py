@@ -530,3 +530,21 @@ def test_visit_report_pages_by_keyset(client, login_as):
     older = re.search(r'href="([^"]+)">Older visits', page).group(1).replace("&amp;", "&")
     second = client.get(older).text
     assert second.count('class="card"') == 5 and "Older visits" not in second
+
+
+def test_monthly_units_cut_months_at_local_midnight(ctx):
+    from coach.visits.services import monthly_units
+
+    coach = make_user("coach")
+    person = make_client(coach)
+    now = utcnow()
+    first_local = datetime(now.year, now.month, 1)
+    # 04:00 UTC on the 1st is still the evening before in New York (UTC-4/-5).
+    make_visit(person, coach, minutes=30, started_at=first_local + timedelta(hours=3, minutes=59))
+    make_visit(person, coach, minutes=15, started_at=first_local + timedelta(hours=6))
+    rows = {
+        r["month"]: (r["visits"], r["units"]) for r in monthly_units(person, "America/New_York")
+    }
+    this_month = first_local.strftime("%B %Y")
+    last_month = (first_local - timedelta(days=1)).strftime("%B %Y")
+    assert rows == {this_month: (1, 1), last_month: (1, 2)}

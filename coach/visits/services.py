@@ -1,7 +1,6 @@
 """Visit rules: service units, the location check, capture, amendments, who sees what."""
 
 import json
-from collections import OrderedDict
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -23,7 +22,7 @@ from coach.models import (
     VisitVersion,
     Worksite,
 )
-from coach.timeutil import to_local, utcnow
+from coach.timeutil import local_day_start, to_local, utcnow
 from coach.web import MAX_ID
 
 UNIT_MINUTES = 15
@@ -255,25 +254,56 @@ def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
     return cursor if 0 < cursor[1] <= MAX_ID and cursor[0].tzinfo is None else None
 
 
+def month_starts(tz_name: str, months: int) -> list[date]:
+    """The first days of the last `months` months and of the next one, oldest first."""
+    today = to_local(utcnow(), tz_name).date()
+    year, month = today.year, today.month
+    firsts = []
+    for _ in range(months):
+        firsts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    following = firsts[0].replace(day=28) + timedelta(days=4)
+    return [*reversed(firsts), following.replace(day=1)]
+
+
 def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[dict]:
-    """Visits, minutes and units per month (agency time) for the last few months."""
-    since = utcnow() - timedelta(days=31 * months)
+    """Visits, minutes and units per month (agency time), newest first, summed in SQL.
+
+    Months are cut at local midnight: each boundary is turned into UTC once, and the
+    database puts each visit in its bucket.
+    """
+    firsts = month_starts(tz_name, months)
+    bounds = [local_day_start(day, tz_name) for day in firsts]
+    bucket = sa.case(
+        *[(Visit.started_at < bounds[i + 1], i) for i in range(months)], else_=months
+    ).label("bucket")
     rows = db.session.execute(
-        sa.select(Visit.started_at, Visit.duration_minutes, Visit.service_units).where(
+        sa.select(
+            bucket,
+            sa.func.count(Visit.id),
+            sa.func.sum(Visit.duration_minutes),
+            sa.func.sum(Visit.service_units),
+        )
+        .where(
             Visit.client_id == client.id,
             Visit.deleted_at.is_(None),
             Visit.ended_at.is_not(None),
-            Visit.started_at >= since,
+            Visit.started_at >= bounds[0],
+            Visit.started_at < bounds[-1],
         )
+        .group_by(bucket)
     ).all()
-    totals: dict[str, dict] = OrderedDict()
-    for started, minutes, units in sorted(rows, reverse=True):
-        month = to_local(started, tz_name).strftime("%B %Y")
-        entry = totals.setdefault(month, {"month": month, "visits": 0, "minutes": 0, "units": 0})
-        entry["visits"] += 1
-        entry["minutes"] += minutes or 0
-        entry["units"] += units or 0
-    return list(totals.values())[:months]
+    by_bucket = {b: (n, minutes or 0, units or 0) for b, n, minutes, units in rows}
+    return [
+        {
+            "month": firsts[i].strftime("%B %Y"),
+            "visits": by_bucket[i][0],
+            "minutes": by_bucket[i][1],
+            "units": by_bucket[i][2],
+        }
+        for i in reversed(range(months))
+        if i in by_bucket
+    ]
 
 
 def visit_report_query(user: User, coach_id=None, client_search="", start=None, end=None):
