@@ -339,3 +339,13 @@ def test_export_form_defaults_to_the_whole_month(client, login_as):
     login_as("supervisor")
     page = client.get("/mileage/export?month=2026-01").text
     assert 'value="2026-01-31"' in page
+
+
+def test_month_list_shows_the_latest_trips_and_totals_for_all(client, coach):
+    for day in range(1, 26):
+        make_trip(coach, trip_date=date(2026, 11, day), purpose=f"Trip on day {day:02d}")
+    page = client.get("/mileage/?month=2026-11").text
+    assert "<strong>25</strong> trips" in page and "Submit November for approval (25 trips)" in page
+    assert "Trip on day 25" in page and "Trip on day 01" not in page
+    assert "Show all 25 trips of November" in page
+    assert "Trip on day 01" in client.get("/mileage/?month=2026-11&all=1").text

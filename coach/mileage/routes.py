@@ -14,6 +14,7 @@ from coach.mileage.forms import TripForm
 from coach.timeutil import utcnow
 from coach.web import form_view, redirect_to, render, saved_redirect
 
+LIST_SIZE = 20  # the latest trips of the month; "show all" for the rest
 TRIP_FIELDS = ["trip_date", "purpose", "origin", "destination", "round_trip", "vehicle", "notes"]
 
 
@@ -80,18 +81,16 @@ def _apply(form: TripForm, trip) -> None:
 def trips():
     """The coach's trips of a month, with totals, and the month's submit button."""
     year, month = parse_month(request.args.get("month"))
-    month_trips = ms.trips_of_month(current_user, year, month)
-    drafts = [t for t in month_trips if t.editable]
+    show_all = request.args.get("all") == "1"
+    totals = ms.month_totals(current_user, year, month)
     return render(
         "mileage/trips.html",
-        trips=month_trips,
+        trips=ms.trips_of_month(current_user, year, month, None if show_all else LIST_SIZE),
+        totals=totals,
         year=year,
         month=month,
-        drafts=drafts,
         month_start=date(year, month, 1),
         recent=ms.recent_trips(current_user),
-        total_miles=sum(t.miles_tenths for t in month_trips) / 10,
-        total_cents=sum(t.amount_cents or 0 for t in month_trips),
         action_form=ActionForm(),
     )
 

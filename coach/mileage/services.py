@@ -14,6 +14,7 @@ from coach.agency import current_agency
 from coach.extensions import db
 from coach.models import (
     DEFAULT_RATES,
+    EDITABLE,
     Client,
     MileageRate,
     Placement,
@@ -236,16 +237,38 @@ def return_trip(trip: Trip, comment: str) -> str | None:
     return None
 
 
-def trips_of_month(user: User, year: int, month: int) -> list[Trip]:
+def trips_of_month(user: User, year: int, month: int, limit: int | None) -> list[Trip]:
+    """The coach's trips of a month, newest first (the latest `limit` of them)."""
     start, end = month_bounds(year, month)
-    return list(
-        db.session.scalars(
-            sa.select(Trip)
-            .where(Trip.coach_id == user.id, Trip.trip_date >= start, Trip.trip_date < end)
-            .options(so.joinedload(Trip.client))
-            .order_by(Trip.trip_date.desc(), Trip.id.desc())
-        )
+    query = (
+        sa.select(Trip)
+        .where(Trip.coach_id == user.id, Trip.trip_date >= start, Trip.trip_date < end)
+        .options(so.joinedload(Trip.client))
+        .order_by(Trip.trip_date.desc(), Trip.id.desc())
     )
+    return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+@dataclass
+class MonthTotals:
+    trips: int
+    miles_tenths: int
+    cents: int
+    to_submit: int
+
+
+def month_totals(user: User, year: int, month: int) -> MonthTotals:
+    """Counts and sums of a coach's month, in one SQL statement."""
+    start, end = month_bounds(year, month)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Trip.id),
+            sa.func.coalesce(sa.func.sum(Trip.miles_tenths), 0),
+            sa.func.coalesce(sa.func.sum(Trip.amount_cents), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((Trip.status.in_(EDITABLE), 1), else_=0)), 0),
+        ).where(Trip.coach_id == user.id, Trip.trip_date >= start, Trip.trip_date < end)
+    ).one()
+    return MonthTotals(*(int(v) for v in row))
 
 
 def recent_trips(user: User, limit: int = 3) -> list[Trip]:

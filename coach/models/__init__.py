@@ -22,7 +22,7 @@ from coach.models.caseload import (
     Placement,
     Worksite,
 )
-from coach.models.mileage import DEFAULT_RATES, TRIP_STATUSES, MileageRate, Trip
+from coach.models.mileage import DEFAULT_RATES, EDITABLE, TRIP_STATUSES, MileageRate, Trip
 from coach.models.tasks import (
     PROMPT_LEVELS,
     STRATEGIES,
@@ -44,6 +44,7 @@ from coach.models.visit import (
 
 __all__ = [
     "DEFAULT_RATES",
+    "EDITABLE",
     "TRIP_STATUSES",
     "MileageRate",
     "Trip",
