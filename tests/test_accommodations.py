@@ -1,5 +1,6 @@
 import re
 import socket
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -56,6 +57,7 @@ def coach_client(login_as):
 
 
 def send(client, item, how="show", **extra):
+    extra.setdefault("idempotency_key", uuid.uuid4().hex)
     response = client.post(
         f"/accommodations/{item.id}/send",
         data={
@@ -412,3 +414,21 @@ def test_emailing_needs_an_email(client, coach_client):
     )
     assert "email to send the link by email." in response.text
     assert db.session.scalar(sa.select(sa.func.count(SignoffLink.id))) == 0
+
+
+def test_a_retried_send_makes_no_second_link(client, coach_client):
+    coach, person = coach_client
+    item = make_request(person, coach)
+    send(client, item, how="email", idempotency_key="send-key-12345")
+    retry = client.post(
+        f"/accommodations/{item.id}/send",
+        data={
+            "contact_name": "Dana Brooks",
+            "contact_email": "dana@grocery.example.com",
+            "how": "email",
+            "idempotency_key": "send-key-12345",
+        },
+    )
+    assert retry.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(SignoffLink.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1

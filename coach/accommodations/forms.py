@@ -20,7 +20,7 @@ from wtforms.validators import (
 )
 
 from coach.clients.forms import text
-from coach.forms import finite, no_control_chars, notes_field, strip_filter
+from coach.forms import finite, idempotency_field, no_control_chars, notes_field, strip_filter
 from coach.models import DECISIONS, FOLLOW_UP_RESULTS, PAYERS, REQUEST_METHODS
 
 
@@ -90,6 +90,7 @@ class RequestForm(FlaskForm):
 
 
 class SendForm(FlaskForm):
+    idempotency_key = idempotency_field()
     contact_name = text("Employer contact's name", 120, "Enter the contact's name.")
     contact_email = contact_email_field()
     how = RadioField(

@@ -188,10 +188,18 @@ def send_request(request_id: int):
         return redirect_to(url_for("accommodations.view_request", request_id=item.id))
     form = SendForm(obj=item)
     if form.validate_on_submit():
+        if acc.link_for_key(form.idempotency_key.data):  # a retried or double-tapped send
+            flash(
+                "That link was already made and sent. To show the QR code again, make a "
+                "new link (the old one then stops working).",
+                "info",
+            )
+            return redirect_to(url_for("accommodations.view_request", request_id=item.id))
         item.contact_name, item.contact_email = form.contact_name.data, form.contact_email.data
         link, token = acc.create_link(
             item, _document(item), current_user, item.contact_name, item.contact_email or ""
         )
+        link.idempotency_key = form.idempotency_key.data
         url = _public_url(token)
         if form.how.data == "email":
             link.emailed = _email_link(item, link, url)

@@ -233,6 +233,10 @@ def create_link(
     return link, token
 
 
+def link_for_key(key: str) -> SignoffLink | None:
+    return db.session.scalar(sa.select(SignoffLink).where(SignoffLink.idempotency_key == key))
+
+
 def find_link(token: str) -> SignoffLink | None:
     if not token or len(token) > 100:
         return None

@@ -135,6 +135,8 @@ class SignoffLink(db.Model):
         sa.ForeignKey("accommodation_requests.id"), index=True
     )
     token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    # The send form's key: a retried "Make the link" does not make (and email) a second one.
+    idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     document_version: so.Mapped[int]
     document_text: so.Mapped[str] = so.mapped_column(sa.Text)
     document_sha256: so.Mapped[str] = so.mapped_column(sa.String(64))
