@@ -23,6 +23,7 @@ run: install
 
 test: install-test
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r coach -ll
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test

@@ -5,7 +5,7 @@ import os
 import uuid
 
 import sqlalchemy as sa
-from flask import Flask, session
+from flask import Flask, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coach import config
@@ -118,6 +118,10 @@ def register_request_hooks(app: Flask) -> None:
         )
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=()")
         response.vary.add("HX-Request")
+        if request.is_secure or app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         if session.get("_user_id"):
             # Pages about people are never kept in shared caches or the back-forward cache.
             response.headers.setdefault("Cache-Control", "no-store")
@@ -146,8 +150,6 @@ def register_template_helpers(app: Flask) -> None:
 def register_static_cache(app: Flask) -> None:
     """Static URLs carry a hash of the file's content, so browsers may keep them a year."""
     import hashlib
-
-    from flask import request
 
     hashes: dict[str, str] = {}
 

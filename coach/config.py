@@ -56,7 +56,9 @@ def settings(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Sessions: short-lived, cookie not readable from scripts, not sent cross-site.
-        "SESSION_COOKIE_NAME": "coach_session",
+        # Over HTTPS the __Host- prefix makes browsers refuse the cookie unless it is
+        # Secure, for this host only and for the whole path.
+        "SESSION_COOKIE_NAME": "__Host-coach_session" if secure else "coach_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,

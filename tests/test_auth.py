@@ -84,6 +84,15 @@ def test_secure_cookie_setting(tmp_path, monkeypatch):
     app = make_app(tmp_path)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    client = app.test_client()
+    with app.app_context():
+        user = make_user()
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD}, base_url="https://localhost"
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-coach_session=") and "Secure" in cookie and "Path=/" in cookie
+    assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
 
 
 def test_login_failure_does_not_say_which_part(client, auth, ctx):
