@@ -69,6 +69,31 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Created {role} {user.email}.")
 
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(path: str) -> None:
+        """Write a consistent copy of the SQLite database to PATH (online, while serving)."""
+        import sqlite3
+
+        url = db.engine.url
+        if url.get_backend_name() != "sqlite":
+            raise click.ClickException(
+                "For PostgreSQL use pg_dump (see the README): "
+                'pg_dump --format=custom --file=coach.dump "$DATABASE_URL"'
+            )
+        source = sqlite3.connect(url.database)
+        target = sqlite3.connect(path)
+        try:
+            with target:
+                source.backup(target)  # SQLite's online backup API: a consistent snapshot
+            check = target.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            target.close()
+            source.close()
+        if check != "ok":
+            raise click.ClickException(f"The copy failed its integrity check: {check}")
+        click.echo(f"Backed up {url.database} to {path} (integrity check: ok).")
+
     @app.cli.command("demo-data")
     def demo_data_command() -> None:
         """Fill an empty database with a realistic demo agency."""
