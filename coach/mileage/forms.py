@@ -72,6 +72,9 @@ class TripForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        numbers = (self.trip_date, self.odometer_start, self.odometer_end, self.miles)
+        if any(field.errors for field in numbers):
+            return False  # the cross-checks need sound numbers
         problem = self._distance_problem()
         if problem:
             field, message = problem
