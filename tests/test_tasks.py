@@ -370,7 +370,7 @@ def test_runs_made_during_a_visit_show_on_the_visit(client, coach_task):
 
 
 def test_datasheet_is_spreadsheet_safe_and_has_a_header_without_runs(client, coach_task):
-    from coach.tasks.routes import spreadsheet_safe
+    from coach.exports import spreadsheet_safe
 
     coach, person, _ = coach_task
     task = make_task(person, coach, ["Fold", "Roll"])

@@ -1,9 +1,7 @@
 """The supervisor's side of mileage: review, export for finance, rates, monthly logs."""
 
-import csv
 import io
 from datetime import timedelta
-from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -14,6 +12,7 @@ from openpyxl import Workbook
 from coach.audit.services import record_event
 from coach.clients.forms import to_units
 from coach.clients.services import coach_choices
+from coach.exports import csv_line, spreadsheet_safe
 from coach.extensions import db
 from coach.forms import ActionForm, options
 from coach.mileage import bp
@@ -178,11 +177,16 @@ def _rows(start, end, coach_id, client_names: bool):
             destination,
             purpose,
             client,
-            f"{tenths // 10}.{tenths % 10}",
+            miles_text(tenths),
             "" if rate is None else f"{rate // 1000}.{rate % 1000:03d}",
             "" if cents is None else dollars(cents),
             TRIP_STATUSES.get(status, status),
         ]
+
+
+def miles_text(tenths: int) -> str:
+    """Integer tenths of a mile as text, exactly."""
+    return f"{tenths // 10}.{tenths % 10}"
 
 
 def dollars(cents: int) -> str:
@@ -191,29 +195,16 @@ def dollars(cents: int) -> str:
     return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
-def safe(cell):
-    """No spreadsheet formulas from typed text (CSV injection)."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
-
-
-def _line(values) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerow(values)
-    return out.getvalue()
-
-
 def _csv(rows, totals):
-    yield _line(COLUMNS)
+    yield csv_line(COLUMNS)
     for row in rows:
-        yield _line([safe(c) for c in row])
-    yield _line([])
-    yield _line(["Totals", "Coach", "Trips", "Miles", "Amount ($)"])
+        yield csv_line([spreadsheet_safe(c) for c in row])
+    yield csv_line([])
+    yield csv_line(["Totals", "Coach", "Trips", "Miles", "Amount ($)"])
     for name, count, miles, cents in totals:
-        yield _line(["", safe(name), count, f"{Decimal(miles) / 10:.1f}", dollars(cents)])
+        yield csv_line(["", spreadsheet_safe(name), count, miles_text(miles), dollars(cents)])
     grand = (sum(t[1] for t in totals), sum(t[2] for t in totals), sum(t[3] for t in totals))
-    yield _line(["Grand total", "", grand[0], f"{Decimal(grand[1]) / 10:.1f}", dollars(grand[2])])
+    yield csv_line(["Grand total", "", grand[0], miles_text(grand[1]), dollars(grand[2])])
 
 
 def _xlsx(rows, totals):
@@ -222,7 +213,7 @@ def _xlsx(rows, totals):
     sheet = book.create_sheet("Trips")
     sheet.append(COLUMNS)
     for row in rows:
-        values = [safe(c) for c in row]
+        values = [spreadsheet_safe(c) for c in row]
         values[6] = float(values[6])
         values[7] = float(values[7]) if values[7] else None
         values[8] = float(values[8]) if values[8] else None
@@ -230,7 +221,7 @@ def _xlsx(rows, totals):
     summary = book.create_sheet("Totals")
     summary.append(["Coach", "Trips", "Miles", "Amount ($)"])
     for name, count, miles, cents in totals:
-        summary.append([safe(name), count, miles / 10, cents / 100])
+        summary.append([spreadsheet_safe(name), count, miles / 10, cents / 100])
     summary.append(
         [
             "Grand total",

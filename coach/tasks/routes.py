@@ -1,12 +1,10 @@
-import csv
-import io
-
 import sqlalchemy as sa
 from flask import Response, abort, flash, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
 from coach.audit.services import audit_view, record_event
 from coach.clients.services import get_client_for, job_choices
+from coach.exports import csv_line, spreadsheet_safe
 from coach.extensions import db
 from coach.forms import ActionForm, options
 from coach.models import PROMPT_LEVELS, TaskAnalysis, TaskTemplate, Visit
@@ -283,17 +281,6 @@ def progress(task_id: int):
         chart=ts.chart_geometry(points),
         prompt_levels=PROMPT_LEVELS,
     )
-
-
-def csv_line(values: list) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerow(values)
-    return out.getvalue()
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """Text a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 @bp.route("/tasks/<int:task_id>/datasheet.csv")
