@@ -76,13 +76,22 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def add_error(field, message: str) -> bool:
+    """Put a message beside a field from a form-level check; always False (invalid).
+
+    Cross-field checks live in `validate()` because Optional() ends a blank field's own
+    validators before they run.
+    """
+    field.errors = [*field.errors, message]  # a tuple until the field is validated
+    return False
+
+
 def coordinates_pair_ok(latitude, longitude) -> bool:
     """Latitude and longitude come together or not at all; the error goes on longitude."""
     if (latitude.data is None) != (longitude.data is None) and not (
         latitude.errors or longitude.errors
     ):
-        longitude.errors = [*longitude.errors, "Give both latitude and longitude, or neither."]
-        return False
+        return add_error(longitude, "Give both latitude and longitude, or neither.")
     return True
 
 

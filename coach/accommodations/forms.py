@@ -20,7 +20,14 @@ from wtforms.validators import (
 )
 
 from coach.clients.forms import text
-from coach.forms import finite, idempotency_field, no_control_chars, notes_field, strip_filter
+from coach.forms import (
+    add_error,
+    finite,
+    idempotency_field,
+    no_control_chars,
+    notes_field,
+    strip_filter,
+)
 from coach.models import DECISIONS, FOLLOW_UP_RESULTS, PAYERS, REQUEST_METHODS
 
 
@@ -84,8 +91,7 @@ class RequestForm(FlaskForm):
         # Optional() ends a blank field's own checks, so the pairing is checked here.
         valid = super().validate(extra_validators)
         if self.payer.data == "other" and not self.payer_other.data:
-            self.payer_other.errors = [*self.payer_other.errors, "Say who pays."]
-            return False
+            return add_error(self.payer_other, "Say who pays.")
         return valid
 
 
@@ -102,11 +108,9 @@ class SendForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if self.how.data == "email" and not self.contact_email.data:
-            self.contact_email.errors = [
-                *self.contact_email.errors,
-                "Enter the contact's email to send the link by email.",
-            ]
-            return False
+            return add_error(
+                self.contact_email, "Enter the contact's email to send the link by email."
+            )
         return valid
 
 
@@ -167,9 +171,7 @@ class SignForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if self.decision.data in ("approved_with_changes", "declined") and not self.comment.data:
-            self.comment.errors = [
-                *self.comment.errors,
-                "Please explain the changes or the reason for declining.",
-            ]
-            return False
+            return add_error(
+                self.comment, "Please explain the changes or the reason for declining."
+            )
         return valid

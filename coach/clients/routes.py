@@ -12,7 +12,7 @@ from coach.clients.services import (
     worksite_choices,
 )
 from coach.extensions import db
-from coach.forms import options
+from coach.forms import add_error, options
 from coach.models import CLIENT_STATUSES, Client, Placement
 from coach.timeutil import utcnow
 from coach.web import form_view, int_arg, render, saved_redirect
@@ -168,8 +168,7 @@ def _apply_placement(form: PlacementForm, placement: Placement) -> None:
 def _valid_placement(form: PlacementForm) -> bool:
     valid = form.validate_on_submit()
     if valid and form.worksite_id.data == 0:
-        form.worksite_id.errors = ["Pick the worksite."]
-        return False
+        return add_error(form.worksite_id, "Pick the worksite.")
     return valid
 
 

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from coach.clients.forms import text
-from coach.forms import finite, idempotency_field, notes_field
+from coach.forms import add_error, finite, idempotency_field, notes_field
 
 
 def tenths(label: str, max_value: int, **kw) -> DecimalField:
@@ -77,9 +77,7 @@ class TripForm(FlaskForm):
             return False  # the cross-checks need sound numbers
         problem = self._distance_problem()
         if problem:
-            field, message = problem
-            field.errors = [*field.errors, message]
-            return False
+            return add_error(*problem)
         return valid
 
     def _distance_problem(self):
@@ -119,8 +117,7 @@ class ExportForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if valid and self.end.data < self.start.data:
-            self.end.errors = [*self.end.errors, "The last day is before the first."]
-            return False
+            return add_error(self.end, "The last day is before the first.")
         return valid
 
 
