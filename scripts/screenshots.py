@@ -21,7 +21,13 @@ from coach import create_app  # noqa: E402
 from coach.demo import DEMO_PASSWORD, load_demo_data  # noqa: E402
 from coach.extensions import db  # noqa: E402
 from coach.models import ChecklistRun, Client, TaskAnalysis, User  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, log_in  # noqa: E402
+
+
+def log_out(page) -> None:
+    page.goto("/menu")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login")
 
 
 def main(outdir: Path) -> None:
@@ -72,8 +78,13 @@ def main(outdir: Path) -> None:
             "/clients/2",
         ],
         "supervisor@example.org": [
-            "/clients/", "/audit/", "/visits/", "/visits/1", "/mileage/review",
-            "/mileage/export", "/menu",
+            "/clients/",
+            "/audit/",
+            "/visits/",
+            "/visits/1",
+            "/mileage/review",
+            "/mileage/export",
+            "/menu",
         ],
         "admin@example.org": [
             "/admin/users",
@@ -93,24 +104,14 @@ def main(outdir: Path) -> None:
         page.get_by_role("button", name="Log in").click()
         page.screenshot(path=outdir / "login-error.png", full_page=True)
         for email, paths in shots.items():
-            page.goto("/login")
-            page.get_by_label("Email").fill(email)
-            page.get_by_label("Password").fill(DEMO_PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            page.wait_for_url("**/clients/")
+            log_in(page, email, DEMO_PASSWORD)
             for path in paths:
                 page.goto(path)
                 name = email.split("@")[0] + path.replace("/", "_").replace("?", "-")
                 page.screenshot(path=outdir / f"{name}.png", full_page=True)
-            page.goto("/menu")
-            page.get_by_role("button", name="Log out").click()
-            page.wait_for_url("**/login")
+            log_out(page)
         # A visit under way, its note open.
-        page.goto("/login")
-        page.get_by_label("Email").fill("jordan@example.org")
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/clients/")
+        log_in(page, "jordan@example.org", DEMO_PASSWORD)
         page.goto("/clients/4")
         page.get_by_role("button", name="Start visit").click()
         page.get_by_role("heading", name="Visit under way").wait_for()
@@ -138,15 +139,9 @@ def main(outdir: Path) -> None:
         employer.screenshot(path=outdir / "accommodation-sign.png", full_page=True)
         page.get_by_role("link", name="Done").click()
         page.screenshot(path=outdir / "accommodation-request.png", full_page=True)
-        page.goto("/menu")
-        page.get_by_role("button", name="Log out").click()
-        page.wait_for_url("**/login")
+        log_out(page)
         # A form sent empty: errors beside the fields.
-        page.goto("/login")
-        page.get_by_label("Email").fill("jordan@example.org")
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/clients/")
+        log_in(page, "jordan@example.org", DEMO_PASSWORD)
         page.goto("/clients/new")
         page.get_by_role("button", name="Save client").click()
         page.screenshot(path=outdir / "client-form-errors.png", full_page=True)
