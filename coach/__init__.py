@@ -57,15 +57,13 @@ def register_extensions(app: Flask) -> None:
     # We check idle and absolute session age ourselves (auth.session_is_fresh).
     login_manager.session_protection = "basic"
 
-    from coach.models import User
+    from coach.auth.sessions import load_session_user
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.active:
-            return None
-        # A copied cookie stops working once the user logs out or changes password.
-        return user if session.get("session_version") == user.session_version else None
+    def load_user(user_id: str):
+        # Only while the session's row is open: a copied cookie stops working once
+        # the session is ended (log out, password change, deactivation, "end session").
+        return load_session_user(int(user_id))
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from coach.extensions import db
-from coach.forms import PASSWORD_MAX, PASSWORD_MIN
 from coach.models import ROLES, AgencySettings, User
+from coach.passwords import password_problem
 
 
 def read_password() -> str:
@@ -54,10 +54,8 @@ def register_cli(app: Flask) -> None:
         if find_user_by_email(email):
             raise click.ClickException(f"A user with email {email} already exists.")
         password = read_password()
-        if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-            raise click.ClickException(
-                f"The password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters."
-            )
+        if problem := password_problem(password):
+            raise click.ClickException(problem)
         settings = db.session.get(AgencySettings, 1)
         if settings is None:
             settings = AgencySettings(id=1)

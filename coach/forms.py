@@ -17,8 +17,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-PASSWORD_MIN = 12
-PASSWORD_MAX = 128
+from coach.passwords import password_problem
 
 
 def strip_filter(value):
@@ -34,19 +33,16 @@ def no_control_chars(form, field):
         raise ValidationError("Remove the invisible control characters from this field.")
 
 
+def acceptable_password(form, field):
+    if field.data and (problem := password_problem(field.data)):
+        raise ValidationError(problem)
+
+
 def new_password_fields():
     """A password and its confirmation, with the length rules in one place."""
     password = PasswordField(
         "New password",
-        validators=[
-            DataRequired(message="Choose a password."),
-            Length(
-                min=PASSWORD_MIN,
-                max=PASSWORD_MAX,
-                message=f"Use {PASSWORD_MIN} to {PASSWORD_MAX} characters. "
-                "A few words in a row make a good one.",
-            ),
-        ],
+        validators=[DataRequired(message="Choose a password."), acceptable_password],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

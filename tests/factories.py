@@ -1,6 +1,7 @@
 """Plain functions that make records for tests."""
 
 import itertools
+import secrets
 from datetime import date
 
 from coach.auth.services import create_user
@@ -16,6 +17,7 @@ from coach.models import (
     TaskAnalysis,
     TaskStep,
     TaskTemplate,
+    UserSession,
     Visit,
     Worksite,
 )
@@ -43,6 +45,16 @@ def make_user(role="coach", email=None, name=None, password=PASSWORD, **extra):
     )
     db.session.commit()
     return user
+
+
+def make_session(user) -> UserSession:
+    """A session row as a login on another device would leave."""
+    row = UserSession(
+        user_id=user.id, key_hash=secrets.token_hex(32), user_agent="Mozilla/5.0 (Android 14)"
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
 
 
 def make_client(coach, first="Ada", last=None, **fields) -> Client:

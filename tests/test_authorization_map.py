@@ -9,6 +9,7 @@ from tests.factories import (
     make_placement,
     make_request,
     make_run,
+    make_session,
     make_signature,
     make_task,
     make_template,
@@ -52,6 +53,7 @@ def others_records(login_as):
         "employer_id": employer.id,
         "worksite_id": worksite.id,
         "user_id": other.id,
+        "session_id": make_session(other).id,
     }
 
 

@@ -14,7 +14,7 @@ from coach.auth.services import normalize_email
 from coach.clients.forms import text
 from coach.extensions import db
 from coach.forms import coordinate_field, coordinates_pair_ok, strip_filter
-from coach.models import ROLES, User
+from coach.models import ROLES, TWO_FACTOR_POLICIES, User
 from coach.timeutil import timezone_choices
 
 
@@ -67,6 +67,12 @@ class AgencySettingsForm(FlaskForm):
             InputRequired(message="Enter metres."),
             NumberRange(min=10, max=5000, message="From 10 to 5,000."),
         ],
+    )
+
+    require_two_factor = SelectField(
+        "Two-step login (password + code from an app)",
+        choices=TWO_FACTOR_POLICIES,
+        description="When required, people without it are asked to set it up at their next page.",
     )
 
     def __init__(self, *args, **kwargs):

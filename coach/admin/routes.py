@@ -10,7 +10,9 @@ from coach.admin.services import (
     temporary_password,
 )
 from coach.audit.services import describe_changes, record_event, snapshot
-from coach.auth.services import create_user, end_all_sessions, normalize_email
+from coach.auth.services import create_user, normalize_email
+from coach.auth.sessions import end_all_sessions, open_sessions
+from coach.auth.twofactor import turn_off
 from coach.extensions import db
 from coach.forms import ActionForm
 from coach.models import AgencySettings, OutboxMessage, User
@@ -24,6 +26,7 @@ SETTINGS_FIELDS = [
     "office_longitude",
     "unit_threshold_minutes",
     "onsite_radius_m",
+    "require_two_factor",
 ]
 
 
@@ -83,7 +86,13 @@ def edit_user(user_id: int):
             db.session.commit()
             flash("Saved.", "success")
             return saved_redirect(url_for("admin.users"))
-    return render("admin/user_form.html", form=form, user=user, action_form=ActionForm())
+    return render(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        action_form=ActionForm(),
+        open_sessions=len(open_sessions(user.id)),
+    )
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -114,6 +123,40 @@ def reset_user_password(user_id: int):
     record_event("password_reset", "user", user.id)
     db.session.commit()
     return render_template("admin/password_shown.html", user=user, password=password, created=False)
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@roles_required("admin")
+def end_user_sessions(user_id: int):
+    """Log a user out everywhere (a lost phone, a shared login)."""
+    user = _get_user(user_id)
+    if ActionForm().validate_on_submit():
+        count = end_all_sessions(user)
+        record_event("session_end", "user", user.id, f"all ({count}), by an admin")
+        db.session.commit()
+        flash(
+            f"{user.name} is logged out everywhere ({count} session{'s' if count != 1 else ''}).",
+            "success",
+        )
+    return redirect_to(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/two-factor/off", methods=["POST"])
+@roles_required("admin")
+def turn_off_two_factor(user_id: int):
+    """For someone who lost both their phone and their recovery codes."""
+    user = _get_user(user_id)
+    if ActionForm().validate_on_submit() and user.has_two_factor:
+        turn_off(user)
+        end_all_sessions(user)
+        record_event("two_factor_off", "user", user.id, "by an admin")
+        db.session.commit()
+        flash(
+            f"Two-step login is off for {user.name}; they set it up again at next login "
+            "if your agency requires it.",
+            "success",
+        )
+    return redirect_to(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -4,7 +4,8 @@ import secrets
 
 import sqlalchemy as sa
 
-from coach.auth.services import end_all_sessions, hash_password
+from coach.auth.services import hash_password
+from coach.auth.sessions import end_all_sessions
 from coach.extensions import db
 from coach.models import User
 

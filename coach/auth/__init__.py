@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from coach.auth import routes  # noqa: E402,F401
+from coach.auth import account, routes  # noqa: E402,F401

@@ -46,11 +46,51 @@ class FirstRunForm(FlaskForm):
     submit = SubmitField("Create admin account")
 
 
-class ChangePasswordForm(FlaskForm):
-    current = PasswordField(
+def current_password_field():
+    return PasswordField(
         "Current password",
         validators=[DataRequired(message="Enter your current password."), Length(max=128)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class ChangePasswordForm(FlaskForm):
+    current = current_password_field()
     password, confirm = new_password_fields()
     submit = SubmitField("Change password")
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        validators=[DataRequired(message="Enter the code."), Length(max=40)],
+        filters=[strip_filter],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none"},
+    )
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        "The 6-digit code your app shows",
+        validators=[DataRequired(message="Enter the code from your app."), Length(max=40)],
+        filters=[strip_filter],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class PasswordConfirmForm(FlaskForm):
+    current = current_password_field()
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        "New email (your login)",
+        validators=[
+            DataRequired(message="Enter your new email."),
+            Email(message="Enter an email address like name@example.org."),
+            Length(max=254),
+        ],
+        filters=[strip_filter],
+        render_kw={"autocomplete": "username"},
+    )
+    current = current_password_field()

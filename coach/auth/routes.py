@@ -3,19 +3,23 @@ from flask_login import current_user
 
 from coach.audit.services import record_event
 from coach.auth import bp
-from coach.auth.forms import ChangePasswordForm, FirstRunForm, LoginForm
+from coach.auth.forms import ChangePasswordForm, CodeForm, FirstRunForm, LoginForm
 from coach.auth.services import (
     authenticate,
+    begin_second_step,
     check_password,
+    check_second_step,
     claim_first_run,
     create_user,
-    end_all_sessions,
     end_session,
     hash_password,
     is_safe_next,
     needs_first_run,
+    pending_second_step_user,
     start_session,
 )
+from coach.auth.sessions import current_session_id, end_all_sessions
+from coach.auth.twofactor import recovery_codes_left
 from coach.extensions import db, limiter
 from coach.forms import ActionForm
 from coach.models import AgencySettings
@@ -48,14 +52,49 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user:
+            target = next_url if is_safe_next(next_url) else url_for("auth.index")
+            if user.has_two_factor:
+                begin_second_step(user, target)
+                return redirect_to(url_for("auth.login_code"))
             start_session(user)
-            return redirect_to(next_url if is_safe_next(next_url) else url_for("auth.index"))
+            return redirect_to(target)
         # One message whatever was wrong: it must not tell which accounts exist.
         form.form_errors.append(
             "That email and password do not match an active account, or the account is "
             "locked for a few minutes after too many tries."
         )
     return render_template("auth/login.html", form=form, first_run=needs_first_run())
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+@public
+@form_view
+def login_code():
+    """The second step: a code from the authenticator app, or a recovery code."""
+    user = pending_second_step_user()
+    if user is None:
+        flash("Please log in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        method = check_second_step(user, form.code.data)
+        if method:
+            target = session.get("second_step_next") or url_for("auth.index")
+            start_session(user, method)
+            if method == "password+recovery code":
+                flash(
+                    f"You logged in with a recovery code; {recovery_codes_left(user)} left. "
+                    "Make new ones under More → My account if you are running low.",
+                    "info",
+                )
+            return redirect_to(target)
+        form.code.errors.append(
+            "That code does not work. Type the code your app shows now (it changes every "
+            "30 seconds) or one of your unused recovery codes. After a few wrong codes "
+            "the account is locked for some minutes."
+        )
+    return render_template("auth/login_code.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -102,11 +141,11 @@ def change_password():
         else:
             current_user.password_hash = hash_password(form.password.data)
             current_user.must_change_password = False
-            end_all_sessions(current_user)
-            session["session_version"] = current_user.session_version  # but not this one
+            # Every other device must log in again with the new password.
+            end_all_sessions(current_user, keep=current_session_id())
             record_event("password_change", "user", current_user.id)
             db.session.commit()
-            flash("Your password is changed.", "success")
+            flash("Your password is changed. Your other devices are logged out.", "success")
             return redirect_to(url_for("auth.index"))
     return render_template("auth/change_password.html", form=form)
 

@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from coach.audit.services import record_event
+from coach.auth.sessions import end_all_sessions, open_session_record, touch_session
+from coach.auth.twofactor import is_required_for, use_recovery_code, verify_totp
 from coach.extensions import db
 from coach.models import AgencySettings, LoginThrottle, User
 from coach.timeutil import utcnow
@@ -91,14 +93,64 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         check_password(_dummy_hash(), password)
     elif user.active and check_password(user.password_hash, password):
-        row = db.session.get(LoginThrottle, email)
-        if row:
-            db.session.delete(row)
+        # With two-step login the count is cleared only after the code: else the
+        # password alone would reset it between guesses of the code.
+        if not user.has_two_factor:
+            _clear_failures(email)
         return user
     _register_failure(email, now)
     record_event("login_failed", "user", user.id if user else None, f"email={email}")
     db.session.commit()
     return None
+
+
+def _clear_failures(email: str) -> None:
+    row = db.session.get(LoginThrottle, email)
+    if row:
+        db.session.delete(row)
+
+
+SECOND_STEP_SECONDS = 300
+
+
+def begin_second_step(user: User, target: str) -> None:
+    """The password was right; the session remembers who is half logged in, for 5 minutes."""
+    session.clear()
+    session["second_step_user"] = user.id
+    session["second_step_at"] = utcnow().timestamp()
+    session["second_step_next"] = target
+    db.session.commit()
+
+
+def pending_second_step_user() -> User | None:
+    user_id = session.get("second_step_user")
+    started = session.get("second_step_at", 0)
+    if not isinstance(user_id, int) or utcnow().timestamp() - started > SECOND_STEP_SECONDS:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user and user.active and user.has_two_factor else None
+
+
+def check_second_step(user: User, code: str) -> str | None:
+    """How the login is completed ("password+totp" or "password+recovery code"), or None.
+
+    Wrong codes count toward the same lockout as wrong passwords.
+    """
+    if is_locked_out(user.email):
+        record_event("login_locked", "user", user.id, "second step")
+        db.session.commit()
+        return None
+    if verify_totp(user, code):
+        method = "password+totp"
+    elif use_recovery_code(user, code):
+        method = "password+recovery code"
+    else:
+        _register_failure(user.email, utcnow())
+        record_event("login_failed", "user", user.id, "wrong second-step code")
+        db.session.commit()
+        return None
+    _clear_failures(user.email)
+    return method
 
 
 def _register_failure(email: str, now: datetime) -> None:
@@ -135,23 +187,18 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH[key]
 
 
-def start_session(user: User) -> None:
+def start_session(user: User, method: str = "password") -> None:
     """Log in on a fresh session: whatever the visitor's cookie held is dropped."""
     session.clear()
     login_user(user, remember=False)
     session.permanent = True
-    session["session_version"] = user.session_version
+    session["sid"] = open_session_record(user, method)
     now = utcnow().timestamp()
     session["login_at"] = now
     session["seen_at"] = now
     user.last_login_at = utcnow()
-    record_event("login", "user", user.id, user_id=user.id)
+    record_event("login", "user", user.id, method, user_id=user.id)
     db.session.commit()
-
-
-def end_all_sessions(user: User) -> None:
-    """Every session of this user, on every device, stops working at its next request."""
-    user.session_version += 1
 
 
 def end_session() -> None:
@@ -190,14 +237,22 @@ def enforce_session_lifetime():
         session.clear()
         flash("Your session timed out. Please log in again.", "info")
         return redirect_to(url_for("auth.login", next=_safe_next_target()))
-    # Only write the cookie again once a minute, not on every request.
+    # Only write the cookie and the session row once a minute, not on every request.
     if now - seen_at > 60:
         session["seen_at"] = now
+        touch_session(utcnow())
     if current_user.must_change_password and request.endpoint not in (
         "auth.change_password",
         "auth.logout",
     ):
         return redirect_to(url_for("auth.change_password"))
+    if (
+        not current_user.has_two_factor
+        and request.endpoint not in ("auth.two_factor", "auth.logout")
+        and is_required_for(current_user)
+    ):
+        flash("Your agency asks everyone in your role to set up two-step login.", "info")
+        return redirect_to(url_for("auth.two_factor"))
     return None
 
 

@@ -12,7 +12,7 @@ from coach.models.accommodation import (
     Signature,
     SignoffLink,
 )
-from coach.models.agency import AgencySettings
+from coach.models.agency import TWO_FACTOR_POLICIES, AgencySettings
 from coach.models.audit import AuditEvent
 from coach.models.caseload import (
     CLIENT_STATUSES,
@@ -32,7 +32,7 @@ from coach.models.tasks import (
     TaskStep,
     TaskTemplate,
 )
-from coach.models.user import ROLES, LoginThrottle, User
+from coach.models.user import ROLES, LoginThrottle, RecoveryCode, User, UserSession
 from coach.models.visit import (
     CONTACT_TYPES,
     NOTE_FIELDS,
@@ -66,6 +66,9 @@ __all__ = [
     "TaskStep",
     "TaskTemplate",
     "AgencySettings",
+    "TWO_FACTOR_POLICIES",
+    "RecoveryCode",
+    "UserSession",
     "AuditEvent",
     "CLIENT_STATUSES",
     "CONTACT_TYPES",

@@ -4,6 +4,12 @@ import sqlalchemy.orm as so
 from coach.extensions import db
 from coach.timeutil import DEFAULT_TZ
 
+TWO_FACTOR_POLICIES = {
+    "none": "Optional for everyone",
+    "staff": "Required for supervisors and admins",
+    "all": "Required for everyone",
+}
+
 
 class AgencySettings(db.Model):
     """The one row of agency-wide settings (id 1)."""
@@ -20,5 +26,14 @@ class AgencySettings(db.Model):
     unit_threshold_minutes: so.Mapped[int] = so.mapped_column(default=8, server_default="8")
     # A visit's GPS fix within this distance of the worksite counts as on site.
     onsite_radius_m: so.Mapped[int] = so.mapped_column(default=250, server_default="250")
+    # Who must use two-step login: "none", "staff" (supervisors and admins) or "all".
+    require_two_factor: so.Mapped[str] = so.mapped_column(
+        sa.String(10), default="none", server_default="none"
+    )
     # Flipped once, atomically, by the first-run page: only one first admin.
     setup_complete: so.Mapped[bool] = so.mapped_column(default=False)
+
+    def requires_two_factor(self, role: str) -> bool:
+        if self.require_two_factor == "all":
+            return True
+        return self.require_two_factor == "staff" and role in ("supervisor", "admin")

@@ -20,8 +20,11 @@ class User(UserMixin, db.Model):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     active: so.Mapped[bool] = so.mapped_column(default=True)
     must_change_password: so.Mapped[bool] = so.mapped_column(default=False)
-    # Sessions carry the version they were made under; bumping it ends them all.
-    session_version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    # Two-step login: the TOTP secret is kept from enrolment; it counts once confirmed.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_enabled_at: so.Mapped[datetime | None]
+    # The last 30-second step accepted, so a code cannot be replayed.
+    totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_login_at: so.Mapped[datetime | None]
 
@@ -36,6 +39,10 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def role_label(self) -> str:
@@ -54,3 +61,33 @@ class LoginThrottle(db.Model):
     failures: so.Mapped[int] = so.mapped_column(default=0)
     last_failure_at: so.Mapped[datetime | None]
     locked_until: so.Mapped[datetime | None]
+
+
+class UserSession(db.Model):
+    """One login on one device: ending the row ends the session, wherever the cookie is."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (sa.Index("ix_user_sessions_user_open", "user_id", "ended_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    # SHA-256 of the random key in the cookie: a copy of the database opens no session.
+    key_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    ip: so.Mapped[str] = so.mapped_column(sa.String(45), default="")
+    user_agent: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    ended_at: so.Mapped[datetime | None]
+    # How it was opened: "password", "password+totp", "password+recovery code".
+    method: so.Mapped[str] = so.mapped_column(sa.String(30), default="password")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code for logging in without the authenticator app."""
+
+    __tablename__ = "recovery_codes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    used_at: so.Mapped[datetime | None]
