@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pyotp  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
@@ -75,6 +76,10 @@ def main(outdir: Path) -> None:
             "/employers/1/worksites/new",
             "/menu",
             "/account/password",
+            "/account",
+            "/account/email",
+            "/account/sessions",
+            "/account/two-factor",
             "/clients/2",
         ],
         "supervisor@example.org": [
@@ -145,6 +150,22 @@ def main(outdir: Path) -> None:
         page.goto("/clients/new")
         page.get_by_role("button", name="Save client").click()
         page.screenshot(path=outdir / "client-form-errors.png", full_page=True)
+        # Two-step login: recovery codes shown once, then the code asked at login.
+        page.goto("/account/two-factor")
+        secret = page.get_by_label("Can't scan? Enter this key in the app").input_value()
+        page.get_by_label("The 6-digit code your app shows").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="Turn on two-step login").click()
+        page.get_by_role("heading", name="Two-step login is on").wait_for()
+        page.screenshot(path=outdir / "two-factor-codes.png", full_page=True)
+        page.goto("/account/two-factor")
+        page.screenshot(path=outdir / "two-factor-on.png", full_page=True)
+        log_out(page)
+        page.goto("/login")
+        page.get_by_label("Email").fill("jordan@example.org")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_label("Code").wait_for()
+        page.screenshot(path=outdir / "login-code.png", full_page=True)
         browser.close()
     server.shutdown()
     print(f"screenshots in {outdir}")
