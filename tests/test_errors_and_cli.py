@@ -1,7 +1,7 @@
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from coach.extensions import db
 from coach.models import Client, Placement, User
@@ -96,6 +96,26 @@ def test_migrations_match_the_models(tmp_path):
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == []
+
+
+def test_migrations_go_up_down_and_up_again(tmp_path):
+    """Every migration's downgrade works, and the upgrade after it still matches the models."""
+    app = make_app(tmp_path)
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        downgrade(revision="base")
+        with db.engine.connect() as conn:
+            left = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
+        assert left == set()
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            rates = conn.execute(sa.text("SELECT count(*) FROM mileage_rates")).scalar()
+        assert diff == []
+        assert rates == 3  # the seeded IRS rates come back with the upgrade
 
 
 def test_cli_create_user_checks_email_and_name(runner, ctx):
