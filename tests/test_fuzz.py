@@ -142,3 +142,126 @@ def test_forms_survive_any_input(client, world, form):
         assert visit.ended_at is None or visit.ended_at >= visit.started_at
     for trip in db.session.scalars(sa.select(Trip)):
         assert trip.miles_tenths > 0 and trip.purpose.strip()
+
+
+# Every POST route, pages and htmx fragments alike, with the caller's own records
+# in the URL so the view really runs: random values for every field name any form
+# of the app has (each view reads the ones it knows).
+
+
+def all_form_field_names() -> list[str]:
+    import importlib
+    import pkgutil
+
+    from flask_wtf import FlaskForm
+
+    import coach
+
+    for module in pkgutil.walk_packages(coach.__path__, "coach."):
+        importlib.import_module(module.name)
+    names: set[str] = set()
+    stack = [FlaskForm]
+    while stack:
+        form = stack.pop()
+        stack.extend(form.__subclasses__())
+        names.update(
+            name
+            for name in dir(form)
+            if hasattr(getattr(form, name, None), "field_class") and name != "csrf_token"
+        )
+    return sorted(names)
+
+
+def own_records(user) -> dict:
+    from coach.accommodations.services import create_link
+    from tests.factories import (
+        make_request,
+        make_run,
+        make_session,
+        make_signature,
+        make_template,
+        make_trip,
+        make_visit,
+    )
+
+    person = make_client(user)
+    employer = make_employer(created_by=user)
+    worksite = make_worksite(employer)
+    placement = make_placement(person, worksite)
+    task = make_task(person, user, ["One", "Two"])
+    request = make_request(person, user)
+    signature = make_signature(request, user)
+    open_request = make_request(person, user)
+    _, token = create_link(open_request, "DOCUMENT", user, "Dana", "")
+    db.session.commit()
+    return {
+        "trip_id": make_trip(user).id,
+        "request_id": request.id,
+        "signature_id": signature.id,
+        "token": token,
+        "task_id": task.id,
+        "step_id": task.steps[0].id,
+        "run_id": make_run(task, user, {task.steps[0].id: "I"}).id,
+        "template_id": make_template().id,
+        "direction": "up",
+        "visit_id": make_visit(person, user, minutes=None).id,
+        "client_id": person.id,
+        "placement_id": placement.id,
+        "employer_id": employer.id,
+        "worksite_id": worksite.id,
+        "user_id": user.id,
+        "session_id": make_session(user).id,
+    }
+
+
+NOT_FUZZED = {"auth.logout"}  # it ends the session the rest of the walk needs
+
+
+@pytest.mark.parametrize("role", ["coach", "admin"])
+def test_every_post_route_survives_any_input(app, client, login_as, auth, role):
+    user = login_as(role)
+    records = own_records(user)
+    names = all_form_field_names()
+    assert {"first_name", "miles", "code", "current", "decision"} <= set(names)
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and rule.endpoint not in NOT_FUZZED
+    ]
+    assert len(rules) > 40
+    field_values = st.fixed_dictionaries({}, optional={name: NASTY for name in names})
+
+    @settings(
+        max_examples=10,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(field_values)
+    def post(url, data):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.post(url, data=data, headers=headers)
+            assert response.status_code < 500, (url, data)
+            assert "Traceback" not in response.text
+            if "/login" in response.headers.get("Location", ""):
+                auth.login(user.email)  # an endpoint ended this session: carry on
+
+    for rule in rules:
+        post(rule.build({k: records[k] for k in rule.arguments})[1])
+    assert_every_row_is_clean()
+
+
+def assert_every_row_is_clean():
+    """No NUL, no string longer than its column, no NaN, in any table."""
+    import math
+
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(sa.select(table)).mappings():
+            for column in table.columns:
+                value = row[column.name]
+                if isinstance(value, str):
+                    assert "\x00" not in value, (table.name, column.name)
+                    length = getattr(column.type, "length", None)
+                    assert length is None or len(value) <= length, (table.name, column.name)
+                elif isinstance(value, float):
+                    assert math.isfinite(value), (table.name, column.name)
