@@ -349,3 +349,17 @@ def test_month_list_shows_the_latest_trips_and_totals_for_all(client, coach):
     assert "Trip on day 25" in page and "Trip on day 01" not in page
     assert "Show all 25 trips of November" in page
     assert "Trip on day 01" in client.get("/mileage/?month=2026-11&all=1").text
+
+
+def test_half_a_gps_fix_is_not_stored(client, coach):
+    data = {
+        **TRIP,
+        "idempotency_key": "half-fix",
+        "start_lat": "39.96",
+        "end_lat": "39.86",
+        "end_lng": "-82.93",
+    }
+    assert client.post("/mileage/new", data=data).status_code == 302
+    trip = db.session.scalar(sa.select(Trip))
+    assert trip.origin_lat is None and trip.origin_lng is None
+    assert (trip.dest_lat, trip.dest_lng) == (39.86, -82.93)

@@ -68,10 +68,11 @@ def _apply(form: TripForm, trip) -> None:
     places = ms.known_places(current_user)
     trip.origin_lat, trip.origin_lng = ms.coordinates_of(trip.origin, places)
     trip.dest_lat, trip.dest_lng = ms.coordinates_of(trip.destination, places)
-    # A GPS fix from the phone beats a typed address that has no coordinates.
-    if trip.origin_lat is None and form.start_lat.data is not None:
+    # A GPS fix from the phone beats a typed address that has no coordinates. The
+    # fixes are hidden fields the phone fills: half a fix is no fix.
+    if trip.origin_lat is None and None not in (form.start_lat.data, form.start_lng.data):
         trip.origin_lat, trip.origin_lng = form.start_lat.data, form.start_lng.data
-    if trip.dest_lat is None and form.end_lat.data is not None:
+    if trip.dest_lat is None and None not in (form.end_lat.data, form.end_lng.data):
         trip.dest_lat, trip.dest_lng = form.end_lat.data, form.end_lng.data
     ms.check_plausibility(trip)
     ms.price(trip)
