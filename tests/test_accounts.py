@@ -327,3 +327,15 @@ def test_old_sessions_drop_off_the_list_after_the_idle_limit(client, login_as, a
     db.session.commit()
     page = client.get("/account/sessions").text
     assert "Safari on iPhone" not in page and "This device" in page
+
+
+def test_rows_of_long_finished_sessions_are_pruned_at_the_next_login(client, login_as, auth):
+    user = login_as("coach")
+    old = db.session.scalar(sa.select(UserSession).where(UserSession.user_id == user.id))
+    old.last_seen_at -= timedelta(days=31)
+    old_key = old.key_hash
+    db.session.commit()
+    client.post("/logout")
+    auth.login(user.email)
+    rows = db.session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id)).all()
+    assert len(rows) == 1 and rows[0].key_hash != old_key

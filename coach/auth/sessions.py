@@ -8,7 +8,7 @@ and absolute limits.
 import hashlib
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g, request, session
@@ -16,6 +16,8 @@ from flask import current_app, g, request, session
 from coach.extensions import db
 from coach.models import User, UserSession
 from coach.timeutil import utcnow
+
+KEEP_OLD_SESSIONS = timedelta(days=30)
 
 
 def key_hash(key: str) -> str:
@@ -26,6 +28,12 @@ def open_session_record(user: User, method: str) -> str:
     """A new session row for this device; returns the key for the cookie."""
     key = secrets.token_urlsafe(32)
     now = utcnow()
+    # Rows of sessions long over are no use to anyone (the audit log keeps the logins).
+    db.session.execute(
+        sa.delete(UserSession).where(
+            UserSession.user_id == user.id, UserSession.last_seen_at < now - KEEP_OLD_SESSIONS
+        )
+    )
     db.session.add(
         UserSession(
             user_id=user.id,
