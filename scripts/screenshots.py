@@ -154,6 +154,7 @@ def main(outdir: Path) -> None:
         page.goto("/account/two-factor")
         secret = page.get_by_label("Can't scan? Enter this key in the app").input_value()
         page.get_by_label("The 6-digit code your app shows").fill(pyotp.TOTP(secret).now())
+        page.get_by_label("Current password").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Turn on two-step login").click()
         page.get_by_role("heading", name="Two-step login is on").wait_for()
         page.screenshot(path=outdir / "two-factor-codes.png", full_page=True)

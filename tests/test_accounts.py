@@ -1,5 +1,6 @@
 """Accounts: password rules, sessions a user can see and end, email change, two-step login."""
 
+import hashlib
 import re
 import time
 from datetime import timedelta
@@ -10,7 +11,7 @@ from argon2 import extract_parameters
 
 from coach.config import settings
 from coach.extensions import db
-from coach.models import AuditEvent, RecoveryCode, User, UserSession
+from coach.models import AuditEvent, OutboxMessage, RecoveryCode, User, UserSession
 from coach.passwords import is_common_password
 from tests.conftest import make_app
 from tests.factories import PASSWORD, ensure_agency, make_user
@@ -174,26 +175,35 @@ def test_changing_email_needs_the_current_password(client, login_as):
 # Two-step login
 
 
+def shown_secret(page: str) -> str:
+    return re.search(r'id="totp-secret"[^>]* value="([A-Z2-7]{32})"', page).group(1)
+
+
 def enrol(client, user) -> list[str]:
     page = client.get("/account/two-factor")
     assert "<svg" in page.text  # the QR code
-    db.session.refresh(user)
-    assert user.totp_secret in page.text  # and the key to type instead
-    response = client.post("/account/two-factor", data={"code": "000000"})
+    secret = shown_secret(page.text)  # and the key to type instead
+    response = client.post("/account/two-factor", data={"code": "000000", "current": PASSWORD})
     assert "does not match" in response.text
     db.session.refresh(user)
     assert not user.has_two_factor
-    code = pyotp.TOTP(user.totp_secret).now()
-    response = client.post("/account/two-factor", data={"code": code})
+    code = pyotp.TOTP(secret).now()
+    response = client.post("/account/two-factor", data={"code": code, "current": "wrong"})
+    assert "not your current password" in response.text
+    response = client.post("/account/two-factor", data={"code": code, "current": PASSWORD})
     assert "Two-step login is on" in response.text
     codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", response.text)
     assert len(codes) == 10 and len(set(codes)) == 10
+    SECRETS[user.id] = secret
     return codes
+
+
+SECRETS: dict[int, str] = {}  # user id → the TOTP secret their "app" holds
 
 
 def future_code(user, steps=1):
     """The code of the next 30-second step: accepted (clock drift) and not yet used."""
-    return pyotp.TOTP(user.totp_secret).at(time.time() + 30 * steps)
+    return pyotp.TOTP(SECRETS[user.id]).at(time.time() + 30 * steps)
 
 
 def test_enrol_then_log_in_with_a_code(client, login_as, auth):
@@ -341,3 +351,76 @@ def test_rows_of_long_finished_sessions_are_pruned_at_the_next_login(client, log
         sa.select(UserSession.key_hash).where(UserSession.user_id == user.id)
     ).all()
     assert len(keys) == 1 and keys[0] != old_key
+
+
+def test_secrets_are_not_in_the_database_in_clear(client, login_as):
+    user = login_as("coach")
+    codes = enrol(client, user)
+    db.session.refresh(user)
+    assert SECRETS[user.id] not in user.totp_secret
+    stored = db.session.scalars(sa.select(RecoveryCode.code_hash)).all()
+    plain = [hashlib.sha256(c.replace("-", "").encode()).hexdigest() for c in codes]
+    assert not set(stored) & set(plain)  # keyed: a plain hash of a code matches nothing
+
+
+def test_codes_work_whatever_the_servers_time_zone(client, login_as, auth, monkeypatch):
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        user = login_as("coach")
+        enrol(client, user)
+        client.post("/logout")
+        auth.login(user.email)
+        assert client.post("/login/code", data={"code": future_code(user)}).status_code == 302
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_digits_typed_in_another_script_are_read_as_digits(client, login_as, auth):
+    user = login_as("coach")
+    enrol(client, user)
+    client.post("/logout")
+    auth.login(user.email)
+    fullwidth = future_code(user).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert client.post("/login/code", data={"code": fullwidth}).status_code == 302
+    client.post("/logout")
+    auth.login(user.email)
+    response = client.post("/login/code", data={"code": "١٢٣٤٥٦"})  # Arabic-Indic, wrong
+    assert response.status_code == 200 and "does not work" in response.text
+
+
+def test_a_new_user_under_a_required_policy_changes_password_then_sets_up(client, auth, ctx):
+    ensure_agency(require_two_factor="all")
+    user = make_user("coach", must_change_password=True)
+    auth.login(user.email)
+    assert client.get("/clients/").headers["Location"].endswith("/account/password")
+    assert change_password(client, NEW).headers["Location"].endswith("/")
+    assert client.get("/clients/").headers["Location"].endswith("/account/two-factor")
+    assert client.get("/account/two-factor").status_code == 200
+
+
+def test_wrong_current_passwords_end_the_session_at_the_lockout(client, login_as, app):
+    user = login_as("coach")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        response = client.post("/account/email", data={"email": "x@example.org", "current": "?"})
+    assert "not your current password" in response.text
+    assert client.get("/clients/").status_code == 302  # logged out
+    db.session.refresh(user)
+    assert user.email != "x@example.org"
+
+
+def test_the_old_address_is_told_of_an_email_change(client, login_as):
+    user = login_as("coach")
+    old = user.email
+    client.post("/account/email", data={"email": "moved@example.org", "current": PASSWORD})
+    message = db.session.scalar(sa.select(OutboxMessage))
+    assert message.to == old and "moved@example.org" in message.body
+
+
+def test_an_admin_cannot_turn_off_their_own_second_factor_from_the_users_page(client, login_as):
+    admin = login_as("admin")
+    enrol(client, admin)
+    assert client.post(f"/admin/users/{admin.id}/two-factor/off").status_code == 404
+    db.session.refresh(admin)
+    assert admin.has_two_factor

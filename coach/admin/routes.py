@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 
 from coach.admin import bp
@@ -146,6 +146,9 @@ def end_user_sessions(user_id: int):
 def turn_off_two_factor(user_id: int):
     """For someone who lost both their phone and their recovery codes."""
     user = _get_user(user_id)
+    if user.id == current_user.id:
+        # One's own goes through My account: the password, and the agency's rule.
+        abort(404)
     if ActionForm().validate_on_submit() and user.has_two_factor:
         turn_off(user)
         end_all_sessions(user)

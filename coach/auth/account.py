@@ -1,13 +1,12 @@
 """My account: email, two-step login and the sessions open on other devices."""
 
-import sqlalchemy as sa
 from flask import abort, flash, render_template, url_for
 from flask_login import current_user
 
 from coach.audit.services import record_event
 from coach.auth import bp
 from coach.auth.forms import ChangeEmailForm, EnrolForm, PasswordConfirmForm
-from coach.auth.services import check_password, normalize_email
+from coach.auth.services import change_own_email, confirm_current_password, normalize_email
 from coach.auth.sessions import (
     current_session_id,
     describe_device,
@@ -22,16 +21,16 @@ from coach.auth.twofactor import (
     provisioning_qr_svg,
     recovery_codes_left,
     start_enrolment,
+    totp_secret,
     turn_off,
 )
 from coach.extensions import db
 from coach.forms import ActionForm
-from coach.models import User
 from coach.web import form_view, redirect_to
 
 
 def _wrong_password(form) -> bool:
-    if check_password(current_user.password_hash, form.current.data):
+    if confirm_current_password(form.current.data):
         return False
     form.current.errors.append("That is not your current password.")
     return True
@@ -53,19 +52,10 @@ def change_email():
     """Change one's login email; the current password confirms it is really them."""
     form = ChangeEmailForm()
     if form.validate_on_submit() and not _wrong_password(form):
-        email = normalize_email(form.email.data)
-        taken = db.session.scalar(sa.select(User.id).where(User.email == email))
-        if taken and taken != current_user.id:
-            form.email.errors.append("Another account already uses this email.")
-        else:
-            if email != current_user.email:
-                record_event(
-                    "update", "user", current_user.id, f"email: {current_user.email} → {email}"
-                )
-                current_user.email = email
-            db.session.commit()
+        if change_own_email(normalize_email(form.email.data)):
             flash("Your email is changed. Use it to log in from now on.", "success")
             return redirect_to(url_for("auth.account"))
+        form.email.errors.append("Another account already uses this email.")
     return render_template("auth/change_email.html", form=form)
 
 
@@ -81,13 +71,15 @@ def two_factor():
             form=PasswordConfirmForm(),
         )
     form = EnrolForm()
-    if not current_user.totp_secret:
+    if totp_secret(current_user) is None:
         # Kept across reloads, so a QR code already scanned stays valid.
         start_enrolment(current_user)
         db.session.commit()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _wrong_password(form):
         codes = confirm_enrolment(current_user, form.code.data)
         if codes:
+            # Whoever else holds a session must now come in with a code too.
+            end_all_sessions(current_user, keep=current_session_id())
             record_event("two_factor_on", "user", current_user.id)
             db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes, new=True)
@@ -99,7 +91,7 @@ def two_factor():
         "auth/two_factor_setup.html",
         form=form,
         qr=provisioning_qr_svg(current_user),
-        secret=current_user.totp_secret,
+        secret=totp_secret(current_user),
     )
 
 
@@ -128,6 +120,7 @@ def two_factor_off():
         return redirect_to(url_for("auth.two_factor"))
     if form.validate_on_submit() and not _wrong_password(form):
         turn_off(current_user)
+        end_all_sessions(current_user, keep=current_session_id())
         record_event("two_factor_off", "user", current_user.id)
         db.session.commit()
         flash("Two-step login is off. You log in with your password alone.", "success")

@@ -70,6 +70,7 @@ class CodeForm(FlaskForm):
 
 
 class EnrolForm(FlaskForm):
+    current = current_password_field()
     code = StringField(
         "The 6-digit code your app shows",
         validators=[DataRequired(message="Enter the code from your app."), Length(max=40)],

@@ -7,9 +7,9 @@ from coach.auth.forms import ChangePasswordForm, CodeForm, FirstRunForm, LoginFo
 from coach.auth.services import (
     authenticate,
     begin_second_step,
-    check_password,
     check_second_step,
     claim_first_run,
+    confirm_current_password,
     create_user,
     end_session,
     hash_password,
@@ -136,7 +136,7 @@ def change_password():
     """Change one's own password (required after an admin reset)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not check_password(current_user.password_hash, form.current.data):
+        if not confirm_current_password(form.current.data):
             form.current.errors.append("That is not your current password.")
         else:
             current_user.password_hash = hash_password(form.password.data)

@@ -10,11 +10,13 @@ from flask import current_app, flash, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from coach.audit.services import record_event
 from coach.auth.sessions import end_all_sessions, open_session_record, touch_session
 from coach.auth.twofactor import is_required_for, use_recovery_code, verify_totp
 from coach.extensions import db
+from coach.mail import send_mail
 from coach.models import AgencySettings, LoginThrottle, User
 from coach.timeutil import utcnow
 from coach.web import PUBLIC_VIEWS, endpoint_is, redirect_to
@@ -102,6 +104,49 @@ def authenticate(email: str, password: str) -> User | None:
     record_event("login_failed", "user", user.id if user else None, f"email={email}")
     db.session.commit()
     return None
+
+
+def confirm_current_password(password: str) -> bool:
+    """The current password, asked again before a sensitive change.
+
+    Wrong ones count toward the login lockout; reaching it ends the user's
+    sessions, so a stolen session cannot go on guessing.
+    """
+    user = current_user
+    if not is_locked_out(user.email) and check_password(user.password_hash, password):
+        return True
+    _register_failure(user.email, utcnow())
+    record_event("password_confirm_failed", "user", user.id)
+    if is_locked_out(user.email):
+        end_all_sessions(user)
+    db.session.commit()
+    return False
+
+
+def change_own_email(email: str) -> bool:
+    """Give the current user a new login email; False if another account has it.
+
+    The old address is told, so a change made by someone else does not go unseen.
+    """
+    user = current_user
+    if email == user.email:
+        return True
+    old = user.email
+    user.email = email
+    record_event("update", "user", user.id, f"email: {old} → {email}")
+    try:
+        db.session.commit()
+    except IntegrityError:  # taken, possibly a moment ago by another request
+        db.session.rollback()
+        return False
+    send_mail(
+        old,
+        "Your Coach login email was changed",
+        f"The login email of your Coach account ({user.name}) was changed to {email}.\n"
+        "If you did not do this, tell your agency's administrator now.",
+    )
+    db.session.commit()  # the outbox row
+    return True
 
 
 def _clear_failures(email: str) -> None:
@@ -241,10 +286,9 @@ def enforce_session_lifetime():
     if now - seen_at > 60:
         session["seen_at"] = now
         touch_session(utcnow())
-    if current_user.must_change_password and request.endpoint not in (
-        "auth.change_password",
-        "auth.logout",
-    ):
+    if current_user.must_change_password:
+        if request.endpoint in ("auth.change_password", "auth.logout"):
+            return None
         return redirect_to(url_for("auth.change_password"))
     if (
         not current_user.has_two_factor

@@ -1,12 +1,25 @@
-"""Two-step login: TOTP codes from an authenticator app, and one-time recovery codes."""
+"""Two-step login: TOTP codes from an authenticator app, and one-time recovery codes.
 
+TOTP secrets are encrypted (Fernet) and recovery codes keyed-hashed (HMAC) with keys
+derived from SECRET_KEY, which lives outside the database: a copy of the database
+or of a backup gives no one a second factor. Changing SECRET_KEY therefore turns
+every second factor off in effect; an admin can then reset them one by one.
+"""
+
+import base64
 import hashlib
 import hmac
 import secrets
+import unicodedata
+from datetime import UTC, datetime
 
 import pyotp
 import segno
 import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
 
 from coach.agency import current_agency
 from coach.extensions import db
@@ -21,23 +34,56 @@ def is_required_for(user: User) -> bool:
     return current_agency().requires_two_factor(user.role)
 
 
+def _derived_key(purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        current_app.secret_key.encode()
+    )
+
+
+def _fernet() -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derived_key(b"coach: totp secrets")))
+
+
+def totp_secret(user: User) -> str | None:
+    """The user's TOTP secret in clear, or None (none, or SECRET_KEY has changed)."""
+    if not user.totp_secret:
+        return None
+    try:
+        return _fernet().decrypt(user.totp_secret.encode()).decode()
+    except InvalidToken:
+        return None
+
+
 def start_enrolment(user: User) -> str:
     """A fresh secret for the authenticator app; it counts once a code confirms it."""
-    user.totp_secret = pyotp.random_base32()
+    secret = pyotp.random_base32()
+    user.totp_secret = _fernet().encrypt(secret.encode()).decode()
     user.totp_enabled_at = None
     user.totp_last_step = None
-    return user.totp_secret
+    return secret
 
 
-def provisioning_qr_svg(user: User) -> str:
-    uri = pyotp.TOTP(user.totp_secret).provisioning_uri(
-        name=user.email, issuer_name=current_agency().name or "Coach"
+def provisioning_qr_svg(user: User) -> str | None:
+    """The QR code an authenticator app scans; None if it cannot hold the text."""
+    uri = pyotp.TOTP(totp_secret(user)).provisioning_uri(
+        name=user.email, issuer_name=(current_agency().name or "Coach")[:40]
     )
-    return segno.make(uri, error="m").svg_inline(scale=4, dark="#111827", omitsize=True)
+    try:
+        return segno.make(uri, error="m").svg_inline(scale=4, dark="#111827", omitsize=True)
+    except segno.DataOverflowError:
+        return None  # the key is shown as text beside it anyway
 
 
 def normalize_code(code: str) -> str:
-    return "".join(c for c in (code or "").lower() if c.isalnum())
+    """Lowercase ASCII letters and digits; digits typed in another script count too."""
+    kept = []
+    for c in (code or "").lower():
+        digit = unicodedata.decimal(c, None)
+        if digit is not None:
+            kept.append(str(digit))
+        elif c.isascii() and c.isalpha():
+            kept.append(c)
+    return "".join(kept)
 
 
 def verify_totp(user: User, code: str) -> bool:
@@ -47,10 +93,11 @@ def verify_totp(user: User, code: str) -> bool:
     the same code cannot both succeed.
     """
     code = normalize_code(code)
-    if not user.totp_secret or len(code) != 6 or not code.isdigit():
+    secret = totp_secret(user)
+    if not secret or len(code) != 6 or not code.isdigit():
         return False
-    totp = pyotp.TOTP(user.totp_secret)
-    now_step = totp.timecode(utcnow())
+    totp = pyotp.TOTP(secret)
+    now_step = totp.timecode(datetime.now(UTC))  # aware: pyotp reads naive times as local
     for step in (now_step - 1, now_step, now_step + 1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             claimed = db.session.execute(
@@ -67,8 +114,9 @@ def verify_totp(user: User, code: str) -> bool:
 
 def _code_hash(code: str) -> str:
     # The codes are 50 random bits and guesses are throttled like passwords, so a
-    # plain SHA-256 is enough; a slow hash would make ten checks take seconds.
-    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+    # keyed SHA-256 is enough; a slow hash would make ten checks take seconds.
+    key = _derived_key(b"coach: recovery codes")
+    return hmac.new(key, normalize_code(code).encode(), hashlib.sha256).hexdigest()
 
 
 def new_recovery_codes(user: User) -> list[str]:

@@ -20,8 +20,9 @@ class User(UserMixin, db.Model):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     active: so.Mapped[bool] = so.mapped_column(default=True)
     must_change_password: so.Mapped[bool] = so.mapped_column(default=False)
-    # Two-step login: the TOTP secret is kept from enrolment; it counts once confirmed.
-    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # Two-step login: the TOTP secret (encrypted, see auth/twofactor.py) is kept from
+    # enrolment; it counts once a code confirms it.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     totp_enabled_at: so.Mapped[datetime | None]
     # The last 30-second step accepted, so a code cannot be replayed.
     totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
