@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint bench demo clean
+.PHONY: run test install install-test lint bench demo lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,5 +36,19 @@ demo: install
 bench: install-test
 	$(BIN)/python -m bench
 
+# Lighthouse (pinned in tools/lighthouse; 12.x runs on Node 20) against a throwaway
+# demo served on loopback, LIGHTHOUSE_RUNS audits per page (see scripts/lighthouse.py).
+# npm ci runs no install scripts and nothing downloads a browser: Debian's Chromium.
+LIGHTHOUSE_PORT ?= 5801
+LIGHTHOUSE_RUNS ?= 3
+CHROME_PATH ?= /usr/bin/chromium
+
+tools/lighthouse/node_modules/.package-lock.json: tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --ignore-scripts --no-audit --no-fund
+
+lighthouse: install tools/lighthouse/node_modules/.package-lock.json
+	CHROME_PATH=$(CHROME_PATH) $(BIN)/python scripts/lighthouse.py \
+		--runs $(LIGHTHOUSE_RUNS) --port $(LIGHTHOUSE_PORT)
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache tools/lighthouse/node_modules

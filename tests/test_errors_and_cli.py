@@ -1,3 +1,5 @@
+import re
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -39,6 +41,16 @@ def test_htmx_is_vendored_and_served_by_us(client, ctx):
     with client.get("/static/htmx-2.0.11.min.js", headers={"Accept-Encoding": "gzip"}) as response:
         assert response.status_code == 200
         assert response.headers["Content-Encoding"] == "gzip"  # compressed on the wire
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+def test_pages_link_an_icon_so_browsers_do_not_ask_for_favicon_ico(client, ctx):
+    make_user()
+    page = client.get("/login").text
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    with client.get(href) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/svg+xml"
         assert "max-age=31536000" in response.headers["Cache-Control"]
 
 
