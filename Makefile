@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint bench demo lighthouse clean
+.PHONY: run test install install-test lint bench soak demo lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ tools/lighthouse/node_modules/.package-lock.json: tools/lighthouse/package-lock.
 lighthouse: install tools/lighthouse/node_modules/.package-lock.json
 	CHROME_PATH=$(CHROME_PATH) $(BIN)/python scripts/lighthouse.py \
 		--runs $(LIGHTHOUSE_RUNS) --port $(LIGHTHOUSE_PORT)
+
+soak: install
+	$(BIN)/python -m soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache tools/lighthouse/node_modules

@@ -67,16 +67,23 @@ def register_extensions(app: Flask) -> None:
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+            @sa.event.listens_for(db.engine, "connect")
+            def sqlite_pragmas(dbapi_connection, _record) -> None:
+                _sqlite_pragmas(dbapi_connection, busy_ms)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Durable, concurrent SQLite: WAL, full sync, foreign keys, a patient lock wait."""
+def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:
+    """Durable, concurrent SQLite: WAL, full sync, foreign keys, a patient lock wait.
+
+    Past the wait, a locked database answers 503 (coach/errors.py), not a hang.
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
     cursor.close()
 
 

@@ -1,5 +1,8 @@
 """Error pages: plain, styled, never a stack trace."""
 
+from contextlib import suppress
+
+import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -28,7 +31,38 @@ def error_page(status: int):
     return render_template(template, status=status, title=title, detail=detail), status
 
 
+# Seconds a phone (or a proxy) should wait before trying again when the database is away.
+RETRY_AFTER = 60
+
+
+def database_unavailable(error: Exception):
+    """A plain 503 while the database is locked, stopped or unreachable.
+
+    The page touches nothing in the database (no agency name, no user), so it can be
+    shown while the database is away. htmx requests keep the page as it is (the form
+    and what was typed stay on screen) and app.js shows a banner instead.
+    """
+    with suppress(sa.exc.SQLAlchemyError):  # the connection is gone: nothing to roll back
+        db.session.rollback()
+    # The driver's message only: the SQL's parameters may hold a client's note.
+    reason = getattr(error, "orig", None) or error
+    current_app.logger.error(
+        "Database unavailable on %s %s: %s", request.method, request.path, reason
+    )
+    headers = {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
+    if request.headers.get("HX-Request"):
+        headers["HX-Reswap"] = "none"
+        template = "errors/_unavailable.html"
+    else:
+        template = "errors/unavailable.html"
+    return render_template(template), 503, headers
+
+
 def register_error_handlers(app: Flask) -> None:
+    # OperationalError: locked or unreachable; TimeoutError: no pooled connection came free.
+    app.register_error_handler(sa.exc.OperationalError, database_unavailable)
+    app.register_error_handler(sa.exc.TimeoutError, database_unavailable)
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
         """An expired form comes back filled in, with a note; anything else is a plain 400."""

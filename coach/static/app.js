@@ -189,6 +189,13 @@
   document.addEventListener("htmx:sendError", function () {
     banner("No connection. Nothing was sent; what you typed is still here. Try again when you have signal.");
   });
+  // The database is away for a moment: the server left the page as it was (HX-Reswap:
+  // none), so the form and its draft stay; nothing was saved, so no draft is cleared.
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 503) {
+      banner("The service is briefly unavailable. Your draft is kept on this phone; try again in a minute.");
+    }
+  });
   document.addEventListener("htmx:afterRequest", function (event) {
     var el = document.getElementById("net-banner");
     if (el && event.detail.successful) el.hidden = true;

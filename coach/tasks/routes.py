@@ -175,9 +175,10 @@ def start_run(task_id: int):
     if not form.validate_on_submit():
         return redirect_to(url_for("tasks.view_task", task_id=task.id))
     visit_id = _own_visit(form.visit_id.data, task)
-    run = ts.start_run(current_user, task, form.idempotency_key.data, visit_id)
-    record_event("create", "checklist_run", run.id, f"task {task.id}")
-    db.session.commit()
+    run, created = ts.start_run(current_user, task, form.idempotency_key.data, visit_id)
+    if created:  # a retried tap opens the run it made, and is not logged again
+        record_event("create", "checklist_run", run.id, f"task {task.id}")
+        db.session.commit()
     return redirect_to(url_for("tasks.view_run", run_id=run.id))
 
 

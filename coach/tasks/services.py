@@ -178,8 +178,10 @@ def copy_template(template: TaskTemplate, task: TaskAnalysis) -> None:
 # --- runs ---------------------------------------------------------------------------
 
 
-def start_run(user: User, task: TaskAnalysis, key: str, visit_id: int | None) -> ChecklistRun:
-    """One run per idempotency key: a double tap opens the same run."""
+def start_run(
+    user: User, task: TaskAnalysis, key: str, visit_id: int | None
+) -> tuple[ChecklistRun, bool]:
+    """One run per idempotency key: (run, created). A double tap opens the same run."""
     existing = db.session.scalar(
         sa.select(ChecklistRun).where(
             ChecklistRun.created_by_id == user.id, ChecklistRun.idempotency_key == key
@@ -188,7 +190,7 @@ def start_run(user: User, task: TaskAnalysis, key: str, visit_id: int | None) ->
     if existing:
         if existing.task_id != task.id:  # a key is for one form, of one task
             abort(400)
-        return existing
+        return existing, False
     run = ChecklistRun(
         task_id=task.id,
         client_id=task.client_id,
@@ -200,29 +202,33 @@ def start_run(user: User, task: TaskAnalysis, key: str, visit_id: int | None) ->
     db.session.add(run)
     try:
         db.session.flush()
-    except IntegrityError:
+    except IntegrityError:  # the same key raced in from a second tap
         db.session.rollback()
         return db.session.scalar(
             sa.select(ChecklistRun).where(
                 ChecklistRun.created_by_id == user.id, ChecklistRun.idempotency_key == key
             )
-        )
-    return run
+        ), False
+    return run, True
 
 
 def score_step(run: ChecklistRun, step: TaskStep, level: str) -> tuple[StepScore, str | None]:
     """Set a step's prompt level in a run; returns the score and the level it replaced."""
     if level not in PROMPT_LEVELS:
         abort(400)
-    score = db.session.scalar(
-        sa.select(StepScore).where(StepScore.run_id == run.id, StepScore.step_id == step.id)
-    )
-    previous = score.level if score else None
+    query = sa.select(StepScore).where(StepScore.run_id == run.id, StepScore.step_id == step.id)
+    score = db.session.scalar(query)
     if score is None:
         score = StepScore(run_id=run.id, step_id=step.id, level=level)
         db.session.add(score)
-    else:
-        score.level, score.scored_at = level, utcnow()
+        try:
+            db.session.flush()
+            return score, None
+        except IntegrityError:  # a double tap (on another worker) scored the step first
+            db.session.rollback()
+            score = db.session.scalar(query)
+    previous = score.level
+    score.level, score.scored_at = level, utcnow()
     return score, previous
 
 

@@ -192,6 +192,10 @@ def start_visit(client_id: int):
                 f"started for client {client.id}; {visit.location_status}",
             )
             db.session.commit()
+        else:
+            # A double tap that lost the insert race rolled back, which expired the
+            # client this request had loaded: load it (and its jobs) again for the panel.
+            client = get_client_for(current_user, client_id, with_placements=True)
     if is_htmx():
         # A start retried after the visit ended shows the Start button, not the old visit.
         return _panel(client, visit if visit.in_progress else None)

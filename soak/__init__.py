@@ -1,0 +1,1 @@
+"""`make soak`: load and faults (a killed worker, a locked database) against gunicorn."""

@@ -1,0 +1,119 @@
+"""Two taps of one form racing on two workers: the second loses the insert race.
+
+Each test replays the race in one process: the second tap's "is there a record for
+this key?" answers no (the first tap had not committed yet), its insert then hits the
+unique constraint, and it must answer like a plain retry. `make soak` found the visit
+case answering 500.
+"""
+
+import sqlalchemy as sa
+
+from coach.extensions import db
+from coach.models import AuditEvent, ChecklistRun, StepScore, Visit
+from tests.factories import (
+    make_client,
+    make_employer,
+    make_placement,
+    make_run,
+    make_task,
+    make_visit,
+    make_worksite,
+)
+
+HTMX = {"HX-Request": "true"}
+
+
+def first_lookup_misses(monkeypatch, target: str) -> None:
+    """The key lookup misses once, as it does for the tap that loses the race."""
+    real = _resolve(target)
+    calls = []
+
+    def lookup(*args, **kwargs):
+        calls.append(1)
+        return None if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(target, lookup)
+
+
+def _resolve(target: str):
+    module, name = target.rsplit(".", 1)
+    return getattr(__import__(module, fromlist=[name]), name)
+
+
+def test_a_visit_start_that_loses_the_race_shows_the_first_taps_visit(
+    client, login_as, monkeypatch
+):
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Rivera")
+    placement = make_placement(person, make_worksite(make_employer()), "Courtesy clerk")
+    first = make_visit(person, coach, minutes=None)  # the first tap's visit, committed
+    first.idempotency_key, first.placement_id = "double-tap-key", placement.id
+    db.session.commit()
+    monkeypatch.setattr("coach.visits.routes.sv.open_visit", lambda user, client: None)
+    first_lookup_misses(monkeypatch, "coach.visits.services.find_by_key")
+
+    response = client.post(
+        f"/clients/{person.id}/visits/start",
+        data={
+            "idempotency_key": "double-tap-key",
+            "placement_id": placement.id,
+            "contact_type": "on_site",
+        },
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert "Visit under way" in response.text and f"/visits/{first.id}/end" in response.text
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1
+
+
+def test_a_run_start_that_loses_the_race_opens_the_first_run_once(client, login_as, monkeypatch):
+    coach = login_as("coach")
+    task = make_task(make_client(coach), coach)
+    data = {"idempotency_key": "run-double-tap"}
+    first = client.post(f"/tasks/{task.id}/runs", data=data)
+    real_scalar = db.session.scalar
+    calls = []
+
+    def scalar(query, *args, **kwargs):
+        # The run lookup by key misses once: the other tap's run is not committed yet.
+        if "checklist_runs.idempotency_key" in str(query) and not calls:
+            calls.append(1)
+            return None
+        return real_scalar(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.tasks.services.db.session.scalar", scalar)
+    second = client.post(f"/tasks/{task.id}/runs", data=data)
+    monkeypatch.undo()
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count(ChecklistRun.id))) == 1
+    # A retried or raced tap is not a second creation in the audit log.
+    creates = sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.entity_type == "checklist_run", AuditEvent.action == "create"
+    )
+    assert db.session.scalar(creates) == 1
+
+
+def test_a_step_tap_that_loses_the_race_updates_the_first_taps_score(
+    client, login_as, monkeypatch
+):
+    coach = login_as("coach")
+    task = make_task(make_client(coach), coach)
+    step = task.steps[0]
+    run = make_run(task, coach, {step.id: "V"})  # the first tap's score, committed
+    real_scalar = db.session.scalar
+    calls = []
+
+    def scalar(query, *args, **kwargs):
+        if "FROM step_scores" in str(query) and not calls:
+            calls.append(1)
+            return None
+        return real_scalar(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.tasks.services.db.session.scalar", scalar)
+    response = client.post(f"/runs/{run.id}/steps/{step.id}", data={"level": "I"}, headers=HTMX)
+    monkeypatch.undo()
+    assert response.status_code == 200
+    assert 'value="I"' in response.text
+    levels = db.session.execute(sa.select(StepScore.step_id, StepScore.level)).all()
+    assert levels == [(step.id, "I")]
