@@ -432,3 +432,27 @@ def test_a_retried_send_makes_no_second_link(client, coach_client):
     assert retry.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(SignoffLink.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1
+
+
+def test_a_double_tapped_send_racing_past_the_key_check_sends_nothing_twice(
+    client, coach_client, monkeypatch
+):
+    from coach.accommodations import services
+
+    coach, person = coach_client
+    item = make_request(person, coach)
+    send(client, item, how="email", idempotency_key="race-key-12345")
+    # The second tap looked before the first one committed: it saw no link yet.
+    monkeypatch.setattr(services, "link_for_key", lambda key: None)
+    retry = client.post(
+        f"/accommodations/{item.id}/send",
+        data={
+            "contact_name": "Dana Brooks",
+            "contact_email": "dana@grocery.example.com",
+            "how": "email",
+            "idempotency_key": "race-key-12345",
+        },
+    )
+    assert retry.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(SignoffLink.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1

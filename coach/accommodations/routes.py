@@ -1,6 +1,7 @@
 import segno
 from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from coach.accommodations import bp
 from coach.accommodations import services as acc
@@ -189,17 +190,17 @@ def send_request(request_id: int):
     form = SendForm(obj=item)
     if form.validate_on_submit():
         if acc.link_for_key(form.idempotency_key.data):  # a retried or double-tapped send
-            flash(
-                "That link was already made and sent. To show the QR code again, make a "
-                "new link (the old one then stops working).",
-                "info",
-            )
-            return redirect_to(url_for("accommodations.view_request", request_id=item.id))
+            return _already_sent(item)
         item.contact_name, item.contact_email = form.contact_name.data, form.contact_email.data
         link, token = acc.create_link(
             item, _document(item), current_user, item.contact_name, item.contact_email or ""
         )
         link.idempotency_key = form.idempotency_key.data
+        try:
+            db.session.flush()  # claim the key before any mail goes out
+        except IntegrityError:  # the other tap of a double tap got there first
+            db.session.rollback()
+            return _already_sent(item)
         url = _public_url(token)
         if form.how.data == "email":
             link.emailed = _email_link(item, link, url)
@@ -222,6 +223,15 @@ def send_request(request_id: int):
             how=form.how.data,
         )
     return render("accommodations/send.html", form=form, item=item)
+
+
+def _already_sent(item):
+    flash(
+        "That link was already made and sent. To show the QR code again, make a "
+        "new link (the old one then stops working).",
+        "info",
+    )
+    return redirect_to(url_for("accommodations.view_request", request_id=item.id))
 
 
 def _public_url(token: str) -> str:
