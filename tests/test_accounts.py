@@ -424,3 +424,16 @@ def test_an_admin_cannot_turn_off_their_own_second_factor_from_the_users_page(cl
     assert client.post(f"/admin/users/{admin.id}/two-factor/off").status_code == 404
     db.session.refresh(admin)
     assert admin.has_two_factor
+
+
+def test_a_copy_of_the_half_logged_in_cookie_is_spent_by_the_login(client, login_as, auth, app):
+    user = login_as("coach")
+    enrol(client, user)
+    client.post("/logout")
+    auth.login(user.email)
+    copy = app.test_client()
+    copy.set_cookie("coach_session", client.get_cookie("coach_session").value)
+    assert client.post("/login/code", data={"code": future_code(user)}).status_code == 302
+    response = copy.post("/login/code", data={"code": future_code(user, steps=-1)})
+    assert response.headers["Location"].endswith("/login")
+    assert copy.get("/clients/").status_code == 302

@@ -1,6 +1,7 @@
 """Accounts: password hashing, login throttling, session lifetime, first run."""
 
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -162,7 +163,7 @@ def begin_second_step(user: User, target: str) -> None:
     """The password was right; the session remembers who is half logged in, for 5 minutes."""
     session.clear()
     session["second_step_user"] = user.id
-    session["second_step_at"] = utcnow().timestamp()
+    session["second_step_at"] = time.time()
     session["second_step_next"] = target
     db.session.commit()
 
@@ -170,10 +171,15 @@ def begin_second_step(user: User, target: str) -> None:
 def pending_second_step_user() -> User | None:
     user_id = session.get("second_step_user")
     started = session.get("second_step_at", 0)
-    if not isinstance(user_id, int) or utcnow().timestamp() - started > SECOND_STEP_SECONDS:
+    if not isinstance(user_id, int) or time.time() - started > SECOND_STEP_SECONDS:
         return None
     user = db.session.get(User, user_id)
-    return user if user and user.active and user.has_two_factor else None
+    if not (user and user.active and user.has_two_factor):
+        return None
+    # A copy of this half-logged-in cookie is spent once any login of the user completes.
+    if user.last_login_at and user.last_login_at.replace(tzinfo=UTC).timestamp() > started:
+        return None
+    return user
 
 
 def check_second_step(user: User, code: str) -> str | None:
@@ -238,7 +244,7 @@ def start_session(user: User, method: str = "password") -> None:
     login_user(user, remember=False)
     session.permanent = True
     session["sid"] = open_session_record(user, method)
-    now = utcnow().timestamp()
+    now = time.time()
     session["login_at"] = now
     session["seen_at"] = now
     user.last_login_at = utcnow()
@@ -270,7 +276,7 @@ def enforce_session_lifetime():
     """Log out sessions idle too long or older than the absolute limit."""
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
-    now = utcnow().timestamp()
+    now = time.time()
     cfg = current_app.config
     login_at = session.get("login_at", 0)
     seen_at = session.get("seen_at", 0)
