@@ -22,6 +22,7 @@ from coach.models import (
     User,
     Worksite,
 )
+from coach.models.mileage import FLAGGED_FIRST
 from coach.timeutil import utcnow
 
 CENT = Decimal("0.01")
@@ -292,7 +293,7 @@ def review_queue(page: int, size: int = 25) -> tuple[list[Trip], int]:
         sa.select(Trip)
         .where(Trip.status == "submitted")
         .options(so.joinedload(Trip.coach), so.joinedload(Trip.client))
-        .order_by((Trip.flag_reason == "").asc(), Trip.coach_id, Trip.trip_date, Trip.id)
+        .order_by(sa.text(FLAGGED_FIRST), Trip.coach_id, Trip.trip_date, Trip.id)
         .offset((page - 1) * size)
         .limit(size)
     ).all()
