@@ -5,7 +5,7 @@ import sqlalchemy.orm as so
 from flask import abort
 
 from coach.extensions import db
-from coach.models import Client, Employer, Placement, User, Worksite
+from coach.models import ROLES, Client, Employer, Placement, User, Worksite
 from coach.web import search_pattern
 
 
@@ -77,12 +77,15 @@ def coach_choices(keep_id: int | None = None, everyone: bool = False) -> list[tu
     """Staff a client can be assigned to: the active ones, plus `keep_id` (the client's
     coach now, even if deactivated, so saving a form never reassigns by accident).
     `everyone` lists deactivated staff too, for filters."""
-    query = sa.select(User).order_by(User.active.desc(), User.name)
+    # Plain rows, not User objects: the list grows with the staff.
+    query = sa.select(User.id, User.name, User.role, User.active).order_by(
+        User.active.desc(), User.name
+    )
     if not everyone:
         query = query.where(sa.or_(User.active.is_(True), User.id == keep_id))
     return [
-        (u.id, f"{u.name} ({u.role_label}{'' if u.active else ', deactivated'})")
-        for u in db.session.scalars(query)
+        (uid, f"{name} ({ROLES.get(role, role)}{'' if active else ', deactivated'})")
+        for uid, name, role, active in db.session.execute(query)
     ]
 
 
