@@ -11,7 +11,7 @@ from geopy.distance import geodesic
 from sqlalchemy.exc import IntegrityError
 
 from coach.agency import current_agency
-from coach.extensions import db
+from coach.extensions import db, reusable
 from coach.models import (
     DEFAULT_RATES,
     EDITABLE,
@@ -238,16 +238,26 @@ def return_trip(trip: Trip, comment: str) -> str | None:
     return None
 
 
-def trips_of_month(user: User, year: int, month: int, limit: int | None) -> list[Trip]:
-    """The coach's trips of a month, newest first (the latest `limit` of them)."""
-    start, end = month_bounds(year, month)
+@reusable
+def _month_query(limited: bool) -> sa.Select:
     query = (
         sa.select(Trip)
-        .where(Trip.coach_id == user.id, Trip.trip_date >= start, Trip.trip_date < end)
+        .where(
+            Trip.coach_id == sa.bindparam("coach_id"),
+            Trip.trip_date >= sa.bindparam("start"),
+            Trip.trip_date < sa.bindparam("end"),
+        )
         .options(so.joinedload(Trip.client))
         .order_by(Trip.trip_date.desc(), Trip.id.desc())
     )
-    return list(db.session.scalars(query.limit(limit) if limit else query))
+    return query.limit(sa.bindparam("limit")) if limited else query
+
+
+def trips_of_month(user: User, year: int, month: int, limit: int | None) -> list[Trip]:
+    """The coach's trips of a month, newest first (the latest `limit` of them)."""
+    start, end = month_bounds(year, month)
+    values = {"coach_id": user.id, "start": start, "end": end, "limit": limit}
+    return list(db.session.scalars(_month_query(bool(limit)), values))
 
 
 @dataclass
@@ -258,25 +268,42 @@ class MonthTotals:
     to_submit: int
 
 
+@reusable
+def _totals_query() -> sa.Select:
+    return sa.select(
+        sa.func.count(Trip.id),
+        sa.func.coalesce(sa.func.sum(Trip.miles_tenths), 0),
+        sa.func.coalesce(sa.func.sum(Trip.amount_cents), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((Trip.status.in_(EDITABLE), 1), else_=0)), 0),
+    ).where(
+        Trip.coach_id == sa.bindparam("coach_id"),
+        Trip.trip_date >= sa.bindparam("start"),
+        Trip.trip_date < sa.bindparam("end"),
+    )
+
+
 def month_totals(user: User, year: int, month: int) -> MonthTotals:
     """Counts and sums of a coach's month, in one SQL statement."""
     start, end = month_bounds(year, month)
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(Trip.id),
-            sa.func.coalesce(sa.func.sum(Trip.miles_tenths), 0),
-            sa.func.coalesce(sa.func.sum(Trip.amount_cents), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((Trip.status.in_(EDITABLE), 1), else_=0)), 0),
-        ).where(Trip.coach_id == user.id, Trip.trip_date >= start, Trip.trip_date < end)
-    ).one()
+    values = {"coach_id": user.id, "start": start, "end": end}
+    row = db.session.execute(_totals_query(), values).one()
     return MonthTotals(*(int(v) for v in row))
+
+
+@reusable
+def _recent_query() -> sa.Select:
+    # Read off ix_trips_coach_id, not by walking every coach's trips from the newest.
+    return (
+        sa.select(Trip)
+        .where(Trip.coach_id == sa.bindparam("coach_id"))
+        .order_by(Trip.id.desc())
+        .limit(30)
+    )
 
 
 def recent_trips(user: User, limit: int = 3) -> list[Trip]:
     """The coach's last few distinct trips, for one-tap repeats."""
-    trips = db.session.scalars(
-        sa.select(Trip).where(Trip.coach_id == user.id).order_by(Trip.id.desc()).limit(30)
-    ).all()
+    trips = db.session.scalars(_recent_query(), {"coach_id": user.id}).all()
     seen, result = set(), []
     for trip in trips:
         key = (trip.origin, trip.destination, trip.purpose)
@@ -286,18 +313,28 @@ def recent_trips(user: User, limit: int = 3) -> list[Trip]:
     return result[:limit]
 
 
-def review_queue(page: int, size: int = 25) -> tuple[list[Trip], int]:
-    """A page of submitted trips of every coach, flagged ones first, and how many wait."""
-    waiting = db.session.scalar(sa.select(sa.func.count(Trip.id)).where(Trip.status == "submitted"))
-    trips = db.session.scalars(
+@reusable
+def _waiting_query() -> sa.Select:
+    return sa.select(sa.func.count(Trip.id)).where(Trip.status == "submitted")
+
+
+@reusable
+def _queue_query() -> sa.Select:
+    return (
         sa.select(Trip)
         .where(Trip.status == "submitted")
         .options(so.joinedload(Trip.coach), so.joinedload(Trip.client))
         .order_by(sa.text(FLAGGED_FIRST), Trip.coach_id, Trip.trip_date, Trip.id)
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
-    return list(trips), waiting
+        .offset(sa.bindparam("offset"))
+        .limit(sa.bindparam("limit"))
+    )
+
+
+def review_queue(page: int, size: int = 25) -> tuple[list[Trip], int]:
+    """A page of submitted trips of every coach, flagged ones first, and how many wait."""
+    waiting = db.session.scalar(_waiting_query())
+    values = {"offset": (page - 1) * size, "limit": size}
+    return list(db.session.scalars(_queue_query(), values)), waiting
 
 
 # --- export --------------------------------------------------------------------------

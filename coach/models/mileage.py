@@ -43,6 +43,7 @@ class Trip(db.Model):
     __tablename__ = "trips"
     __table_args__ = (
         sa.Index("ix_trips_coach_date", "coach_id", "trip_date", "id"),
+        sa.Index("ix_trips_coach_id", "coach_id", "id"),  # a coach's latest trips
         sa.Index("ix_trips_status_date", "status", "trip_date"),
         sa.Index(
             "ix_trips_review",

@@ -192,8 +192,7 @@ def _own_visit(visit_id, task) -> int | None:
 @bp.route("/runs/<int:run_id>")
 def view_run(run_id: int):
     """Score the steps of a run, one tap each."""
-    run = ts.get_run_for(current_user, run_id)
-    task = ts.get_task_for(current_user, run.task_id)
+    run, task = ts.get_run_and_task_for(current_user, run_id)
     audit_view("checklist_run", run.id)
     levels = ts.run_levels(run)
     steps = ts.steps_for_run(task.id, levels)

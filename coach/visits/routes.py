@@ -360,13 +360,11 @@ def visit_report():
     except OverflowError:  # the last day there is: no upper bound
         end = None
     coach_id = form.coach.data if not form.coach.errors else None
-    query = sv.visit_report_query(current_user, coach_id, form.client.data or "", start, end)
+    shape, values = sv.report_filters(current_user, coach_id, form.client.data or "", start, end)
     one_coach = not current_user.sees_all_caseloads or bool(coach_id)
-    totals = sv.report_totals(query) if one_coach or request.args.get("totals") else None
+    totals = sv.report_totals(shape, values) if one_coach or request.args.get("totals") else None
     size = current_app.config["PAGE_SIZE"]
-    visits = sv.page_after(
-        query.options(*sv.list_options()), sv.parse_cursor(request.args.get("before")), size
-    )
+    visits = sv.report_page(shape, values, sv.parse_cursor(request.args.get("before")), size)
     more = len(visits) > size
     args = {k: v for k, v in request.args.items() if k != "before"}
     args.update(start=form.start.data.isoformat() if form.start.data else "")
