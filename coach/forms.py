@@ -108,6 +108,12 @@ class QuickSelect(Select):
         label = escape(choice.label or choice.value)
         return Markup(f'<option {selected}value="{escape(choice.value)}">{label}</option>')
 
+    @classmethod
+    def _dispatch_render_option(cls):
+        # WTForms inspects render_option's signature on every render, to support an older
+        # one; ours has the current signature.
+        return cls.render_option
+
 
 class SelectField(_SelectField):
     widget = QuickSelect()
