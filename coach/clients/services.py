@@ -6,6 +6,7 @@ from flask import abort
 
 from coach.extensions import db, reusable
 from coach.models import ROLES, Client, Employer, Placement, User, Worksite
+from coach.models.caseload import display_name
 from coach.web import search_pattern
 
 
@@ -26,6 +27,20 @@ def caseload_query(user: User, search: str = "", status: str = "", coach_id: int
         query = query.where(Client.status == status)
     if coach_id and user.sees_all_caseloads:
         query = query.where(Client.coach_id == coach_id)
+    return query.order_by(Client.last_name, Client.first_name, Client.id)
+
+
+def client_choices(user: User) -> list[tuple[int, str]]:
+    """(id, name) of the clients this user may see, in caseload order, for a select."""
+    rows = db.session.execute(_choices_query(not user.sees_all_caseloads), {"user_id": user.id})
+    return [(cid, display_name(first, preferred, last)) for cid, first, preferred, last in rows]
+
+
+@reusable
+def _choices_query(own_only: bool) -> sa.Select:
+    query = sa.select(Client.id, Client.first_name, Client.preferred_name, Client.last_name)
+    if own_only:
+        query = query.where(Client.coach_id == sa.bindparam("user_id"))
     return query.order_by(Client.last_name, Client.first_name, Client.id)
 
 

@@ -33,9 +33,14 @@ CENT = Decimal("0.01")
 
 def rate_on(day: date) -> MileageRate | None:
     """The rate in force on a day: the latest one that took effect on or before it."""
-    return db.session.scalar(
+    return db.session.scalar(_rate_query(), {"day": day})
+
+
+@reusable
+def _rate_query() -> sa.Select:
+    return (
         sa.select(MileageRate)
-        .where(MileageRate.effective_from <= day)
+        .where(MileageRate.effective_from <= sa.bindparam("day"))
         .order_by(MileageRate.effective_from.desc())
         .limit(1)
     )
@@ -108,29 +113,39 @@ def known_places(user: User) -> list[Place]:
                 f"Office: {agency.office_address}", agency.office_latitude, agency.office_longitude
             )
         )
-    sites = db.session.execute(
-        sa.select(Worksite.name, Worksite.address, Worksite.latitude, Worksite.longitude)
-        .join(Placement, Placement.worksite_id == Worksite.id)
-        .join(Client, Client.id == Placement.client_id)
-        .where(Client.coach_id == user.id)
-        .distinct()
-        .order_by(Worksite.name)
-    ).all()
+    sites = db.session.execute(_sites_query(), {"coach_id": user.id}).all()
     places += [
         Place(f"{name}: {address}" if address else name, lat, lng)
         for name, address, lat, lng in sites
     ]
-    recent = db.session.scalars(
-        sa.select(Trip.destination)
-        .where(Trip.coach_id == user.id)
-        .order_by(Trip.id.desc())
-        .limit(20)
-    ).all()
+    recent = db.session.scalars(_destinations_query(), {"coach_id": user.id}).all()
     labels = {p.label for p in places}
     for label in dict.fromkeys(recent):
         if label not in labels:
             places.append(Place(label, None, None))
     return places
+
+
+@reusable
+def _sites_query() -> sa.Select:
+    return (
+        sa.select(Worksite.name, Worksite.address, Worksite.latitude, Worksite.longitude)
+        .join(Placement, Placement.worksite_id == Worksite.id)
+        .join(Client, Client.id == Placement.client_id)
+        .where(Client.coach_id == sa.bindparam("coach_id"))
+        .distinct()
+        .order_by(Worksite.name)
+    )
+
+
+@reusable
+def _destinations_query() -> sa.Select:
+    return (
+        sa.select(Trip.destination)
+        .where(Trip.coach_id == sa.bindparam("coach_id"))
+        .order_by(Trip.id.desc())
+        .limit(20)
+    )
 
 
 def coordinates_of(label: str, places: list[Place]) -> tuple[float | None, float | None]:
@@ -157,13 +172,20 @@ def get_trip_for(user: User, trip_id: int) -> Trip:
     return trip
 
 
-def create_trip(user: User, key: str, **fields) -> tuple[Trip, bool]:
-    existing = db.session.scalar(
-        sa.select(Trip).where(Trip.created_by_id == user.id, Trip.idempotency_key == key)
+@reusable
+def _by_key_query() -> sa.Select:
+    return sa.select(Trip).where(
+        Trip.created_by_id == sa.bindparam("user_id"), Trip.idempotency_key == sa.bindparam("key")
     )
+
+
+def create_trip(user: User, key: str, trip: Trip) -> tuple[Trip, bool]:
+    """Store a new trip once per idempotency key: (trip, created). A repeat returns the
+    first one."""
+    existing = db.session.scalar(_by_key_query(), {"user_id": user.id, "key": key})
     if existing:
         return existing, False
-    trip = Trip(coach_id=user.id, created_by_id=user.id, idempotency_key=key, **fields)
+    trip.coach_id, trip.created_by_id, trip.idempotency_key = user.id, user.id, key
     db.session.add(trip)
     try:
         db.session.flush()

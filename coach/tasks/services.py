@@ -232,13 +232,18 @@ def start_run(user: User, task: TaskAnalysis, key: str, visit_id: int | None) ->
     return run
 
 
+@reusable
+def _score_query() -> sa.Select:
+    return sa.select(StepScore).where(
+        StepScore.run_id == sa.bindparam("run_id"), StepScore.step_id == sa.bindparam("step_id")
+    )
+
+
 def score_step(run: ChecklistRun, step: TaskStep, level: str) -> tuple[StepScore, str | None]:
     """Set a step's prompt level in a run; returns the score and the level it replaced."""
     if level not in PROMPT_LEVELS:
         abort(400)
-    score = db.session.scalar(
-        sa.select(StepScore).where(StepScore.run_id == run.id, StepScore.step_id == step.id)
-    )
+    score = db.session.scalar(_score_query(), {"run_id": run.id, "step_id": step.id})
     previous = score.level if score else None
     if score is None:
         score = StepScore(run_id=run.id, step_id=step.id, level=level)

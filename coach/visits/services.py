@@ -128,8 +128,13 @@ def current_placements(client: Client, today: date) -> list[Placement]:
 
 
 def find_by_key(user: User, key: str) -> Visit | None:
-    return db.session.scalar(
-        sa.select(Visit).where(Visit.created_by_id == user.id, Visit.idempotency_key == key)
+    return db.session.scalar(_by_key_query(), {"user_id": user.id, "key": key})
+
+
+@reusable
+def _by_key_query() -> sa.Select:
+    return sa.select(Visit).where(
+        Visit.created_by_id == sa.bindparam("user_id"), Visit.idempotency_key == sa.bindparam("key")
     )
 
 
