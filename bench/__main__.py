@@ -4,7 +4,7 @@
 
 Builds databases of size S and L (bench/out/; --skip-build reuses them), serves each
 with gunicorn (2 workers), drives every key page with 8 concurrent connections from wrk
-for a fixed time, then times the export of 100,000 trips. Prints a table with pass/fail
+for a fixed time (S then L for each page), then times the export of 100,000 trips. Prints a table with pass/fail
 budgets and writes the same figures to bench/out/results.json.
 """
 
@@ -181,53 +181,80 @@ def static_kb(client: Client, html: str) -> float:
     return total / 1024
 
 
-def measure_size(server, seconds: int) -> dict:
-    port = server[1]
-    coach = Client(port, "coach0@bench.test")
-    boss = Client(port, "supervisor@bench.test")
-    run_page = coach.request("GET", "/tasks/1")[2].decode()
-    run_id = int(re.findall(r'href="/runs/(\d+)"', run_page)[0])
-    users = {"coach": coach, "boss": boss}
-    results = {}
-    for name, (who, path, headers) in pages(run_id).items():
-        client = users[who]
+class Site:
+    """One size served by its own gunicorn, with a logged-in coach and supervisor."""
+
+    def __init__(self, size: str, db_path: Path):
+        self.size = size
+        self.proc, self.port = serve(db_path)
+        coach = Client(self.port, "coach0@bench.test")
+        self.users = {"coach": coach, "boss": Client(self.port, "supervisor@bench.test")}
+        run_page = coach.request("GET", "/tasks/1")[2].decode()
+        self.run_id = int(re.findall(r'href="/runs/(\d+)"', run_page)[0])
+        self.pages = pages(self.run_id)
+
+    def measure(self, name: str, seconds: int) -> dict:
+        who, path, headers = self.pages[name]
+        client = self.users[who]
+        # This request also brings the client's cookie up to date, so the server does
+        # not rewrite a stale one on every request wrk sends.
         status, info, html = client.request("GET", path, headers=headers)
         assert status == 200, f"{path}: {status}"
-        row = drive(server, path, client.cookie, seconds, headers)
+        row = drive((self.proc, self.port), path, client.cookie, seconds, headers)
         row.update(
             queries=int(info["queries"] or 0), kb=info["bytes"] / 1024, raw_kb=len(html) / 1024
         )
         if "fragment" not in name and name != "health":
             row["first_load_kb"] = row["kb"] + static_kb(client, html.decode())
-        results[name] = row
-        print(
-            f"  {name:<28} {row['rps']:7.1f} req/s  p95 {row['p95']:6.1f} ms  "
-            f"CPU {row['cpu_ms']:5.2f} ms/req  "
-            f"{row['queries']} queries  {row['kb']:.1f} KB",
-            flush=True,
-        )
-    steps = [
-        int(s)
-        for s in re.findall(
-            r'/runs/\d+/steps/(\d+)"', coach.request("GET", f"/runs/{run_id}")[2].decode()
-        )
-    ]
+        return row
 
-    # The write mix (bench/wrk.lua): new visits, checklist taps and trips, in turn.
-    env = {
-        "BENCH_CSRF": coach.token,
-        "BENCH_KEY_PREFIX": uuid.uuid4().hex[:16],
-        "BENCH_RUN_ID": str(run_id),
-        "BENCH_STEPS": ",".join(map(str, steps)),
-    }
-    row = drive(server, "/", coach.cookie, seconds, env=env)
-    results["write mix"] = row
+    def measure_writes(self, seconds: int) -> dict:
+        """The write mix (bench/wrk.lua): new visits, checklist taps and trips, in turn."""
+        coach = self.users["coach"]
+        run_page = coach.request("GET", f"/runs/{self.run_id}")[2].decode()
+        steps = re.findall(r'/runs/\d+/steps/(\d+)"', run_page)
+        env = {
+            "BENCH_CSRF": coach.token,
+            "BENCH_KEY_PREFIX": uuid.uuid4().hex[:16],
+            "BENCH_RUN_ID": str(self.run_id),
+            "BENCH_STEPS": ",".join(steps),
+        }
+        return drive((self.proc, self.port), "/", coach.cookie, seconds, env=env)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def show(size: str, name: str, row: dict) -> None:
+    extra = f"{row['queries']} queries  {row['kb']:.1f} KB" if "kb" in row else ""
     print(
-        f"  {'write mix':<28} {row['rps']:7.1f} req/s  p95 {row['p95']:6.1f} ms  "
-        f"CPU {row['cpu_ms']:5.2f} ms/req  "
-        f"errors {row['errors']}",
+        f"  {size} {name:<28} {row['rps']:7.1f} req/s  p95 {row['p95']:6.1f} ms  "
+        f"CPU {row['cpu_ms']:5.2f} ms/req  errors {row['errors']}  {extra}",
         flush=True,
     )
+
+
+def measure_sites(sites: dict[str, Site], seconds: int) -> dict:
+    """Every page at every size, the sizes back to back for each page, so that other work
+    on the machine weighs on S and L alike. /healthz, the ceiling the pages are compared
+    with, is measured first and again last, and the two runs are averaged."""
+    results = {size: {} for size in sites}
+    first = next(iter(sites.values()))
+    for name in first.pages:
+        for size, site in sites.items():
+            results[size][name] = row = site.measure(name, seconds)
+            show(size, name, row)
+    for size, site in sites.items():
+        again = site.measure("health", seconds)
+        show(size, "health (again)", again)
+        health = results[size]["health"]
+        health["runs"] = [dict(health), again]
+        for key in ("rps", "p50", "p95", "p99", "cpu_ms"):
+            health[key] = (health[key] + again[key]) / 2
+    for size, site in sites.items():
+        results[size]["write mix"] = row = site.measure_writes(seconds)
+        show(size, "write mix", row)
     return results
 
 
@@ -381,7 +408,8 @@ def main() -> None:
         "seconds_per_page": args.seconds,
         "pages": {},
     }
-    for size in args.sizes.split(","):
+    sizes = args.sizes.split(",")
+    for size in sizes:
         path = OUT / f"bench-{size}.db"
         if not (args.skip_build and path.exists()):
             for suffix in ("", "-wal", "-shm"):
@@ -391,17 +419,18 @@ def main() -> None:
             print(
                 f"built size {size} {SIZES[size]} in {time.monotonic() - started:.0f} s", flush=True
             )
-        # Serve a copy: the write mix and the export change the data, and a later run with
-        # --skip-build must measure the database as built.
-        work = working_copy(path, OUT / f"run-{size}.db")
-        proc, port = serve(work)
-        try:
-            print(f"size {size}:", flush=True)
-            results["pages"][size] = measure_size((proc, port), args.seconds)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-    biggest = args.sizes.split(",")[-1]
+    sites = {}
+    try:
+        for size in sizes:
+            # Serve a copy: the write mix and the export change the data, and a later run
+            # with --skip-build must measure the database as built.
+            work = working_copy(OUT / f"bench-{size}.db", OUT / f"run-{size}.db")
+            sites[size] = Site(size, work)
+        results["pages"] = measure_sites(sites, args.seconds)
+    finally:
+        for site in sites.values():
+            site.stop()
+    biggest = sizes[-1]
     if SIZES[biggest][4] >= 100_000:
         results["export"] = measure_export(OUT / f"run-{biggest}.db")
     else:
