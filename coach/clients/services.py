@@ -64,9 +64,9 @@ def _client_query(own_only: bool, with_placements: bool) -> sa.Select:
     )
     if own_only:
         query = query.where(Client.coach_id == sa.bindparam("user_id"))
-    if with_placements:
+    if with_placements:  # joined in the same query: a client has a handful of jobs
         query = query.options(
-            so.selectinload(Client.placements)
+            so.joinedload(Client.placements)
             .joinedload(Placement.worksite)
             .joinedload(Worksite.employer)
         )
@@ -77,7 +77,8 @@ def get_client_for(user: User, client_id: int, with_placements: bool = False) ->
     """The client if this user may see it (visible_clients' rule); 404 otherwise, so
     nothing leaks."""
     query = _client_query(not user.sees_all_caseloads, with_placements)
-    client = db.session.scalar(query, {"client_id": client_id, "user_id": user.id})
+    values = {"client_id": client_id, "user_id": user.id}
+    client = db.session.scalars(query, values).unique().first()
     if client is None:
         abort(404)
     return client

@@ -70,14 +70,15 @@ def _task_query(own_only: bool, with_steps: bool) -> sa.Select:
         query = query.join(Client, Client.id == TaskAnalysis.client_id).where(
             Client.coach_id == sa.bindparam("user_id")
         )
-    if with_steps:
-        query = query.options(so.selectinload(TaskAnalysis.steps))
+    if with_steps:  # joined in the same query: a task has a few dozen steps at most
+        query = query.options(so.joinedload(TaskAnalysis.steps))
     return query
 
 
 def get_task_for(user: User, task_id: int, with_steps: bool = False) -> TaskAnalysis:
     query = _task_query(not user.sees_all_caseloads, with_steps)
-    task = db.session.scalar(query, {"task_id": task_id, "user_id": user.id})
+    values = {"task_id": task_id, "user_id": user.id}
+    task = db.session.scalars(query, values).unique().first()
     if task is None:
         abort(404)
     return task
