@@ -4,8 +4,9 @@
 
 Builds databases of size S and L (bench/out/; --skip-build reuses them), serves each
 with gunicorn (2 workers), drives every key page with 8 concurrent connections from wrk
-for a fixed time (S then L for each page), then times the export of 100,000 trips. Prints a table with pass/fail
-budgets and writes the same figures to bench/out/results.json.
+for a fixed time (S then L for each page), then times the export of 100,000 trips.
+Prints a table with pass/fail budgets and writes the same figures to
+bench/out/results.json.
 """
 
 import argparse
