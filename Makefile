@@ -33,8 +33,13 @@ demo: install
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo-data
 
+# The load generator is wrk (a C program: a Python client would take the CPU the server
+# needs). Installed from Debian's packages when missing and we are root.
 bench: install-test
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || \
+	  { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || true
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Lighthouse (pinned in tools/lighthouse; 12.x runs on Node 20) against a throwaway
 # demo served on loopback, LIGHTHOUSE_RUNS audits per page (see scripts/lighthouse.py).

@@ -1,0 +1,18 @@
+"""`make bench`: page speed at two data sizes (see __main__.py)."""
+
+
+def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
+    """The routes the benchmark drives: name → (who, path, headers). `who` is "coach"
+    (coach0, whose caseload holds client 1 and task 1) or "boss" (the supervisor)."""
+    return {
+        "health": ("coach", "/healthz", {}),
+        "caseload": ("coach", "/clients/", {}),
+        "caseload search (fragment)": ("coach", "/clients/?q=Last0", {"HX-Request": "true"}),
+        "client page + timeline": ("coach", "/clients/1", {}),
+        "visit form": ("coach", "/clients/1/visits/new", {}),
+        "checklist run": ("coach", f"/runs/{run_id}", {}),
+        "task progress": ("coach", "/tasks/1/progress", {}),
+        "trip list": ("coach", "/mileage/?month=2026-11", {}),
+        "supervisor visit list": ("boss", "/visits/", {}),
+        "mileage review": ("boss", "/mileage/review", {}),
+    }

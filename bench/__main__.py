@@ -2,10 +2,11 @@
 
     python -m bench [--seconds N] [--sizes S,L] [--skip-build]
 
-Builds databases of size S and L (bench/out/), serves each with gunicorn (2 workers),
-drives every key page with 8 concurrent clients for a fixed time, then times the
-export of 100,000 trips. Prints a table with pass/fail budgets and writes the same
-figures to bench/out/results.json.
+Builds databases of size S and L (bench/out/; --skip-build reuses them), serves each
+with gunicorn (2 workers), drives every key page with 8 concurrent connections from wrk
+for a fixed time (S then L for each page), then times the export of 100,000 trips.
+Prints a table with pass/fail budgets and writes the same figures to
+bench/out/results.json.
 """
 
 import argparse
@@ -14,20 +15,22 @@ import gzip
 import http.client
 import json
 import os
-import random
 import re
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import pages
 from bench.seed import PASSWORD, SIZES, build
 
 OUT = Path(__file__).parent / "out"
+WRK_SCRIPT = Path(__file__).parent / "wrk.lua"
 CONCURRENCY = 8
 BUDGET = {
     "p95_ms": 50,
@@ -89,41 +92,50 @@ class Client:
         return response.status, info, data
 
 
-def drive(make_request, seconds: float) -> dict:
-    """Run `make_request` from 8 threads for a fixed time; latencies in ms."""
-    latencies, errors, stop = [], [], time.monotonic() + seconds
-    lock = threading.Lock()
+def worker_cpu(pid: int) -> float:
+    """CPU seconds used so far by gunicorn's workers (Linux /proc). Per request it is the
+    server's own cost, which other work on the machine inflates far less than latency."""
+    try:
+        total = 0
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return float("nan")
 
-    def worker():
-        while time.monotonic() < stop:
-            start = time.perf_counter()
-            status = make_request()
-            elapsed = (time.perf_counter() - start) * 1000
-            with lock:
-                latencies.append(elapsed)
-                if status >= 400:
-                    errors.append(status)
 
-    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
-    began = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.monotonic() - began
-    latencies.sort()
+def drive(server, path: str, cookie: str, seconds: int, headers=None, env=None) -> dict:
+    """8 connections for a fixed time, from wrk. It is one C process, so the load generator
+    takes little of the two cores the server needs (a Python client took about as much CPU
+    as the pages it timed), and every route, /healthz included, is driven by the same one."""
+    cmd = ["wrk", "-t1", f"-c{CONCURRENCY}", f"-d{seconds}s", "--timeout", "30s"]
+    cmd += ["-s", str(WRK_SCRIPT), "-H", f"Cookie: {cookie}", "-H", "Accept-Encoding: gzip"]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    proc, port = server
+    cmd.append(f"http://127.0.0.1:{port}{path}")
+    cpu = worker_cpu(proc.pid)
+    out = subprocess.run(
+        cmd, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}
+    ).stdout
+    cpu = worker_cpu(proc.pid) - cpu
+    row = json.loads(next(line[6:] for line in out.splitlines() if line.startswith("BENCH ")))
+    row["rps"] = row["requests"] / row["seconds"]
+    row["cpu_ms"] = 1000 * cpu / max(1, row["requests"])
+    row["errors"] += row.pop("socket_errors")
+    return row
 
-    def pct(p):
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] if latencies else 0
 
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / wall,
-        "p50": pct(0.50),
-        "p95": pct(0.95),
-        "p99": pct(0.99),
-        "errors": len(errors),
-    }
+def working_copy(source: Path, target: Path) -> Path:
+    """A consistent copy of a SQLite database (the online backup API reads its WAL too)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    return target
 
 
 def serve(db_path: Path):
@@ -170,90 +182,80 @@ def static_kb(client: Client, html: str) -> float:
     return total / 1024
 
 
-def measure_size(port: int, seconds: float) -> dict:
-    coach = Client(port, "coach0@bench.test")
-    boss = Client(port, "supervisor@bench.test")
-    run_page = coach.request("GET", "/tasks/1")[2].decode()
-    run_id = int(re.findall(r'href="/runs/(\d+)"', run_page)[0])
-    pages = {
-        "health": (coach, "/healthz", {}),
-        "caseload": (coach, "/clients/", {}),
-        "caseload search (fragment)": (coach, "/clients/?q=Last0", {"HX-Request": "true"}),
-        "client page + timeline": (coach, "/clients/1", {}),
-        "visit form": (coach, "/clients/1/visits/new", {}),
-        "checklist run": (coach, f"/runs/{run_id}", {}),
-        "task progress": (coach, "/tasks/1/progress", {}),
-        "trip list": (coach, "/mileage/?month=2026-11", {}),
-        "supervisor visit list": (boss, "/visits/", {}),
-        "mileage review": (boss, "/mileage/review", {}),
-    }
-    results = {}
-    for name, (client, path, headers) in pages.items():
+class Site:
+    """One size served by its own gunicorn, with a logged-in coach and supervisor."""
+
+    def __init__(self, size: str, db_path: Path):
+        self.size = size
+        self.proc, self.port = serve(db_path)
+        coach = Client(self.port, "coach0@bench.test")
+        self.users = {"coach": coach, "boss": Client(self.port, "supervisor@bench.test")}
+        run_page = coach.request("GET", "/tasks/1")[2].decode()
+        self.run_id = int(re.findall(r'href="/runs/(\d+)"', run_page)[0])
+        self.pages = pages(self.run_id)
+
+    def measure(self, name: str, seconds: int) -> dict:
+        who, path, headers = self.pages[name]
+        client = self.users[who]
+        # This request also brings the client's cookie up to date, so the server does
+        # not rewrite a stale one on every request wrk sends.
         status, info, html = client.request("GET", path, headers=headers)
         assert status == 200, f"{path}: {status}"
-        row = drive(lambda c=client, p=path, h=headers: c.request("GET", p, headers=h)[0], seconds)
+        row = drive((self.proc, self.port), path, client.cookie, seconds, headers)
         row.update(
             queries=int(info["queries"] or 0), kb=info["bytes"] / 1024, raw_kb=len(html) / 1024
         )
         if "fragment" not in name and name != "health":
             row["first_load_kb"] = row["kb"] + static_kb(client, html.decode())
-        results[name] = row
-        print(
-            f"  {name:<28} {row['rps']:7.1f} req/s  p95 {row['p95']:6.1f} ms  "
-            f"{row['queries']} queries  {row['kb']:.1f} KB",
-            flush=True,
-        )
-    steps = [
-        int(s)
-        for s in re.findall(
-            r'/runs/\d+/steps/(\d+)"', coach.request("GET", f"/runs/{run_id}")[2].decode()
-        )
-    ]
+        return row
 
-    def write():
-        kind = uuid.uuid4().int % 3
-        key = uuid.uuid4().hex
-        if kind == 0:
-            return coach.request(
-                "POST",
-                "/clients/1/visits/new",
-                {
-                    "idempotency_key": key,
-                    "contact_type": "phone",
-                    "placement_id": 0,
-                    "started_at": "2026-11-02T09:00",
-                    "ended_at": "2026-11-02T09:23",
-                    "tasks_observed": "Bench visit",
-                },
-            )[0]
-        if kind == 1:
-            return coach.request(
-                "POST",
-                f"/runs/{run_id}/steps/{random.choice(steps)}",
-                {"level": "I"},
-                headers={"HX-Request": "true"},
-            )[0]
-        return coach.request(
-            "POST",
-            "/mileage/new",
-            {
-                "idempotency_key": key,
-                "trip_date": "2026-11-03",
-                "purpose": "Bench trip",
-                "origin": "Office",
-                "destination": "Store",
-                "miles": "7.5",
-                "client_id": 0,
-            },
-        )[0]
+    def measure_writes(self, seconds: int) -> dict:
+        """The write mix (bench/wrk.lua): new visits, checklist taps and trips, in turn."""
+        coach = self.users["coach"]
+        run_page = coach.request("GET", f"/runs/{self.run_id}")[2].decode()
+        steps = re.findall(r'/runs/\d+/steps/(\d+)"', run_page)
+        env = {
+            "BENCH_CSRF": coach.token,
+            "BENCH_KEY_PREFIX": uuid.uuid4().hex[:16],
+            "BENCH_RUN_ID": str(self.run_id),
+            "BENCH_STEPS": ",".join(steps),
+        }
+        return drive((self.proc, self.port), "/", coach.cookie, seconds, env=env)
 
-    row = drive(write, seconds)
-    results["write mix"] = row
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def show(size: str, name: str, row: dict) -> None:
+    extra = f"{row['queries']} queries  {row['kb']:.1f} KB" if "kb" in row else ""
     print(
-        f"  {'write mix':<28} {row['rps']:7.1f} req/s  p95 {row['p95']:6.1f} ms  "
-        f"errors {row['errors']}",
+        f"  {size} {name:<28} {row['rps']:7.1f} req/s  p95 {row['p95']:6.1f} ms  "
+        f"CPU {row['cpu_ms']:5.2f} ms/req  errors {row['errors']}  {extra}",
         flush=True,
     )
+
+
+def measure_sites(sites: dict[str, Site], seconds: int) -> dict:
+    """Every page at every size, the sizes back to back for each page, so that other work
+    on the machine weighs on S and L alike. /healthz, the ceiling the pages are compared
+    with, is measured first and again last, and the two runs are averaged."""
+    results = {size: {} for size in sites}
+    first = next(iter(sites.values()))
+    for name in first.pages:
+        for size, site in sites.items():
+            results[size][name] = row = site.measure(name, seconds)
+            show(size, name, row)
+    for size, site in sites.items():
+        again = site.measure("health", seconds)
+        show(size, "health (again)", again)
+        health = results[size]["health"]
+        health["runs"] = [dict(health), again]
+        for key in ("rps", "p50", "p95", "p99", "cpu_ms"):
+            health[key] = (health[key] + again[key]) / 2
+    for size, site in sites.items():
+        results[size]["write mix"] = row = site.measure_writes(seconds)
+        show(size, "write mix", row)
     return results
 
 
@@ -333,14 +335,14 @@ def verdict(ok: bool) -> str:
 def report(results: dict) -> list[str]:
     lines, sizes = [], [s for s in ("S", "L") if s in results["pages"]]
     header = (
-        f"{'page':<28} {'size':>4} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} "
+        f"{'page':<28} {'size':>4} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'CPU':>5} "
         f"{'SQL':>4} {'KB gz':>6} {'KB raw':>7} {'vs health':>9}  budgets"
     )
     lines.append(header)
     for size in sizes:
-        pages = results["pages"][size]
-        health = pages["health"]["rps"]
-        for name, row in pages.items():
+        rows = results["pages"][size]
+        health = rows["health"]["rps"]
+        for name, row in rows.items():
             checks = []
             if name != "health":
                 checks.append(f"p95≤50 {verdict(row['p95'] <= BUDGET['p95_ms'])}")
@@ -356,8 +358,9 @@ def report(results: dict) -> list[str]:
                 checks.append(f"fragment≤10KB {verdict(row['kb'] <= BUDGET['fragment_kb'])}")
             lines.append(
                 f"{name:<28} {size:>4} {row['rps']:7.1f} {row['p50']:6.1f} {row['p95']:6.1f} "
-                f"{row['p99']:6.1f} {row.get('queries', 0):>4} {row.get('kb', 0):6.1f} "
-                f"{row.get('raw_kb', 0):7.1f} {row['rps'] / health:9.2f}  " + ", ".join(checks)
+                f"{row['p99']:6.1f} {row['cpu_ms']:5.2f} {row.get('queries', 0):>4} "
+                f"{row.get('kb', 0):6.1f} {row.get('raw_kb', 0):7.1f} {row['rps'] / health:9.2f}  "
+                + ", ".join(checks)
             )
     if len(sizes) == 2:
         lines.append("")
@@ -392,17 +395,22 @@ def report(results: dict) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="per page and size")
+    parser.add_argument("--seconds", type=int, default=5, help="per page and size")
     parser.add_argument("--sizes", default="S,L")
-    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument(
+        "--skip-build", action="store_true", help="reuse bench/out/bench-*.db if they exist"
+    )
     args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench needs wrk, the HTTP load generator: apt-get install wrk (make bench does)")
     OUT.mkdir(exist_ok=True)
     results = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "seconds_per_page": args.seconds,
         "pages": {},
     }
-    for size in args.sizes.split(","):
+    sizes = args.sizes.split(",")
+    for size in sizes:
         path = OUT / f"bench-{size}.db"
         if not (args.skip_build and path.exists()):
             for suffix in ("", "-wal", "-shm"):
@@ -412,15 +420,22 @@ def main() -> None:
             print(
                 f"built size {size} {SIZES[size]} in {time.monotonic() - started:.0f} s", flush=True
             )
-        proc, port = serve(path)
-        try:
-            print(f"size {size}:", flush=True)
-            results["pages"][size] = measure_size(port, args.seconds)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-    biggest = OUT / f"bench-{args.sizes.split(',')[-1]}.db"
-    results["export"] = measure_export(biggest)
+    sites = {}
+    try:
+        for size in sizes:
+            # Serve a copy: the write mix and the export change the data, and a later run
+            # with --skip-build must measure the database as built.
+            work = working_copy(OUT / f"bench-{size}.db", OUT / f"run-{size}.db")
+            sites[size] = Site(size, work)
+        results["pages"] = measure_sites(sites, args.seconds)
+    finally:
+        for site in sites.values():
+            site.stop()
+    biggest = sizes[-1]
+    if SIZES[biggest][4] >= 100_000:
+        results["export"] = measure_export(OUT / f"run-{biggest}.db")
+    else:
+        print(f"export not timed: size {biggest} has fewer than 100,000 trips", flush=True)
     lines = report(results)
     print("\n".join(lines))
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))

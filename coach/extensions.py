@@ -1,5 +1,7 @@
 """Extensions built unbound; create_app() binds them."""
 
+import functools
+
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -31,3 +33,15 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 compress = Compress()
+
+
+def reusable(build):
+    """For a query on a busy page: build its statement once and reuse it.
+
+    The builder's arguments may only choose the statement's shape (which filters, which
+    options), never carry a value from a request: values go in as sa.bindparam() and are
+    passed at execution. SQLAlchemy then neither rebuilds the statement nor recomputes
+    its cache key on every request, which cost 0.1 to 0.4 ms a query (a fifth of the
+    client page). A missing value fails loudly; an unused one is ignored.
+    """
+    return functools.cache(build)

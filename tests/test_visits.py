@@ -310,15 +310,22 @@ def test_supervisor_report_filters_and_totals(client, auth, login_as):
     make_visit(liam, b, minutes=60, started_at=datetime(2026, 11, 3, 15))
     login_as("supervisor")
     # Without dates the list shows the last 7 days only.
-    assert "<strong>0</strong> visits" in client.get("/visits/").text
+    assert "<strong>0</strong> visits" in client.get("/visits/?totals=1").text
+    # Across every coach, totals are counted when asked (the link keeps the filters).
     page = client.get("/visits/?start=2026-11-01").text
-    assert "<strong>3</strong> visits" in page and "<strong>91</strong> min" in page
-    assert "<strong>7</strong> units" in page
+    assert "Rosa Rivera" in page and "<strong>" not in page
+    link = page.split('class="totals"><a href="')[1].split('"')[0].replace("&amp;", "&")
+    assert "start=2026-11-01" in link and "totals=1" in link
+    fragment = client.get(link, headers={"HX-Request": "true"}).text
+    assert "<html" not in fragment
+    assert "<strong>3</strong> visits" in fragment and "<strong>91</strong> min" in fragment
+    assert "<strong>7</strong> units" in fragment
+    # One coach's visits: counted with the list.
     by_coach = client.get(f"/visits/?coach={a.id}&start=2026-11-01").text
     assert "<strong>2</strong> visits" in by_coach and "Liam" not in by_coach
-    by_client = client.get("/visits/?client=liam&start=2026-11-01").text
+    by_client = client.get("/visits/?client=liam&start=2026-11-01&totals=1").text
     assert "<strong>1</strong> visit " in by_client
-    by_dates = client.get("/visits/?start=2026-11-03&end=2026-11-09").text
+    by_dates = client.get("/visits/?start=2026-11-03&end=2026-11-09&totals=1").text
     assert "<strong>1</strong> visit " in by_dates and "Liam Brown" in by_dates
 
 
@@ -329,6 +336,7 @@ def test_coach_report_shows_only_own_clients(client, coach_client):
     make_visit(make_client(other, "Hidden", "Person"), other, minutes=15)
     page = client.get("/visits/?start=2026-01-01").text
     assert "Rosa Rivera" in page and "Hidden" not in page
+    assert "<strong>1</strong> visit " in page  # a coach's own list: totals with it
 
 
 def test_monthly_units_on_client_page(client, coach_client):
@@ -525,11 +533,12 @@ def test_visit_report_pages_by_keyset(client, login_as):
             started_at=datetime(2026, 11, 2, 14) + timedelta(hours=i),
             tasks_observed=f"Visit {i:02d}",
         )
-    page = client.get("/visits/?start=2026-11-01").text
+    page = client.get("/visits/?start=2026-11-01&totals=1").text
     assert "<strong>30</strong> visits" in page and page.count('class="card"') == 25
     older = re.search(r'href="([^"]+)">Older visits', page).group(1).replace("&amp;", "&")
     second = client.get(older).text
     assert second.count('class="card"') == 5 and "Older visits" not in second
+    assert "<strong>30</strong> visits" in second  # the totals of the filter, kept
 
 
 def test_monthly_units_cut_months_at_local_midnight(ctx):

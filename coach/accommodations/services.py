@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, current_app
 
-from coach.extensions import db
+from coach.extensions import db, reusable
 from coach.models import (
     PAYERS,
     REQUEST_STATUSES,
@@ -61,14 +61,17 @@ def get_request_for(user: User, request_id: int, with_events: bool = False):
     return request
 
 
-def requests_of(client: Client) -> list[AccommodationRequest]:
-    return list(
-        db.session.scalars(
-            sa.select(AccommodationRequest)
-            .where(AccommodationRequest.client_id == client.id)
-            .order_by(AccommodationRequest.created_at.desc())
-        )
+@reusable
+def _requests_query() -> sa.Select:
+    return (
+        sa.select(AccommodationRequest)
+        .where(AccommodationRequest.client_id == sa.bindparam("client_id"))
+        .order_by(AccommodationRequest.created_at.desc())
     )
+
+
+def requests_of(client: Client) -> list[AccommodationRequest]:
+    return list(db.session.scalars(_requests_query(), {"client_id": client.id}))
 
 
 def log_event(request, kind: str, summary: str, user_id: int | None, occurred_on=None):

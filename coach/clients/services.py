@@ -4,8 +4,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort
 
-from coach.extensions import db
-from coach.models import Client, Employer, Placement, User, Worksite
+from coach.extensions import db, reusable
+from coach.models import ROLES, Client, Employer, Placement, User, Worksite
+from coach.models.caseload import display_name
 from coach.web import search_pattern
 
 
@@ -21,7 +22,7 @@ def caseload_query(user: User, search: str = "", status: str = "", coach_id: int
     """The caseload list, searched by any part of the name, ordered by last name."""
     query = visible_clients(user).options(so.joinedload(Client.coach))
     if search:
-        query = query.where(name_matches(search))
+        query = query.where(name_matches(search_pattern(search)))
     if status:
         query = query.where(Client.status == status)
     if coach_id and user.sees_all_caseloads:
@@ -29,9 +30,23 @@ def caseload_query(user: User, search: str = "", status: str = "", coach_id: int
     return query.order_by(Client.last_name, Client.first_name, Client.id)
 
 
-def name_matches(search: str):
-    """Any part of the first, last, preferred or full name, case-insensitive."""
-    pattern = search_pattern(search)
+def client_choices(user: User) -> list[tuple[int, str]]:
+    """(id, name) of the clients this user may see, in caseload order, for a select."""
+    rows = db.session.execute(_choices_query(not user.sees_all_caseloads), {"user_id": user.id})
+    return [(cid, display_name(first, preferred, last)) for cid, first, preferred, last in rows]
+
+
+@reusable
+def _choices_query(own_only: bool) -> sa.Select:
+    query = sa.select(Client.id, Client.first_name, Client.preferred_name, Client.last_name)
+    if own_only:
+        query = query.where(Client.coach_id == sa.bindparam("user_id"))
+    return query.order_by(Client.last_name, Client.first_name, Client.id)
+
+
+def name_matches(pattern):
+    """Any part of the first, last, preferred or full name, case-insensitive. `pattern`
+    is search_pattern()'s LIKE pattern, or a bound parameter that will hold one."""
     return sa.or_(
         Client.first_name.ilike(pattern, escape="\\"),
         Client.last_name.ilike(pattern, escape="\\"),
@@ -40,16 +55,30 @@ def name_matches(search: str):
     )
 
 
-def get_client_for(user: User, client_id: int, with_placements: bool = False) -> Client:
-    """The client if this user may see it; 404 otherwise, so nothing leaks."""
-    query = visible_clients(user).where(Client.id == client_id).options(so.joinedload(Client.coach))
-    if with_placements:
+@reusable
+def _client_query(own_only: bool, with_placements: bool) -> sa.Select:
+    query = (
+        sa.select(Client)
+        .where(Client.id == sa.bindparam("client_id"))
+        .options(so.joinedload(Client.coach))
+    )
+    if own_only:
+        query = query.where(Client.coach_id == sa.bindparam("user_id"))
+    if with_placements:  # joined in the same query: a client has a handful of jobs
         query = query.options(
-            so.selectinload(Client.placements)
+            so.joinedload(Client.placements)
             .joinedload(Placement.worksite)
             .joinedload(Worksite.employer)
         )
-    client = db.session.scalar(query)
+    return query
+
+
+def get_client_for(user: User, client_id: int, with_placements: bool = False) -> Client:
+    """The client if this user may see it (visible_clients' rule); 404 otherwise, so
+    nothing leaks."""
+    query = _client_query(not user.sees_all_caseloads, with_placements)
+    values = {"client_id": client_id, "user_id": user.id}
+    client = db.session.scalars(query, values).unique().first()
     if client is None:
         abort(404)
     return client
@@ -77,13 +106,23 @@ def coach_choices(keep_id: int | None = None, everyone: bool = False) -> list[tu
     """Staff a client can be assigned to: the active ones, plus `keep_id` (the client's
     coach now, even if deactivated, so saving a form never reassigns by accident).
     `everyone` lists deactivated staff too, for filters."""
-    query = sa.select(User).order_by(User.active.desc(), User.name)
-    if not everyone:
-        query = query.where(sa.or_(User.active.is_(True), User.id == keep_id))
     return [
-        (u.id, f"{u.name} ({u.role_label}{'' if u.active else ', deactivated'})")
-        for u in db.session.scalars(query)
+        (uid, f"{name} ({ROLES.get(role, role)}{'' if active else ', deactivated'})")
+        for uid, name, role, active in db.session.execute(
+            _staff_query(everyone), {"keep_id": keep_id}
+        )
     ]
+
+
+@reusable
+def _staff_query(everyone: bool) -> sa.Select:
+    # Plain rows, not User objects: the list grows with the staff.
+    query = sa.select(User.id, User.name, User.role, User.active).order_by(
+        User.active.desc(), User.name
+    )
+    if not everyone:
+        query = query.where(sa.or_(User.active.is_(True), User.id == sa.bindparam("keep_id")))
+    return query
 
 
 def worksite_choices() -> list[tuple[int, str]]:

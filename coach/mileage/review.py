@@ -50,7 +50,6 @@ def review():
         page=page,
         more=page * 25 < waiting,
         action_form=ActionForm(),
-        return_form=ReturnForm(formdata=None),
     )
 
 

@@ -5,12 +5,13 @@ from flask_login import current_user
 
 from coach.audit.services import record_event
 from coach.clients.forms import to_units
-from coach.clients.services import caseload_query
+from coach.clients.services import client_choices
 from coach.extensions import db
 from coach.forms import ActionForm, options
 from coach.mileage import bp
 from coach.mileage import services as ms
 from coach.mileage.forms import TripForm
+from coach.models import Trip
 from coach.timeutil import utcnow
 from coach.web import form_view, redirect_to, render, saved_redirect
 
@@ -37,8 +38,7 @@ def one_way_miles(trip):
 
 
 def _client_choices():
-    clients = db.session.scalars(caseload_query(current_user)).all()
-    return options([(0, "No client in the car"), *[(c.id, c.display_name) for c in clients]])
+    return options([(0, "No client in the car"), *client_choices(current_user)])
 
 
 def _trip_form(trip=None) -> TripForm:
@@ -134,18 +134,13 @@ def new_trip():
     if request.method == "GET":
         _prefill(form)
     if form.validate_on_submit():
-        trip, created = ms.create_trip(
-            current_user,
-            form.idempotency_key.data,
-            trip_date=form.trip_date.data,
-            purpose="",
-            origin="",
-            destination="",
-            miles_tenths=0,
-        )
+        # Everything is read and worked out before the first write: SQLite lets one
+        # writer in at a time, and a write transaction holds that lock until it commits.
+        trip = Trip()
+        _apply(form, trip)
+        trip.visit_id = _own_visit(form.visit_id.data)
+        trip, created = ms.create_trip(current_user, form.idempotency_key.data, trip)
         if created:
-            _apply(form, trip)
-            trip.visit_id = _own_visit(form.visit_id.data)
             record_event("create", "trip", trip.id, f"{trip.miles} mi")
             db.session.commit()
             flash(

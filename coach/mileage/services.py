@@ -11,7 +11,7 @@ from geopy.distance import geodesic
 from sqlalchemy.exc import IntegrityError
 
 from coach.agency import current_agency
-from coach.extensions import db
+from coach.extensions import db, reusable
 from coach.models import (
     DEFAULT_RATES,
     EDITABLE,
@@ -22,6 +22,7 @@ from coach.models import (
     User,
     Worksite,
 )
+from coach.models.mileage import FLAGGED_FIRST
 from coach.timeutil import utcnow
 
 CENT = Decimal("0.01")
@@ -32,9 +33,14 @@ CENT = Decimal("0.01")
 
 def rate_on(day: date) -> MileageRate | None:
     """The rate in force on a day: the latest one that took effect on or before it."""
-    return db.session.scalar(
+    return db.session.scalar(_rate_query(), {"day": day})
+
+
+@reusable
+def _rate_query() -> sa.Select:
+    return (
         sa.select(MileageRate)
-        .where(MileageRate.effective_from <= day)
+        .where(MileageRate.effective_from <= sa.bindparam("day"))
         .order_by(MileageRate.effective_from.desc())
         .limit(1)
     )
@@ -107,29 +113,39 @@ def known_places(user: User) -> list[Place]:
                 f"Office: {agency.office_address}", agency.office_latitude, agency.office_longitude
             )
         )
-    sites = db.session.execute(
-        sa.select(Worksite.name, Worksite.address, Worksite.latitude, Worksite.longitude)
-        .join(Placement, Placement.worksite_id == Worksite.id)
-        .join(Client, Client.id == Placement.client_id)
-        .where(Client.coach_id == user.id)
-        .distinct()
-        .order_by(Worksite.name)
-    ).all()
+    sites = db.session.execute(_sites_query(), {"coach_id": user.id}).all()
     places += [
         Place(f"{name}: {address}" if address else name, lat, lng)
         for name, address, lat, lng in sites
     ]
-    recent = db.session.scalars(
-        sa.select(Trip.destination)
-        .where(Trip.coach_id == user.id)
-        .order_by(Trip.id.desc())
-        .limit(20)
-    ).all()
+    recent = db.session.scalars(_destinations_query(), {"coach_id": user.id}).all()
     labels = {p.label for p in places}
     for label in dict.fromkeys(recent):
         if label not in labels:
             places.append(Place(label, None, None))
     return places
+
+
+@reusable
+def _sites_query() -> sa.Select:
+    return (
+        sa.select(Worksite.name, Worksite.address, Worksite.latitude, Worksite.longitude)
+        .join(Placement, Placement.worksite_id == Worksite.id)
+        .join(Client, Client.id == Placement.client_id)
+        .where(Client.coach_id == sa.bindparam("coach_id"))
+        .distinct()
+        .order_by(Worksite.name)
+    )
+
+
+@reusable
+def _destinations_query() -> sa.Select:
+    return (
+        sa.select(Trip.destination)
+        .where(Trip.coach_id == sa.bindparam("coach_id"))
+        .order_by(Trip.id.desc())
+        .limit(20)
+    )
 
 
 def coordinates_of(label: str, places: list[Place]) -> tuple[float | None, float | None]:
@@ -156,13 +172,20 @@ def get_trip_for(user: User, trip_id: int) -> Trip:
     return trip
 
 
-def create_trip(user: User, key: str, **fields) -> tuple[Trip, bool]:
-    existing = db.session.scalar(
-        sa.select(Trip).where(Trip.created_by_id == user.id, Trip.idempotency_key == key)
+@reusable
+def _by_key_query() -> sa.Select:
+    return sa.select(Trip).where(
+        Trip.created_by_id == sa.bindparam("user_id"), Trip.idempotency_key == sa.bindparam("key")
     )
+
+
+def create_trip(user: User, key: str, trip: Trip) -> tuple[Trip, bool]:
+    """Store a new trip once per idempotency key: (trip, created). A repeat returns the
+    first one."""
+    existing = db.session.scalar(_by_key_query(), {"user_id": user.id, "key": key})
     if existing:
         return existing, False
-    trip = Trip(coach_id=user.id, created_by_id=user.id, idempotency_key=key, **fields)
+    trip.coach_id, trip.created_by_id, trip.idempotency_key = user.id, user.id, key
     db.session.add(trip)
     try:
         db.session.flush()
@@ -237,16 +260,26 @@ def return_trip(trip: Trip, comment: str) -> str | None:
     return None
 
 
-def trips_of_month(user: User, year: int, month: int, limit: int | None) -> list[Trip]:
-    """The coach's trips of a month, newest first (the latest `limit` of them)."""
-    start, end = month_bounds(year, month)
+@reusable
+def _month_query(limited: bool) -> sa.Select:
     query = (
         sa.select(Trip)
-        .where(Trip.coach_id == user.id, Trip.trip_date >= start, Trip.trip_date < end)
+        .where(
+            Trip.coach_id == sa.bindparam("coach_id"),
+            Trip.trip_date >= sa.bindparam("start"),
+            Trip.trip_date < sa.bindparam("end"),
+        )
         .options(so.joinedload(Trip.client))
         .order_by(Trip.trip_date.desc(), Trip.id.desc())
     )
-    return list(db.session.scalars(query.limit(limit) if limit else query))
+    return query.limit(sa.bindparam("limit")) if limited else query
+
+
+def trips_of_month(user: User, year: int, month: int, limit: int | None) -> list[Trip]:
+    """The coach's trips of a month, newest first (the latest `limit` of them)."""
+    start, end = month_bounds(year, month)
+    values = {"coach_id": user.id, "start": start, "end": end, "limit": limit}
+    return list(db.session.scalars(_month_query(bool(limit)), values))
 
 
 @dataclass
@@ -257,25 +290,42 @@ class MonthTotals:
     to_submit: int
 
 
+@reusable
+def _totals_query() -> sa.Select:
+    return sa.select(
+        sa.func.count(Trip.id),
+        sa.func.coalesce(sa.func.sum(Trip.miles_tenths), 0),
+        sa.func.coalesce(sa.func.sum(Trip.amount_cents), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((Trip.status.in_(EDITABLE), 1), else_=0)), 0),
+    ).where(
+        Trip.coach_id == sa.bindparam("coach_id"),
+        Trip.trip_date >= sa.bindparam("start"),
+        Trip.trip_date < sa.bindparam("end"),
+    )
+
+
 def month_totals(user: User, year: int, month: int) -> MonthTotals:
     """Counts and sums of a coach's month, in one SQL statement."""
     start, end = month_bounds(year, month)
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(Trip.id),
-            sa.func.coalesce(sa.func.sum(Trip.miles_tenths), 0),
-            sa.func.coalesce(sa.func.sum(Trip.amount_cents), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((Trip.status.in_(EDITABLE), 1), else_=0)), 0),
-        ).where(Trip.coach_id == user.id, Trip.trip_date >= start, Trip.trip_date < end)
-    ).one()
+    values = {"coach_id": user.id, "start": start, "end": end}
+    row = db.session.execute(_totals_query(), values).one()
     return MonthTotals(*(int(v) for v in row))
+
+
+@reusable
+def _recent_query() -> sa.Select:
+    # Read off ix_trips_coach_id, not by walking every coach's trips from the newest.
+    return (
+        sa.select(Trip)
+        .where(Trip.coach_id == sa.bindparam("coach_id"))
+        .order_by(Trip.id.desc())
+        .limit(30)
+    )
 
 
 def recent_trips(user: User, limit: int = 3) -> list[Trip]:
     """The coach's last few distinct trips, for one-tap repeats."""
-    trips = db.session.scalars(
-        sa.select(Trip).where(Trip.coach_id == user.id).order_by(Trip.id.desc()).limit(30)
-    ).all()
+    trips = db.session.scalars(_recent_query(), {"coach_id": user.id}).all()
     seen, result = set(), []
     for trip in trips:
         key = (trip.origin, trip.destination, trip.purpose)
@@ -285,18 +335,28 @@ def recent_trips(user: User, limit: int = 3) -> list[Trip]:
     return result[:limit]
 
 
-def review_queue(page: int, size: int = 25) -> tuple[list[Trip], int]:
-    """A page of submitted trips of every coach, flagged ones first, and how many wait."""
-    waiting = db.session.scalar(sa.select(sa.func.count(Trip.id)).where(Trip.status == "submitted"))
-    trips = db.session.scalars(
+@reusable
+def _waiting_query() -> sa.Select:
+    return sa.select(sa.func.count(Trip.id)).where(Trip.status == "submitted")
+
+
+@reusable
+def _queue_query() -> sa.Select:
+    return (
         sa.select(Trip)
         .where(Trip.status == "submitted")
         .options(so.joinedload(Trip.coach), so.joinedload(Trip.client))
-        .order_by((Trip.flag_reason == "").asc(), Trip.coach_id, Trip.trip_date, Trip.id)
-        .offset((page - 1) * size)
-        .limit(size)
-    ).all()
-    return list(trips), waiting
+        .order_by(sa.text(FLAGGED_FIRST), Trip.coach_id, Trip.trip_date, Trip.id)
+        .offset(sa.bindparam("offset"))
+        .limit(sa.bindparam("limit"))
+    )
+
+
+def review_queue(page: int, size: int = 25) -> tuple[list[Trip], int]:
+    """A page of submitted trips of every coach, flagged ones first, and how many wait."""
+    waiting = db.session.scalar(_waiting_query())
+    values = {"offset": (page - 1) * size, "limit": size}
+    return list(db.session.scalars(_queue_query(), values)), waiting
 
 
 # --- export --------------------------------------------------------------------------

@@ -25,6 +25,13 @@ DISCLOSURE_CHOICES = {
 }
 
 
+def display_name(first: str, preferred: str, last: str) -> str:
+    """How the coach addresses the person: preferred name first."""
+    if preferred and preferred != first:
+        return f"{preferred} ({first}) {last}"
+    return f"{first} {last}"
+
+
 def client_reference(client_id: int) -> str:
     """A client reference for exports that should not carry the full name."""
     return f"C-{client_id:05d}"
@@ -58,10 +65,7 @@ class Client(db.Model):
 
     @property
     def display_name(self) -> str:
-        """How the coach addresses the person: preferred name first."""
-        if self.preferred_name and self.preferred_name != self.first_name:
-            return f"{self.preferred_name} ({self.first_name}) {self.last_name}"
-        return self.full_name
+        return display_name(self.first_name, self.preferred_name, self.last_name)
 
     @property
     def reference(self) -> str:

@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 from flask import abort
 from sqlalchemy.exc import IntegrityError
 
-from coach.extensions import db
+from coach.extensions import db, reusable
 from coach.models import (
     PROMPT_LEVELS,
     ChecklistRun,
@@ -59,15 +59,26 @@ def visible_tasks(user: User) -> sa.Select:
     return query
 
 
-def get_task_for(user: User, task_id: int, with_steps: bool = False) -> TaskAnalysis:
+@reusable
+def _task_query(own_only: bool, with_steps: bool) -> sa.Select:
     query = (
-        visible_tasks(user)
-        .where(TaskAnalysis.id == task_id)
+        sa.select(TaskAnalysis)
+        .where(TaskAnalysis.id == sa.bindparam("task_id"))
         .options(so.joinedload(TaskAnalysis.client), so.joinedload(TaskAnalysis.placement))
     )
-    if with_steps:
-        query = query.options(so.selectinload(TaskAnalysis.steps))
-    task = db.session.scalar(query)
+    if own_only:  # visible_tasks' rule
+        query = query.join(Client, Client.id == TaskAnalysis.client_id).where(
+            Client.coach_id == sa.bindparam("user_id")
+        )
+    if with_steps:  # joined in the same query: a task has a few dozen steps at most
+        query = query.options(so.joinedload(TaskAnalysis.steps))
+    return query
+
+
+def get_task_for(user: User, task_id: int, with_steps: bool = False) -> TaskAnalysis:
+    query = _task_query(not user.sees_all_caseloads, with_steps)
+    values = {"task_id": task_id, "user_id": user.id}
+    task = db.session.scalars(query, values).unique().first()
     if task is None:
         abort(404)
     return task
@@ -82,21 +93,28 @@ def get_step_for(user: User, step_id: int) -> TaskStep:
 
 
 def get_run_for(user: User, run_id: int) -> ChecklistRun:
+    return get_run_and_task_for(user, run_id)[0]
+
+
+def get_run_and_task_for(user: User, run_id: int) -> tuple[ChecklistRun, TaskAnalysis]:
+    """The run and its task, if this user may see the task; 404 otherwise."""
     run = db.session.get(ChecklistRun, run_id)
     if run is None:
         abort(404)
-    get_task_for(user, run.task_id)
-    return run
+    return run, get_task_for(user, run.task_id)
+
+
+@reusable
+def _tasks_of_query() -> sa.Select:
+    return (
+        sa.select(TaskAnalysis)
+        .where(TaskAnalysis.client_id == sa.bindparam("client_id"))
+        .order_by(TaskAnalysis.title)
+    )
 
 
 def tasks_of(client: Client) -> list[TaskAnalysis]:
-    return list(
-        db.session.scalars(
-            sa.select(TaskAnalysis)
-            .where(TaskAnalysis.client_id == client.id)
-            .order_by(TaskAnalysis.title)
-        )
-    )
+    return list(db.session.scalars(_tasks_of_query(), {"client_id": client.id}))
 
 
 # --- changing steps -----------------------------------------------------------------
@@ -122,15 +140,20 @@ def active_steps(task_id: int) -> list[TaskStep]:
     )
 
 
+@reusable
+def _steps_query() -> sa.Select:
+    return (
+        sa.select(TaskStep)
+        .where(TaskStep.task_id == sa.bindparam("task_id"))
+        .order_by(TaskStep.position, TaskStep.id)
+    )
+
+
 def steps_for_run(task_id: int, levels: dict[int, str]) -> list[TaskStep]:
     """The steps a run shows: the active ones, and retired ones this run scored."""
     return [
         step
-        for step in db.session.scalars(
-            sa.select(TaskStep)
-            .where(TaskStep.task_id == task_id)
-            .order_by(TaskStep.position, TaskStep.id)
-        )
+        for step in db.session.scalars(_steps_query(), {"task_id": task_id})
         if step.active or step.id in levels
     ]
 
@@ -212,12 +235,19 @@ def start_run(
     return run, True
 
 
+@reusable
+def _score_query() -> sa.Select:
+    return sa.select(StepScore).where(
+        StepScore.run_id == sa.bindparam("run_id"), StepScore.step_id == sa.bindparam("step_id")
+    )
+
+
 def score_step(run: ChecklistRun, step: TaskStep, level: str) -> tuple[StepScore, str | None]:
     """Set a step's prompt level in a run; returns the score and the level it replaced."""
     if level not in PROMPT_LEVELS:
         abort(400)
-    query = sa.select(StepScore).where(StepScore.run_id == run.id, StepScore.step_id == step.id)
-    score = db.session.scalar(query)
+    values = {"run_id": run.id, "step_id": step.id}
+    score = db.session.scalar(_score_query(), values)
     if score is None:
         score = StepScore(run_id=run.id, step_id=step.id, level=level)
         db.session.add(score)
@@ -226,18 +256,21 @@ def score_step(run: ChecklistRun, step: TaskStep, level: str) -> tuple[StepScore
             return score, None
         except IntegrityError:  # a double tap (on another worker) scored the step first
             db.session.rollback()
-            score = db.session.scalar(query)
+            score = db.session.scalar(_score_query(), values)
     previous = score.level
     score.level, score.scored_at = level, utcnow()
     return score, previous
 
 
-def run_levels(run: ChecklistRun) -> dict[int, str]:
-    return dict(
-        db.session.execute(
-            sa.select(StepScore.step_id, StepScore.level).where(StepScore.run_id == run.id)
-        ).all()
+@reusable
+def _levels_query() -> sa.Select:
+    return sa.select(StepScore.step_id, StepScore.level).where(
+        StepScore.run_id == sa.bindparam("run_id")
     )
+
+
+def run_levels(run: ChecklistRun) -> dict[int, str]:
+    return dict(db.session.execute(_levels_query(), {"run_id": run.id}).all())
 
 
 def runs_during(visit) -> list[tuple[ChecklistRun, float | None]]:
@@ -263,17 +296,22 @@ class RunPoint:
     independent: int
 
 
-def run_points(task: TaskAnalysis) -> list[RunPoint]:
-    """Percent independent for every run of the task, oldest first, in one query."""
+@reusable
+def _points_query() -> sa.Select:
     attempted = sa.func.sum(sa.case((StepScore.level != "NA", 1), else_=0))
     independent = sa.func.sum(sa.case((StepScore.level == "I", 1), else_=0))
-    rows = db.session.execute(
+    return (
         sa.select(ChecklistRun.id, ChecklistRun.started_at, attempted, independent)
         .outerjoin(StepScore, StepScore.run_id == ChecklistRun.id)
-        .where(ChecklistRun.task_id == task.id)
+        .where(ChecklistRun.task_id == sa.bindparam("task_id"))
         .group_by(ChecklistRun.id, ChecklistRun.started_at)
         .order_by(ChecklistRun.started_at, ChecklistRun.id)
-    ).all()
+    )
+
+
+def run_points(task: TaskAnalysis) -> list[RunPoint]:
+    """Percent independent for every run of the task, oldest first, in one query."""
+    rows = db.session.execute(_points_query(), {"task_id": task.id}).all()
     return [
         RunPoint(rid, started, (100.0 * (i or 0) / a) if a else None, a or 0, i or 0)
         for rid, started, a, i in rows
@@ -284,12 +322,15 @@ def grid_scores(run_ids: list[int]) -> dict[tuple[int, int], str]:
     """(run id, step id) → level for the runs shown in the grid."""
     if not run_ids:
         return {}
-    rows = db.session.execute(
-        sa.select(StepScore.run_id, StepScore.step_id, StepScore.level).where(
-            StepScore.run_id.in_(run_ids)
-        )
-    ).all()
+    rows = db.session.execute(_grid_query(), {"run_ids": run_ids}).all()
     return {(r, s): level for r, s, level in rows}
+
+
+@reusable
+def _grid_query() -> sa.Select:
+    return sa.select(StepScore.run_id, StepScore.step_id, StepScore.level).where(
+        StepScore.run_id.in_(sa.bindparam("run_ids", expanding=True))
+    )
 
 
 def chart_geometry(points: list[RunPoint], width: int = 340, height: int = 180) -> dict:

@@ -348,6 +348,9 @@ def visit_report():
 
     Without dates it shows the last 7 days, so the page costs the same however many
     years of notes the agency has; older pages follow by keyset, not by counting.
+    Totals are summed for one coach's visits (a coach's own list, or a coach picked in
+    the filter); across every coach they are summed when asked (`totals=1`), because
+    that sum grows with the number of coaches and the page should not.
     """
     form = VisitFilterForm(request.args)
     form.coach.choices = options([(0, "All coaches"), *coach_choices(everyone=True)])
@@ -360,18 +363,12 @@ def visit_report():
         end = local_day_start(form.end.data + timedelta(days=1), tz) if form.end.data else None
     except OverflowError:  # the last day there is: no upper bound
         end = None
-    query = sv.visit_report_query(
-        current_user,
-        form.coach.data if not form.coach.errors else None,
-        form.client.data or "",
-        start,
-        end,
-    )
-    totals = sv.report_totals(query)
+    coach_id = form.coach.data if not form.coach.errors else None
+    shape, values = sv.report_filters(current_user, coach_id, form.client.data or "", start, end)
+    one_coach = not current_user.sees_all_caseloads or bool(coach_id)
+    totals = sv.report_totals(shape, values) if one_coach or request.args.get("totals") else None
     size = current_app.config["PAGE_SIZE"]
-    visits = sv.page_after(
-        query.options(*sv.list_options()), sv.parse_cursor(request.args.get("before")), size
-    )
+    visits = sv.report_page(shape, values, sv.parse_cursor(request.args.get("before")), size)
     more = len(visits) > size
     args = {k: v for k, v in request.args.items() if k != "before"}
     args.update(start=form.start.data.isoformat() if form.start.data else "")
@@ -387,4 +384,5 @@ def visit_report():
         visits=visits[:size],
         older=older,
         totals=totals,
+        count_url=url_for("visits.visit_report", **{**args, "totals": 1}),
     )

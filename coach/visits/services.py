@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coach.agency import current_agency
 from coach.clients.services import name_matches
-from coach.extensions import db
+from coach.extensions import db, reusable
 from coach.models import (
     NOTE_FIELDS,
     AgencySettings,
@@ -23,7 +23,7 @@ from coach.models import (
     Worksite,
 )
 from coach.timeutil import local_day_start, to_local, utcnow
-from coach.web import MAX_ID
+from coach.web import MAX_ID, search_pattern
 
 UNIT_MINUTES = 15
 # What an amendment snapshots: everything a coach can change.
@@ -100,19 +100,24 @@ def list_options() -> list:
     return [so.joinedload(Visit.client), so.joinedload(Visit.coach), so.joinedload(Visit.worksite)]
 
 
-def open_visit(user: User, client: Client) -> Visit | None:
-    """The visit this user started for this client and has not ended, if any."""
-    return db.session.scalar(
+@reusable
+def _open_visit_query() -> sa.Select:
+    return (
         sa.select(Visit)
         .where(
-            Visit.client_id == client.id,
-            Visit.created_by_id == user.id,
+            Visit.client_id == sa.bindparam("client_id"),
+            Visit.created_by_id == sa.bindparam("user_id"),
             Visit.ended_at.is_(None),
             Visit.deleted_at.is_(None),
         )
         .order_by(Visit.started_at.desc())
         .limit(1)
     )
+
+
+def open_visit(user: User, client: Client) -> Visit | None:
+    """The visit this user started for this client and has not ended, if any."""
+    return db.session.scalar(_open_visit_query(), {"client_id": client.id, "user_id": user.id})
 
 
 def current_placements(client: Client, today: date) -> list[Placement]:
@@ -123,8 +128,13 @@ def current_placements(client: Client, today: date) -> list[Placement]:
 
 
 def find_by_key(user: User, key: str) -> Visit | None:
-    return db.session.scalar(
-        sa.select(Visit).where(Visit.created_by_id == user.id, Visit.idempotency_key == key)
+    return db.session.scalar(_by_key_query(), {"user_id": user.id, "key": key})
+
+
+@reusable
+def _by_key_query() -> sa.Select:
+    return sa.select(Visit).where(
+        Visit.created_by_id == sa.bindparam("user_id"), Visit.idempotency_key == sa.bindparam("key")
     )
 
 
@@ -214,29 +224,43 @@ def soft_delete(visit: Visit, user: User) -> None:
 # --- reading ------------------------------------------------------------------------
 
 
-def page_after(query: sa.Select, before: tuple[datetime, int] | None, size: int) -> list[Visit]:
-    """Newest first, after a keyset cursor (started_at, id); one row more than a page,
-    so the caller knows whether older ones exist."""
-    query = query.order_by(Visit.started_at.desc(), Visit.id.desc()).limit(size + 1)
-    if before:
-        started, visit_id = before
+def keyset_page(query: sa.Select, after_cursor: bool) -> sa.Select:
+    """Newest first, after a keyset cursor (before_at, before_id), `limit` rows."""
+    query = query.order_by(Visit.started_at.desc(), Visit.id.desc()).limit(sa.bindparam("limit"))
+    if after_cursor:
+        started, visit_id = sa.bindparam("before_at"), sa.bindparam("before_id")
         query = query.where(
             sa.or_(
                 Visit.started_at < started,
                 sa.and_(Visit.started_at == started, Visit.id < visit_id),
             )
         )
-    return list(db.session.scalars(query))
+    return query
+
+
+def page_values(before: tuple[datetime, int] | None, size: int) -> dict:
+    """Values for keyset_page(): one row more than a page, so the caller knows whether
+    older ones exist."""
+    values = {"limit": size + 1}
+    if before:
+        values.update(before_at=before[0], before_id=before[1])
+    return values
+
+
+@reusable
+def _timeline_query(after_cursor: bool) -> sa.Select:
+    query = (
+        sa.select(Visit)
+        .where(Visit.client_id == sa.bindparam("client_id"), Visit.deleted_at.is_(None))
+        .options(so.joinedload(Visit.coach), so.joinedload(Visit.worksite))
+    )
+    return keyset_page(query, after_cursor)
 
 
 def timeline(client: Client, before: tuple[datetime, int] | None, size: int) -> list[Visit]:
     """A page of the client's visits, newest first."""
-    query = (
-        sa.select(Visit)
-        .where(Visit.client_id == client.id, Visit.deleted_at.is_(None))
-        .options(so.joinedload(Visit.coach), so.joinedload(Visit.worksite))
-    )
-    return page_after(query, before, size)
+    query = _timeline_query(before is not None)
+    return list(db.session.scalars(query, {"client_id": client.id, **page_values(before, size)}))
 
 
 def cursor_of(visit: Visit) -> str:
@@ -266,18 +290,14 @@ def month_starts(tz_name: str, months: int) -> list[date]:
     return [*reversed(firsts), following.replace(day=1)]
 
 
-def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[dict]:
-    """Visits, minutes and units per month (agency time), newest first, summed in SQL.
-
-    Months are cut at local midnight: each boundary is turned into UTC once, and the
-    database puts each visit in its bucket.
-    """
-    firsts = month_starts(tz_name, months)
-    bounds = [local_day_start(day, tz_name) for day in firsts]
+@reusable
+def _monthly_query(months: int) -> sa.Select:
+    """Visits, minutes, units per bucket: bucket i runs from bound{i} to bound{i + 1}."""
+    bound = [sa.bindparam(f"bound{i}") for i in range(months + 1)]
     bucket = sa.case(
-        *[(Visit.started_at < bounds[i + 1], i) for i in range(months)], else_=months
+        *[(Visit.started_at < bound[i + 1], i) for i in range(months)], else_=months
     ).label("bucket")
-    rows = db.session.execute(
+    return (
         sa.select(
             bucket,
             sa.func.count(Visit.id),
@@ -285,14 +305,25 @@ def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[dict]:
             sa.func.sum(Visit.service_units),
         )
         .where(
-            Visit.client_id == client.id,
+            Visit.client_id == sa.bindparam("client_id"),
             Visit.deleted_at.is_(None),
             Visit.ended_at.is_not(None),
-            Visit.started_at >= bounds[0],
-            Visit.started_at < bounds[-1],
+            Visit.started_at >= bound[0],
+            Visit.started_at < bound[months],
         )
         .group_by(bucket)
-    ).all()
+    )
+
+
+def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[dict]:
+    """Visits, minutes and units per month (agency time), newest first, summed in SQL.
+
+    Months are cut at local midnight: each boundary is turned into UTC once, and the
+    database puts each visit in its bucket.
+    """
+    firsts = month_starts(tz_name, months)
+    bounds = {f"bound{i}": local_day_start(day, tz_name) for i, day in enumerate(firsts)}
+    rows = db.session.execute(_monthly_query(months), {"client_id": client.id, **bounds}).all()
     by_bucket = {b: (n, minutes or 0, units or 0) for b, n, minutes, units in rows}
     return [
         {
@@ -306,30 +337,64 @@ def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[dict]:
     ]
 
 
-def visit_report_query(user: User, coach_id=None, client_search="", start=None, end=None):
-    """The supervisor's (or coach's) visit list with its filters; `start`/`end` are UTC."""
-    query = visible_visits(user)
-    if user.sees_all_caseloads and client_search:  # coaches' queries join clients already
+def report_filters(user: User, coach_id=None, client_search="", start=None, end=None):
+    """The visit list's filters as (shape, values) for report_page() and report_totals();
+    `start`/`end` are UTC. A coach sees their own clients' visits only."""
+    by_coach = bool(coach_id) and user.sees_all_caseloads
+    shape = (not user.sees_all_caseloads, by_coach, bool(client_search), bool(start), bool(end))
+    values = {
+        "user_id": user.id,
+        "coach_id": coach_id,
+        "pattern": search_pattern(client_search) if client_search else None,
+        "start": start,
+        "end": end,
+    }
+    return shape, values
+
+
+@reusable
+def _report_query(own_only: bool, by_coach: bool, by_client: bool, since: bool, until: bool):
+    query = sa.select(Visit).where(Visit.deleted_at.is_(None))
+    if own_only or by_client:
         query = query.join(Client, Client.id == Visit.client_id)
-    if coach_id and user.sees_all_caseloads:
-        query = query.where(Visit.coach_id == coach_id)
-    if client_search:
-        query = query.where(name_matches(client_search))
-    if start:
-        query = query.where(Visit.started_at >= start)
-    if end:
-        query = query.where(Visit.started_at < end)
+    if own_only:
+        query = query.where(Client.coach_id == sa.bindparam("user_id"))
+    if by_coach:
+        query = query.where(Visit.coach_id == sa.bindparam("coach_id"))
+    if by_client:
+        query = query.where(name_matches(sa.bindparam("pattern")))
+    if since:
+        query = query.where(Visit.started_at >= sa.bindparam("start"))
+    if until:
+        query = query.where(Visit.started_at < sa.bindparam("end"))
     return query
 
 
-def report_totals(query: sa.Select) -> tuple[int, int, int]:
-    """(visits, minutes, units) over a filtered visit query, in one SQL statement."""
-    sub = query.with_only_columns(Visit.id, Visit.duration_minutes, Visit.service_units).subquery()
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(sub.c.id),
-            sa.func.coalesce(sa.func.sum(sub.c.duration_minutes), 0),
-            sa.func.coalesce(sa.func.sum(sub.c.service_units), 0),
-        )
-    ).one()
+@reusable
+def _report_page_query(shape: tuple, after_cursor: bool) -> sa.Select:
+    return keyset_page(_report_query(*shape).options(*list_options()), after_cursor)
+
+
+def report_page(shape: tuple, values: dict, before, size: int) -> list[Visit]:
+    """A page of the visit list, newest first, after a keyset cursor."""
+    query = _report_page_query(shape, before is not None)
+    return list(db.session.scalars(query, {**values, **page_values(before, size)}))
+
+
+@reusable
+def _report_totals_query(shape: tuple) -> sa.Select:
+    sub = _report_query(*shape).with_only_columns(
+        Visit.id, Visit.duration_minutes, Visit.service_units
+    )
+    sub = sub.subquery()
+    return sa.select(
+        sa.func.count(sub.c.id),
+        sa.func.coalesce(sa.func.sum(sub.c.duration_minutes), 0),
+        sa.func.coalesce(sa.func.sum(sub.c.service_units), 0),
+    )
+
+
+def report_totals(shape: tuple, values: dict) -> tuple[int, int, int]:
+    """(visits, minutes, units) over the filtered visits, in one SQL statement."""
+    row = db.session.execute(_report_totals_query(shape), values).one()
     return int(row[0]), int(row[1]), int(row[2])

@@ -1,0 +1,90 @@
+"""Server time per page, one request at a time, in this process (Flask test client).
+
+    python -m bench.inprocess [--size S] [--repeat 200] [--profile PAGE]
+
+Uses the databases `make bench` built (bench/out/bench-S.db, -L.db). No network and no
+load generator: what is left is what a request costs the app itself. CPU time is shown
+beside wall time because other work on the machine inflates the latter; the quickest
+round is the steadiest figure. `--profile` prints a pyinstrument profile of one page
+(pip install pyinstrument).
+"""
+
+import argparse
+import re
+import statistics
+import time
+
+from bench import pages
+from bench.seed import PASSWORD
+
+OUT = "bench/out"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="S")
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--profile", help="a page name, e.g. 'mileage review'")
+    args = parser.parse_args()
+
+    from pathlib import Path
+
+    from coach import create_app
+
+    db_path = (Path(OUT) / f"bench-{args.size}.db").resolve()
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "QUERY_COUNT_HEADER": True,
+        }
+    )
+    clients = {}
+    for who, email in (("coach", "coach0@bench.test"), ("boss", "supervisor@bench.test")):
+        c = app.test_client()
+        c.post("/login", data={"email": email, "password": PASSWORD})
+        clients[who] = c
+    head = {"Accept-Encoding": "gzip"}
+    run_page = clients["coach"].get("/tasks/1").get_data(as_text=True)
+    table = pages(int(re.findall(r'href="/runs/(\d+)"', run_page)[0]))
+    if args.profile:
+        from pyinstrument import Profiler
+
+        who, path, headers = table[args.profile]
+        for _ in range(20):
+            clients[who].get(path, headers={**head, **headers})
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
+        for _ in range(args.repeat):
+            clients[who].get(path, headers={**head, **headers})
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        return
+    # Pages take turns in rounds of 20 requests, so a burst of other work on the machine
+    # hits every page alike; the quickest round is the page's cost with the least noise.
+    rounds, batch = max(1, args.repeat // 20), 20
+    cpu = {name: [] for name in table}
+    wall = {name: [] for name in table}
+    last = {}
+    for _ in range(rounds + 1):  # the first round warms up
+        for name, (who, path, headers) in table.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            for _ in range(batch):
+                last[name] = clients[who].get(path, headers={**head, **headers})
+            cpu[name].append((time.process_time() - start_cpu) * 1000 / batch)
+            wall[name].append((time.perf_counter() - start) * 1000 / batch)
+    print(f"size {args.size}: ms per request, {rounds} rounds of {batch}")
+    print(f"  {'page':<28} {'CPU min':>7} {'CPU med':>7} {'wall med':>8}")
+    for name, r in last.items():
+        assert r.status_code == 200, (name, r.status_code)
+        print(
+            f"  {name:<28} {min(cpu[name][1:]):7.2f} {statistics.median(cpu[name][1:]):7.2f}"
+            f" {statistics.median(wall[name][1:]):8.2f}"
+            f"  {r.headers.get('X-Query-Count')} SQL  {len(r.data) / 1024:5.1f} KB"
+            f" {r.headers.get('Content-Encoding') or ''}"
+        )
+
+
+if __name__ == "__main__":
+    main()

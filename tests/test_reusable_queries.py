@@ -1,0 +1,28 @@
+"""Statements built once and reused (coach.extensions.reusable) must hold no request's
+values: each user gets their own rows from the same statement."""
+
+from tests.factories import make_client, make_task, make_trip, make_visit
+
+
+def test_reused_statements_answer_each_user_with_their_own_rows(client, auth, login_as):
+    made = {}
+    for name in ("Alma", "Bert"):
+        coach = login_as("coach")
+        person = make_client(coach, name, "Sample")
+        make_visit(person, coach, tasks_observed=f"{name} stocked shelves")
+        task = make_task(person, coach, title=f"{name}'s task")
+        make_trip(coach, purpose=f"{name}'s errand")
+        made[name] = (coach, person, task)
+        for path in (f"/clients/{person.id}", f"/tasks/{task.id}/progress", "/mileage/"):
+            assert client.get(path).status_code == 200
+        auth.logout()
+    bert, bert_client, _ = made["Bert"]
+    _, alma_client, alma_task = made["Alma"]
+    auth.login(bert.email)
+    assert "Bert stocked shelves" in client.get(f"/clients/{bert_client.id}").text
+    assert client.get(f"/clients/{alma_client.id}").status_code == 404
+    assert client.get(f"/tasks/{alma_task.id}/progress").status_code == 404
+    trips = client.get("/mileage/?month=2026-11").text
+    assert "Bert&#39;s errand" in trips and "Alma" not in trips
+    visits = client.get("/visits/?start=2026-01-01").text
+    assert "Bert Sample" in visits and "Alma" not in visits
