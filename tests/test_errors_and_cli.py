@@ -120,6 +120,8 @@ def test_migrations_match_the_models(tmp_path):
         assert diff == []
 
 
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_go_up_down_and_up_again(tmp_path):
     """Every migration's downgrade works, and the upgrade after it still matches the models."""
     app = make_app(tmp_path)
