@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, g, request, session
 
 from coach.extensions import db
-from coach.models import User, UserSession
+from coach.models import AgencySettings, User, UserSession
 from coach.timeutil import utcnow
 
 KEEP_OLD_SESSIONS = timedelta(days=30)
@@ -53,8 +53,11 @@ def load_session_user(user_id: int) -> User | None:
     key = session.get("sid")
     if not isinstance(key, str):
         return None
+    # The agency's two-step policy rides along: every request checks it, and a
+    # separate query for it would cost more than the rest of a health check.
+    policy = sa.select(AgencySettings.require_two_factor).where(AgencySettings.id == 1)
     row = db.session.execute(
-        sa.select(User, UserSession.id)
+        sa.select(User, UserSession.id, policy.scalar_subquery())
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             User.id == user_id,
@@ -65,7 +68,7 @@ def load_session_user(user_id: int) -> User | None:
     ).first()
     if row is None:
         return None
-    g.session_id = row[1]
+    g.session_id, g.two_factor_policy = row[1], row[2]
     return row[0]
 
 

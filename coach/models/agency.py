@@ -34,6 +34,10 @@ class AgencySettings(db.Model):
     setup_complete: so.Mapped[bool] = so.mapped_column(default=False)
 
     def requires_two_factor(self, role: str) -> bool:
-        if self.require_two_factor == "all":
-            return True
-        return self.require_two_factor == "staff" and role in ("supervisor", "admin")
+        return policy_requires_two_factor(self.require_two_factor, role)
+
+
+def policy_requires_two_factor(policy: str | None, role: str) -> bool:
+    if policy == "all":
+        return True
+    return policy == "staff" and role in ("supervisor", "admin")
