@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coach import config
 from coach.extensions import compress, csrf, db, limiter, login_manager, migrate
-from coach.web import BoundedIntConverter, refuse_nul_bytes
+from coach.web import BoundedIntConverter, link_args, refuse_nul_bytes
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -149,6 +149,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["fromjson"] = json.loads
     app.jinja_env.globals["note_sections"] = NOTE_SECTIONS
     app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex
+    app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
 
 

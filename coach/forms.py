@@ -99,7 +99,7 @@ class QuickSelect(Select):
 
     @classmethod
     def render_option(cls, choice, **kwargs):
-        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+        if kwargs or choice.render_kw or isinstance(choice.value, bool | Markup):
             return super().render_option(choice, **kwargs)
         selected = "selected " if choice.selected else ""
         label = escape(choice.label or choice.value)

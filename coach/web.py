@@ -122,3 +122,18 @@ def refuse_nul_bytes():
 
 def client_ip() -> str:
     return request.remote_addr or ""
+
+
+def link_args(drop: tuple[str, ...] = (), **updates) -> dict:
+    """This page's query string, for links to the same list (pages, filters).
+
+    Names url_for() reserves (`endpoint`, `_external`, `_method`…) are left out:
+    passed through from a visitor's URL they would crash the link or bend it.
+    """
+    args = {
+        k: v
+        for k, v in request.args.items()
+        if k != "endpoint" and not k.startswith("_") and k not in drop
+    }
+    args.update(updates)
+    return args

@@ -263,3 +263,11 @@ def test_password_change_ends_other_sessions_but_not_this_one(client, auth, ctx,
     )
     assert client.get("/clients/").status_code == 200
     assert other_device.get("/clients/").status_code == 302
+
+
+def test_a_session_clock_from_the_future_is_not_trusted(client, auth, ctx):
+    user = make_user()
+    auth.login(user.email)
+    with client.session_transaction() as sess:
+        sess["seen_at"] += 3600  # e.g. written by a server whose clock read local time
+    assert client.get("/clients/").status_code == 302

@@ -557,3 +557,16 @@ def test_monthly_units_cut_months_at_local_midnight(ctx):
     this_month = first_local.strftime("%B %Y")
     last_month = (first_local - timedelta(days=1)).strftime("%B %Y")
     assert rows == {this_month: (1, 1), last_month: (1, 2)}
+
+
+def test_lists_ignore_query_names_that_links_reserve(client, login_as):
+    login_as("supervisor")
+    for url in (
+        "/visits/?endpoint=1&_method=POST&_external=1&_anchor=x",
+        "/visits/?totals=1&endpoint=x",
+        "/clients/?endpoint=1&page=1&_method=POST",
+        "/audit/?endpoint=1",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "_external" not in response.text and "endpoint=" not in response.text

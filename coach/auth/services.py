@@ -283,6 +283,7 @@ def enforce_session_lifetime():
     if (
         now - login_at > cfg["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
         or now - seen_at > cfg["SESSION_IDLE_TIMEOUT"].total_seconds()
+        or max(login_at, seen_at) > now + 60  # a clock from the future: not one of ours
     ):
         logout_user()
         session.clear()

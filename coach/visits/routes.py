@@ -22,6 +22,7 @@ from coach.visits.forms import (
 from coach.web import (
     form_view,
     is_htmx,
+    link_args,
     redirect_to,
     render,
     roles_required,
@@ -370,8 +371,7 @@ def visit_report():
     size = current_app.config["PAGE_SIZE"]
     visits = sv.report_page(shape, values, sv.parse_cursor(request.args.get("before")), size)
     more = len(visits) > size
-    args = {k: v for k, v in request.args.items() if k != "before"}
-    args.update(start=form.start.data.isoformat() if form.start.data else "")
+    args = link_args(drop=("before",), start=form.start.data.isoformat() if form.start.data else "")
     older = (
         url_for("visits.visit_report", **args, before=sv.cursor_of(visits[size - 1]))
         if more
@@ -384,5 +384,5 @@ def visit_report():
         visits=visits[:size],
         older=older,
         totals=totals,
-        count_url=url_for("visits.visit_report", **{**args, "totals": 1}),
+        count_url=None if totals is not None else url_for("visits.visit_report", **args, totals=1),
     )
