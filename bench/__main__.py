@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench import pages
+from bench.gunicorn import start_gunicorn
 from bench.seed import PASSWORD, SIZES, build
 
 OUT = Path(__file__).parent / "out"
@@ -148,29 +149,7 @@ def serve(db_path: Path):
         "LOGIN_RATE_LIMIT": "100000 per minute",
         "SIGNOFF_RATE_LIMIT": "100000 per minute",
     }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "app:app",
-        ],
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc, port
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("gunicorn did not start")
+    return start_gunicorn(port, env), port
 
 
 def static_kb(client: Client, html: str) -> float:

@@ -19,13 +19,11 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlencode
@@ -33,6 +31,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.gunicorn import port_open, start_gunicorn  # noqa: E402
 from coach.demo import DEMO_PASSWORD  # noqa: E402
 
 LIGHTHOUSE_DIR = ROOT / "tools/lighthouse/node_modules/lighthouse"
@@ -61,33 +60,12 @@ def run(cmd: list[str], env: dict) -> None:
 
 
 def serve(port: int, env: dict) -> subprocess.Popen:
-    with socket.socket() as s:
-        if s.connect_ex(("127.0.0.1", port)) == 0:
-            sys.exit(f"port {port} is in use: pick another with --port")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "app:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    sys.exit("gunicorn did not start")
+    if port_open(port):
+        sys.exit(f"port {port} is in use: pick another with --port")
+    try:
+        return start_gunicorn(port, env, cwd=ROOT)
+    except RuntimeError as error:
+        sys.exit(str(error))
 
 
 def request(port: int, method: str, path: str, cookie: str = "", form: dict | None = None):

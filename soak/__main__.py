@@ -30,6 +30,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench.gunicorn import port_open, start_gunicorn
 from soak import check
 from soak.phone import Phone, Stats, hidden
 from soak.seed import build
@@ -38,35 +39,14 @@ OUT = Path(__file__).parent / "out"
 DB = OUT / "soak.db"
 
 
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
 def serve(port: int, env: dict, log) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "app:app",
-        ],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    for _ in range(150):
-        if not port_free(port) and len(workers(proc.pid)) == 2:
-            return proc
-        time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("gunicorn did not start; see soak/out/gunicorn.log")
+    def both_workers_up(proc):
+        return len(workers(proc.pid)) == 2
+
+    try:
+        return start_gunicorn(port, env, ready=both_workers_up, stdout=log, stderr=log)
+    except RuntimeError as error:
+        raise SystemExit(f"{error}; see soak/out/gunicorn.log") from None
 
 
 def workers(master: int) -> set[int]:
@@ -241,7 +221,7 @@ def main() -> int:
     began = time.monotonic()
     OUT.mkdir(exist_ok=True)
     port = args.port
-    if not port_free(port):
+    if port_open(port):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
