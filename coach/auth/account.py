@@ -64,12 +64,7 @@ def change_email():
 def two_factor():
     """Set up two-step login with an authenticator app, or see its state."""
     if current_user.has_two_factor:
-        return render_template(
-            "auth/two_factor.html",
-            codes_left=recovery_codes_left(current_user),
-            required=is_required_for(current_user),
-            form=PasswordConfirmForm(),
-        )
+        return _two_factor_status(PasswordConfirmForm())
     form = EnrolForm()
     if totp_secret(current_user) is None:
         # Kept across reloads, so a QR code already scanned stays valid.
@@ -106,7 +101,7 @@ def new_codes():
         record_event("recovery_codes_new", "user", current_user.id)
         db.session.commit()
         return render_template("auth/recovery_codes.html", codes=codes, new=False)
-    return _two_factor_page_again(form), 400
+    return _two_factor_status(form), 400
 
 
 @bp.route("/account/two-factor/off", methods=["POST"])
@@ -125,10 +120,11 @@ def two_factor_off():
         db.session.commit()
         flash("Two-step login is off. You log in with your password alone.", "success")
         return redirect_to(url_for("auth.account"))
-    return _two_factor_page_again(form), 400
+    return _two_factor_status(form), 400
 
 
-def _two_factor_page_again(form):
+def _two_factor_status(form):
+    """Two-step login is on: codes left, and the password form to change that."""
     return render_template(
         "auth/two_factor.html",
         codes_left=recovery_codes_left(current_user),
