@@ -75,12 +75,13 @@ def main() -> None:
             cpu[name].append((time.process_time() - start_cpu) * 1000 / batch)
             wall[name].append((time.perf_counter() - start) * 1000 / batch)
     print(f"size {args.size}: ms per request, {rounds} rounds of {batch}")
-    print(f"  {'page':<28} {'CPU min':>7} {'CPU med':>7} {'wall med':>8}")
+    print(f"  {'page':<28} {'CPU min':>7} {'CPU med':>7} {'wall med':>8} {'÷health':>7}")
+    health = min(cpu["health"][1:])
     for name, r in last.items():
         assert r.status_code == 200, (name, r.status_code)
         print(
             f"  {name:<28} {min(cpu[name][1:]):7.2f} {statistics.median(cpu[name][1:]):7.2f}"
-            f" {statistics.median(wall[name][1:]):8.2f}"
+            f" {statistics.median(wall[name][1:]):8.2f} {min(cpu[name][1:]) / health:7.2f}"
             f"  {r.headers.get('X-Query-Count')} SQL  {len(r.data) / 1024:5.1f} KB"
             f" {r.headers.get('Content-Encoding') or ''}"
         )

@@ -154,25 +154,22 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_static_cache(app: Flask) -> None:
-    """Static URLs carry a hash of the file's content, so browsers may keep them a year."""
+    """Static URLs carry a hash of the file's content, so browsers may keep them a year.
+
+    Templates write them with static_url(name): the hash is read once per file, and
+    the URL is built without url_for's routing, which every page would pay four times.
+    """
     import hashlib
 
     hashes: dict[str, str] = {}
 
-    @app.url_defaults
-    def add_content_hash(endpoint, values):
-        if endpoint != "static" or "filename" not in values:
-            return
-        filename = values["filename"]
+    def static_url(filename: str) -> str:
         if filename not in hashes:
-            path = os.path.join(app.static_folder, filename)
-            try:
-                with open(path, "rb") as f:
-                    hashes[filename] = hashlib.sha256(f.read()).hexdigest()[:12]
-            except OSError:
-                return
-        values["v"] = hashes[filename]
+            with open(os.path.join(app.static_folder, filename), "rb") as f:
+                hashes[filename] = hashlib.sha256(f.read()).hexdigest()[:12]
+        return f"{request.script_root}{app.static_url_path}/{filename}?v={hashes[filename]}"
 
+    app.jinja_env.globals["static_url"] = static_url
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600
 
     @app.after_request

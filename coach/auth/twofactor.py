@@ -19,12 +19,11 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app, g
+from flask import current_app
 
 from coach.agency import current_agency
 from coach.extensions import db
 from coach.models import RecoveryCode, User
-from coach.models.agency import policy_requires_two_factor
 from coach.timeutil import utcnow
 
 RECOVERY_CODE_COUNT = 10
@@ -32,8 +31,7 @@ _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
 
 def is_required_for(user: User) -> bool:
-    if "two_factor_policy" in g:  # read with the session (auth/sessions.py)
-        return policy_requires_two_factor(g.two_factor_policy, user.role)
+    # The agency's settings are read with the session (auth/sessions.py).
     return current_agency().requires_two_factor(user.role)
 
 

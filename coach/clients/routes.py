@@ -5,7 +5,7 @@ from coach.audit.services import audit_view, describe_changes, record_event, sna
 from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm, to_units
 from coach.clients.services import (
-    caseload_query,
+    caseload_page,
     coach_choices,
     get_client_for,
     get_placement_for,
@@ -47,11 +47,13 @@ def caseload():
     status = request.args.get("status", "")
     status = status if status in CLIENT_STATUSES else ""
     coach_id = int_arg("coach")
-    page = db.paginate(
-        caseload_query(current_user, search, status, coach_id),
-        page=int_arg("page", 1),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
+    page = caseload_page(
+        current_user,
+        int_arg("page", 1),
+        current_app.config["PAGE_SIZE"],
+        search,
+        status,
+        coach_id,
     )
     coaches = coach_choices(everyone=True) if current_user.sees_all_caseloads else []
     return render(

@@ -7,7 +7,7 @@ from flask import abort
 from coach.extensions import db, reusable
 from coach.models import ROLES, Client, Employer, Placement, User, Worksite
 from coach.models.caseload import display_name
-from coach.web import search_pattern
+from coach.web import Page, paginate, search_pattern
 
 
 def visible_clients(user: User) -> sa.Select:
@@ -18,16 +18,46 @@ def visible_clients(user: User) -> sa.Select:
     return query
 
 
-def caseload_query(user: User, search: str = "", status: str = "", coach_id: int | None = None):
-    """The caseload list, searched by any part of the name, ordered by last name."""
-    query = visible_clients(user).options(so.joinedload(Client.coach))
-    if search:
-        query = query.where(name_matches(search_pattern(search)))
-    if status:
-        query = query.where(Client.status == status)
-    if coach_id and user.sees_all_caseloads:
-        query = query.where(Client.coach_id == coach_id)
-    return query.order_by(Client.last_name, Client.first_name, Client.id)
+def caseload_page(
+    user: User, page: int, per_page: int, search: str = "", status: str = "", coach_id=None
+) -> Page:
+    """A page of the caseload, searched by any part of the name, ordered by last name."""
+    coach_id = coach_id if user.sees_all_caseloads else None
+    count, items = _caseload_queries(
+        not user.sees_all_caseloads, bool(search), bool(status), bool(coach_id)
+    )
+    values = {
+        "user_id": user.id,
+        "pattern": search_pattern(search),
+        "status": status,
+        "coach_id": coach_id,
+    }
+    return paginate(count, items, values, page, per_page)
+
+
+@reusable
+def _caseload_queries(
+    own_only: bool, searching: bool, by_status: bool, by_coach: bool
+) -> tuple[sa.Select, sa.Select]:
+    """The count and a page of the caseload, for one combination of filters."""
+    query = sa.select(Client)
+    if own_only:
+        query = query.where(Client.coach_id == sa.bindparam("user_id"))
+    if searching:
+        query = query.where(name_matches(sa.bindparam("pattern")))
+    if by_status:
+        query = query.where(Client.status == sa.bindparam("status"))
+    if by_coach:
+        query = query.where(Client.coach_id == sa.bindparam("coach_id"))
+    count = sa.select(sa.func.count()).select_from(query.subquery())
+    if not own_only:  # only those who see every caseload are shown each client's coach
+        query = query.options(so.joinedload(Client.coach))
+    items = (
+        query.order_by(Client.last_name, Client.first_name, Client.id)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+    return count, items
 
 
 def client_choices(user: User) -> list[tuple[int, str]]:

@@ -251,8 +251,15 @@ def page_values(before: tuple[datetime, int] | None, size: int) -> dict:
 def _timeline_query(after_cursor: bool) -> sa.Select:
     query = (
         sa.select(Visit)
+        .join(User, User.id == Visit.coach_id)
+        .outerjoin(Worksite, Worksite.id == Visit.worksite_id)
         .where(Visit.client_id == sa.bindparam("client_id"), Visit.deleted_at.is_(None))
-        .options(so.joinedload(Visit.coach), so.joinedload(Visit.worksite))
+        .options(
+            so.with_expression(Visit.coach_name, User.name),
+            so.with_expression(Visit.worksite_name, Worksite.name),
+        )
+        # A visit already loaded in this request (the open one) gets its names too.
+        .execution_options(populate_existing=True)
     )
     return keyset_page(query, after_cursor)
 
