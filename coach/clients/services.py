@@ -9,6 +9,9 @@ from coach.models import ROLES, Client, Employer, Placement, User, Worksite
 from coach.models.caseload import display_name
 from coach.web import Page, paginate, search_pattern
 
+# All a list needs to show a client by name (Client.display_name).
+CLIENT_NAME = (Client.first_name, Client.preferred_name, Client.last_name)
+
 
 def visible_clients(user: User) -> sa.Select:
     """Clients this user may see: their own caseload, or everyone's for supervisors."""

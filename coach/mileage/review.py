@@ -50,6 +50,7 @@ def review():
         page=page,
         more=page * 25 < waiting,
         action_form=ActionForm(),
+        client_reference=client_reference,
     )
 
 

@@ -11,6 +11,7 @@ from geopy.distance import geodesic
 from sqlalchemy.exc import IntegrityError
 
 from coach.agency import current_agency
+from coach.clients.services import CLIENT_NAME
 from coach.extensions import db, reusable
 from coach.models import (
     DEFAULT_RATES,
@@ -269,7 +270,7 @@ def _month_query(limited: bool) -> sa.Select:
             Trip.trip_date >= sa.bindparam("start"),
             Trip.trip_date < sa.bindparam("end"),
         )
-        .options(so.joinedload(Trip.client))
+        .options(so.joinedload(Trip.client).load_only(*CLIENT_NAME))
         .order_by(Trip.trip_date.desc(), Trip.id.desc())
     )
     return query.limit(sa.bindparam("limit")) if limited else query
@@ -345,7 +346,8 @@ def _queue_query() -> sa.Select:
     return (
         sa.select(Trip)
         .where(Trip.status == "submitted")
-        .options(so.joinedload(Trip.coach), so.joinedload(Trip.client))
+        # The coach's name is all it shows of them; a client is shown by reference (its id).
+        .options(so.joinedload(Trip.coach).load_only(User.name))
         .order_by(sa.text(FLAGGED_FIRST), Trip.coach_id, Trip.trip_date, Trip.id)
         .offset(sa.bindparam("offset"))
         .limit(sa.bindparam("limit"))
