@@ -93,7 +93,7 @@ def _client_query(own_only: bool, with_placements: bool) -> sa.Select:
     query = (
         sa.select(Client)
         .where(Client.id == sa.bindparam("client_id"))
-        .options(so.joinedload(Client.coach))
+        .options(so.joinedload(Client.coach).load_only(User.name))  # all a page shows
     )
     if own_only:
         query = query.where(Client.coach_id == sa.bindparam("user_id"))
