@@ -206,8 +206,12 @@ def test_review_shows_flagged_first(client, login_as):
     a = make_user("coach", name="Alpha Coach")
     make_trip(a, status="submitted", purpose="Plain trip")
     make_trip(a, status="submitted", purpose="Odd trip", flag_reason="Claimed 3 mi is less")
+    person = make_client(a, "Rosa", "Rivera")
+    make_trip(a, status="submitted", purpose="To work", client_id=person.id)
     page = client.get("/mileage/review").text
     assert page.index("Odd trip") < page.index("Plain trip")
+    # A client is shown to the reviewer by reference, not by name.
+    assert f"To work · client {person.reference}" in page and "Rivera" not in page
 
 
 def test_review_page_is_read_off_its_index(client, login_as):

@@ -282,6 +282,18 @@ def test_another_coachs_visits_are_not_found(client, coach_client):
     assert "Private" not in client.get("/visits/").text
 
 
+def test_timeline_names_the_coach_and_work_site_of_each_visit(client, coach_client):
+    coach, person, placement = coach_client
+    make_visit(person, coach, minutes=15, started_at=datetime(2026, 10, 1, 15))
+    # The open visit is loaded before the timeline: its card must still carry the names.
+    assert start(client, person, placement).status_code == 302
+    db.session.remove()
+    timeline = client.get(f"/clients/{person.id}").text.split('id="timeline"')[1]
+    under_way, earlier = timeline.split("</li>")[:2]
+    assert "Under way" in under_way and f"Main store · {coach.name}" in under_way
+    assert f"On site · {coach.name}" in earlier and "Main store" not in earlier
+
+
 def test_timeline_pages_newest_first_with_htmx_and_without(client, coach_client):
     coach, person, _ = coach_client
     for i in range(25):

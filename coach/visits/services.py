@@ -263,8 +263,6 @@ def _timeline_query(after_cursor: bool) -> sa.Select:
             so.with_expression(Visit.coach_name, User.name),
             so.with_expression(Visit.worksite_name, Worksite.name),
         )
-        # A visit already loaded in this request (the open one) gets its names too.
-        .execution_options(populate_existing=True)
     )
     return keyset_page(query, after_cursor)
 
