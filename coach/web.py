@@ -10,6 +10,8 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from coach.extensions import db
+
 
 def is_htmx() -> bool:
     """True for htmx requests that want a fragment (boosted ones want the whole page)."""
@@ -58,8 +60,6 @@ def paginate(count: sa.Select, items: sa.Select, values: dict, page: int, per_pa
     from `count`, both reused statements (extensions.reusable) run with `values`.
 
     A first page that is not full is the whole list, so it needs no count."""
-    from coach.extensions import db
-
     page = max(1, page)
     rows = db.session.scalars(
         items, {**values, "limit": per_page, "offset": (page - 1) * per_page}

@@ -46,7 +46,7 @@ def audit_view(entity_type: str, entity_id: int) -> None:
         _INSERT_VIEW,
         {
             "at": utcnow(),
-            "user_id": current_user.id,
+            "user_id": current_user.id if current_user.is_authenticated else None,
             "entity_type": entity_type,
             "entity_id": entity_id,
             "ip": client_ip(),
