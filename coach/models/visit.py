@@ -99,10 +99,6 @@ class Visit(db.Model):
     versions: so.Mapped[list["VisitVersion"]] = so.relationship(
         back_populates="visit", lazy="raise", order_by="VisitVersion.version.desc()"
     )
-    # Names read with the visit by lists that need no more of the coach or work site
-    # (the timeline): cheaper than loading both whole.
-    coach_name: so.Mapped[str | None] = so.query_expression()
-    worksite_name: so.Mapped[str | None] = so.query_expression()
 
     @property
     def in_progress(self) -> bool:

@@ -95,14 +95,16 @@ def get_visit_for(user: User, visit_id: int, with_history: bool = False) -> Visi
     return visit
 
 
-def list_options() -> list:
+def list_options(with_client: bool = True) -> list:
     """What a visit list shows of the client, coach and work site, loaded with the visits:
     their names only (whole rows cost twice the rest of the query)."""
-    return [
-        so.joinedload(Visit.client).load_only(*CLIENT_NAME),
+    options = [
         so.joinedload(Visit.coach).load_only(User.name),
         so.joinedload(Visit.worksite).load_only(Worksite.name),
     ]
+    if with_client:
+        options.append(so.joinedload(Visit.client).load_only(*CLIENT_NAME))
+    return options
 
 
 @reusable
@@ -256,13 +258,8 @@ def page_values(before: tuple[datetime, int] | None, size: int) -> dict:
 def _timeline_query(after_cursor: bool) -> sa.Select:
     query = (
         sa.select(Visit)
-        .join(User, User.id == Visit.coach_id)
-        .outerjoin(Worksite, Worksite.id == Visit.worksite_id)
         .where(Visit.client_id == sa.bindparam("client_id"), Visit.deleted_at.is_(None))
-        .options(
-            so.with_expression(Visit.coach_name, User.name),
-            so.with_expression(Visit.worksite_name, Worksite.name),
-        )
+        .options(*list_options(with_client=False))  # a client's own timeline
     )
     return keyset_page(query, after_cursor)
 
