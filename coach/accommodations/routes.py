@@ -125,7 +125,6 @@ def view_request(request_id: int):
         event_form=EventForm(formdata=None, occurred_on=today),
         implemented_form=ImplementedForm(formdata=None, implemented_on=today),
         follow_up_form=FollowUpForm(formdata=None),
-        action_form=ActionForm(),
         follow_up_due=acc.follow_up_is_due(item, today),
     )
 

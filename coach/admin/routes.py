@@ -39,7 +39,7 @@ def _get_user(user_id: int) -> User:
 def users():
     """Everyone with an account."""
     people = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.name)).all()
-    return render("admin/users.html", users=people, action_form=ActionForm())
+    return render("admin/users.html", users=people)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -90,7 +90,6 @@ def edit_user(user_id: int):
         "admin/user_form.html",
         form=form,
         user=user,
-        action_form=ActionForm(),
         open_sessions=len(open_sessions(user.id)),
     )
 

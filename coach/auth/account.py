@@ -142,7 +142,6 @@ def sessions():
         sessions=rows,
         this_session=current_session_id(),
         describe_device=describe_device,
-        action_form=ActionForm(),
     )
 
 

@@ -49,7 +49,6 @@ def review():
         waiting=waiting,
         page=page,
         more=page * 25 < waiting,
-        action_form=ActionForm(),
         client_reference=client_reference,
     )
 

@@ -92,7 +92,6 @@ def trips():
         month=month,
         month_start=date(year, month, 1),
         recent=ms.recent_trips(current_user),
-        action_form=ActionForm(),
     )
 
 

@@ -5,14 +5,13 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import abort, current_app
 from geopy.distance import geodesic
 from sqlalchemy.exc import IntegrityError
 
 from coach.agency import current_agency
 from coach.clients.services import CLIENT_NAME
-from coach.extensions import db, reusable
+from coach.extensions import db, read_cards, reusable
 from coach.models import (
     DEFAULT_RATES,
     EDITABLE,
@@ -20,6 +19,7 @@ from coach.models import (
     MileageRate,
     Placement,
     Trip,
+    TripCard,
     User,
     Worksite,
 )
@@ -264,23 +264,23 @@ def return_trip(trip: Trip, comment: str) -> str | None:
 @reusable
 def _month_query(limited: bool) -> sa.Select:
     query = (
-        sa.select(Trip)
+        sa.select(*Trip.__table__.c, *CLIENT_NAME)  # the client's name, for the coach
+        .outerjoin(Client, Client.id == Trip.client_id)
         .where(
             Trip.coach_id == sa.bindparam("coach_id"),
             Trip.trip_date >= sa.bindparam("start"),
             Trip.trip_date < sa.bindparam("end"),
         )
-        .options(so.joinedload(Trip.client).load_only(*CLIENT_NAME))
         .order_by(Trip.trip_date.desc(), Trip.id.desc())
     )
     return query.limit(sa.bindparam("limit")) if limited else query
 
 
-def trips_of_month(user: User, year: int, month: int, limit: int | None) -> list[Trip]:
+def trips_of_month(user: User, year: int, month: int, limit: int | None) -> list[TripCard]:
     """The coach's trips of a month, newest first (the latest `limit` of them)."""
     start, end = month_bounds(year, month)
     values = {"coach_id": user.id, "start": start, "end": end, "limit": limit}
-    return list(db.session.scalars(_month_query(bool(limit)), values))
+    return read_cards(TripCard, _month_query(bool(limit)), values)
 
 
 @dataclass
@@ -317,16 +317,16 @@ def month_totals(user: User, year: int, month: int) -> MonthTotals:
 def _recent_query() -> sa.Select:
     # Read off ix_trips_coach_id, not by walking every coach's trips from the newest.
     return (
-        sa.select(Trip)
+        sa.select(Trip.id, Trip.origin, Trip.destination, Trip.purpose, Trip.miles_tenths)
         .where(Trip.coach_id == sa.bindparam("coach_id"))
         .order_by(Trip.id.desc())
         .limit(30)
     )
 
 
-def recent_trips(user: User, limit: int = 3) -> list[Trip]:
+def recent_trips(user: User, limit: int = 3) -> list[TripCard]:
     """The coach's last few distinct trips, for one-tap repeats."""
-    trips = db.session.scalars(_recent_query(), {"coach_id": user.id}).all()
+    trips = read_cards(TripCard, _recent_query(), {"coach_id": user.id})
     seen, result = set(), []
     for trip in trips:
         key = (trip.origin, trip.destination, trip.purpose)
@@ -344,21 +344,21 @@ def _waiting_query() -> sa.Select:
 @reusable
 def _queue_query() -> sa.Select:
     return (
-        sa.select(Trip)
-        .where(Trip.status == "submitted")
         # The coach's name is all it shows of them; a client is shown by reference (its id).
-        .options(so.joinedload(Trip.coach).load_only(User.name))
+        sa.select(*Trip.__table__.c, User.name.label("coach_name"))
+        .join(User, User.id == Trip.coach_id)
+        .where(Trip.status == "submitted")
         .order_by(sa.text(FLAGGED_FIRST), Trip.coach_id, Trip.trip_date, Trip.id)
         .offset(sa.bindparam("offset"))
         .limit(sa.bindparam("limit"))
     )
 
 
-def review_queue(page: int, size: int = 25) -> tuple[list[Trip], int]:
+def review_queue(page: int, size: int = 25) -> tuple[list[TripCard], int]:
     """A page of submitted trips of every coach, flagged ones first, and how many wait."""
     waiting = db.session.scalar(_waiting_query())
     values = {"offset": (page - 1) * size, "limit": size}
-    return list(db.session.scalars(_queue_query(), values)), waiting
+    return read_cards(TripCard, _queue_query(), values), waiting
 
 
 # --- export --------------------------------------------------------------------------

@@ -22,7 +22,14 @@ from coach.models.caseload import (
     Placement,
     Worksite,
 )
-from coach.models.mileage import DEFAULT_RATES, EDITABLE, TRIP_STATUSES, MileageRate, Trip
+from coach.models.mileage import (
+    DEFAULT_RATES,
+    EDITABLE,
+    TRIP_STATUSES,
+    MileageRate,
+    Trip,
+    TripCard,
+)
 from coach.models.tasks import (
     PROMPT_LEVELS,
     STRATEGIES,
@@ -39,6 +46,7 @@ from coach.models.visit import (
     NOTE_SECTIONS,
     QUICK_TAGS,
     Visit,
+    VisitCard,
     VisitVersion,
 )
 
@@ -48,6 +56,7 @@ __all__ = [
     "TRIP_STATUSES",
     "MileageRate",
     "Trip",
+    "TripCard",
     "DECISIONS",
     "FOLLOW_UP_RESULTS",
     "PAYERS",
@@ -83,6 +92,7 @@ __all__ = [
     "ROLES",
     "User",
     "Visit",
+    "VisitCard",
     "VisitVersion",
     "Worksite",
 ]

@@ -1,11 +1,13 @@
 """Mileage for client transport: trips, and the dated per-mile rates they are paid at."""
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.extensions import db
+from coach.extensions import RowCard, db
+from coach.models.caseload import display_name
 from coach.timeutil import utcnow
 
 TRIP_STATUSES = {
@@ -39,7 +41,32 @@ class MileageRate(db.Model):
 FLAGGED_FIRST = "(flag_reason = '')"
 
 
-class Trip(db.Model):
+class TripLabels:
+    """What a trip shows of itself, shared by the model and the list cards."""
+
+    @property
+    def status_label(self) -> str:
+        return TRIP_STATUSES.get(self.status, self.status)
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE
+
+    @property
+    def miles(self) -> Decimal:
+        return Decimal(self.miles_tenths) / 10
+
+
+class TripCard(TripLabels, RowCard):
+    """A trip in a list: the row's columns, with `coach_name` or the client's names
+    where the list shows them."""
+
+    @property
+    def client_name(self) -> str:
+        return display_name(self.first_name, self.preferred_name, self.last_name)
+
+
+class Trip(TripLabels, db.Model):
     __tablename__ = "trips"
     __table_args__ = (
         sa.Index("ix_trips_coach_date", "coach_id", "trip_date", "id"),
@@ -91,17 +118,3 @@ class Trip(db.Model):
 
     coach: so.Mapped["User"] = so.relationship(foreign_keys=[coach_id], lazy="raise")  # noqa: F821
     client: so.Mapped["Client | None"] = so.relationship(lazy="raise")  # noqa: F821
-
-    @property
-    def status_label(self) -> str:
-        return TRIP_STATUSES.get(self.status, self.status)
-
-    @property
-    def editable(self) -> bool:
-        return self.status in EDITABLE
-
-    @property
-    def miles(self):
-        from decimal import Decimal
-
-        return Decimal(self.miles_tenths) / 10

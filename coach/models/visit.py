@@ -5,7 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.extensions import db
+from coach.extensions import RowCard, db
+from coach.models.caseload import display_name
 from coach.timeutil import utcnow
 
 CONTACT_TYPES = {
@@ -45,7 +46,40 @@ LOCATION_LABELS = {
 }
 
 
-class Visit(db.Model):
+class VisitLabels:
+    """What a visit shows of itself, shared by the model and the list cards."""
+
+    @property
+    def in_progress(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split("|") if t]
+
+    @property
+    def contact_label(self) -> str:
+        return CONTACT_TYPES.get(self.contact_type, self.contact_type)
+
+    @property
+    def location_label(self) -> str:
+        return LOCATION_LABELS.get(self.location_status, self.location_status)
+
+    @property
+    def has_note(self) -> bool:
+        return any(getattr(self, name) for name in NOTE_FIELDS)
+
+
+class VisitCard(VisitLabels, RowCard):
+    """A visit in a list (a client's timeline, the visit list): the row's columns, with
+    `coach_name`, `worksite_name` and, where the list shows it, the client's names."""
+
+    @property
+    def client_name(self) -> str:
+        return display_name(self.first_name, self.preferred_name, self.last_name)
+
+
+class Visit(VisitLabels, db.Model):
     __tablename__ = "visits"
     __table_args__ = (
         sa.Index("ix_visits_client_started", "client_id", "started_at", "id"),
@@ -99,26 +133,6 @@ class Visit(db.Model):
     versions: so.Mapped[list["VisitVersion"]] = so.relationship(
         back_populates="visit", lazy="raise", order_by="VisitVersion.version.desc()"
     )
-
-    @property
-    def in_progress(self) -> bool:
-        return self.ended_at is None
-
-    @property
-    def tag_list(self) -> list[str]:
-        return [t for t in self.tags.split("|") if t]
-
-    @property
-    def contact_label(self) -> str:
-        return CONTACT_TYPES.get(self.contact_type, self.contact_type)
-
-    @property
-    def location_label(self) -> str:
-        return LOCATION_LABELS.get(self.location_status, self.location_status)
-
-    @property
-    def has_note(self) -> bool:
-        return any(getattr(self, name) for name in NOTE_FIELDS)
 
 
 class VisitVersion(db.Model):

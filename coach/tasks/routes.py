@@ -84,7 +84,6 @@ def view_task(task_id: int):
         points=points[-5:][::-1],
         run_count=len(points),
         step_form=StepForm(),
-        action_form=ActionForm(),
         start_form=StartRunForm(),
     )
 
@@ -204,7 +203,6 @@ def view_run(run_id: int):
         steps=steps,
         levels=levels,
         percent=ts.percent_independent(list(levels.values())),
-        action_form=ActionForm(),
         note_form=RunNoteForm(obj=run),
         prompt_levels=PROMPT_LEVELS,
     )
@@ -235,7 +233,6 @@ def score(run_id: int, step_id: int):
         level=level,
         number=number,
         prompt_levels=PROMPT_LEVELS,
-        action_form=ActionForm(),
         oob_summary=True,
         levels=levels,
         percent=ts.percent_independent(list(levels.values())),

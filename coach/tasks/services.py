@@ -96,12 +96,28 @@ def get_run_for(user: User, run_id: int) -> ChecklistRun:
     return get_run_and_task_for(user, run_id)[0]
 
 
+@reusable
+def _run_query(own_only: bool) -> sa.Select:
+    query = (
+        sa.select(ChecklistRun, TaskAnalysis)
+        .join(TaskAnalysis, TaskAnalysis.id == ChecklistRun.task_id)
+        .where(ChecklistRun.id == sa.bindparam("run_id"))
+        .options(so.joinedload(TaskAnalysis.client), so.joinedload(TaskAnalysis.placement))
+    )
+    if own_only:  # visible_tasks' rule, as in _task_query
+        query = query.join(Client, Client.id == TaskAnalysis.client_id).where(
+            Client.coach_id == sa.bindparam("user_id")
+        )
+    return query
+
+
 def get_run_and_task_for(user: User, run_id: int) -> tuple[ChecklistRun, TaskAnalysis]:
-    """The run and its task, if this user may see the task; 404 otherwise."""
-    run = db.session.get(ChecklistRun, run_id)
-    if run is None:
+    """The run and its task, in one query, if this user may see the task; 404 otherwise."""
+    query = _run_query(not user.sees_all_caseloads)
+    row = db.session.execute(query, {"run_id": run_id, "user_id": user.id}).first()
+    if row is None:
         abort(404)
-    return run, get_task_for(user, run.task_id)
+    return row[0], row[1]
 
 
 @reusable
@@ -142,20 +158,19 @@ def active_steps(task_id: int) -> list[TaskStep]:
 
 @reusable
 def _steps_query() -> sa.Select:
+    active = TaskStep.retired_at.is_(None).label("active")
     return (
-        sa.select(TaskStep)
+        sa.select(TaskStep.id, TaskStep.text, active)
         .where(TaskStep.task_id == sa.bindparam("task_id"))
         .order_by(TaskStep.position, TaskStep.id)
     )
 
 
-def steps_for_run(task_id: int, levels: dict[int, str]) -> list[TaskStep]:
-    """The steps a run shows: the active ones, and retired ones this run scored."""
-    return [
-        step
-        for step in db.session.scalars(_steps_query(), {"task_id": task_id})
-        if step.active or step.id in levels
-    ]
+def steps_for_run(task_id: int, levels: dict[int, str]) -> list[sa.Row]:
+    """The steps a run shows (id, text, active): the active ones, and retired ones this
+    run scored. Plain rows: the run page only shows them."""
+    rows = db.session.connection().execute(_steps_query(), {"task_id": task_id})
+    return [step for step in rows if step.active or step.id in levels]
 
 
 def next_position(task_id: int) -> int:

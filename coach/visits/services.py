@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coach.agency import current_agency
 from coach.clients.services import CLIENT_NAME, name_matches
-from coach.extensions import db, reusable
+from coach.extensions import db, read_cards, reusable
 from coach.models import (
     NOTE_FIELDS,
     AgencySettings,
@@ -19,6 +19,7 @@ from coach.models import (
     Placement,
     User,
     Visit,
+    VisitCard,
     VisitVersion,
     Worksite,
 )
@@ -95,16 +96,38 @@ def get_visit_for(user: User, visit_id: int, with_history: bool = False) -> Visi
     return visit
 
 
-def list_options(with_client: bool = True) -> list:
-    """What a visit list shows of the client, coach and work site, loaded with the visits:
-    their names only (whole rows cost twice the rest of the query)."""
-    options = [
-        so.joinedload(Visit.coach).load_only(User.name),
-        so.joinedload(Visit.worksite).load_only(Worksite.name),
-    ]
+# What a visit list shows of a visit: its own columns for VisitCard, not a whole row.
+CARD_COLUMNS = (
+    Visit.id,
+    Visit.client_id,
+    Visit.started_at,
+    Visit.ended_at,
+    Visit.duration_minutes,
+    Visit.service_units,
+    Visit.contact_type,
+    Visit.location_status,
+    Visit.tags,
+    *(getattr(Visit, name) for name in NOTE_FIELDS),
+)
+
+
+def card_columns(query: sa.Select, with_client: bool, client_joined: bool = False) -> sa.Select:
+    """A visit query's rows as list cards: the visit, its coach's and work site's names,
+    and the client's name when the list is not one client's own."""
+    query = (
+        query.with_only_columns(
+            *CARD_COLUMNS,
+            User.name.label("coach_name"),
+            Worksite.name.label("worksite_name"),
+        )
+        .join(User, User.id == Visit.coach_id)
+        .outerjoin(Worksite, Worksite.id == Visit.worksite_id)
+    )
     if with_client:
-        options.append(so.joinedload(Visit.client).load_only(*CLIENT_NAME))
-    return options
+        if not client_joined:
+            query = query.join(Client, Client.id == Visit.client_id)
+        query = query.add_columns(*CLIENT_NAME)
+    return query
 
 
 @reusable
@@ -256,18 +279,16 @@ def page_values(before: tuple[datetime, int] | None, size: int) -> dict:
 
 @reusable
 def _timeline_query(after_cursor: bool) -> sa.Select:
-    query = (
-        sa.select(Visit)
-        .where(Visit.client_id == sa.bindparam("client_id"), Visit.deleted_at.is_(None))
-        .options(*list_options(with_client=False))  # a client's own timeline
+    query = sa.select(Visit).where(
+        Visit.client_id == sa.bindparam("client_id"), Visit.deleted_at.is_(None)
     )
-    return keyset_page(query, after_cursor)
+    return keyset_page(card_columns(query, with_client=False), after_cursor)
 
 
-def timeline(client: Client, before: tuple[datetime, int] | None, size: int) -> list[Visit]:
+def timeline(client: Client, before: tuple[datetime, int] | None, size: int) -> list[VisitCard]:
     """A page of the client's visits, newest first."""
     query = _timeline_query(before is not None)
-    return list(db.session.scalars(query, {"client_id": client.id, **page_values(before, size)}))
+    return read_cards(VisitCard, query, {"client_id": client.id, **page_values(before, size)})
 
 
 def cursor_of(visit: Visit) -> str:
@@ -379,13 +400,15 @@ def _report_query(own_only: bool, by_coach: bool, by_client: bool, since: bool, 
 
 @reusable
 def _report_page_query(shape: tuple, after_cursor: bool) -> sa.Select:
-    return keyset_page(_report_query(*shape).options(*list_options()), after_cursor)
+    own_only, _, by_client, _, _ = shape
+    query = card_columns(_report_query(*shape), True, client_joined=own_only or by_client)
+    return keyset_page(query, after_cursor)
 
 
-def report_page(shape: tuple, values: dict, before, size: int) -> list[Visit]:
+def report_page(shape: tuple, values: dict, before, size: int) -> list[VisitCard]:
     """A page of the visit list, newest first, after a keyset cursor."""
     query = _report_page_query(shape, before is not None)
-    return list(db.session.scalars(query, {**values, **page_values(before, size)}))
+    return read_cards(VisitCard, query, {**values, **page_values(before, size)})
 
 
 @reusable
