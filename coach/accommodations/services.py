@@ -9,12 +9,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, current_app
 
-from coach.extensions import db, reusable
+from coach.extensions import db, read_cards, reusable
 from coach.models import (
     PAYERS,
     REQUEST_STATUSES,
     AccommodationRequest,
     Client,
+    RequestCard,
     RequestEvent,
     Signature,
     SignoffLink,
@@ -63,15 +64,19 @@ def get_request_for(user: User, request_id: int, with_events: bool = False):
 
 @reusable
 def _requests_query() -> sa.Select:
+    r = AccommodationRequest
     return (
-        sa.select(AccommodationRequest)
-        .where(AccommodationRequest.client_id == sa.bindparam("client_id"))
-        .order_by(AccommodationRequest.created_at.desc())
+        sa.select(
+            r.id, r.accommodation, r.status, r.created_at, r.follow_up_due, r.follow_up_done_on
+        )
+        .where(r.client_id == sa.bindparam("client_id"))
+        .order_by(r.created_at.desc())
     )
 
 
-def requests_of(client: Client) -> list[AccommodationRequest]:
-    return list(db.session.scalars(_requests_query(), {"client_id": client.id}))
+def requests_of(client: Client) -> list[RequestCard]:
+    """The client's requests as the client page lists them."""
+    return read_cards(RequestCard, _requests_query(), {"client_id": client.id})
 
 
 def log_event(request, kind: str, summary: str, user_id: int | None, occurred_on=None):

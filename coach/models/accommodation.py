@@ -5,7 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.extensions import db
+from coach.extensions import RowCard, db
 from coach.timeutil import utcnow
 
 REQUEST_STATUSES = {
@@ -44,7 +44,23 @@ FOLLOW_UP_RESULTS = {
 OPEN_STATUSES = ("draft", "sent")
 
 
-class AccommodationRequest(db.Model):
+class RequestLabels:
+    """What a request shows of its status, shared by the model and the list cards."""
+
+    @property
+    def status_label(self) -> str:
+        return REQUEST_STATUSES.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class RequestCard(RequestLabels, RowCard):
+    """A request in a client's list: the row's columns."""
+
+
+class AccommodationRequest(RequestLabels, db.Model):
     __tablename__ = "accommodation_requests"
     __table_args__ = (sa.Index("ix_accommodation_requests_status_created", "status", "created_at"),)
 
@@ -87,14 +103,6 @@ class AccommodationRequest(db.Model):
     events: so.Mapped[list["RequestEvent"]] = so.relationship(
         back_populates="request", lazy="raise", order_by="RequestEvent.at.desc()"
     )
-
-    @property
-    def status_label(self) -> str:
-        return REQUEST_STATUSES.get(self.status, self.status)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
 
     @property
     def decided(self) -> bool:

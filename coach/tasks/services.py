@@ -123,14 +123,15 @@ def get_run_and_task_for(user: User, run_id: int) -> tuple[ChecklistRun, TaskAna
 @reusable
 def _tasks_of_query() -> sa.Select:
     return (
-        sa.select(TaskAnalysis)
+        sa.select(TaskAnalysis.id, TaskAnalysis.title)
         .where(TaskAnalysis.client_id == sa.bindparam("client_id"))
         .order_by(TaskAnalysis.title)
     )
 
 
-def tasks_of(client: Client) -> list[TaskAnalysis]:
-    return list(db.session.scalars(_tasks_of_query(), {"client_id": client.id}))
+def tasks_of(client: Client) -> list[sa.Row]:
+    """The client's task analyses as (id, title) rows, for the lists that link to them."""
+    return db.session.connection().execute(_tasks_of_query(), {"client_id": client.id}).all()
 
 
 # --- changing steps -----------------------------------------------------------------

@@ -351,7 +351,8 @@ def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[dict]:
     """
     firsts = month_starts(tz_name, months)
     bounds = {f"bound{i}": local_day_start(day, tz_name) for i, day in enumerate(firsts)}
-    rows = db.session.execute(_monthly_query(months), {"client_id": client.id, **bounds}).all()
+    values = {"client_id": client.id, **bounds}
+    rows = db.session.connection().execute(_monthly_query(months), values).all()
     by_bucket = {b: (n, minutes or 0, units or 0) for b, n, minutes, units in rows}
     return [
         {
