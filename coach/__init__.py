@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coach import config
 from coach.extensions import compress, csrf, db, limiter, login_manager, migrate
-from coach.web import BoundedIntConverter, link_args, refuse_nul_bytes
+from coach.web import BoundedIntConverter, UrlPattern, link_args, refuse_nul_bytes
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -153,6 +153,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex
     app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.globals["csrf_input"] = csrf_input
+    app.jinja_env.globals["url_pattern"] = UrlPattern
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
 
 

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, render_template, request
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -170,6 +179,24 @@ def refuse_nul_bytes():
 
 def client_ip() -> str:
     return request.remote_addr or ""
+
+
+class UrlPattern:
+    """url_for(endpoint, name=N, **values) for each N of a long list, built once.
+
+    A list with a link or a form per row would call url_for for every row; at 7-10 µs
+    a call, fifty rows cost half a millisecond. The URL is built once with a marker
+    for N, and each row only puts its number in.
+    """
+
+    def __init__(self, endpoint: str, name: str, **values) -> None:
+        url = url_for(endpoint, **{name: MAX_ID}, **values)
+        self.head, marker, self.tail = url.partition(str(MAX_ID))
+        if not marker or str(MAX_ID) in self.tail:
+            raise ValueError(f"{endpoint}: {name} is not one plain number in {url}")
+
+    def __call__(self, number: int) -> str:
+        return f"{self.head}{int(number)}{self.tail}"
 
 
 def link_args(drop: tuple[str, ...] = (), **updates) -> dict:

@@ -20,7 +20,7 @@ from coach.tasks.forms import (
 )
 from coach.timeutil import format_local, utcnow
 from coach.visits.services import agency_settings, visible_visits
-from coach.web import form_view, is_htmx, redirect_to, render, saved_redirect
+from coach.web import UrlPattern, form_view, is_htmx, redirect_to, render, saved_redirect
 
 
 def _job_choices(client, keep_id: int | None = None) -> list:
@@ -229,6 +229,7 @@ def score(run_id: int, step_id: int):
     return render_template(
         "tasks/_score_row.html",
         run=run,
+        score_url=UrlPattern("tasks.score", "step_id", run_id=run.id),
         step=step,
         level=level,
         number=number,
