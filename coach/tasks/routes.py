@@ -18,6 +18,7 @@ from coach.tasks.forms import (
     TaskSettingsForm,
     step_lines,
 )
+from coach.tasks.snippets import grid_cells
 from coach.timeutil import format_local, utcnow
 from coach.visits.services import agency_settings, visible_visits
 from coach.web import UrlPattern, form_view, is_htmx, redirect_to, render, saved_redirect
@@ -273,9 +274,11 @@ def progress(task_id: int):
         task=task,
         points=points,
         shown=shown,
-        # Each step's levels in the runs shown, laid out here: in Python the grid costs a
+        # Each step's cells in the runs shown, laid out here: in Python the grid costs a
         # fraction of what the same loops cost in the template.
-        grid=[(step, [scores.get((p.run_id, step.id)) for p in shown]) for step in steps],
+        grid=[
+            (step, grid_cells([scores.get((p.run_id, step.id)) for p in shown])) for step in steps
+        ],
         mastered=mastered,
         chart=ts.chart_geometry(points),
         prompt_levels=PROMPT_LEVELS,
