@@ -327,7 +327,7 @@ def _points_query() -> sa.Select:
 
 def run_points(task: TaskAnalysis) -> list[RunPoint]:
     """Percent independent for every run of the task, oldest first, in one query."""
-    rows = db.session.execute(_points_query(), {"task_id": task.id}).all()
+    rows = db.session.connection().execute(_points_query(), {"task_id": task.id}).all()
     return [
         RunPoint(rid, started, (100.0 * (i or 0) / a) if a else None, a or 0, i or 0)
         for rid, started, a, i in rows
@@ -338,7 +338,7 @@ def grid_scores(run_ids: list[int]) -> dict[tuple[int, int], str]:
     """(run id, step id) → level for the runs shown in the grid."""
     if not run_ids:
         return {}
-    rows = db.session.execute(_grid_query(), {"run_ids": run_ids}).all()
+    rows = db.session.connection().execute(_grid_query(), {"run_ids": run_ids}).all()
     return {(r, s): level for r, s, level in rows}
 
 
