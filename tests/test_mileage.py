@@ -258,6 +258,8 @@ def test_csv_export_totals_to_the_cent_and_repeats_identically(client, login_as)
     login_as("supervisor")
     coaches = [make_user("coach", name="Ann Coach"), make_user("coach", name="Ben Coach")]
     trips = approved_trips(coaches)
+    trips[0].origin, trips[1].purpose = "@SUM(A1:A9)", "=1+2"  # typed text, never run
+    db.session.commit()
     make_trip(coaches[0], trip_date=date(2026, 11, 9), status="submitted")  # not approved
     data = {"start": "2026-11-01", "end": "2026-11-30", "coach": 0, "fmt": "csv"}
     first = client.post("/mileage/export", data=data)
@@ -265,6 +267,7 @@ def test_csv_export_totals_to_the_cent_and_repeats_identically(client, login_as)
     rows = list(csv.reader(io.StringIO(first.text)))
     body = rows[1 : rows.index([])]
     assert len(body) == 6 and {r[9] for r in body} == {"Exported"}
+    assert "'@SUM(A1:A9)" in [r[2] for r in body] and "'=1+2" in [r[4] for r in body]
     assert sum(round(float(r[8]) * 100) for r in body) == sum(t.amount_cents for t in trips)
     grand = next(r for r in rows if r and r[0] == "Grand total")
     assert round(float(grand[4]) * 100) == sum(t.amount_cents for t in trips)
@@ -280,15 +283,22 @@ def test_xlsx_export_has_a_totals_sheet(client, login_as):
     person = make_client(coaches[0], "Rosa", "Rivera")
     trips = approved_trips(coaches)
     trips[0].client_id = person.id
+    trips[1].purpose = '=HYPERLINK("http://evil.test")'  # typed text, never run
+    trips[2].purpose = "https://example.test/job"  # stays text, not a link
     db.session.commit()
     response = client.post(
         "/mileage/export",
         data={"start": "2026-11-01", "end": "2026-11-30", "coach": 0, "fmt": "xlsx"},
     )
-    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    book = load_workbook(io.BytesIO(response.data))
     rows = list(book["Trips"].iter_rows(values_only=True))
     assert rows[0][0] == "Date" and len(rows) == 7
     assert person.reference in [r[5] for r in rows] and "Rivera" not in str(rows)
+    purposes = [r[4] for r in rows]
+    assert '\'=HYPERLINK("http://evil.test")' in purposes
+    assert "https://example.test/job" in purposes
+    assert not any(cell.hyperlink for row in book["Trips"].iter_rows() for cell in row)
+    assert all(cell.data_type != "f" for row in book["Trips"].iter_rows() for cell in row)
     totals = list(book["Totals"].iter_rows(values_only=True))
     assert [t[0] for t in totals[1:3]] == ["Ann Coach", "Ben Coach"]
     assert round(totals[-1][3] * 100) == sum(t.amount_cents for t in trips)

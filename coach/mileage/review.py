@@ -5,14 +5,14 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+import xlsxwriter
 from flask import Response, flash, request, send_file, stream_with_context, url_for
 from flask_login import current_user
-from openpyxl import Workbook
 
 from coach.audit.services import record_event
 from coach.clients.forms import to_units
 from coach.clients.services import coach_choices
-from coach.exports import csv_line, spreadsheet_safe
+from coach.exports import csv_chunks, csv_line, spreadsheet_safe
 from coach.extensions import db
 from coach.forms import ActionForm, options
 from coach.mileage import bp
@@ -129,8 +129,9 @@ def export():
 
 
 def _rows(start, end, coach_id, client_names: bool):
-    """Export rows as plain tuples, fetched 1,000 at a time: 100,000 trips never sit in
-    memory together, and no ORM objects are built for them."""
+    """Export rows as lists of cells, fetched 1,000 at a time: 100,000 trips never sit in
+    memory together, and no ORM objects are built for them. Typed text is made
+    spreadsheet-safe here, once."""
     trips = ms.export_query(start, end, coach_id).subquery()
     query = (
         sa.select(
@@ -165,17 +166,18 @@ def _rows(start, end, coach_id, client_names: bool):
         rate,
         cents,
         status,
-    ) in db.session.execute(query):
+    ) in db.session.connection().execute(query):
         client = ""
         if client_id:
             client = f"{first} {last}" if client_names else client_reference(client_id)
+        safe = spreadsheet_safe  # the typed text; dates and numbers are written here
         yield [
             day.isoformat(),
-            coach,
-            origin,
-            destination,
-            purpose,
-            client,
+            safe(coach),
+            safe(origin),
+            safe(destination),
+            safe(purpose),
+            safe(client),
             miles_text(tenths),
             "" if rate is None else f"{rate // 1000}.{rate % 1000:03d}",
             "" if cents is None else dollars(cents),
@@ -196,8 +198,7 @@ def dollars(cents: int) -> str:
 
 def _csv(rows, totals):
     yield csv_line(COLUMNS)
-    for row in rows:
-        yield csv_line([spreadsheet_safe(c) for c in row])
+    yield from csv_chunks(rows)
     yield csv_line([])
     yield csv_line(["Totals", "Coach", "Trips", "Miles", "Amount ($)"])
     for name, count, miles, cents in totals:
@@ -207,31 +208,36 @@ def _csv(rows, totals):
 
 
 def _xlsx(rows, totals):
-    """A write-only workbook (rows go to disk as they come) with a Totals sheet."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Trips")
-    sheet.append(COLUMNS)
-    for row in rows:
-        values = [spreadsheet_safe(c) for c in row]
+    """A workbook written row by row (XlsxWriter's constant-memory mode: each row goes to
+    disk as it comes), with a Totals sheet. Text stays text: no string is turned into a
+    formula or a link."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    sheet = book.add_worksheet("Trips")
+    sheet.write_row(0, 0, COLUMNS)
+    for number, values in enumerate(rows, start=1):
         values[6] = float(values[6])
         values[7] = float(values[7]) if values[7] else None
         values[8] = float(values[8]) if values[8] else None
-        sheet.append(values)
-    summary = book.create_sheet("Totals")
-    summary.append(["Coach", "Trips", "Miles", "Amount ($)"])
-    for name, count, miles, cents in totals:
-        summary.append([spreadsheet_safe(name), count, miles / 10, cents / 100])
-    summary.append(
+        sheet.write_row(number, 0, values)
+    summary = book.add_worksheet("Totals")
+    summary.write_row(0, 0, ["Coach", "Trips", "Miles", "Amount ($)"])
+    for number, (name, count, miles, cents) in enumerate(totals, start=1):
+        summary.write_row(number, 0, [spreadsheet_safe(name), count, miles / 10, cents / 100])
+    summary.write_row(
+        len(totals) + 1,
+        0,
         [
             "Grand total",
             sum(t[1] for t in totals),
             sum(t[2] for t in totals) / 10,
             sum(t[3] for t in totals) / 100,
-        ]
+        ],
     )
     # The rows were written to disk as they came; the finished file is a few MB at most.
-    out = io.BytesIO()
-    book.save(out)
+    book.close()
     out.seek(0)
     return out
 
