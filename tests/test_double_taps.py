@@ -94,9 +94,7 @@ def test_a_run_start_that_loses_the_race_opens_the_first_run_once(client, login_
     assert db.session.scalar(creates) == 1
 
 
-def test_a_step_tap_that_loses_the_race_updates_the_first_taps_score(
-    client, login_as, monkeypatch
-):
+def test_a_step_tap_that_loses_the_race_updates_the_first_taps_score(client, login_as, monkeypatch):
     coach = login_as("coach")
     task = make_task(make_client(coach), coach)
     step = task.steps[0]
@@ -117,3 +115,45 @@ def test_a_step_tap_that_loses_the_race_updates_the_first_taps_score(
     assert 'value="I"' in response.text
     levels = db.session.execute(sa.select(StepScore.step_id, StepScore.level)).all()
     assert levels == [(step.id, "I")]
+
+
+def test_an_end_that_loses_the_race_leaves_the_first_end_as_it_was(client, login_as, monkeypatch):
+    """Two taps of End on two workers: both read the visit while it was open; the one
+    that commits second must not move the end time or log a second end."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from coach.timeutil import local_input_value, utcnow
+    from coach.visits import services as sv
+
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Rivera")
+    visit = make_visit(person, coach, minutes=None)
+    visit.started_at = utcnow() - timedelta(minutes=40)
+    db.session.commit()
+    started = local_input_value(visit.started_at, "America/New_York").strftime("%Y-%m-%dT%H:%M")
+    data = {"contact_type": "on_site", "started_at": started, "tasks_observed": "First tap"}
+    assert client.post(f"/visits/{visit.id}/end", data=data, headers=HTMX).status_code == 200
+    db.session.expire_all()
+    first_end = db.session.get(Visit, visit.id).ended_at
+    assert first_end is not None
+
+    real_get = sv.get_visit_for
+
+    def read_before_the_first_commit(user, visit_id):
+        seen = real_get(user, visit_id)
+        set_committed_value(seen, "ended_at", None)  # as the second tap read it
+        return seen
+
+    monkeypatch.setattr("coach.visits.routes.sv.get_visit_for", read_before_the_first_commit)
+    later = {**data, "tasks_observed": "Second tap", "ended_at": ""}
+    response = client.post(f"/visits/{visit.id}/end", data=later, headers=HTMX)
+    assert response.status_code == 200 and "Start visit" in response.text
+    db.session.expire_all()
+    after = db.session.get(Visit, visit.id)
+    assert after.ended_at == first_end and after.tasks_observed == "First tap"
+    ends = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "end", AuditEvent.entity_id == visit.id)
+    ).all()
+    assert len(ends) == 1

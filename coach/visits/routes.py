@@ -213,6 +213,14 @@ def _save_or_end(visit_id: int, end: bool):
     form.placement_id.choices = _job_choices(client, utcnow().date(), visit.placement_id)
     if not (form.validate_on_submit() and _times_ok(form, require_end=False, end_now=end)):
         return _panel(client, visit, form, status=400 if csrf_expired(form) else 200)
+    if end and not sv.claim_end(visit):  # a double tap's other request ended it first
+        db.session.rollback()  # lets go of the write lock; the client is read again
+        if not is_htmx():
+            return redirect_to(back)
+        return _panel(
+            get_client_for(current_user, client.id, with_placements=True),
+            saved_key=f"visit-{visit.id}",
+        )
     _apply_note(form, visit)
     if end:
         sv.finish(visit, sv.agency_settings(), from_local(form.ended_at.data, _tz()))

@@ -208,6 +208,20 @@ def finish(visit: Visit, settings: AgencySettings, ended_at: datetime | None = N
     count_units(visit, settings)
 
 
+def claim_end(visit: Visit) -> bool:
+    """Claim the right to end this visit: false if another request ended it since it was
+    read (two taps of End on two workers). The conditional update waits for the other
+    request's commit and then finds the visit ended; finish() sets the real end time in
+    the same transaction."""
+    claimed = db.session.execute(
+        sa.update(Visit)
+        .where(Visit.id == visit.id, Visit.ended_at.is_(None))
+        .values(ended_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    return claimed.rowcount == 1
+
+
 def count_units(visit: Visit, settings: AgencySettings) -> None:
     if visit.ended_at is None:
         visit.duration_minutes = visit.service_units = None
