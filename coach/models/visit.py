@@ -65,14 +65,11 @@ class VisitLabels:
     def location_label(self) -> str:
         return LOCATION_LABELS.get(self.location_status, self.location_status)
 
-    @property
-    def has_note(self) -> bool:
-        return any(getattr(self, name) for name in NOTE_FIELDS)
-
 
 class VisitCard(VisitLabels, RowCard):
     """A visit in a list (a client's timeline, the visit list): the row's columns, with
-    `coach_name`, `worksite_name` and, where the list shows it, the client's names."""
+    `coach_name`, `worksite_name`, the note's `excerpt` and, where the list shows it, the
+    client's names."""
 
     @property
     def client_name(self) -> str:
@@ -133,6 +130,10 @@ class Visit(VisitLabels, db.Model):
     versions: so.Mapped[list["VisitVersion"]] = so.relationship(
         back_populates="visit", lazy="raise", order_by="VisitVersion.version.desc()"
     )
+
+    @property
+    def has_note(self) -> bool:
+        return any(getattr(self, name) for name in NOTE_FIELDS)
 
 
 class VisitVersion(db.Model):

@@ -96,6 +96,15 @@ def get_visit_for(user: User, visit_id: int, with_history: bool = False) -> Visi
     return visit
 
 
+EXCERPT_ORDER = (
+    "tasks_observed",
+    "performance",
+    "employer_feedback",
+    "concerns",
+    "next_steps",
+    "social_behaviour",
+    "natural_supports",
+)
 # What a visit list shows of a visit: its own columns for VisitCard, not a whole row.
 CARD_COLUMNS = (
     Visit.id,
@@ -107,7 +116,12 @@ CARD_COLUMNS = (
     Visit.contact_type,
     Visit.location_status,
     Visit.tags,
-    *(getattr(Visit, name) for name in NOTE_FIELDS),
+    # The first section of the note that has text, cut short: what a card shows of it.
+    sa.func.substr(
+        sa.func.coalesce(*(sa.func.nullif(getattr(Visit, name), "") for name in EXCERPT_ORDER), ""),
+        1,
+        200,
+    ).label("excerpt"),
 )
 
 
@@ -133,7 +147,7 @@ def card_columns(query: sa.Select, with_client: bool, client_joined: bool = Fals
 @reusable
 def _open_visit_query() -> sa.Select:
     return (
-        sa.select(Visit)
+        sa.select(Visit.id)
         .where(
             Visit.client_id == sa.bindparam("client_id"),
             Visit.created_by_id == sa.bindparam("user_id"),
@@ -146,8 +160,11 @@ def _open_visit_query() -> sa.Select:
 
 
 def open_visit(user: User, client: Client) -> Visit | None:
-    """The visit this user started for this client and has not ended, if any."""
-    return db.session.scalar(_open_visit_query(), {"client_id": client.id, "user_id": user.id})
+    """The visit this user started for this client and has not ended, if any. Most
+    client pages have none: its id is looked up first, without the ORM's cost."""
+    values = {"client_id": client.id, "user_id": user.id}
+    visit_id = db.session.connection().execute(_open_visit_query(), values).scalar()
+    return db.session.get(Visit, visit_id) if visit_id else None
 
 
 def current_placements(client: Client, today: date) -> list[Placement]:
@@ -353,7 +370,7 @@ def _monthly_query(months: int) -> sa.Select:
             Visit.started_at >= bound[0],
             Visit.started_at < bound[months],
         )
-        .group_by(bucket)
+        .group_by(sa.literal_column("bucket"))  # the label: the CASE is not repeated
     )
 
 
