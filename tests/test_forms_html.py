@@ -18,3 +18,39 @@ def test_quick_html_params_writes_what_wtforms_writes():
     for kwargs in cases:
         assert html_params(**kwargs) == ORIGINAL_HTML_PARAMS(**kwargs), kwargs
     assert core.html_params is html_params and core.Input.html_params is html_params
+
+
+def test_flags_list_what_wtforms_widgets_look_for(app):
+    """dir(field.flags) is shortened to the instance's flags (coach/forms.py): the same
+    names WTForms' widgets would find among everything dir() lists."""
+    from coach.accommodations.forms import RequestForm
+    from coach.mileage.forms import TripForm
+    from coach.visits.forms import PastVisitForm
+
+    seen = set()
+    with app.test_request_context("/"):
+        for form in (PastVisitForm(), TripForm(), RequestForm()):
+            for field in form:
+                everything = {n for n in object.__dir__(field.flags) if not n.startswith("_")}
+                assert set(dir(field.flags)) == everything, field.name
+                seen |= everything
+    assert {"required", "maxlength"} <= seen  # the comparison saw real flags
+
+
+def test_checkboxes_macro_writes_what_wtforms_writes(app):
+    from werkzeug.datastructures import MultiDict
+
+    from coach.visits.forms import VisitNoteForm
+
+    with app.test_request_context("/"):
+        chosen = MultiDict([("tags", "Safety"), ("tags", "Task training")])
+        for form in (VisitNoteForm(), VisitNoteForm(formdata=chosen)):
+            ours = app.jinja_env.from_string(
+                '{% from "macros.html" import checkboxes %}{{ checkboxes(form.tags, "chip") }}'
+            ).render(form=form)
+            theirs = app.jinja_env.from_string(
+                '{% for option in form.tags %}<label class="chip">{{ option() }} '
+                "{{ option.label.text }}</label>{% endfor %}"
+            ).render(form=form)
+            assert "".join(line.strip() for line in ours.splitlines()) == theirs
+    assert theirs.count("checked") == 2
