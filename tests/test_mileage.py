@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -401,3 +402,24 @@ def test_half_a_gps_fix_is_not_stored(client, coach):
     trip = db.session.scalar(sa.select(Trip))
     assert trip.origin_lat is None and trip.origin_lng is None
     assert (trip.dest_lat, trip.dest_lng) == (39.86, -82.93)
+
+
+def test_repeat_offers_the_newest_three_distinct_trips(client, login_as):
+    coach = login_as("coach")
+    other = make_user("coach")
+    make_trip(coach, origin="Office", destination="Warehouse", purpose="Oldest")
+    make_trip(coach, origin="Office", destination="Clinic", purpose="Drove Ben", miles_tenths=52)
+    make_trip(coach, origin="Store", destination="Office", purpose="Drove Rosa")
+    make_trip(other, origin="Office", destination="Elsewhere", purpose="Another coach's")
+    for _ in range(3):  # the same trip three times, the newest: offered once
+        make_trip(coach, origin="Office", destination="Store", purpose="Drove Rosa")
+    page = client.get("/mileage/?month=2026-11").text
+    recent = page[page.index('id="recent-h"') : page.index('class="totals"')]
+    offered = re.findall(
+        r'<span class="card-title">([^<]+)</span><span class="badge">([^<]+)', recent
+    )
+    assert offered == [("Store", "12.5 mi"), ("Office", "12.5 mi"), ("Clinic", "5.2 mi")]
+    assert "Warehouse" not in recent and "Elsewhere" not in recent
+    form = client.get("/mileage/new").text  # a new trip starts where the last one ended
+    origin = re.search(r'<input[^>]*name="origin"[^>]*>', form).group(0)
+    assert 'value="Office"' in origin

@@ -261,10 +261,26 @@ def return_trip(trip: Trip, comment: str) -> str | None:
     return None
 
 
+# What a coach's month list shows of a trip.
+MONTH_LIST_COLUMNS = (
+    Trip.id,
+    Trip.trip_date,
+    Trip.miles_tenths,
+    Trip.status,
+    Trip.origin,
+    Trip.destination,
+    Trip.purpose,
+    Trip.client_id,
+    Trip.amount_cents,
+    Trip.flag_reason,
+    Trip.return_comment,
+)
+
+
 @reusable
 def _month_query(limited: bool) -> sa.Select:
     query = (
-        sa.select(*Trip.__table__.c, *CLIENT_NAME)  # the client's name, for the coach
+        sa.select(*MONTH_LIST_COLUMNS, *CLIENT_NAME)  # the client's name, for the coach
         .outerjoin(Client, Client.id == Trip.client_id)
         .where(
             Trip.coach_id == sa.bindparam("coach_id"),
@@ -309,31 +325,35 @@ def month_totals(user: User, year: int, month: int) -> MonthTotals:
     """Counts and sums of a coach's month, in one SQL statement."""
     start, end = month_bounds(year, month)
     values = {"coach_id": user.id, "start": start, "end": end}
-    row = db.session.execute(_totals_query(), values).one()
+    row = db.session.connection().execute(_totals_query(), values).one()
     return MonthTotals(*(int(v) for v in row))
 
 
 @reusable
 def _recent_query() -> sa.Select:
-    # Read off ix_trips_coach_id, not by walking every coach's trips from the newest.
-    return (
+    # The coach's last 30 trips, read off ix_trips_coach_id (not by walking every coach's
+    # trips from the newest); of those, the newest of each distinct trip.
+    last = (
         sa.select(Trip.id, Trip.origin, Trip.destination, Trip.purpose, Trip.miles_tenths)
         .where(Trip.coach_id == sa.bindparam("coach_id"))
         .order_by(Trip.id.desc())
         .limit(30)
+        .subquery()
+    )
+    same_trip = (last.c.origin, last.c.destination, last.c.purpose)
+    newest_first = sa.func.row_number().over(partition_by=same_trip, order_by=last.c.id.desc())
+    ranked = sa.select(last, newest_first.label("n")).subquery()
+    return (
+        sa.select(ranked.c.id, *(ranked.c[c.name] for c in same_trip), ranked.c.miles_tenths)
+        .where(ranked.c.n == 1)
+        .order_by(ranked.c.id.desc())
+        .limit(sa.bindparam("limit"))
     )
 
 
 def recent_trips(user: User, limit: int = 3) -> list[TripCard]:
     """The coach's last few distinct trips, for one-tap repeats."""
-    trips = read_cards(TripCard, _recent_query(), {"coach_id": user.id})
-    seen, result = set(), []
-    for trip in trips:
-        key = (trip.origin, trip.destination, trip.purpose)
-        if key not in seen:
-            seen.add(key)
-            result.append(trip)
-    return result[:limit]
+    return read_cards(TripCard, _recent_query(), {"coach_id": user.id, "limit": limit})
 
 
 @reusable
