@@ -361,11 +361,29 @@ def _waiting_query() -> sa.Select:
     return sa.select(sa.func.count(Trip.id)).where(Trip.status == "submitted")
 
 
+# What the review queue shows of a trip.
+REVIEW_COLUMNS = (
+    Trip.id,
+    Trip.coach_id,
+    Trip.trip_date,
+    Trip.miles_tenths,
+    Trip.amount_cents,
+    Trip.origin,
+    Trip.destination,
+    Trip.round_trip,
+    Trip.purpose,
+    Trip.client_id,
+    Trip.odometer_start_tenths,
+    Trip.odometer_end_tenths,
+    Trip.flag_reason,
+)
+
+
 @reusable
 def _queue_query() -> sa.Select:
     return (
         # The coach's name is all it shows of them; a client is shown by reference (its id).
-        sa.select(*Trip.__table__.c, User.name.label("coach_name"))
+        sa.select(*REVIEW_COLUMNS, User.name.label("coach_name"))
         .join(User, User.id == Trip.coach_id)
         .where(Trip.status == "submitted")
         .order_by(sa.text(FLAGGED_FIRST), Trip.coach_id, Trip.trip_date, Trip.id)
@@ -376,7 +394,7 @@ def _queue_query() -> sa.Select:
 
 def review_queue(page: int, size: int = 25) -> tuple[list[TripCard], int]:
     """A page of submitted trips of every coach, flagged ones first, and how many wait."""
-    waiting = db.session.scalar(_waiting_query())
+    waiting = db.session.connection().execute(_waiting_query()).scalar()
     values = {"offset": (page - 1) * size, "limit": size}
     return read_cards(TripCard, _queue_query(), values), waiting
 
