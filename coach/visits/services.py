@@ -354,7 +354,9 @@ def _monthly_query(months: int) -> sa.Select:
     """Visits, minutes, units per bucket: bucket i runs from bound{i} to bound{i + 1}."""
     bound = [sa.bindparam(f"bound{i}") for i in range(months + 1)]
     bucket = sa.case(
-        *[(Visit.started_at < bound[i + 1], i) for i in range(months)], else_=months
+        # The bucket numbers are written into the SQL: fewer values to bind each time.
+        *[(Visit.started_at < bound[i + 1], sa.literal_column(str(i))) for i in range(months)],
+        else_=sa.literal_column(str(months)),
     ).label("bucket")
     return (
         sa.select(
