@@ -286,7 +286,7 @@ def _levels_query() -> sa.Select:
 
 
 def run_levels(run: ChecklistRun) -> dict[int, str]:
-    return dict(db.session.execute(_levels_query(), {"run_id": run.id}).all())
+    return dict(db.session.connection().execute(_levels_query(), {"run_id": run.id}).all())
 
 
 def runs_during(visit) -> list[tuple[ChecklistRun, float | None]]:
