@@ -261,13 +261,13 @@ def run_note(run_id: int):
 @bp.route("/tasks/<int:task_id>/progress")
 def progress(task_id: int):
     """Percent independent run by run, the steps × runs grid and the mastery badge."""
-    task = ts.get_task_for(current_user, task_id, with_steps=True)
+    task = ts.get_task_for(current_user, task_id)
     audit_view("task", task.id)
     points = ts.run_points(task)
     shown = points[-ts.GRID_RUNS :]
     scores = ts.grid_scores([p.run_id for p in shown])
     used = {step_id for (_, step_id) in scores}
-    steps = [s for s in task.steps if s.active or s.id in used]
+    steps = [s for s in ts.steps_of(task.id) if s.active or s.id in used]
     mastered = ts.mastery_met([p.percent for p in points], task.mastery_percent, task.mastery_runs)
     return render(
         "tasks/progress.html",

@@ -167,11 +167,14 @@ def _steps_query() -> sa.Select:
     )
 
 
+def steps_of(task_id: int) -> list[sa.Row]:
+    """A task's steps in order, as (id, text, active) rows for the pages that show them."""
+    return db.session.connection().execute(_steps_query(), {"task_id": task_id}).all()
+
+
 def steps_for_run(task_id: int, levels: dict[int, str]) -> list[sa.Row]:
-    """The steps a run shows (id, text, active): the active ones, and retired ones this
-    run scored. Plain rows: the run page only shows them."""
-    rows = db.session.connection().execute(_steps_query(), {"task_id": task_id})
-    return [step for step in rows if step.active or step.id in levels]
+    """The steps a run shows: the active ones, and retired ones this run scored."""
+    return [step for step in steps_of(task_id) if step.active or step.id in levels]
 
 
 def next_position(task_id: int) -> int:
