@@ -257,6 +257,13 @@ def test_progress_page_chart_grid_and_badge(client, coach_task):
     page = client.get(f"/tasks/{task.id}/progress").text
     assert "Ready to fade support" in page
     assert page.count('class="lvl lvl-I"') == 2 + 5 + 5 + 5 + 1  # grid cells + legend
+    # Each run's column: its number, its date, and its time in the agency's zone.
+    assert (
+        '<th scope="col" title="Oct 1, 2026 11:00 AM">1<span class="grid-date">10/1</span>' in page
+    )
+    assert (
+        '<th scope="col" title="Oct 4, 2026 11:00 AM">4<span class="grid-date">10/4</span>' in page
+    )
     make_run(
         task,
         coach,

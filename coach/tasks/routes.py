@@ -19,7 +19,7 @@ from coach.tasks.forms import (
     step_lines,
 )
 from coach.tasks.snippets import grid_cells
-from coach.timeutil import format_local, utcnow
+from coach.timeutil import format_local, to_local, utcnow
 from coach.visits.services import agency_settings, visible_visits
 from coach.web import UrlPattern, form_view, is_htmx, redirect_to, render, saved_redirect
 
@@ -279,10 +279,21 @@ def progress(task_id: int):
         grid=[
             (step, grid_cells([scores.get((p.run_id, step.id)) for p in shown])) for step in steps
         ],
+        columns=grid_columns(points, shown, agency_settings().timezone),
         mastered=mastered,
         chart=ts.chart_geometry(points),
         prompt_levels=PROMPT_LEVELS,
     )
+
+
+def grid_columns(points: list, shown: list, tz_name: str) -> list[tuple[int, str, str]]:
+    """The grid's column heads: each run shown by its number, time and short date."""
+    first = len(points) - len(shown) + 1
+    heads = []
+    for number, point in enumerate(shown, start=first):
+        local = to_local(point.started_at, tz_name)
+        heads.append((number, local.strftime("%b %-d, %Y %-I:%M %p"), local.strftime("%-m/%-d")))
+    return heads
 
 
 @bp.route("/tasks/<int:task_id>/datasheet.csv")
