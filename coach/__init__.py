@@ -138,7 +138,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from coach.agency import current_agency
     from coach.models import NOTE_SECTIONS
-    from coach.tasks.snippets import level_buttons
+    from coach.tasks.snippets import legend_items, level_buttons
     from coach.timeutil import format_date, format_local
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -156,6 +156,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["csrf_input"] = csrf_input
     app.jinja_env.globals["url_pattern"] = UrlPattern
     app.jinja_env.globals["level_buttons"] = level_buttons
+    app.jinja_env.globals["legend_items"] = legend_items
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
 
 

@@ -44,3 +44,14 @@ def _cell(level: str | None) -> Markup:
 def grid_cells(levels: list[str | None]) -> Markup:
     """One step's row of the progress grid: a cell per run, empty where not scored."""
     return Markup("").join(_cell(level if level in PROMPT_LEVELS else None) for level in levels)
+
+
+@functools.cache
+def legend_items() -> Markup:
+    """The prompt-level legend's terms, the same on every run and progress page."""
+    return Markup("\n").join(
+        Markup('<div><dt class="lvl lvl-{0}">{1}</dt><dd>{2}</dd></div>').format(
+            code, _short(code), name
+        )
+        for code, name in PROMPT_LEVELS.items()
+    )
