@@ -54,3 +54,47 @@ def test_checkboxes_macro_writes_what_wtforms_writes(app):
             ).render(form=form)
             assert "".join(line.strip() for line in ours.splitlines()) == theirs
     assert theirs.count("checked") == 2
+
+
+def test_quick_select_writes_what_wtforms_writes(app):
+    from wtforms import Form, SelectChoice
+    from wtforms.widgets import Select
+
+    from coach.forms import SelectField, options
+
+    class Pick(Form):
+        coach = SelectField("Coach", coerce=int)
+        kind = SelectField(  # an option with attributes: WTForms' own path
+            "Kind",
+            choices=[
+                SelectChoice("a", "A & B"),
+                SelectChoice("<b>", '"quoted"'),
+                SelectChoice("z", "Z", render_kw={"disabled": True}),
+            ],
+        )
+
+    cases = [
+        options([(0, "All coaches"), (7, "Ann <Coach>"), (9, 'Bo "B" Coach')]),
+        options([]),
+    ]
+    with app.test_request_context("/"):
+        for choices in cases:
+            for data in (None, 7, 0):
+                form = Pick(data={"coach": data, "kind": "<b>"})
+                form.coach.choices = choices
+                for field in (form.coach, form.kind):
+                    for kwargs in ({}, {"aria-describedby": "x-hint"}, {"required": True}):
+                        theirs = Select()(field, **kwargs)
+                        assert field(**kwargs) == theirs, (field.name, data, kwargs)
+        form = Pick(data={"coach": 7})
+        form.coach.choices = cases[0]
+        assert '<option selected value="7">Ann &lt;Coach&gt;</option>' in form.coach()
+
+    from werkzeug.datastructures import MultiDict
+
+    not_a_choice, not_a_number = ["Not a valid choice."], ["Invalid Choice: could not coerce."]
+    for sent, errors in (("7", []), ("0", []), ("8", not_a_choice), ("x", not_a_number)):
+        form = Pick(formdata=MultiDict({"coach": sent, "kind": "a"}))
+        form.coach.choices = cases[0]
+        assert form.validate() is (not errors), sent
+        assert form.coach.errors == errors, sent

@@ -141,7 +141,7 @@ def coach_choices(keep_id: int | None = None, everyone: bool = False) -> list[tu
     `everyone` lists deactivated staff too, for filters."""
     return [
         (uid, f"{name} ({ROLES.get(role, role)}{'' if active else ', deactivated'})")
-        for uid, name, role, active in db.session.execute(
+        for uid, name, role, active in db.session.connection().execute(
             _staff_query(everyone), {"keep_id": keep_id}
         )
     ]
