@@ -7,7 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from coach.extensions import RowCard, db
-from coach.models.caseload import display_name
+from coach.models.caseload import ClientNameOfRow
 from coach.timeutil import utcnow
 
 TRIP_STATUSES = {
@@ -57,13 +57,9 @@ class TripLabels:
         return Decimal(self.miles_tenths) / 10
 
 
-class TripCard(TripLabels, RowCard):
+class TripCard(TripLabels, ClientNameOfRow, RowCard):
     """A trip in a list: the row's columns, with `coach_name` or the client's names
     where the list shows them."""
-
-    @property
-    def client_name(self) -> str:
-        return display_name(self.first_name, self.preferred_name, self.last_name)
 
 
 class Trip(TripLabels, db.Model):

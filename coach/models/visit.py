@@ -6,7 +6,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from coach.extensions import RowCard, db
-from coach.models.caseload import display_name
+from coach.models.caseload import ClientNameOfRow
 from coach.timeutil import utcnow
 
 CONTACT_TYPES = {
@@ -66,14 +66,10 @@ class VisitLabels:
         return LOCATION_LABELS.get(self.location_status, self.location_status)
 
 
-class VisitCard(VisitLabels, RowCard):
+class VisitCard(VisitLabels, ClientNameOfRow, RowCard):
     """A visit in a list (a client's timeline, the visit list): the row's columns, with
     `coach_name`, `worksite_name`, the note's `excerpt` and, where the list shows it, the
     client's names."""
-
-    @property
-    def client_name(self) -> str:
-        return display_name(self.first_name, self.preferred_name, self.last_name)
 
 
 class Visit(VisitLabels, db.Model):
