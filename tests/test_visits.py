@@ -367,7 +367,9 @@ def test_visit_actions_are_audited(client, coach_client):
     visit = db.session.scalar(sa.select(Visit))
     client.get(f"/visits/{visit.id}")
     actions = db.session.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.entity_type == "visit")
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.entity_type == "visit")
+        .order_by(AuditEvent.id)  # PostgreSQL returns rows in no set order without it
     ).all()
     assert actions == ["create", "view"]
 
