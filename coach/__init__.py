@@ -139,13 +139,13 @@ def register_template_helpers(app: Flask) -> None:
     from coach.agency import current_agency
     from coach.models import NOTE_SECTIONS
     from coach.tasks.snippets import legend_items, level_buttons
-    from coach.timeutil import format_date, format_local
+    from coach.timeutil import DATE_TIME, format_date, format_local
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["agency"] = current_agency
-    app.jinja_env.filters["localtime"] = lambda v, fmt="%b %-d, %Y %-I:%M %p": format_local(
+    app.jinja_env.filters["localtime"] = lambda v, fmt=DATE_TIME: format_local(
         v, current_agency().timezone, fmt
     )
     app.jinja_env.filters["date"] = format_date

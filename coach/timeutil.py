@@ -20,7 +20,10 @@ def to_local(value: datetime | None, tz_name: str) -> datetime | None:
     return value.astimezone(ZoneInfo(tz_name))
 
 
-def format_local(value: datetime | None, tz_name: str, fmt: str = "%b %-d, %Y %-I:%M %p") -> str:
+DATE_TIME = "%b %-d, %Y %-I:%M %p"  # how a moment is shown unless a page says otherwise
+
+
+def format_local(value: datetime | None, tz_name: str, fmt: str = DATE_TIME) -> str:
     local = to_local(value, tz_name)
     return local.strftime(fmt) if local else ""
 

@@ -170,14 +170,13 @@ def _rows(start, end, coach_id, client_names: bool):
         client = ""
         if client_id:
             client = f"{first} {last}" if client_names else client_reference(client_id)
-        safe = spreadsheet_safe  # the typed text; dates and numbers are written here
         yield [
             day.isoformat(),
-            safe(coach),
-            safe(origin),
-            safe(destination),
-            safe(purpose),
-            safe(client),
+            spreadsheet_safe(coach),  # the typed text; dates and numbers are written here
+            spreadsheet_safe(origin),
+            spreadsheet_safe(destination),
+            spreadsheet_safe(purpose),
+            spreadsheet_safe(client),
             miles_text(tenths),
             "" if rate is None else f"{rate // 1000}.{rate % 1000:03d}",
             "" if cents is None else dollars(cents),

@@ -7,7 +7,7 @@ from coach.clients.services import get_client_for, job_choices
 from coach.exports import csv_line, spreadsheet_safe
 from coach.extensions import db
 from coach.forms import ActionForm, options
-from coach.models import PROMPT_LEVELS, TaskAnalysis, TaskTemplate, Visit
+from coach.models import TaskAnalysis, TaskTemplate, Visit
 from coach.tasks import bp
 from coach.tasks import services as ts
 from coach.tasks.forms import (
@@ -19,7 +19,7 @@ from coach.tasks.forms import (
     step_lines,
 )
 from coach.tasks.snippets import grid_cells
-from coach.timeutil import format_local, to_local, utcnow
+from coach.timeutil import DATE_TIME, format_local, to_local, utcnow
 from coach.visits.services import agency_settings, visible_visits
 from coach.web import UrlPattern, form_view, is_htmx, redirect_to, render, saved_redirect
 
@@ -205,7 +205,6 @@ def view_run(run_id: int):
         levels=levels,
         percent=ts.percent_independent(list(levels.values())),
         note_form=RunNoteForm(obj=run),
-        prompt_levels=PROMPT_LEVELS,
     )
 
 
@@ -234,7 +233,6 @@ def score(run_id: int, step_id: int):
         step=step,
         level=level,
         number=number,
-        prompt_levels=PROMPT_LEVELS,
         oob_summary=True,
         levels=levels,
         percent=ts.percent_independent(list(levels.values())),
@@ -282,7 +280,6 @@ def progress(task_id: int):
         columns=grid_columns(points, shown, agency_settings().timezone),
         mastered=mastered,
         chart=ts.chart_geometry(points),
-        prompt_levels=PROMPT_LEVELS,
     )
 
 
@@ -292,7 +289,7 @@ def grid_columns(points: list, shown: list, tz_name: str) -> list[tuple[int, str
     heads = []
     for number, point in enumerate(shown, start=first):
         local = to_local(point.started_at, tz_name)
-        heads.append((number, local.strftime("%b %-d, %Y %-I:%M %p"), local.strftime("%-m/%-d")))
+        heads.append((number, local.strftime(DATE_TIME), local.strftime("%-m/%-d")))
     return heads
 
 

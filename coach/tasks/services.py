@@ -59,6 +59,14 @@ def visible_tasks(user: User) -> sa.Select:
     return query
 
 
+def own_tasks_only(query: sa.Select) -> sa.Select:
+    """visible_tasks' rule for a reused statement: tasks of the user's own clients, the
+    user's id bound at execution as `user_id`."""
+    return query.join(Client, Client.id == TaskAnalysis.client_id).where(
+        Client.coach_id == sa.bindparam("user_id")
+    )
+
+
 @reusable
 def _task_query(own_only: bool, with_steps: bool) -> sa.Select:
     query = (
@@ -66,10 +74,8 @@ def _task_query(own_only: bool, with_steps: bool) -> sa.Select:
         .where(TaskAnalysis.id == sa.bindparam("task_id"))
         .options(so.joinedload(TaskAnalysis.client), so.joinedload(TaskAnalysis.placement))
     )
-    if own_only:  # visible_tasks' rule
-        query = query.join(Client, Client.id == TaskAnalysis.client_id).where(
-            Client.coach_id == sa.bindparam("user_id")
-        )
+    if own_only:
+        query = own_tasks_only(query)
     if with_steps:  # joined in the same query: a task has a few dozen steps at most
         query = query.options(so.joinedload(TaskAnalysis.steps))
     return query
@@ -104,11 +110,7 @@ def _run_query(own_only: bool) -> sa.Select:
         .where(ChecklistRun.id == sa.bindparam("run_id"))
         .options(so.joinedload(TaskAnalysis.client), so.joinedload(TaskAnalysis.placement))
     )
-    if own_only:  # visible_tasks' rule, as in _task_query
-        query = query.join(Client, Client.id == TaskAnalysis.client_id).where(
-            Client.coach_id == sa.bindparam("user_id")
-        )
-    return query
+    return own_tasks_only(query) if own_only else query
 
 
 def get_run_and_task_for(user: User, run_id: int) -> tuple[ChecklistRun, TaskAnalysis]:

@@ -34,7 +34,7 @@ def level_buttons(chosen: str | None) -> Markup:
 
 @functools.cache
 def _cell(level: str | None) -> Markup:
-    if level not in PROMPT_LEVELS:
+    if level is None:
         return Markup('<td class="empty-cell"></td>')
     return Markup('<td class="lvl lvl-{0}"><abbr title="{1}">{2}</abbr></td>').format(
         level, PROMPT_LEVELS[level], _short(level)
