@@ -137,6 +137,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from coach.agency import current_agency
+    from coach.fragments import remembered
     from coach.models import NOTE_SECTIONS
     from coach.tasks.snippets import legend_items, level_buttons
     from coach.timeutil import DATE_TIME, format_date, format_local
@@ -157,6 +158,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["url_pattern"] = UrlPattern
     app.jinja_env.globals["level_buttons"] = level_buttons
     app.jinja_env.globals["legend_items"] = legend_items
+    app.jinja_env.globals["remembered"] = remembered
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
 
 

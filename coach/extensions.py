@@ -53,6 +53,7 @@ class RowCard:
 
     def __init__(self, row) -> None:
         self.__dict__.update(row._mapping)
+        self.row = tuple(row)  # every value the card shows: its key in coach.fragments
 
 
 def read_cards(card: type[RowCard], query, values: dict) -> list:
