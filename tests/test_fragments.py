@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from coach.extensions import db
-from coach.fragments import CardMemo
+from coach.fragments import FragmentMemo
 from coach.models import Trip, Visit
 from tests.factories import ensure_agency, make_client, make_trip, make_visit
 
@@ -59,33 +59,28 @@ def test_an_approved_trip_loses_its_edit_link(client, login_as):
 
 
 class FakeMacro:
-    """What CardMemo reads of a Jinja macro: its compiled function, and a call."""
+    """What FragmentMemo reads of a Jinja macro: its compiled function, and a call."""
 
     def __init__(self) -> None:
         self.calls = 0
-        self._func = lambda card: None
+        self._func = lambda *args: None
 
-    def __call__(self, card) -> str:
+    def __call__(self, *args) -> str:
         self.calls += 1
-        return f"<li>{card.row}</li>"
+        return f"<li>{args}</li>"
 
 
-class Card:
-    def __init__(self, *row) -> None:
-        self.row = row
-
-
-def test_the_memo_renders_a_card_once_and_keeps_at_most_its_size(app):
-    memo, macro = CardMemo(size=4), FakeMacro()
+def test_the_memo_renders_a_piece_once_and_keeps_at_most_its_size(app):
+    memo, macro = FragmentMemo(size=4), FakeMacro()
     with app.test_request_context("/"):
         ensure_agency()
-        assert memo(macro, Card(1, "a")) == memo(macro, Card(1, "a")) == "<li>(1, 'a')</li>"
+        assert memo(macro, 1, "a") == memo(macro, 1, "a") == "<li>(1, 'a')</li>"
         assert macro.calls == 1
-        assert memo(macro, Card(1, "b")) == "<li>(1, 'b')</li>" and macro.calls == 2
+        assert memo(macro, 1, "b") == "<li>(1, 'b')</li>" and macro.calls == 2
         for n in range(10):
-            memo(macro, Card(n))
+            memo(macro, n)
             assert len(memo.items) <= 4
-        memo(macro, Card(9))  # the newest is still kept
+        memo(macro, 9)  # the newest is still kept
         assert macro.calls == 12
 
 
