@@ -2,8 +2,9 @@
 
 A card of a list (a visit on the timeline, a trip) is a pure function of its row, the
 agency's time zone and where the app is mounted. The key is the macro's arguments (a
-card by its row) with the time zone and the mount point, so a changed row is a new key and there is nothing to invalidate: a stale
-card cannot be shown. Rendering ten cards was a twelfth of the client page's cost.
+card by its row) with the time zone and the mount point, so a changed row is a new
+key and there is nothing to invalidate: a stale card cannot be shown. Rendering ten
+cards was a twelfth of the client page's cost.
 
 The macro may read only its arguments and what the key holds (the time zone through
 the `localtime` filter, links through `url_for` or `url_pattern`). Whatever else it
