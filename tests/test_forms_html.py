@@ -98,3 +98,44 @@ def test_quick_select_writes_what_wtforms_writes(app):
         form.coach.choices = cases[0]
         assert form.validate() is (not errors), sent
         assert form.coach.errors == errors, sent
+
+
+def test_the_plain_start_visit_form_posts_what_the_wtforms_one_posts(tmp_path):
+    """The client page writes a fresh Start form without WTForms (coach/visits/routes.py,
+    _panel_forms): the same inputs, names, ids and values as StartVisitForm's."""
+    import re
+
+    from flask import render_template
+
+    from coach.visits.forms import StartVisitForm
+    from tests.conftest import make_app
+    from tests.factories import ensure_agency, make_client, make_user
+
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    with app.test_request_context("/"):
+        ensure_agency()
+        person = make_client(make_user("coach"))
+        jobs = [type("Option", (), {"value": 0, "label": "No job site"})()]
+        form = StartVisitForm()
+        form.placement_id.choices = jobs
+        pages = [
+            render_template("visits/_visit_panel.html", client=person, visit=None, **extra)
+            for extra in ({"form": form}, {"form": None, "jobs": jobs})
+        ]
+
+    def inputs(html: str) -> list[tuple]:
+        """Each input as its sorted attributes; the random key and the CSRF input's id
+        (one input a page has no id) left out."""
+        found = []
+        for tag in re.findall(r"<input[^>]*>", html):
+            attrs = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+            if attrs["name"] == "csrf_token":
+                attrs.pop("id", None)
+            if attrs["name"] == "idempotency_key":
+                assert re.fullmatch("[0-9a-f]{32}", attrs.pop("value"))
+            found.append(tuple(sorted(attrs.items())))
+        return sorted(found)
+
+    wtforms, plain = (inputs(page) for page in pages)
+    assert len(wtforms) == 7 and any(("name", "csrf_token") in t for t in wtforms)
+    assert plain == wtforms
