@@ -11,11 +11,14 @@ from coach.tasks.services import mastery_met, percent_independent
 from tests.conftest import count_queries
 from tests.factories import (
     make_client,
+    make_employer,
+    make_placement,
     make_run,
     make_task,
     make_template,
     make_user,
     make_visit,
+    make_worksite,
 )
 
 FIVE = [
@@ -241,7 +244,7 @@ def test_a_run_scored_step_by_step_survives_an_interrupted_session(client, coach
 
 
 def test_progress_page_chart_grid_and_badge(client, coach_task):
-    coach, _, task = coach_task
+    coach, person, task = coach_task
     day = datetime(2026, 10, 1, 15)
     for i, n_independent in enumerate([2, 5, 5]):
         make_run(
@@ -252,10 +255,15 @@ def test_progress_page_chart_grid_and_badge(client, coach_task):
         )
     page = client.get(f"/tasks/{task.id}/progress").text
     assert "<svg" in page and 'role="img"' in page and "Run 3: 100%" in page
+    assert '<span class="h-sub">Rosa Rivera · progress</span>' in page  # no job: none named
     assert "Not met yet" in page  # 40%, 100%, 100%: two runs in a row only
     make_run(task, coach, {s.id: "I" for s in task.steps}, started_at=day + timedelta(days=3))
     page = client.get(f"/tasks/{task.id}/progress").text
     assert "Ready to fade support" in page
+    task.placement_id = make_placement(person, make_worksite(make_employer()), "Busser").id
+    db.session.commit()
+    page = client.get(f"/tasks/{task.id}/progress").text
+    assert '<span class="h-sub">Rosa Rivera · Busser · progress</span>' in page
     assert page.count('class="lvl lvl-I"') == 2 + 5 + 5 + 5 + 1  # grid cells + legend
     # Each run's column: its number, its date, and its time in the agency's zone.
     assert (

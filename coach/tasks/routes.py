@@ -259,7 +259,7 @@ def run_note(run_id: int):
 @bp.route("/tasks/<int:task_id>/progress")
 def progress(task_id: int):
     """Percent independent run by run, the steps × runs grid and the mastery badge."""
-    task = ts.get_task_for(current_user, task_id)
+    task = ts.task_heading_for(current_user, task_id)
     audit_view("task", task.id)
     points = ts.run_points(task)
     shown = points[-ts.GRID_RUNS :]

@@ -9,17 +9,19 @@ from flask import abort
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
-from coach.extensions import db, reusable
+from coach.extensions import RowCard, db, read_cards, reusable
 from coach.models import (
     PROMPT_LEVELS,
     ChecklistRun,
     Client,
+    Placement,
     StepScore,
     TaskAnalysis,
     TaskStep,
     TaskTemplate,
     User,
 )
+from coach.models.caseload import ClientNameOfRow
 from coach.timeutil import utcnow
 
 GRID_RUNS = 20  # runs shown in the steps × runs grid; the chart shows them all
@@ -60,12 +62,12 @@ def visible_tasks(user: User) -> sa.Select:
     return query
 
 
-def own_tasks_only(query: sa.Select) -> sa.Select:
+def own_tasks_only(query: sa.Select, client_joined: bool = False) -> sa.Select:
     """visible_tasks' rule for a reused statement: tasks of the user's own clients, the
     user's id bound at execution as `user_id`."""
-    return query.join(Client, Client.id == TaskAnalysis.client_id).where(
-        Client.coach_id == sa.bindparam("user_id")
-    )
+    if not client_joined:
+        query = query.join(Client, Client.id == TaskAnalysis.client_id)
+    return query.where(Client.coach_id == sa.bindparam("user_id"))
 
 
 @reusable
@@ -89,6 +91,40 @@ def get_task_for(user: User, task_id: int, with_steps: bool = False) -> TaskAnal
     if task is None:
         abort(404)
     return task
+
+
+class TaskHeading(ClientNameOfRow, RowCard):
+    """What the progress page shows of its task: title, mastery rule, client and job."""
+
+
+@reusable
+def _heading_query(own_only: bool) -> sa.Select:
+    query = (
+        sa.select(
+            TaskAnalysis.id,
+            TaskAnalysis.title,
+            TaskAnalysis.mastery_percent,
+            TaskAnalysis.mastery_runs,
+            Client.first_name,
+            Client.preferred_name,
+            Client.last_name,
+            Placement.job_title,
+        )
+        .join(Client, Client.id == TaskAnalysis.client_id)
+        .outerjoin(Placement, Placement.id == TaskAnalysis.placement_id)
+        .where(TaskAnalysis.id == sa.bindparam("task_id"))
+    )
+    return own_tasks_only(query, client_joined=True) if own_only else query
+
+
+def task_heading_for(user: User, task_id: int) -> TaskHeading:
+    """get_task_for's answer as one row, for a page that only shows the task (a fifth of
+    the ORM's cost); 404 if the user may not see it."""
+    values = {"task_id": task_id, "user_id": user.id}
+    cards = read_cards(TaskHeading, _heading_query(not user.sees_all_caseloads), values)
+    if not cards:
+        abort(404)
+    return cards[0]
 
 
 def get_step_for(user: User, step_id: int) -> TaskStep:
