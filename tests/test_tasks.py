@@ -231,6 +231,22 @@ def test_bad_level_or_foreign_step_changes_nothing(client, coach_task):
     assert db.session.scalar(sa.select(sa.func.count(StepScore.id))) == 0
 
 
+def test_the_run_page_names_its_task_client_strategy_and_visit(client, coach_task):
+    coach, person, task = coach_task
+    person.preferred_name = "Ro"
+    db.session.commit()
+    run = make_run(task, coach, {}, started_at=datetime(2026, 11, 2, 14, 0))
+    page = client.get(f"/runs/{run.id}").text
+    assert "<title>Run · Roll silverware · Coach</title>" in page
+    assert "Ro (Rosa) Rivera · run of Nov 2, 9:00 AM" in page
+    assert "Least-to-most: give the client a moment" in page
+    assert f'href="/tasks/{task.id}/progress"' in page and "Back to the visit" not in page
+    visit = make_visit(person, coach)
+    run = make_run(task, coach, {}, visit=visit)
+    page = client.get(f"/runs/{run.id}").text
+    assert f'href="/clients/{person.id}#visit-panel">Back to the visit' in page
+
+
 def test_a_run_scored_step_by_step_survives_an_interrupted_session(client, coach_task, auth):
     coach, _, task = coach_task
     run = make_run(task, coach, {})

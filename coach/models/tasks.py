@@ -25,7 +25,15 @@ STRATEGIES = {
 }
 
 
-class TaskAnalysis(db.Model):
+class TaskLabels:
+    """What a task shows of itself: the model's, and a card's whose row has `strategy`."""
+
+    @property
+    def strategy_label(self) -> str:
+        return STRATEGIES.get(self.strategy, self.strategy)
+
+
+class TaskAnalysis(TaskLabels, db.Model):
     __tablename__ = "task_analyses"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -46,10 +54,6 @@ class TaskAnalysis(db.Model):
     steps: so.Mapped[list["TaskStep"]] = so.relationship(
         back_populates="task", lazy="raise", order_by="TaskStep.position"
     )
-
-    @property
-    def strategy_label(self) -> str:
-        return STRATEGIES.get(self.strategy, self.strategy)
 
 
 class TaskStep(db.Model):

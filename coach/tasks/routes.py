@@ -193,14 +193,13 @@ def _own_visit(visit_id, task) -> int | None:
 @bp.route("/runs/<int:run_id>")
 def view_run(run_id: int):
     """Score the steps of a run, one tap each."""
-    run, task = ts.get_run_and_task_for(current_user, run_id)
+    run = ts.run_heading_for(current_user, run_id)
     audit_view("checklist_run", run.id)
     levels = ts.run_levels(run)
-    steps = ts.steps_for_run(task.id, levels)
+    steps = ts.steps_for_run(run.task_id, levels)
     return render(
         "tasks/run.html",
         run=run,
-        task=task,
         steps=steps,
         levels=levels,
         percent=ts.percent_independent(list(levels.values())),

@@ -22,6 +22,7 @@ from coach.models import (
     User,
 )
 from coach.models.caseload import ClientNameOfRow
+from coach.models.tasks import TaskLabels
 from coach.timeutil import utcnow
 
 GRID_RUNS = 20  # runs shown in the steps × runs grid; the chart shows them all
@@ -135,28 +136,60 @@ def get_step_for(user: User, step_id: int) -> TaskStep:
     return step
 
 
-def get_run_for(user: User, run_id: int) -> ChecklistRun:
-    return get_run_and_task_for(user, run_id)[0]
-
-
 @reusable
 def _run_query(own_only: bool) -> sa.Select:
     query = (
-        sa.select(ChecklistRun, TaskAnalysis)
+        sa.select(ChecklistRun)
         .join(TaskAnalysis, TaskAnalysis.id == ChecklistRun.task_id)
         .where(ChecklistRun.id == sa.bindparam("run_id"))
-        .options(so.joinedload(TaskAnalysis.client), so.joinedload(TaskAnalysis.placement))
     )
     return own_tasks_only(query) if own_only else query
 
 
-def get_run_and_task_for(user: User, run_id: int) -> tuple[ChecklistRun, TaskAnalysis]:
-    """The run and its task, in one query, if this user may see the task; 404 otherwise."""
-    query = _run_query(not user.sees_all_caseloads)
-    row = db.session.execute(query, {"run_id": run_id, "user_id": user.id}).first()
-    if row is None:
+def get_run_for(user: User, run_id: int) -> ChecklistRun:
+    """The run, if this user may see its task; 404 otherwise."""
+    values = {"run_id": run_id, "user_id": user.id}
+    run = db.session.scalar(_run_query(not user.sees_all_caseloads), values)
+    if run is None:
         abort(404)
-    return row[0], row[1]
+    return run
+
+
+class RunHeading(TaskLabels, ClientNameOfRow, RowCard):
+    """A run as its page shows it: when, its note and visit, its task and client."""
+
+
+@reusable
+def _run_heading_query(own_only: bool) -> sa.Select:
+    query = (
+        sa.select(
+            ChecklistRun.id,
+            ChecklistRun.started_at,
+            ChecklistRun.visit_id,
+            ChecklistRun.note,
+            ChecklistRun.task_id,
+            TaskAnalysis.title.label("task_title"),
+            TaskAnalysis.strategy,
+            TaskAnalysis.client_id,
+            Client.first_name,
+            Client.preferred_name,
+            Client.last_name,
+        )
+        .join(TaskAnalysis, TaskAnalysis.id == ChecklistRun.task_id)
+        .join(Client, Client.id == TaskAnalysis.client_id)
+        .where(ChecklistRun.id == sa.bindparam("run_id"))
+    )
+    return own_tasks_only(query, client_joined=True) if own_only else query
+
+
+def run_heading_for(user: User, run_id: int) -> RunHeading:
+    """The run page's run, task and client in one row; 404 if the user may not see the
+    task."""
+    values = {"run_id": run_id, "user_id": user.id}
+    cards = read_cards(RunHeading, _run_heading_query(not user.sees_all_caseloads), values)
+    if not cards:
+        abort(404)
+    return cards[0]
 
 
 @reusable
@@ -327,7 +360,7 @@ def _levels_query() -> sa.Select:
     )
 
 
-def run_levels(run: ChecklistRun) -> dict[int, str]:
+def run_levels(run: ChecklistRun | RunHeading) -> dict[int, str]:
     return dict(db.session.connection().execute(_levels_query(), {"run_id": run.id}).all())
 
 
