@@ -185,6 +185,30 @@ def test_add_placement_stores_cents_and_tenths(client, login_as):
     assert "Dishwasher" in page and "Lakeside Diner" in page and "$14.76/h" in page
 
 
+def test_client_page_shows_details_coach_and_jobs_newest_first(client, login_as):
+    me = login_as("coach")
+    person = make_client(
+        me, "Rosa", "Rivera", preferred_name="Ro", phone="614 555 0101", disclosure="full"
+    )
+    grocery = make_worksite(make_employer("Green Valley Grocery"), "High Street store")
+    diner = make_worksite(make_employer("Lakeside Diner"), "Main")
+    make_placement(
+        person, diner, "Dishwasher", start_date=date(2025, 1, 6), end_date=date(2025, 6, 30)
+    )
+    make_placement(
+        person, grocery, "Stocker", start_date=date(2026, 3, 2), weekly_hours_tenths=225
+    )
+    page = client.get(f"/clients/{person.id}").text
+    assert "<h1>Ro (Rosa) Rivera</h1>" in page and me.name in page
+    assert 'href="tel:6145550101">Call Ro</a>' in page
+    assert page.index("Stocker") < page.index("Dishwasher")  # the newest job first
+    stocker = page[page.index("Stocker") : page.index("Dishwasher")]
+    assert "Current" in stocker and "22.5 h/week" in stocker and "High Street store" in stocker
+    grocery_link = f'href="/employers/{grocery.employer_id}">Green Valley Grocery</a>'
+    assert grocery_link in stocker
+    assert "Ended" in page[page.index("Dishwasher") :]
+
+
 def test_placement_validation(client, login_as):
     me = login_as("coach")
     mine = make_client(me)

@@ -6,7 +6,7 @@ from flask import abort
 
 from coach.extensions import db, reusable
 from coach.models import ROLES, Client, Employer, Placement, User, Worksite
-from coach.models.caseload import display_name
+from coach.models.caseload import ClientCard, PlacementCard, display_name
 from coach.web import Page, paginate, search_pattern
 
 # All a list needs to show a client by name (Client.display_name).
@@ -96,7 +96,7 @@ def _client_query(own_only: bool, with_placements: bool) -> sa.Select:
         .options(so.joinedload(Client.coach).load_only(User.name))  # all a page shows
     )
     if own_only:
-        query = query.where(Client.coach_id == sa.bindparam("user_id"))
+        query = own_clients_only(query)
     if with_placements:  # joined in the same query: a client has a handful of jobs
         query = query.options(
             so.joinedload(Client.placements)
@@ -115,6 +115,70 @@ def get_client_for(user: User, client_id: int, with_placements: bool = False) ->
     if client is None:
         abort(404)
     return client
+
+
+def own_clients_only(query: sa.Select) -> sa.Select:
+    """visible_clients' rule for a reused statement: the user's own clients, the user's
+    id bound at execution as `user_id`."""
+    return query.where(Client.coach_id == sa.bindparam("user_id"))
+
+
+CLIENT_PAGE_FIELDS = {
+    "id": Client.id,
+    "first_name": Client.first_name,
+    "last_name": Client.last_name,
+    "preferred_name": Client.preferred_name,
+    "phone": Client.phone,
+    "email": Client.email,
+    "status": Client.status,
+    "disclosure": Client.disclosure,
+    "notes": Client.notes,
+    "coach_name": User.name,
+}
+PLACEMENT_CARD_FIELDS = {
+    "id": Placement.id,
+    "job_title": Placement.job_title,
+    "start_date": Placement.start_date,
+    "end_date": Placement.end_date,
+    "hourly_wage_cents": Placement.hourly_wage_cents,
+    "weekly_hours_tenths": Placement.weekly_hours_tenths,
+    "worksite_name": Worksite.name,
+    "employer_id": Worksite.employer_id,
+    "employer_name": Employer.name,
+}
+
+
+@reusable
+def _client_page_query(own_only: bool) -> sa.Select:
+    query = (
+        sa.select(
+            *(column.label(f"c_{name}") for name, column in CLIENT_PAGE_FIELDS.items()),
+            *(column.label(f"p_{name}") for name, column in PLACEMENT_CARD_FIELDS.items()),
+        )
+        .join(User, User.id == Client.coach_id)
+        .outerjoin(Placement, Placement.client_id == Client.id)
+        .outerjoin(Worksite, Worksite.id == Placement.worksite_id)
+        .outerjoin(Employer, Employer.id == Worksite.employer_id)
+        .where(Client.id == sa.bindparam("client_id"))
+        .order_by(Placement.start_date.desc(), Placement.id)
+    )
+    return own_clients_only(query) if own_only else query
+
+
+def client_page_for(user: User, client_id: int) -> ClientCard:
+    """The client with their coach's name and their jobs, for the client page, as rows
+    (one query; the ORM's entities cost five times as much); 404 as get_client_for."""
+    query = _client_page_query(not user.sees_all_caseloads)
+    values = {"client_id": client_id, "user_id": user.id}
+    rows = [row._mapping for row in db.session.connection().execute(query, values)]
+    if not rows:
+        abort(404)
+    placements = [
+        PlacementCard({name: row[f"p_{name}"] for name in PLACEMENT_CARD_FIELDS})
+        for row in rows
+        if row["p_id"] is not None
+    ]
+    return ClientCard({name: rows[0][f"c_{name}"] for name in CLIENT_PAGE_FIELDS}, placements)
 
 
 def get_placement_for(user: User, placement_id: int) -> Placement:
@@ -168,13 +232,15 @@ def worksite_choices() -> list[tuple[int, str]]:
     return [(wid, f"{employer} — {site}") for wid, employer, site in rows]
 
 
-def job_choices(client: Client, today, none_label: str, keep_id: int | None = None) -> list:
+def job_choices(
+    client: Client | ClientCard, today, none_label: str, keep_id: int | None = None
+) -> list:
     """The client's current jobs for a select, plus `keep_id` (the record's own job, even
     if it has ended since, so saving never moves a record to another job by accident)."""
     from coach.forms import options
 
     jobs = [
-        (p.id, f"{p.job_title} at {p.worksite.employer.name}")
+        (p.id, f"{p.job_title} at {p.employer_name}")
         for p in client.placements
         if p.is_current(today) or p.id == keep_id
     ]

@@ -45,27 +45,8 @@ def client_reference(client_id: int) -> str:
     return f"C-{client_id:05d}"
 
 
-class Client(db.Model):
-    __tablename__ = "clients"
-    __table_args__ = (sa.Index("ix_clients_coach_name", "coach_id", "last_name", "first_name"),)
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    first_name: so.Mapped[str] = so.mapped_column(sa.String(80))
-    last_name: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
-    preferred_name: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
-    phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
-    email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
-    coach_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
-    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="referral")
-    disclosure: so.Mapped[str] = so.mapped_column(sa.String(20), default="none")
-    notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
-
-    coach: so.Mapped["User"] = so.relationship(lazy="raise")  # noqa: F821
-    placements: so.Mapped[list["Placement"]] = so.relationship(
-        back_populates="client", lazy="raise", order_by="Placement.start_date.desc()"
-    )
+class ClientLabels:
+    """What a client shows of itself: the model's, and the client page's card's."""
 
     @property
     def full_name(self) -> str:
@@ -86,6 +67,29 @@ class Client(db.Model):
     @property
     def disclosure_label(self) -> str:
         return DISCLOSURE_CHOICES.get(self.disclosure, self.disclosure)
+
+
+class Client(ClientLabels, db.Model):
+    __tablename__ = "clients"
+    __table_args__ = (sa.Index("ix_clients_coach_name", "coach_id", "last_name", "first_name"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    first_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    last_name: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
+    preferred_name: so.Mapped[str] = so.mapped_column(sa.String(80), default="")
+    phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
+    coach_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    status: so.Mapped[str] = so.mapped_column(sa.String(20), default="referral")
+    disclosure: so.Mapped[str] = so.mapped_column(sa.String(20), default="none")
+    notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    coach: so.Mapped["User"] = so.relationship(lazy="raise")  # noqa: F821
+    placements: so.Mapped[list["Placement"]] = so.relationship(
+        back_populates="client", lazy="raise", order_by="Placement.start_date.desc()"
+    )
 
 
 class Employer(db.Model):
@@ -124,7 +128,26 @@ class Worksite(db.Model):
         return self.latitude is not None and self.longitude is not None
 
 
-class Placement(db.Model):
+class PlacementLabels:
+    """What a job shows of itself: the model's, and the client page's card's."""
+
+    @property
+    def hourly_wage(self) -> Decimal | None:
+        if self.hourly_wage_cents is None:
+            return None
+        return Decimal(self.hourly_wage_cents) / 100
+
+    @property
+    def weekly_hours(self) -> Decimal | None:
+        if self.weekly_hours_tenths is None:
+            return None
+        return Decimal(self.weekly_hours_tenths) / 10
+
+    def is_current(self, today: date) -> bool:
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+
+
+class Placement(PlacementLabels, db.Model):
     """A client's job at a worksite."""
 
     __tablename__ = "placements"
@@ -146,16 +169,21 @@ class Placement(db.Model):
     worksite: so.Mapped[Worksite] = so.relationship(lazy="raise")
 
     @property
-    def hourly_wage(self) -> Decimal | None:
-        if self.hourly_wage_cents is None:
-            return None
-        return Decimal(self.hourly_wage_cents) / 100
+    def employer_name(self) -> str:
+        return self.worksite.employer.name
 
-    @property
-    def weekly_hours(self) -> Decimal | None:
-        if self.weekly_hours_tenths is None:
-            return None
-        return Decimal(self.weekly_hours_tenths) / 10
 
-    def is_current(self, today: date) -> bool:
-        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+class PlacementCard(PlacementLabels):
+    """A job as the client page lists it, with its work site's and employer's names."""
+
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+
+
+class ClientCard(ClientLabels):
+    """A client as the client page shows them: their columns, their coach's name and
+    their jobs (newest first), read as rows (coach.clients.services.client_page_for)."""
+
+    def __init__(self, values: dict, placements: list[PlacementCard]) -> None:
+        self.__dict__.update(values)
+        self.placements = placements
