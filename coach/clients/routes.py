@@ -6,7 +6,7 @@ from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm, to_units
 from coach.clients.services import (
     caseload_page,
-    client_page_for,
+    client_card_for,
     coach_choices,
     get_client_for,
     get_placement_for,
@@ -107,7 +107,7 @@ def view_client(client_id: int):
     from coach.accommodations.services import requests_of
     from coach.visits.routes import client_page_context  # visits builds on clients
 
-    client = client_page_for(current_user, client_id)
+    client = client_card_for(current_user, client_id)
     audit_view("client", client.id)
     return render(
         "clients/client.html",

@@ -133,6 +133,7 @@ CLIENT_PAGE_FIELDS = {
     "status": Client.status,
     "disclosure": Client.disclosure,
     "notes": Client.notes,
+    "coach_id": Client.coach_id,
     "coach_name": User.name,
 }
 PLACEMENT_CARD_FIELDS = {
@@ -165,9 +166,10 @@ def _client_page_query(own_only: bool) -> sa.Select:
     return own_clients_only(query) if own_only else query
 
 
-def client_page_for(user: User, client_id: int) -> ClientCard:
-    """The client with their coach's name and their jobs, for the client page, as rows
-    (one query; the ORM's entities cost five times as much); 404 as get_client_for."""
+def client_card_for(user: User, client_id: int) -> ClientCard:
+    """The client with their coach's name and their jobs, as rows in one query (the ORM's
+    entities cost five times as much), for pages that show them and make visits; 404 as
+    get_client_for."""
     query = _client_page_query(not user.sees_all_caseloads)
     values = {"client_id": client_id, "user_id": user.id}
     rows = [row._mapping for row in db.session.connection().execute(query, values)]

@@ -181,8 +181,8 @@ class PlacementCard(PlacementLabels):
 
 
 class ClientCard(ClientLabels):
-    """A client as the client page shows them: their columns, their coach's name and
-    their jobs (newest first), read as rows (coach.clients.services.client_page_for)."""
+    """A client as their pages show them: their columns, their coach's name and their
+    jobs (newest first), read as rows (coach.clients.services.client_card_for)."""
 
     def __init__(self, values: dict, placements: list[PlacementCard]) -> None:
         self.__dict__.update(values)

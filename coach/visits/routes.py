@@ -4,7 +4,7 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
 from coach.audit.services import audit_view, record_event
-from coach.clients.services import coach_choices, get_client_for, job_choices
+from coach.clients.services import client_card_for, coach_choices, get_client_for, job_choices
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired, options
 from coach.tasks.forms import StartRunForm
@@ -267,7 +267,7 @@ def end_visit(visit_id: int):
 @form_view
 def new_past_visit(client_id: int):
     """Write up a visit afterwards, with its start and end times."""
-    client = get_client_for(current_user, client_id, with_placements=True)
+    client = client_card_for(current_user, client_id)
     if request.method == "GET":
         audit_view("client", client.id)
     form = PastVisitForm()
@@ -308,7 +308,7 @@ def amend_visit(visit_id: int):
         audit_view("visit", visit.id)
     if visit.in_progress:
         return redirect_to(url_for("clients.view_client", client_id=visit.client_id))
-    client = get_client_for(current_user, visit.client_id, with_placements=True)
+    client = client_card_for(current_user, visit.client_id)
     form = AmendVisitForm(obj=visit)
     form.placement_id.choices = _job_choices(client, utcnow().date(), visit.placement_id)
     if request.method == "GET":
