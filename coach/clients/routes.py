@@ -108,14 +108,9 @@ def view_client(client_id: int):
     from coach.visits.routes import client_page_context  # visits builds on clients
 
     client = client_card_for(current_user, client_id)
-    audit_view("client", client.id)
-    return render(
-        "clients/client.html",
-        requests=requests_of(client),
-        client=client,
-        today=utcnow().date(),
-        **client_page_context(client),
-    )
+    context = dict(requests=requests_of(client), **client_page_context(client))
+    audit_view("client", client.id)  # after the reads: one transaction, not two
+    return render("clients/client.html", client=client, today=utcnow().date(), **context)
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])

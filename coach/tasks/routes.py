@@ -194,9 +194,9 @@ def _own_visit(visit_id, task) -> int | None:
 def view_run(run_id: int):
     """Score the steps of a run, one tap each."""
     run = ts.run_heading_for(current_user, run_id)
-    audit_view("checklist_run", run.id)
     levels = ts.run_levels(run)
     steps = ts.steps_for_run(run.task_id, levels)
+    audit_view("checklist_run", run.id)  # after the reads: one transaction, not two
     return render(
         "tasks/run.html",
         run=run,
@@ -259,12 +259,12 @@ def run_note(run_id: int):
 def progress(task_id: int):
     """Percent independent run by run, the steps × runs grid and the mastery badge."""
     task = ts.task_heading_for(current_user, task_id)
-    audit_view("task", task.id)
     points = ts.run_points(task)
     shown = points[-ts.GRID_RUNS :]
     scores = ts.grid_scores([p.run_id for p in shown])
     used = {step_id for (_, step_id) in scores}
     steps = [s for s in ts.steps_of(task.id) if s.active or s.id in used]
+    audit_view("task", task.id)  # after the reads: one transaction, not two
     mastered = ts.mastery_met([p.percent for p in points], task.mastery_percent, task.mastery_runs)
     return render(
         "tasks/progress.html",
