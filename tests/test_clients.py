@@ -195,9 +195,7 @@ def test_client_page_shows_details_coach_and_jobs_newest_first(client, login_as)
     make_placement(
         person, diner, "Dishwasher", start_date=date(2025, 1, 6), end_date=date(2025, 6, 30)
     )
-    make_placement(
-        person, grocery, "Stocker", start_date=date(2026, 3, 2), weekly_hours_tenths=225
-    )
+    make_placement(person, grocery, "Stocker", start_date=date(2026, 3, 2), weekly_hours_tenths=225)
     page = client.get(f"/clients/{person.id}").text
     assert "<h1>Ro (Rosa) Rivera</h1>" in page and me.name in page
     assert 'href="tel:6145550101">Call Ro</a>' in page

@@ -92,3 +92,31 @@ def test_htmx_requests_send_the_token_in_a_header(csrf_app):
     response = client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/login"
+
+
+def test_kept_review_cards_carry_each_sessions_own_token(csrf_app):
+    """Review cards are kept once rendered (coach/fragments.py); their CSRF inputs are
+    filled in per page, so each session (here one supervisor's phone and laptop) gets
+    its own token, and it works."""
+    from coach.models import Trip
+    from tests.factories import make_trip
+
+    with csrf_app.app_context():
+        trip = make_trip(make_user("coach", name="Cora Coach"), status="submitted")
+        emails = [make_user("supervisor").email] * 2
+    pages, browsers = [], []
+    for email in emails:
+        browser = csrf_app.test_client()
+        token = csrf_from(browser.get("/login").text)
+        browser.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+        page = browser.get("/mileage/review").text
+        assert "Cora Coach" in page and "csrf-slot" not in page
+        pages.append(page)
+        browsers.append(browser)
+    tokens = [set(re.findall(r'name="csrf_token" value="([^"]+)"', page)) for page in pages]
+    assert all(len(found) == 1 for found in tokens)  # every form of a page: one token
+    assert tokens[0] != tokens[1]  # and not the other session's
+    response = browsers[1].post(f"/mileage/{trip.id}/approve", data={"csrf_token": tokens[1].pop()})
+    assert response.status_code == 302
+    with csrf_app.app_context():
+        assert db.session.get(Trip, trip.id).status == "approved"
