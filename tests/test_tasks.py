@@ -227,7 +227,8 @@ def test_bad_level_or_foreign_step_changes_nothing(client, coach_task):
         == 400
     )
     other_task = make_task(person, coach, ["Elsewhere"])
-    client.post(f"/runs/{run.id}/steps/{other_task.steps[0].id}", data={"level": "I"})
+    response = client.post(f"/runs/{run.id}/steps/{other_task.steps[0].id}", data={"level": "I"})
+    assert response.status_code == 404  # a step of another task, even one the coach sees
     assert db.session.scalar(sa.select(sa.func.count(StepScore.id))) == 0
 
 

@@ -211,8 +211,8 @@ def view_run(run_id: int):
 def score(run_id: int, step_id: int):
     """Record one step's prompt level; htmx gets the row and the run's percent back."""
     run = ts.get_run_for(current_user, run_id)
-    step = ts.get_step_for(current_user, step_id)
-    if step.task_id != run.task_id or not ActionForm().validate_on_submit():
+    step = ts.step_of_run(run, step_id)
+    if not ActionForm().validate_on_submit():
         return redirect_to(url_for("tasks.view_run", run_id=run.id))
     if not step.active and step.id not in ts.run_levels(run):
         abort(404)  # retired steps are only kept for the runs that scored them

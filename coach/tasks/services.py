@@ -128,6 +128,14 @@ def task_heading_for(user: User, task_id: int) -> TaskHeading:
     return cards[0]
 
 
+def step_of_run(run: ChecklistRun, step_id: int) -> TaskStep:
+    """A step of the run's task (the run was checked to be the user's); 404 otherwise."""
+    step = db.session.get(TaskStep, step_id)
+    if step is None or step.task_id != run.task_id:
+        abort(404)
+    return step
+
+
 def get_step_for(user: User, step_id: int) -> TaskStep:
     step = db.session.get(TaskStep, step_id)
     if step is None:

@@ -276,12 +276,16 @@ def new_past_visit(client_id: int):
         form.contact_type.data = "on_site"
         form.placement_id.data = form.placement_id.choices[0].value
     if form.validate_on_submit() and _times_ok(form, require_end=True):
+        settings, ended_at = sv.agency_settings(), from_local(form.ended_at.data, _tz())
+
+        def prepare(visit) -> None:
+            _apply_note(form, visit)
+            sv.finish(visit, settings, ended_at)
+
         visit, created = sv.create_visit(
-            current_user, client, form.idempotency_key.data, started_at=utcnow()
+            current_user, client, form.idempotency_key.data, prepare, started_at=utcnow()
         )
         if created:
-            _apply_note(form, visit)
-            sv.finish(visit, sv.agency_settings(), from_local(form.ended_at.data, _tz()))
             record_event("create", "visit", visit.id, f"written afterwards for client {client.id}")
             db.session.commit()
             flash("Visit saved.", "success")

@@ -23,6 +23,7 @@ from coach.models import (
     VisitVersion,
     Worksite,
 )
+from coach.models.caseload import ClientCard
 from coach.timeutil import local_day_start, to_local, utcnow
 from coach.web import MAX_ID, search_pattern
 
@@ -185,8 +186,12 @@ def _by_key_query() -> sa.Select:
     )
 
 
-def create_visit(user: User, client: Client, key: str, **fields) -> tuple[Visit, bool]:
-    """Make a visit once per idempotency key: (visit, created). A repeat returns the first."""
+def create_visit(
+    user: User, client: Client | ClientCard, key: str, prepare=None, **fields
+) -> tuple[Visit, bool]:
+    """Make a visit once per idempotency key: (visit, created). A repeat returns the first.
+    `prepare(visit)` fills in the rest before the insert: SQLite's write lock is held from
+    the insert to the commit, so what can be done before it is."""
     existing = find_by_key(user, key)
     if existing:
         return existing, False
@@ -199,6 +204,8 @@ def create_visit(user: User, client: Client, key: str, **fields) -> tuple[Visit,
     )
     placement = fields.get("placement_id") and db.session.get(Placement, fields["placement_id"])
     visit.worksite_id = placement.worksite_id if placement else None
+    if prepare:
+        prepare(visit)
     db.session.add(visit)
     try:
         db.session.flush()
