@@ -2,6 +2,7 @@
 
 import functools
 
+from flask import abort
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -63,3 +64,12 @@ def read_cards(card: type[RowCard], query, values: dict) -> list:
     with their coach's and work site's names costs a fifth as much (0.08 ms, not 0.48).
     """
     return [card(row) for row in db.session.connection().execute(query, values)]
+
+
+def read_card_or_404(card: type[RowCard], query, values: dict):
+    """The one row a record's page is about, as a card; 404 if there is none (or it is
+    not the user's to see: the query holds that rule), so nothing leaks."""
+    row = db.session.connection().execute(query, values).first()
+    if row is None:
+        abort(404)
+    return card(row)

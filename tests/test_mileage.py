@@ -423,3 +423,18 @@ def test_repeat_offers_the_newest_three_distinct_trips(client, login_as):
     form = client.get("/mileage/new").text  # a new trip starts where the last one ended
     origin = re.search(r'<input[^>]*name="origin"[^>]*>', form).group(0)
     assert 'value="Office"' in origin
+
+
+def test_review_queue_counts_what_waits_up_to_a_cap(client, login_as, monkeypatch):
+    """Past the cap the queue says 'more than', so the page costs the same at any backlog."""
+    import coach.mileage.services as ms
+
+    monkeypatch.setattr(ms, "WAITING_SHOWN_UP_TO", 2)
+    login_as("supervisor")
+    coach = make_user("coach")
+    for _ in range(2):
+        make_trip(coach, status="submitted")
+    assert "2 trips waiting; flagged ones first." in client.get("/mileage/review").text
+    make_trip(coach, status="submitted")
+    page = client.get("/mileage/review").text
+    assert "More than 2 trips waiting; flagged ones first." in page

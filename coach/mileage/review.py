@@ -47,6 +47,7 @@ def review():
         "mileage/review.html",
         trips=trips,
         waiting=waiting,
+        shown_up_to=ms.WAITING_SHOWN_UP_TO,
         page=page,
         more=page * 25 < waiting,
         client_reference=client_reference,

@@ -358,7 +358,9 @@ def recent_trips(user: User, limit: int = 3) -> list[TripCard]:
 
 @reusable
 def _waiting_query() -> sa.Select:
-    return sa.select(sa.func.count(Trip.id)).where(Trip.status == "submitted")
+    # Counted up to one past the cap: a page costs the same with 4,000 trips waiting.
+    waiting = sa.select(Trip.id).where(Trip.status == "submitted").limit(sa.bindparam("cap"))
+    return sa.select(sa.func.count()).select_from(waiting.subquery())
 
 
 # What the review queue shows of a trip.
@@ -392,9 +394,14 @@ def _queue_query() -> sa.Select:
     )
 
 
+WAITING_SHOWN_UP_TO = 1000  # beyond it the queue says "more than 1,000"
+
+
 def review_queue(page: int, size: int = 25) -> tuple[list[TripCard], int]:
-    """A page of submitted trips of every coach, flagged ones first, and how many wait."""
-    waiting = db.session.connection().execute(_waiting_query()).scalar()
+    """A page of submitted trips of every coach, flagged ones first, and how many wait
+    (WAITING_SHOWN_UP_TO + 1 meaning more than that)."""
+    cap = {"cap": WAITING_SHOWN_UP_TO + 1}
+    waiting = db.session.connection().execute(_waiting_query(), cap).scalar()
     values = {"offset": (page - 1) * size, "limit": size}
     return read_cards(TripCard, _queue_query(), values), waiting
 

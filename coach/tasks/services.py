@@ -9,7 +9,8 @@ from flask import abort
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
-from coach.extensions import RowCard, db, read_cards, reusable
+from coach.clients.services import CLIENT_NAME
+from coach.extensions import RowCard, db, read_card_or_404, reusable
 from coach.models import (
     PROMPT_LEVELS,
     ChecklistRun,
@@ -106,9 +107,7 @@ def _heading_query(own_only: bool) -> sa.Select:
             TaskAnalysis.title,
             TaskAnalysis.mastery_percent,
             TaskAnalysis.mastery_runs,
-            Client.first_name,
-            Client.preferred_name,
-            Client.last_name,
+            *CLIENT_NAME,
             Placement.job_title,
         )
         .join(Client, Client.id == TaskAnalysis.client_id)
@@ -121,11 +120,8 @@ def _heading_query(own_only: bool) -> sa.Select:
 def task_heading_for(user: User, task_id: int) -> TaskHeading:
     """get_task_for's answer as one row, for a page that only shows the task (a fifth of
     the ORM's cost); 404 if the user may not see it."""
-    values = {"task_id": task_id, "user_id": user.id}
-    cards = read_cards(TaskHeading, _heading_query(not user.sees_all_caseloads), values)
-    if not cards:
-        abort(404)
-    return cards[0]
+    query = _heading_query(not user.sees_all_caseloads)
+    return read_card_or_404(TaskHeading, query, {"task_id": task_id, "user_id": user.id})
 
 
 def step_of_run(run: ChecklistRun, step_id: int) -> TaskStep:
@@ -179,9 +175,7 @@ def _run_heading_query(own_only: bool) -> sa.Select:
             TaskAnalysis.title.label("task_title"),
             TaskAnalysis.strategy,
             TaskAnalysis.client_id,
-            Client.first_name,
-            Client.preferred_name,
-            Client.last_name,
+            *CLIENT_NAME,
         )
         .join(TaskAnalysis, TaskAnalysis.id == ChecklistRun.task_id)
         .join(Client, Client.id == TaskAnalysis.client_id)
@@ -193,11 +187,8 @@ def _run_heading_query(own_only: bool) -> sa.Select:
 def run_heading_for(user: User, run_id: int) -> RunHeading:
     """The run page's run, task and client in one row; 404 if the user may not see the
     task."""
-    values = {"run_id": run_id, "user_id": user.id}
-    cards = read_cards(RunHeading, _run_heading_query(not user.sees_all_caseloads), values)
-    if not cards:
-        abort(404)
-    return cards[0]
+    query = _run_heading_query(not user.sees_all_caseloads)
+    return read_card_or_404(RunHeading, query, {"run_id": run_id, "user_id": user.id})
 
 
 @reusable
