@@ -6,8 +6,8 @@ Wall and CPU time on a shared machine move by a fifth between runs; an instructi
 count does not (the same code and data give the same count to a tenth of a percent), so
 this is the figure to compare a change by. Each page is served in-process (Flask test
 client, as bench.inprocess) under callgrind with counting off; after 30 warm-up requests
-counting is switched on for `--requests` requests. Uses the databases `make bench`
-built. Needs valgrind (apt-get install valgrind). An instruction is not a unit of time:
+counting is switched on for `--requests` requests. Uses a copy of the database `make
+bench` built. Needs valgrind (apt-get install valgrind). An instruction is not a unit of time:
 the ratios to /healthz come out higher than the CPU-time ratios.
 """
 
@@ -27,11 +27,13 @@ OUT = Path("bench/out")
 
 
 def bench_app(size: str):
+    """The app on a copy of the built database (made by main()): record pages write
+    their audit rows, and the database `make bench` built must stay as built."""
     from coach import create_app
 
     return create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{(OUT / f'bench-{size}.db').resolve()}",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{(OUT / f'instr-{size}.db').resolve()}",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
         }
@@ -126,6 +128,9 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         sys.exit("bench.instructions needs valgrind: apt-get install valgrind")
+    from bench.__main__ import working_copy
+
+    working_copy(OUT / f"bench-{args.size}.db", OUT / f"instr-{args.size}.db")
     table = pages(first_run_of_task_1(args.size))
     names = args.page or list(table)
     if "health" not in names:
