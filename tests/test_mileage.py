@@ -438,3 +438,17 @@ def test_review_queue_counts_what_waits_up_to_a_cap(client, login_as, monkeypatc
     make_trip(coach, status="submitted")
     page = client.get("/mileage/review").text
     assert "More than 2 trips waiting; flagged ones first." in page
+
+
+def test_a_deep_review_page_still_links_to_the_next_past_the_cap(client, login_as, monkeypatch):
+    import coach.mileage.services as ms
+
+    monkeypatch.setattr(ms, "WAITING_SHOWN_UP_TO", 2)
+    login_as("supervisor")
+    coach = make_user("coach")
+    for _ in range(27):  # more than a page of 25, far more than the cap
+        make_trip(coach, status="submitted")
+    first = client.get("/mileage/review").text
+    assert "More than 2 trips waiting" in first and "?page=2" in first
+    second = client.get("/mileage/review?page=2").text
+    assert "?page=1" in second and "?page=3" not in second

@@ -398,9 +398,10 @@ WAITING_SHOWN_UP_TO = 1000  # beyond it the queue says "more than 1,000"
 
 
 def review_queue(page: int, size: int = 25) -> tuple[list[TripCard], int]:
-    """A page of submitted trips of every coach, flagged ones first, and how many wait
-    (WAITING_SHOWN_UP_TO + 1 meaning more than that)."""
-    cap = {"cap": WAITING_SHOWN_UP_TO + 1}
+    """A page of submitted trips of every coach, flagged ones first, and how many wait:
+    counted far enough to tell the page shown from the next (so a deep page still has
+    its Next link) and no further than WAITING_SHOWN_UP_TO + 1, meaning more than that."""
+    cap = {"cap": max(WAITING_SHOWN_UP_TO, page * size) + 1}
     waiting = db.session.connection().execute(_waiting_query(), cap).scalar()
     values = {"offset": (page - 1) * size, "limit": size}
     return read_cards(TripCard, _queue_query(), values), waiting
