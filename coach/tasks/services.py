@@ -399,7 +399,7 @@ def _points_query() -> sa.Select:
     )
 
 
-def run_points(task: TaskAnalysis) -> list[RunPoint]:
+def run_points(task: TaskAnalysis | TaskHeading) -> list[RunPoint]:
     """Percent independent for every run of the task, oldest first, in one query."""
     rows = db.session.connection().execute(_points_query(), {"task_id": task.id}).all()
     return [

@@ -168,10 +168,6 @@ def open_visit(user: User, client: Client) -> Visit | None:
     return db.session.get(Visit, visit_id) if visit_id else None
 
 
-def current_placements(client: Client, today: date) -> list[Placement]:
-    return [p for p in client.placements if p.is_current(today)]
-
-
 # --- capture ------------------------------------------------------------------------
 
 
