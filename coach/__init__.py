@@ -12,12 +12,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coach import config
 from coach.extensions import compress, csrf, db, limiter, login_manager, migrate
-from coach.web import BoundedIntConverter, UrlPattern, link_args, refuse_nul_bytes
+from coach.web import (
+    BoundedIntConverter,
+    PlainGlobalsEnvironment,
+    UrlPattern,
+    link_args,
+    refuse_nul_bytes,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error pages and CLI."""
     app = Flask(__name__, instance_relative_config=True)
+    app.jinja_environment = PlainGlobalsEnvironment
     app.url_map.converters["int"] = BoundedIntConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config.settings(app.instance_path))

@@ -48,7 +48,14 @@ def reusable(build):
     return functools.cache(build)
 
 
-class RowCard:
+class Card:
+    """A record as a page shows it, read-only. `row` holds every value it shows: its key
+    in coach.fragments, where a rendered card is kept."""
+
+    row: tuple
+
+
+class RowCard(Card):
     """A row of a read-only list, its columns as attributes. Subclasses add what the
     model shows of itself (a mixin they share with the model)."""
 

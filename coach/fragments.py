@@ -15,6 +15,7 @@ token, so no token is ever kept or shown to another session.
 
 import secrets
 import threading
+from collections.abc import Callable
 from itertools import islice
 
 from flask import current_app, g, request
@@ -22,48 +23,63 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from coach.agency import current_agency
-from coach.extensions import RowCard
+from coach.extensions import Card
 
-MAX_PIECES = 5000  # about 1 KB each, per worker process
+MAX_PIECES = 5000  # per worker process
+MAX_CHARS = 8_000_000  # of kept HTML per worker process: 8 to 16 MB
 CSRF_SLOT = f"csrf-slot-{secrets.token_hex(8)}"  # unguessable: no typed text matches it
 
 
+def key_of(value):
+    """What a piece's key holds of one argument: a card its row, a list its items' keys
+    (a list of cards their rows); a tuple or a row as it is."""
+    if isinstance(value, Card):
+        return value.row
+    if isinstance(value, list):
+        return tuple(key_of(item) for item in value)
+    return value
+
+
 class FragmentMemo:
-    def __init__(self, size: int = MAX_PIECES) -> None:
-        self.size = size
+    def __init__(self, size: int = MAX_PIECES, chars: int = MAX_CHARS) -> None:
+        self.size, self.chars = size, chars
         self.items: dict[tuple, Markup] = {}
+        self.kept_chars = 0
         self.lock = threading.Lock()
 
     def __call__(self, macro, *args) -> Markup:
+        """The HTML of a template's macro called with `args`: `remembered(card, row)`."""
         # The macro's code object, not the macro: Jinja makes a new Macro on every render.
-        key = (
-            macro._func.__code__,
-            tuple(a.row if isinstance(a, RowCard) else a for a in args),
-            current_agency().timezone,
-            request.script_root,
-        )
+        return self.kept(macro._func.__code__, args, lambda: macro(*args))
+
+    def kept(self, maker, args: tuple, render: Callable[[], str]) -> Markup:
+        """The piece `maker` makes of `args`: kept, or `render()`ed and kept."""
+        key = (maker, tuple(map(key_of, args)), current_agency().timezone, request.script_root)
         html = self.items.get(key)
         if html is None:
-            html = render_with_csrf_slot(macro, args)
+            html = render_with_csrf_slot(render)
             with self.lock:
-                if len(self.items) >= self.size:
+                if len(self.items) >= self.size or self.kept_chars + len(html) > self.chars:
                     # Drop the older half (dicts keep their order): cheaper than an LRU
                     # and as good for pages that are read again within the hour.
-                    for old in list(islice(self.items, self.size // 2)):
-                        del self.items[old]
-                self.items[key] = html
+                    for old in list(islice(self.items, len(self.items) // 2 + 1)):
+                        self.kept_chars -= len(self.items.pop(old))
+                if key not in self.items:  # another thread may have kept it meanwhile
+                    self.items[key] = html
+                    self.kept_chars += len(html)
         if CSRF_SLOT in html:
             return html.replace(CSRF_SLOT, generate_csrf())  # Markup's replace escapes
         return html
 
 
-def render_with_csrf_slot(macro, args) -> Markup:
-    """The macro's HTML with csrf_input() writing the slot, not this session's token."""
+def render_with_csrf_slot(render: Callable[[], str]) -> Markup:
+    """What `render()` writes, with csrf_input() writing the slot, not this session's
+    token. Its HTML was escaped as it was rendered (Jinja's autoescape)."""
     real = g.pop("csrf_input", None)
     name = current_app.config["WTF_CSRF_FIELD_NAME"]
     g.csrf_input = Markup('<input type="hidden" name="{}" value="{}">').format(name, CSRF_SLOT)
     try:
-        return macro(*args)
+        return Markup(render())  # autoescaped as it was rendered
     finally:
         g.pop("csrf_input")
         if real is not None:

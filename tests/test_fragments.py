@@ -1,14 +1,25 @@
 """Cards kept in memory (coach.fragments) show a record as it is now, never as it was."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from coach.extensions import db
 from coach.fragments import FragmentMemo
-from coach.models import Trip, Visit
-from tests.factories import ensure_agency, make_client, make_trip, make_visit
+from coach.models import Client, Placement, StepScore, TaskAnalysis, Trip, Visit
+from tests.factories import (
+    ensure_agency,
+    make_client,
+    make_employer,
+    make_placement,
+    make_request,
+    make_run,
+    make_task,
+    make_trip,
+    make_visit,
+    make_worksite,
+)
 
 
 def test_a_changed_visit_shows_its_new_card_on_the_timeline(client, login_as):
@@ -25,6 +36,83 @@ def test_a_changed_visit_shows_its_new_card_on_the_timeline(client, login_as):
     page = client.get(f"/clients/{person.id}").text
     assert "Stocked the dairy cooler" in page and "60 min · 4 units" in page
     assert "Rolled silverware" not in page and "30 min" not in page
+
+
+def test_the_client_page_shows_each_change_to_the_client_their_jobs_tasks_and_requests(
+    client, login_as
+):
+    coach = login_as("coach")
+    person = make_client(coach, "Dana", "Reyes", phone="555-0100")
+    job = make_placement(person, make_worksite(make_employer()), title="Stocker")
+    page = client.get(f"/clients/{person.id}").text
+    assert "555-0100" in page and "Stocker" in page and "Current" in page
+    assert "No task analyses yet." in page and "No accommodation requests." in page
+
+    db.session.execute(
+        sa.update(Placement).where(Placement.id == job.id).values(end_date=date(2026, 2, 1))
+    )
+    db.session.commit()
+    page = client.get(f"/clients/{person.id}").text
+    assert "Ended" in page and "Current" not in page
+
+    make_task(person, coach, title="Fold towels")
+    assert "Fold towels" in client.get(f"/clients/{person.id}").text
+    make_request(person, coach, accommodation="Written task list at the station")
+    assert "Written task list at the station" in client.get(f"/clients/{person.id}").text
+    db.session.execute(sa.update(Client).where(Client.id == person.id).values(phone="555-0199"))
+    db.session.commit()
+    page = client.get(f"/clients/{person.id}").text
+    assert "555-0199" in page and "555-0100" not in page
+
+
+def test_the_units_table_counts_a_new_visit(client, login_as):
+    coach = login_as("coach")
+    person = make_client(coach)
+    make_visit(person, coach, minutes=30)
+    assert "<td>1</td><td>30</td><td>2</td>" in client.get(f"/clients/{person.id}").text
+    make_visit(person, coach, minutes=15)
+    page = client.get(f"/clients/{person.id}").text
+    assert "<td>2</td><td>45</td><td>3</td>" in page
+
+
+def test_the_progress_page_shows_a_new_run_a_changed_score_and_a_changed_goal(
+    client, login_as
+):
+    coach = login_as("coach")
+    task = make_task(make_client(coach), coach, steps=("Lay napkin", "Place fork"))
+    napkin, fork = (step.id for step in task.steps)
+    make_run(task, coach, {napkin: "I", fork: "V"}, started_at=datetime(2026, 11, 2, 15))
+    page = client.get(f"/tasks/{task.id}/progress").text
+    assert "1 runs. Run 1: 50%." in page and "Not met yet" in page
+
+    run = make_run(task, coach, {napkin: "I", fork: "I"}, started_at=datetime(2026, 11, 3, 15))
+    page = client.get(f"/tasks/{task.id}/progress").text
+    assert "2 runs. Run 1: 50%. Run 2: 100%." in page
+
+    db.session.execute(
+        sa.update(StepScore)
+        .where(StepScore.run_id == run.id, StepScore.step_id == fork)
+        .values(level="V")
+    )
+    db.session.commit()
+    page = client.get(f"/tasks/{task.id}/progress").text
+    assert "Run 2: 50%." in page and page.count('class="lvl lvl-V"><abbr') == 2
+    db.session.execute(
+        sa.update(StepScore)
+        .where(StepScore.run_id == run.id, StepScore.step_id == fork)
+        .values(level="G")
+    )
+    db.session.commit()  # the same percent, another prompt in the grid
+    page = client.get(f"/tasks/{task.id}/progress").text
+    assert page.count('class="lvl lvl-V"><abbr') == 1 and 'class="lvl lvl-G"><abbr' in page
+
+    db.session.execute(
+        sa.update(TaskAnalysis)
+        .where(TaskAnalysis.id == task.id)
+        .values(mastery_percent=50, mastery_runs=1)
+    )
+    db.session.commit()
+    assert "Ready to fade support." in client.get(f"/tasks/{task.id}/progress").text
 
 
 def test_a_card_follows_the_agency_time_zone(client, login_as):
@@ -82,6 +170,18 @@ def test_the_memo_renders_a_piece_once_and_keeps_at_most_its_size(app):
             assert len(memo.items) <= 4
         memo(macro, 9)  # the newest is still kept
         assert macro.calls == 12
+
+
+def test_the_memo_keeps_at_most_its_characters(app):
+    memo, macro = FragmentMemo(chars=100), FakeMacro()  # each piece is 14 characters
+    with app.test_request_context("/"):
+        ensure_agency()
+        for n in range(20):
+            memo(macro, n)
+            assert memo.kept_chars == sum(map(len, memo.items.values())) <= 100
+        assert len(memo.items) >= 4
+        memo(macro, 19)
+        assert macro.calls == 20
 
 
 def test_the_client_page_reads_open_and_done_visits_off_their_indexes(client, login_as):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.extensions import db
+from coach.extensions import Card, db
 from coach.timeutil import utcnow
 
 CLIENT_STATUSES = {
@@ -173,17 +173,19 @@ class Placement(PlacementLabels, db.Model):
         return self.worksite.employer.name
 
 
-class PlacementCard(PlacementLabels):
+class PlacementCard(Card, PlacementLabels):
     """A job as the client page lists it, with its work site's and employer's names."""
 
     def __init__(self, values: dict) -> None:
         self.__dict__.update(values)
+        self.row = tuple(values.values())
 
 
-class ClientCard(ClientLabels):
+class ClientCard(Card, ClientLabels):
     """A client as their pages show them: their columns, their coach's name and their
     jobs (newest first), read as rows (coach.clients.services.client_card_for)."""
 
     def __init__(self, values: dict, placements: list[PlacementCard]) -> None:
         self.__dict__.update(values)
         self.placements = placements
+        self.row = (tuple(values.values()), tuple(p.row for p in placements))

@@ -7,6 +7,7 @@ from coach.clients.services import get_client_for, job_choices
 from coach.exports import csv_line, spreadsheet_safe
 from coach.extensions import db
 from coach.forms import ActionForm, options
+from coach.fragments import remembered
 from coach.models import TaskAnalysis, TaskTemplate, Visit
 from coach.tasks import bp
 from coach.tasks import services as ts
@@ -260,14 +261,26 @@ def progress(task_id: int):
     """Percent independent run by run, the steps × runs grid and the mastery badge."""
     task = ts.task_heading_for(current_user, task_id)
     points = ts.run_points(task)
-    shown = points[-ts.GRID_RUNS :]
-    scores = ts.grid_scores([p.run_id for p in shown])
-    used = {step_id for (_, step_id) in scores}
-    steps = [s for s in ts.steps_of(task.id) if s.active or s.id in used]
+    scores = ts.grid_scores([p.run_id for p in points[-ts.GRID_RUNS :]])
+    steps = ts.steps_of(task.id)
     audit_view("task", task.id)  # after the reads: one transaction, not two
+    # The chart and grid show these rows and nothing else: drawn once, then kept.
+    body = remembered.kept(
+        progress_body,
+        (task, points, tuple(scores.items()), steps),
+        lambda: progress_body(task, points, scores, steps),
+    )
+    return render("tasks/progress.html", task=task, body=body)
+
+
+def progress_body(task, points: list, scores: dict, steps: list) -> str:
+    """The progress page's chart, mastery badge and grid."""
+    shown = points[-ts.GRID_RUNS :]
+    used = {step_id for (_, step_id) in scores}
+    steps = [s for s in steps if s.active or s.id in used]
     mastered = ts.mastery_met([p.percent for p in points], task.mastery_percent, task.mastery_runs)
-    return render(
-        "tasks/progress.html",
+    return render_template(
+        "tasks/_progress.html",
         task=task,
         points=points,
         shown=shown,

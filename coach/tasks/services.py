@@ -1,7 +1,7 @@
 """Task-analysis rules: who sees which task, scoring, percent independent, mastery."""
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -377,8 +377,7 @@ def runs_during(visit) -> list[tuple[ChecklistRun, float | None]]:
 # --- progress -----------------------------------------------------------------------
 
 
-@dataclass
-class RunPoint:
+class RunPoint(NamedTuple):  # a tuple: the progress page's kept piece is keyed by them
     run_id: int
     started_at: datetime
     percent: float | None

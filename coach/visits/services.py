@@ -1,7 +1,9 @@
 """Visit rules: service units, the location check, capture, amendments, who sees what."""
 
+import functools
 import json
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -340,9 +342,8 @@ def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
     return cursor if 0 < cursor[1] <= MAX_ID and cursor[0].tzinfo is None else None
 
 
-def month_starts(tz_name: str, months: int) -> list[date]:
+def month_starts(today: date, months: int) -> list[date]:
     """The first days of the last `months` months and of the next one, oldest first."""
-    today = to_local(utcnow(), tz_name).date()
     year, month = today.year, today.month
     firsts = []
     for _ in range(months):
@@ -379,27 +380,32 @@ def _monthly_query(months: int) -> sa.Select:
     )
 
 
-def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[dict]:
+class MonthUnits(NamedTuple):
+    month: str
+    visits: int
+    minutes: int
+    units: int
+
+
+@functools.lru_cache(maxsize=64)
+def month_bounds(tz_name: str, today: date, months: int) -> tuple[list[str], dict]:
+    """The months' names and their starts in UTC, for one local day and time zone."""
+    firsts = month_starts(today, months)
+    bounds = {f"bound{i}": local_day_start(day, tz_name) for i, day in enumerate(firsts)}
+    return [day.strftime("%B %Y") for day in firsts], bounds
+
+
+def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[MonthUnits]:
     """Visits, minutes and units per month (agency time), newest first, summed in SQL.
 
-    Months are cut at local midnight: each boundary is turned into UTC once, and the
-    database puts each visit in its bucket.
+    Months are cut at local midnight: each boundary is turned into UTC once a day, and
+    the database puts each visit in its bucket.
     """
-    firsts = month_starts(tz_name, months)
-    bounds = {f"bound{i}": local_day_start(day, tz_name) for i, day in enumerate(firsts)}
+    names, bounds = month_bounds(tz_name, to_local(utcnow(), tz_name).date(), months)
     values = {"client_id": client.id, **bounds}
     rows = db.session.connection().execute(_monthly_query(months), values).all()
     by_bucket = {b: (n, minutes or 0, units or 0) for b, n, minutes, units in rows}
-    return [
-        {
-            "month": firsts[i].strftime("%B %Y"),
-            "visits": by_bucket[i][0],
-            "minutes": by_bucket[i][1],
-            "units": by_bucket[i][2],
-        }
-        for i in reversed(range(months))
-        if i in by_bucket
-    ]
+    return [MonthUnits(names[i], *by_bucket[i]) for i in reversed(range(months)) if i in by_bucket]
 
 
 def report_filters(user: User, coach_id=None, client_search="", start=None, end=None):
