@@ -16,6 +16,7 @@ from coach.web import (
     BoundedIntConverter,
     PlainGlobalsEnvironment,
     UrlPattern,
+    current_tab,
     link_args,
     refuse_nul_bytes,
 )
@@ -166,6 +167,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["level_buttons"] = level_buttons
     app.jinja_env.globals["legend_items"] = legend_items
     app.jinja_env.globals["remembered"] = remembered
+    app.jinja_env.globals["current_tab"] = current_tab
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
 
 

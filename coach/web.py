@@ -37,6 +37,32 @@ class PlainGlobalsEnvironment(Environment):
         return {**self.globals, **(d or {})}
 
 
+MILEAGE_TAB = {"mileage.trips", "mileage.new_trip", "mileage.edit_trip", "mileage.monthly_log"}
+MORE_TAB = {
+    "auth.menu",
+    "auth.change_password",
+    "mileage.review",
+    "mileage.export",
+    "mileage.rates",
+}
+MORE_TAB_AREAS = {"admin", "audit", "employers", "accommodations"}
+
+
+def current_tab(endpoint: str | None) -> str:
+    """The main tab a page belongs to, marked aria-current; '' for none."""
+    endpoint = endpoint or ""
+    area = endpoint.split(".")[0]
+    if area == "clients":
+        return "caseload"
+    if area == "visits":
+        return "visits"
+    if endpoint in MILEAGE_TAB:
+        return "mileage"
+    if endpoint in MORE_TAB or area in MORE_TAB_AREAS:
+        return "more"
+    return ""
+
+
 def is_htmx() -> bool:
     """True for htmx requests that want a fragment (boosted ones want the whole page)."""
     return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")

@@ -1,5 +1,6 @@
 """Cards kept in memory (coach.fragments) show a record as it is now, never as it was."""
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -210,3 +211,20 @@ def test_the_client_page_reads_open_and_done_visits_off_their_indexes(client, lo
     assert any("COVERING INDEX ix_visits_open" in plan for plan in plans), plans
     assert any("COVERING INDEX ix_visits_client_done" in plan for plan in plans), plans
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1
+
+
+@pytest.mark.parametrize(
+    "path, tab",
+    [
+        ("/clients/", "Caseload"),
+        ("/visits/", "Visits"),
+        ("/mileage/", "Mileage"),
+        ("/menu", "More"),
+        ("/employers/", "More"),
+    ],
+)
+def test_the_kept_tab_bar_marks_the_page_s_own_tab(client, login_as, path, tab):
+    login_as("coach")
+    page = client.get(path).text
+    marked = r'aria-current="page">\s*<span class="tab-icon"[^>]*>[^<]*</span>(\w+)'
+    assert re.findall(marked, page) == [tab]
