@@ -190,13 +190,14 @@ def register_static_cache(app: Flask) -> None:
     """
     import hashlib
 
-    hashes: dict[str, str] = {}
+    paths: dict[str, str] = {}  # name → its path and hash; Flask computes its folder per use
 
     def static_url(filename: str) -> str:
-        if filename not in hashes:
+        if filename not in paths:
             with open(os.path.join(app.static_folder, filename), "rb") as f:
-                hashes[filename] = hashlib.sha256(f.read()).hexdigest()[:12]
-        return f"{request.script_root}{app.static_url_path}/{filename}?v={hashes[filename]}"
+                digest = hashlib.sha256(f.read()).hexdigest()[:12]
+            paths[filename] = f"{app.static_url_path}/{filename}?v={digest}"
+        return request.script_root + paths[filename]
 
     app.jinja_env.globals["static_url"] = static_url
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600

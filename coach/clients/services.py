@@ -5,7 +5,7 @@ import sqlalchemy.orm as so
 from flask import abort
 
 from coach.extensions import db, reusable
-from coach.models import ROLES, Client, Employer, Placement, User, Worksite
+from coach.models import ROLES, Client, Employer, Placement, User, Visit, Worksite
 from coach.models.caseload import ClientCard, PlacementCard, display_name
 from coach.web import Page, paginate, search_pattern
 
@@ -135,6 +135,20 @@ CLIENT_PAGE_FIELDS = {
     "notes": Client.notes,
     "coach_id": Client.coach_id,
     "coach_name": User.name,
+    # The visit the user started with this client and has not ended (most have none):
+    # asked here, it is not a query of its own on every client page.
+    "open_visit_id": (
+        sa.select(Visit.id)
+        .where(
+            Visit.client_id == Client.id,
+            Visit.created_by_id == sa.bindparam("user_id"),
+            Visit.ended_at.is_(None),
+            Visit.deleted_at.is_(None),
+        )
+        .order_by(Visit.started_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    ),
 }
 PLACEMENT_CARD_FIELDS = {
     "id": Placement.id,

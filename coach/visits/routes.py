@@ -145,7 +145,7 @@ def _panel_forms(client, visit, today) -> dict:
 
 def client_page_context(client) -> dict:
     """What the client page needs for its visit panel and visit history."""
-    visit = sv.open_visit(current_user, client)
+    visit = sv.open_visit_on(client)
     return dict(
         visit=visit,
         saved_key=None,

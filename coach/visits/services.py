@@ -170,6 +170,11 @@ def open_visit(user: User, client: Client) -> Visit | None:
     return db.session.get(Visit, visit_id) if visit_id else None
 
 
+def open_visit_on(card: ClientCard) -> Visit | None:
+    """The user's open visit with this client, as client_card_for() found it."""
+    return db.session.get(Visit, card.open_visit_id) if card.open_visit_id else None
+
+
 # --- capture ------------------------------------------------------------------------
 
 
