@@ -116,6 +116,26 @@ def test_the_progress_page_shows_a_new_run_a_changed_score_and_a_changed_goal(
     assert "Ready to fade support." in client.get(f"/tasks/{task.id}/progress").text
 
 
+def test_kept_score_rows_post_to_their_own_run_and_show_each_tap(client, login_as):
+    coach = login_as("coach")
+    task = make_task(make_client(coach), coach, steps=("Lay napkin", "Place fork"))
+    napkin, fork = (step.id for step in task.steps)
+    first = make_run(task, coach, {napkin: "V"})
+    second = make_run(task, coach, {napkin: "V"})
+    assert f"/runs/{first.id}/steps/{fork}" in client.get(f"/runs/{first.id}").text
+    page = client.get(f"/runs/{second.id}").text
+    assert f"/runs/{second.id}/steps/{fork}" in page and f"/runs/{first.id}/" not in page
+
+    pressed = 'value="{}" class="lvl lvl-{}" aria-label="{}" aria-pressed="true"'
+    tap = client.post(
+        f"/runs/{second.id}/steps/{fork}", data={"level": "G"}, headers={"HX-Request": "true"}
+    )
+    assert pressed.format("G", "G", "Gestural prompt") in tap.text
+    page = client.get(f"/runs/{second.id}").text
+    assert pressed.format("G", "G", "Gestural prompt") in page
+    assert pressed.format("V", "V", "Verbal prompt") in page  # the napkin row, as it was
+
+
 def test_a_card_follows_the_agency_time_zone(client, login_as):
     coach = login_as("coach")
     person = make_client(coach)

@@ -22,7 +22,7 @@ from coach.tasks.forms import (
 from coach.tasks.snippets import grid_cells
 from coach.timeutil import DATE_TIME, format_local, to_local, utcnow
 from coach.visits.services import agency_settings, visible_visits
-from coach.web import UrlPattern, form_view, is_htmx, redirect_to, render, saved_redirect
+from coach.web import form_view, is_htmx, redirect_to, render, saved_redirect
 
 
 def _job_choices(client, keep_id: int | None = None) -> list:
@@ -225,12 +225,12 @@ def score(run_id: int, step_id: int):
     if not is_htmx():
         return redirect_to(url_for("tasks.view_run", run_id=run.id) + f"#step-{step.id}")
     levels = ts.run_levels(run)
-    number = [s.id for s in ts.steps_for_run(run.task_id, levels)].index(step.id) + 1
+    steps = ts.steps_for_run(run.task_id, levels)
+    number, row = next((n, s) for n, s in enumerate(steps, start=1) if s.id == step.id)
     return render_template(
         "tasks/_score_row.html",
         run=run,
-        score_url=UrlPattern("tasks.score", "step_id", run_id=run.id),
-        step=step,
+        step=row,  # the row the run page shows, so the two share the kept piece
         level=level,
         number=number,
         oob_summary=True,
