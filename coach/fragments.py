@@ -52,9 +52,27 @@ class FragmentMemo:
         # The macro's code object, not the macro: Jinja makes a new Macro on every render.
         return self.kept(macro._func.__code__, args, lambda: macro(*args))
 
+    def each(self, macro, items, *args) -> Markup:
+        """The macro's HTML for each item (called with the item, then `args`), joined: a
+        list's cards in one call, `remembered.each(card, rows)`, so the page's part of
+        the key is found once, not once a card."""
+        code, rest, scope = macro._func.__code__, tuple(map(key_of, args)), self.scope()
+        return Markup("").join(
+            self.lookup((code, (key_of(item), *rest), *scope), lambda item=item: macro(item, *args))
+            for item in items
+        )
+
     def kept(self, maker, args: tuple, render: Callable[[], str]) -> Markup:
         """The piece `maker` makes of `args`: kept, or `render()`ed and kept."""
-        key = (maker, tuple(map(key_of, args)), current_agency().timezone, request.script_root)
+        return self.lookup((maker, tuple(map(key_of, args)), *self.scope()), render)
+
+    @staticmethod
+    def scope() -> tuple:
+        """What every piece shows besides its arguments: times in the agency's zone, and
+        links under the path the app is served at."""
+        return current_agency().timezone, request.script_root
+
+    def lookup(self, key: tuple, render: Callable[[], str]) -> Markup:
         html = self.items.get(key)
         if html is None:
             html = render_with_csrf_slot(render)

@@ -76,9 +76,7 @@ def test_the_units_table_counts_a_new_visit(client, login_as):
     assert "<td>2</td><td>45</td><td>3</td>" in page
 
 
-def test_the_progress_page_shows_a_new_run_a_changed_score_and_a_changed_goal(
-    client, login_as
-):
+def test_the_progress_page_shows_a_new_run_a_changed_score_and_a_changed_goal(client, login_as):
     coach = login_as("coach")
     task = make_task(make_client(coach), coach, steps=("Lay napkin", "Place fork"))
     napkin, fork = (step.id for step in task.steps)
@@ -191,6 +189,17 @@ def test_the_memo_renders_a_piece_once_and_keeps_at_most_its_size(app):
             assert len(memo.items) <= 4
         memo(macro, 9)  # the newest is still kept
         assert macro.calls == 12
+
+
+def test_a_list_s_cards_are_kept_one_by_one_in_order(app):
+    memo, macro = FragmentMemo(), FakeMacro()
+    with app.test_request_context("/"):
+        ensure_agency()
+        cards = memo.each(macro, [1, 2, 1], "me")
+        assert cards == "<li>(1, 'me')</li><li>(2, 'me')</li><li>(1, 'me')</li>"
+        assert macro.calls == 2
+        assert memo(macro, 2, "me") == "<li>(2, 'me')</li>" and macro.calls == 2  # one key
+        assert memo.each(macro, [2], "you") == "<li>(2, 'you')</li>" and macro.calls == 3
 
 
 def test_the_memo_keeps_at_most_its_characters(app):
