@@ -116,10 +116,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from coach.auth.services import enforce_session_lifetime, require_login
+    from coach.fragments import fill_csrf_slots
 
     app.before_request(refuse_nul_bytes)
     app.before_request(enforce_session_lifetime)
     app.before_request(require_login)
+    app.after_request(fill_csrf_slots)  # before Flask-Compress (hooks run last first)
 
     @app.after_request
     def security_headers(response):
