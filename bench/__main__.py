@@ -5,7 +5,7 @@
 Builds databases of size S and L (bench/out/; --skip-build reuses them), serves each
 with gunicorn (2 workers), drives every key page with 8 concurrent connections from wrk
 for a fixed time (S then L for each page, each slice between two slices of /healthz,
-twice over), then the write mix, then times the export of 100,000 trips.
+three times over), then the write mix, then times the export of 100,000 trips.
 Prints a table with pass/fail budgets and writes the same figures to
 bench/out/results.json.
 """
@@ -417,7 +417,7 @@ def report(results: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="per slice of a page and size")
-    parser.add_argument("--rounds", type=int, default=2, help="slices of each page and size")
+    parser.add_argument("--rounds", type=int, default=3, help="slices of each page and size")
     parser.add_argument("--sizes", default="S,L")
     parser.add_argument(
         "--skip-build", action="store_true", help="reuse bench/out/bench-*.db if they exist"
