@@ -242,13 +242,11 @@ def measure_sites(sites: dict[str, Site], seconds: int, rounds: int) -> dict:
         for i, name in enumerate(names):
             # Round r's slice of page i sits between health slices k and k+1.
             ks = [r * (len(names) + 1) + i for r in range(rounds)]
+            ceilings = [(h[k]["rps"] + h[k + 1]["rps"]) / 2 for k in ks]
             row = mean_row(slices[size][name])
-            row["health_rps"] = mean([(h[k]["rps"] + h[k + 1]["rps"]) / 2 for k in ks])
+            row["health_rps"] = mean(ceilings)
             row["share"] = mean(
-                [
-                    p["rps"] * 2 / (h[k]["rps"] + h[k + 1]["rps"])
-                    for p, k in zip(slices[size][name], ks, strict=True)
-                ]
+                [p["rps"] / c for p, c in zip(slices[size][name], ceilings, strict=True)]
             )
             results[size][name] = row
     for size, site in sites.items():

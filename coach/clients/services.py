@@ -123,6 +123,22 @@ def own_clients_only(query: sa.Select) -> sa.Select:
     return query.where(Client.coach_id == sa.bindparam("user_id"))
 
 
+def open_visit_id_query(client_id) -> sa.Select:
+    """The id of the visit the user (bound as `user_id`) started with this client and
+    has not ended, newest first: `client_id` a bound value or the client's column."""
+    return (
+        sa.select(Visit.id)
+        .where(
+            Visit.client_id == client_id,
+            Visit.created_by_id == sa.bindparam("user_id"),
+            Visit.ended_at.is_(None),
+            Visit.deleted_at.is_(None),
+        )
+        .order_by(Visit.started_at.desc())
+        .limit(1)
+    )
+
+
 CLIENT_PAGE_FIELDS = {
     "id": Client.id,
     "first_name": Client.first_name,
@@ -135,20 +151,8 @@ CLIENT_PAGE_FIELDS = {
     "notes": Client.notes,
     "coach_id": Client.coach_id,
     "coach_name": User.name,
-    # The visit the user started with this client and has not ended (most have none):
-    # asked here, it is not a query of its own on every client page.
-    "open_visit_id": (
-        sa.select(Visit.id)
-        .where(
-            Visit.client_id == Client.id,
-            Visit.created_by_id == sa.bindparam("user_id"),
-            Visit.ended_at.is_(None),
-            Visit.deleted_at.is_(None),
-        )
-        .order_by(Visit.started_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    ),
+    # Asked here, it is not a query of its own on every client page (most have none).
+    "open_visit_id": open_visit_id_query(Client.id).scalar_subquery(),
 }
 PLACEMENT_CARD_FIELDS = {
     "id": Placement.id,

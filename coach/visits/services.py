@@ -12,7 +12,7 @@ from geopy.distance import geodesic
 from sqlalchemy.exc import IntegrityError
 
 from coach.agency import current_agency
-from coach.clients.services import CLIENT_NAME, name_matches
+from coach.clients.services import CLIENT_NAME, name_matches, open_visit_id_query
 from coach.extensions import db, read_cards, reusable
 from coach.models import (
     NOTE_FIELDS,
@@ -149,17 +149,7 @@ def card_columns(query: sa.Select, with_client: bool, client_joined: bool = Fals
 
 @reusable
 def _open_visit_query() -> sa.Select:
-    return (
-        sa.select(Visit.id)
-        .where(
-            Visit.client_id == sa.bindparam("client_id"),
-            Visit.created_by_id == sa.bindparam("user_id"),
-            Visit.ended_at.is_(None),
-            Visit.deleted_at.is_(None),
-        )
-        .order_by(Visit.started_at.desc())
-        .limit(1)
-    )
+    return open_visit_id_query(sa.bindparam("client_id"))
 
 
 def open_visit(user: User, client: Client) -> Visit | None:
