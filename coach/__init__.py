@@ -14,8 +14,6 @@ from coach import config
 from coach.extensions import compress, csrf, db, limiter, login_manager, migrate
 from coach.web import (
     BoundedIntConverter,
-    PlainGlobalsEnvironment,
-    UrlPattern,
     current_tab,
     link_args,
     refuse_nul_bytes,
@@ -25,7 +23,6 @@ from coach.web import (
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, error pages and CLI."""
     app = Flask(__name__, instance_relative_config=True)
-    app.jinja_environment = PlainGlobalsEnvironment
     app.url_map.converters["int"] = BoundedIntConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(config.settings(app.instance_path))
@@ -165,7 +162,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex
     app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.globals["csrf_input"] = csrf_input
-    app.jinja_env.globals["url_pattern"] = UrlPattern
     app.jinja_env.globals["level_buttons"] = level_buttons
     app.jinja_env.globals["legend_items"] = legend_items
     app.jinja_env.globals["remembered"] = remembered
@@ -185,21 +181,18 @@ def csrf_input() -> Markup:
 
 
 def register_static_cache(app: Flask) -> None:
-    """Static URLs carry a hash of the file's content, so browsers may keep them a year.
-
-    Templates write them with static_url(name): the hash is read once per file, and
-    the URL is built without url_for's routing, which every page would pay four times.
-    """
+    """Static URLs carry a hash of the file's content, so browsers may keep them a year."""
     import hashlib
 
-    paths: dict[str, str] = {}  # name → its path and hash; Flask computes its folder per use
+    from flask import url_for
+
+    digests: dict[str, str] = {}  # the files do not change while the app runs
 
     def static_url(filename: str) -> str:
-        if filename not in paths:
+        if filename not in digests:
             with open(os.path.join(app.static_folder, filename), "rb") as f:
-                digest = hashlib.sha256(f.read()).hexdigest()[:12]
-            paths[filename] = f"{app.static_url_path}/{filename}?v={digest}"
-        return request.script_root + paths[filename]
+                digests[filename] = hashlib.sha256(f.read()).hexdigest()[:12]
+        return url_for("static", filename=filename, v=digests[filename])
 
     app.jinja_env.globals["static_url"] = static_url
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 365 * 24 * 3600

@@ -1,15 +1,11 @@
 """Form pieces shared across areas."""
 
-import functools
 import math
 import uuid
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from wtforms import FloatField, HiddenField, PasswordField, SelectChoice, TextAreaField
-from wtforms import SelectField as _SelectField
-from wtforms.fields.core import Flags
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -20,8 +16,6 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import Select
-from wtforms.widgets import core as widgets_core
 
 from coach.passwords import password_problem
 
@@ -73,112 +67,8 @@ def finite(form, field):
         raise StopValidation("Enter a number.")
 
 
-def html_params(**kwargs) -> Markup:
-    """WTForms' html_params, written with f-strings. The original builds each attribute
-    with Markup.format, which runs Python's string.Formatter: on the visit form that was
-    a quarter of the request. Same output (tests/test_forms_html.py compares them)."""
-    params = []
-    for key, value in sorted(kwargs.items()):
-        key = _attribute_name(key)
-        if value is True:
-            params.append(key)
-        elif value is not False:
-            params.append(f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
-    # Every key and value above went through escape(), which bandit's B704 cannot see.
-    return Markup(" ".join(params))  # nosec B704
-
-
-@functools.cache
-def _attribute_name(key: str) -> str:
-    """`data_x` → `data-x`, `class_` → `class`: the same few dozen keys on every form."""
-    return str(escape(widgets_core.clean_key(key)))
-
-
-# Every WTForms widget renders through these two names.
-ORIGINAL_HTML_PARAMS = widgets_core.html_params
-widgets_core.html_params = html_params
-widgets_core.Input.html_params = staticmethod(html_params)
-
-
-def _flag_names(flags) -> list[str]:
-    """The flags a field has (required, maxlength…): all are set on the instance."""
-    return list(flags.__dict__)
-
-
-# Each input widget looks for HTML validation attributes with `for k in dir(field.flags)`;
-# dir() gathers and sorts the class's thirty-odd dunder names every time, for nothing.
-Flags.__dir__ = _flag_names
-
-
-class QuickSelect(Select):
-    """WTForms' select widget, writing a plain option in one f-string: its generic path
-    takes about 14 µs an option, and a supervisor's coach filter lists every coach.
-    The HTML is the same, attributes in the same (sorted) order."""
-
-    @classmethod
-    def render_option(cls, choice, **kwargs):
-        if kwargs or choice.render_kw or isinstance(choice.value, bool | Markup):
-            return super().render_option(choice, **kwargs)
-        selected = "selected " if choice.selected else ""
-        label = escape(choice.label or choice.value)
-        # The value and the label are escaped and `selected` is a literal (bandit B704).
-        return Markup(f'<option {selected}value="{escape(choice.value)}">{label}</option>')  # nosec B704
-
-    def __call__(self, field, **kwargs):
-        """Plain choices (what options() makes) are written in one pass: WTForms walks
-        them three times a render and wraps each option in two more objects, 30,000
-        instructions an option on a 100-coach filter."""
-        choices = field.choices
-        if self.multiple or not _plain_choices(choices):
-            return super().__call__(field, **kwargs)
-        kwargs.setdefault("id", field.id)
-        for key in dir(field.flags):
-            if key in self.validation_attrs and key not in kwargs:
-                kwargs[key] = getattr(field.flags, key)
-        data, coerce = field.data, field.coerce
-        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
-        for choice in choices:
-            selected = "selected " if coerce(choice.value) == data else ""
-            label = escape(choice.label or choice.value)
-            html.append(f'<option {selected}value="{escape(choice.value)}">{label}</option>')
-        html.append("</select>")
-        # Every value and label is escaped above; the rest are literals (bandit B704).
-        return Markup("".join(html))  # nosec B704
-
-    @classmethod
-    def _dispatch_render_option(cls):
-        # WTForms inspects render_option's signature on every render, to support an older
-        # one; ours has the current signature.
-        return cls.render_option
-
-
-def _plain_choices(choices) -> bool:
-    return isinstance(choices, list) and all(
-        type(c) is SelectChoice
-        and not c.render_kw
-        and c.optgroup is None
-        and not isinstance(c.value, bool | Markup)
-        for c in choices
-    )
-
-
-class SelectField(_SelectField):
-    widget = QuickSelect()
-
-    def pre_validate(self, form):
-        """WTForms' check that the value is one of the choices, in one pass over plain
-        choices (its own builds and wraps each choice again)."""
-        choices = self.choices
-        if self.process_errors or not self.validate_choice or not _plain_choices(choices):
-            return super().pre_validate(form)
-        if not any(self.coerce(choice.value) == self.data for choice in choices):
-            raise ValidationError(
-                self.invalid_choice_message or self.gettext("Not a valid choice.")
-            )
-
-
 def options(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as WTForms select choices."""
+    """(value, label) pairs as WTForms select choices (WTForms 3.3 deprecates tuples)."""
     return [SelectChoice(value, label) for value, label in pairs]
 
 

@@ -14,28 +14,11 @@ from flask import (
     redirect,
     render_template,
     request,
-    url_for,
 )
-from flask.templating import Environment
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from coach.extensions import db
-
-
-class PlainGlobalsEnvironment(Environment):
-    """Flask's Jinja environment, with each template's globals in one plain dict.
-
-    Jinja layers a template's globals over the environment's in a ChainMap, and every
-    render, include and import walks that ChainMap key by key in Python: 20 µs each,
-    and a page has half a dozen (pallets/jinja#2185 would fix it upstream). Jinja asks
-    that globals be set before the first template is loaded, and ours all are (in
-    create_app), so a copy made at loading time holds them all.
-    """
-
-    def make_globals(self, d):
-        return {**self.globals, **(d or {})}
-
 
 MILEAGE_TAB = {"mileage.trips", "mileage.new_trip", "mileage.edit_trip", "mileage.monthly_log"}
 MORE_TAB = {
@@ -220,24 +203,6 @@ def refuse_nul_bytes():
 
 def client_ip() -> str:
     return request.remote_addr or ""
-
-
-class UrlPattern:
-    """url_for(endpoint, name=N, **values) for each N of a long list, built once.
-
-    A list with a link or a form per row would call url_for for every row; at 7-10 µs
-    a call, fifty rows cost half a millisecond. The URL is built once with a marker
-    for N, and each row only puts its number in.
-    """
-
-    def __init__(self, endpoint: str, name: str, **values) -> None:
-        url = url_for(endpoint, **{name: MAX_ID}, **values)
-        self.head, marker, self.tail = url.partition(str(MAX_ID))
-        if not marker or str(MAX_ID) in self.tail:
-            raise ValueError(f"{endpoint}: {name} is not one plain number in {url}")
-
-    def __call__(self, number: int) -> str:
-        return f"{self.head}{int(number)}{self.tail}"
 
 
 def link_args(drop: tuple[str, ...] = (), **updates) -> dict:

@@ -26,24 +26,3 @@ def test_reused_statements_answer_each_user_with_their_own_rows(client, auth, lo
     assert "Bert&#39;s errand" in trips and "Alma" not in trips
     visits = client.get("/visits/?start=2026-01-01").text
     assert "Bert Sample" in visits and "Alma" not in visits
-
-
-def test_url_patterns_build_what_url_for_builds(app):
-    from flask import url_for
-
-    from coach.web import MAX_ID, UrlPattern
-
-    links = [
-        ("visits.view_visit", "visit_id", {}),
-        ("tasks.score", "step_id", {"run_id": 7}),
-        ("mileage.approve", "trip_id", {}),
-        ("clients.view_client", "client_id", {}),
-        ("mileage.new_trip", "repeat", {"reverse": 1}),  # in the query string
-    ]
-    for root in ("", "/coach"):  # also when the app is served under a path
-        with app.test_request_context("/", base_url=f"http://phone.test{root}/"):
-            for endpoint, name, values in links:
-                pattern = UrlPattern(endpoint, name, **values)
-                for number in (1, 7, 2026, MAX_ID - 1):
-                    assert pattern(number) == url_for(endpoint, **{name: number}, **values)
-                    assert pattern(number).startswith(f"{root}/")

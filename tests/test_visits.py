@@ -69,6 +69,17 @@ def start(client, person, placement, key="k" * 32, **fix):
     )
 
 
+def test_the_start_form_posts_the_one_job_or_offers_a_choice(client, coach_client):
+    """With one job the Start button starts a visit at it; with two, the coach picks."""
+    _, person, placement = coach_client
+    page = client.get(f"/clients/{person.id}").get_data(as_text=True)
+    assert f'<input type="hidden" name="placement_id" value="{placement.id}">' in page
+    second = make_placement(person, make_worksite(make_employer("Bay Books")), "Shelver")
+    page = client.get(f"/clients/{person.id}").get_data(as_text=True)
+    assert '<select id="placement_id" name="placement_id"' in page
+    assert f'value="{second.id}"' in page and f'value="{placement.id}"' in page
+
+
 def test_start_visit_checks_location_and_opens_the_note(client, coach_client):
     coach, person, placement = coach_client
     response = start(

@@ -5,6 +5,7 @@ from wtforms import (
     DecimalField,
     EmailField,
     RadioField,
+    SelectField,
     StringField,
     TextAreaField,
 )
@@ -20,7 +21,6 @@ from wtforms.validators import (
 
 from coach.clients.forms import text
 from coach.forms import (
-    SelectField,
     add_error,
     finite,
     idempotency_field,

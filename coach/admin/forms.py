@@ -1,6 +1,6 @@
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField
+from wtforms import EmailField, IntegerField, SelectField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -13,7 +13,7 @@ from wtforms.validators import (
 from coach.auth.services import normalize_email
 from coach.clients.forms import text
 from coach.extensions import db
-from coach.forms import SelectField, coordinate_field, coordinates_pair_ok, strip_filter
+from coach.forms import coordinate_field, coordinates_pair_ok, strip_filter
 from coach.models import ROLES, TWO_FACTOR_POLICIES, User
 from coach.timeutil import timezone_choices
 

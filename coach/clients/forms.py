@@ -1,7 +1,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, EmailField, StringField
+from wtforms import DateField, DecimalField, EmailField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -12,7 +12,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from coach.forms import SelectField, finite, no_control_chars, notes_field, strip_filter
+from coach.forms import finite, no_control_chars, notes_field, strip_filter
 from coach.models import CLIENT_STATUSES, DISCLOSURE_CHOICES
 
 

@@ -9,11 +9,12 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectField,
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from coach.clients.forms import text
-from coach.forms import SelectField, add_error, finite, idempotency_field, notes_field
+from coach.forms import add_error, finite, idempotency_field, notes_field
 
 
 def tenths(label: str, max_value: int, **kw) -> DecimalField:

@@ -1,9 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from coach.clients.forms import text
-from coach.forms import SelectField, idempotency_field, no_control_chars, notes_field, strip_filter
+from coach.forms import idempotency_field, no_control_chars, notes_field, strip_filter
 from coach.models import STRATEGIES
 
 MAX_STEPS = 60

@@ -4,6 +4,7 @@ from wtforms import (
     DateTimeLocalField,
     FloatField,
     HiddenField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -11,7 +12,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from coach.forms import SelectField, finite, idempotency_field, no_control_chars, strip_filter
+from coach.forms import finite, idempotency_field, no_control_chars, strip_filter
 from coach.models import CONTACT_TYPES, NOTE_SECTIONS, QUICK_TAGS
 
 NOTE_MAX = 4000

@@ -6,7 +6,7 @@ from flask_login import current_user
 from coach.audit.services import audit_view, record_event
 from coach.clients.services import client_card_for, coach_choices, get_client_for, job_choices
 from coach.extensions import db
-from coach.forms import ActionForm, csrf_expired, options
+from coach.forms import ActionForm, csrf_expired
 from coach.tasks.forms import StartRunForm
 from coach.tasks.services import runs_during, tasks_of
 from coach.timeutil import from_local, local_day_start, local_input_value, to_local, utcnow
@@ -111,7 +111,7 @@ def _panel(client, visit=None, form=None, saved_key=None, status=200):
     if form is None:
         forms = _panel_forms(client, visit, today)
     else:  # a form sent back with its errors
-        forms = dict(form=form, jobs=None, run_form=StartRunForm() if visit else None)
+        forms = dict(form=form, run_form=StartRunForm() if visit else None)
     context = dict(
         client=client,
         visit=visit,
@@ -130,17 +130,12 @@ def _panel(client, visit=None, form=None, saved_key=None, status=200):
 
 def _panel_forms(client, visit, today) -> dict:
     """The panel's forms: the note of the visit under way (and a Start button per task),
-    or the Start form. A fresh Start form with one job or none is written by the
-    template from `jobs` alone: its WTForms form objects cost a tenth of the client page.
-    """
+    or the Start form."""
     if visit is not None:
-        return dict(form=_note_form(visit, client, today), jobs=None, run_form=StartRunForm())
-    jobs = _job_choices(client, today)
-    form = None
-    if len(jobs) > 2:  # a job to pick: the select is the form's
-        form = StartVisitForm()
-        form.placement_id.choices = jobs
-    return dict(form=form, jobs=jobs, run_form=None)
+        return dict(form=_note_form(visit, client, today), run_form=StartRunForm())
+    form = StartVisitForm()
+    form.placement_id.choices = _job_choices(client, today)
+    return dict(form=form, run_form=None)
 
 
 def client_page_context(client) -> dict:
@@ -371,7 +366,7 @@ def visit_report():
     that sum grows with the number of coaches and the page should not.
     """
     form = VisitFilterForm(request.args)
-    form.coach.choices = options([(0, "All coaches"), *coach_choices(everyone=True)])
+    form.coach.choices = [(0, "All coaches"), *coach_choices(everyone=True)]
     form.validate()
     tz = _tz()
     if not form.start.data and not form.end.data:
