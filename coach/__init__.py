@@ -113,12 +113,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from coach.auth.services import enforce_session_lifetime, require_login
-    from coach.fragments import fill_csrf_slots
 
     app.before_request(refuse_nul_bytes)
     app.before_request(enforce_session_lifetime)
     app.before_request(require_login)
-    app.after_request(fill_csrf_slots)  # before Flask-Compress (hooks run last first)
 
     @app.after_request
     def security_headers(response):
@@ -144,7 +142,6 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from coach.agency import current_agency
-    from coach.fragments import remembered
     from coach.models import NOTE_SECTIONS
     from coach.tasks.snippets import legend_items, level_buttons
     from coach.timeutil import DATE_TIME, format_date, format_local
@@ -164,20 +161,15 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["csrf_input"] = csrf_input
     app.jinja_env.globals["level_buttons"] = level_buttons
     app.jinja_env.globals["legend_items"] = legend_items
-    app.jinja_env.globals["remembered"] = remembered
     app.jinja_env.globals["current_tab"] = current_tab
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
 
 
 def csrf_input() -> Markup:
-    """The CSRF token as a hidden input, for a list's small action forms: built once a
-    page, and without an id, so fifty of them on a page stay valid HTML."""
-    if "csrf_input" not in g:
-        name = current_app.config["WTF_CSRF_FIELD_NAME"]
-        g.csrf_input = Markup('<input type="hidden" name="{}" value="{}">').format(
-            name, generate_csrf()
-        )
-    return g.csrf_input
+    """This session's CSRF token as a hidden input, for a list's small action forms
+    (without an id, so fifty of them on a page stay valid HTML)."""
+    name = current_app.config["WTF_CSRF_FIELD_NAME"]
+    return Markup('<input type="hidden" name="{}" value="{}">').format(name, generate_csrf())
 
 
 def register_static_cache(app: Flask) -> None:

@@ -7,7 +7,6 @@ from coach.clients.services import get_client_for, job_choices
 from coach.exports import csv_line, spreadsheet_safe
 from coach.extensions import db
 from coach.forms import ActionForm, options
-from coach.fragments import remembered
 from coach.models import TaskAnalysis, TaskTemplate, Visit
 from coach.tasks import bp
 from coach.tasks import services as ts
@@ -264,23 +263,16 @@ def progress(task_id: int):
     scores = ts.grid_scores([p.run_id for p in points[-ts.GRID_RUNS :]])
     steps = ts.steps_of(task.id)
     audit_view("task", task.id)  # after the reads: one transaction, not two
-    # The chart and grid show these rows and nothing else: drawn once, then kept.
-    body = remembered.kept(
-        progress_body,
-        (task, points, tuple(scores.items()), steps),
-        lambda: progress_body(task, points, scores, steps),
-    )
-    return render("tasks/progress.html", task=task, body=body)
+    return render("tasks/progress.html", **progress_context(task, points, scores, steps))
 
 
-def progress_body(task, points: list, scores: dict, steps: list) -> str:
-    """The progress page's chart, mastery badge and grid."""
+def progress_context(task, points: list, scores: dict, steps: list) -> dict:
+    """What the progress page's chart, mastery badge and grid show."""
     shown = points[-ts.GRID_RUNS :]
     used = {step_id for (_, step_id) in scores}
     steps = [s for s in steps if s.active or s.id in used]
     mastered = ts.mastery_met([p.percent for p in points], task.mastery_percent, task.mastery_runs)
-    return render_template(
-        "tasks/_progress.html",
+    return dict(
         task=task,
         points=points,
         shown=shown,

@@ -1,4 +1,4 @@
-"""Cards kept in memory (coach.fragments) show a record as it is now, never as it was."""
+"""Pages show a record as it is now, never as it was: cards, sections, the tab bar."""
 
 import re
 from datetime import date, datetime
@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from coach.extensions import db
-from coach.fragments import FragmentMemo
 from coach.models import Client, Placement, StepScore, TaskAnalysis, Trip, Visit
 from tests.factories import (
     ensure_agency,
@@ -165,55 +164,6 @@ def test_an_approved_trip_loses_its_edit_link(client, login_as):
     assert "Approved" in page and f"/mileage/{trip.id}/edit" not in page
 
 
-class FakeMacro:
-    """What FragmentMemo reads of a Jinja macro: its compiled function, and a call."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self._func = lambda *args: None
-
-    def __call__(self, *args) -> str:
-        self.calls += 1
-        return f"<li>{args}</li>"
-
-
-def test_the_memo_renders_a_piece_once_and_keeps_at_most_its_size(app):
-    memo, macro = FragmentMemo(size=4), FakeMacro()
-    with app.test_request_context("/"):
-        ensure_agency()
-        assert memo(macro, 1, "a") == memo(macro, 1, "a") == "<li>(1, 'a')</li>"
-        assert macro.calls == 1
-        assert memo(macro, 1, "b") == "<li>(1, 'b')</li>" and macro.calls == 2
-        for n in range(10):
-            memo(macro, n)
-            assert len(memo.items) <= 4
-        memo(macro, 9)  # the newest is still kept
-        assert macro.calls == 12
-
-
-def test_a_list_s_cards_are_kept_one_by_one_in_order(app):
-    memo, macro = FragmentMemo(), FakeMacro()
-    with app.test_request_context("/"):
-        ensure_agency()
-        cards = memo.each(macro, [1, 2, 1], "me")
-        assert cards == "<li>(1, 'me')</li><li>(2, 'me')</li><li>(1, 'me')</li>"
-        assert macro.calls == 2
-        assert memo(macro, 2, "me") == "<li>(2, 'me')</li>" and macro.calls == 2  # one key
-        assert memo.each(macro, [2], "you") == "<li>(2, 'you')</li>" and macro.calls == 3
-
-
-def test_the_memo_keeps_at_most_its_characters(app):
-    memo, macro = FragmentMemo(chars=100), FakeMacro()  # each piece is 14 characters
-    with app.test_request_context("/"):
-        ensure_agency()
-        for n in range(20):
-            memo(macro, n)
-            assert memo.kept_chars == sum(map(len, memo.items.values())) <= 100
-        assert len(memo.items) >= 4
-        memo(macro, 19)
-        assert macro.calls == 20
-
-
 def test_the_client_page_reads_open_and_done_visits_off_their_indexes(client, login_as):
     """Not each of the client's visits: those pages are read again after any write."""
     if db.engine.dialect.name != "sqlite":
@@ -252,7 +202,7 @@ def test_the_client_page_reads_open_and_done_visits_off_their_indexes(client, lo
         ("/employers/", "More"),
     ],
 )
-def test_the_kept_tab_bar_marks_the_page_s_own_tab(client, login_as, path, tab):
+def test_the_tab_bar_marks_the_page_s_own_tab(client, login_as, path, tab):
     login_as("coach")
     page = client.get(path).text
     marked = r'aria-current="page">\s*<span class="tab-icon"[^>]*>[^<]*</span>(\w+)'
