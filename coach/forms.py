@@ -2,10 +2,10 @@
 
 import math
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, PasswordField, SelectChoice, TextAreaField
+from wtforms import FloatField, HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -123,3 +123,25 @@ def coordinate_field(label: str, limit: int) -> FloatField:
         ],
         render_kw={"inputmode": "decimal"},
     )
+
+
+def text(label: str, max_len: int, required: str | None = None, **kw) -> StringField:
+    validators = [DataRequired(message=required)] if required else [Optional()]
+    return StringField(
+        label,
+        validators=[*validators, Length(max=max_len), no_control_chars],
+        filters=[strip_filter],
+        **kw,
+    )
+
+
+def phone_chars(form, field):
+    if field.data and not all(c.isdigit() or c in " +-().x" for c in field.data):
+        raise ValidationError("Use digits, spaces and + - ( ) only.")
+
+
+def to_units(value: Decimal | None, scale: int) -> int | None:
+    """Decimal dollars or hours to integer cents or tenths, rounded half-up."""
+    if value is None:
+        return None
+    return int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -2,10 +2,8 @@
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -17,8 +15,6 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
-
-from coach.extensions import db
 
 MILEAGE_TAB = {"mileage.trips", "mileage.new_trip", "mileage.edit_trip", "mileage.monthly_log"}
 MORE_TAB = {
@@ -56,50 +52,6 @@ def render(template: str, fragment: str | None = None, **context) -> str:
     if fragment and is_htmx():
         return render_template(fragment, **context)
     return render_template(template, **context)
-
-
-@dataclass
-class Page:
-    """One page of a long list, with what the pager shows."""
-
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return -(-self.total // self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-def paginate(count: sa.Select, items: sa.Select, values: dict, page: int, per_page: int) -> Page:
-    """Page `page` of `items` (a statement with bound `limit` and `offset`) and the total
-    from `count`, both reused statements (extensions.reusable) run with `values`.
-
-    A first page that is not full is the whole list, so it needs no count."""
-    page = max(1, page)
-    rows = db.session.scalars(
-        items, {**values, "limit": per_page, "offset": (page - 1) * per_page}
-    ).all()
-    if page == 1 and len(rows) < per_page:
-        return Page(rows, len(rows), page, per_page)
-    return Page(rows, db.session.scalar(count, values), page, per_page)
 
 
 def redirect_to(url: str) -> Response:

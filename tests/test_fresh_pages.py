@@ -187,7 +187,7 @@ def test_the_client_page_reads_open_and_done_visits_off_their_indexes(client, lo
             if statement.startswith("SELECT") and "FROM visits" in statement:
                 plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
                 plans.append(" ".join(row[3] for row in plan))
-    assert any("COVERING INDEX ix_visits_open" in plan for plan in plans), plans
+    assert any("USING INDEX ix_visits_open" in plan for plan in plans), plans
     assert any("COVERING INDEX ix_visits_client_done" in plan for plan in plans), plans
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1
 

@@ -19,7 +19,6 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from coach.clients.forms import text
 from coach.forms import (
     add_error,
     finite,
@@ -27,6 +26,7 @@ from coach.forms import (
     no_control_chars,
     notes_field,
     strip_filter,
+    text,
 )
 from coach.models import DECISIONS, FOLLOW_UP_RESULTS, PAYERS, REQUEST_METHODS
 

@@ -12,15 +12,14 @@ from coach.accommodations.forms import (
     RequestForm,
     SendForm,
 )
+from coach.agency import current_agency
 from coach.audit.services import audit_view, record_event
-from coach.clients.forms import to_units
 from coach.clients.services import get_client_for
 from coach.extensions import db
-from coach.forms import ActionForm, options
+from coach.forms import ActionForm, options, to_units
 from coach.mail import send_mail
 from coach.models import AccommodationRequest, User
 from coach.timeutil import utcnow
-from coach.visits.services import agency_settings
 from coach.web import form_view, int_arg, redirect_to, render, saved_redirect
 
 FIELDS = [
@@ -66,14 +65,14 @@ def _apply(form, item: AccommodationRequest) -> None:
 
 def _document(item) -> str:
     coach = db.session.get(User, item.client.coach_id)
-    return acc.employer_document(item, agency_settings().name, coach.name)
+    return acc.employer_document(item, current_agency().name, coach.name)
 
 
 @bp.route("/clients/<int:client_id>/accommodations/new", methods=["GET", "POST"])
 @form_view
 def new_request(client_id: int):
     """Write an accommodation request with the client."""
-    client = get_client_for(current_user, client_id, with_placements=True)
+    client = get_client_for(current_user, client_id, with_jobs=True)
     form = _request_form(client)
     if request.method == "GET":
         audit_view("client", client.id)
@@ -145,7 +144,7 @@ def request_status(request_id: int):
 def edit_request(request_id: int):
     """Edit the request; after it was sent this makes a new version that needs a new link."""
     item = acc.get_request_for(current_user, request_id)
-    client = get_client_for(current_user, item.client_id, with_placements=True)
+    client = get_client_for(current_user, item.client_id, with_jobs=True)
     if not item.is_open:
         flash(
             "A decided or withdrawn request is a record and stays as it is. "
@@ -240,7 +239,7 @@ def _public_url(token: str) -> str:
 
 
 def _email_link(item, link, url: str) -> bool:
-    agency = agency_settings().name
+    agency = current_agency().name
     subject = f"{agency}: accommodation request to review"
     body = (
         f"Hello {link.sent_to_name or ''},\n\n{current_user.name} of {agency} asks you to "

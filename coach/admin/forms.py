@@ -11,9 +11,8 @@ from wtforms.validators import (
 )
 
 from coach.auth.services import normalize_email
-from coach.clients.forms import text
 from coach.extensions import db
-from coach.forms import coordinate_field, coordinates_pair_ok, strip_filter
+from coach.forms import coordinate_field, coordinates_pair_ok, strip_filter, text
 from coach.models import ROLES, TWO_FACTOR_POLICIES, User
 from coach.timeutil import timezone_choices
 

@@ -1,9 +1,7 @@
-from decimal import ROUND_HALF_UP, Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, EmailField, SelectField, StringField
 from wtforms.validators import (
-    DataRequired,
     Email,
     InputRequired,
     Length,
@@ -12,23 +10,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from coach.forms import finite, no_control_chars, notes_field, strip_filter
+from coach.forms import finite, notes_field, phone_chars, strip_filter, text
 from coach.models import CLIENT_STATUSES, DISCLOSURE_CHOICES
-
-
-def text(label: str, max_len: int, required: str | None = None, **kw) -> StringField:
-    validators = [DataRequired(message=required)] if required else [Optional()]
-    return StringField(
-        label,
-        validators=[*validators, Length(max=max_len), no_control_chars],
-        filters=[strip_filter],
-        **kw,
-    )
-
-
-def phone_chars(form, field):
-    if field.data and not all(c.isdigit() or c in " +-().x" for c in field.data):
-        raise ValidationError("Use digits, spaces and + - ( ) only.")
 
 
 class ClientForm(FlaskForm):
@@ -93,10 +76,3 @@ class PlacementForm(FlaskForm):
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError("The end date is before the start date.")
-
-
-def to_units(value: Decimal | None, scale: int) -> int | None:
-    """Decimal dollars or hours to integer cents or tenths, rounded half-up."""
-    if value is None:
-        return None
-    return int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -1,21 +1,23 @@
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
-from coach.audit.services import audit_view, describe_changes, record_event, snapshot
+from coach.accommodations.services import disclosure_changed, requests_of
+from coach.audit.services import audit_view, record_event
 from coach.clients import bp
-from coach.clients.forms import ClientForm, PlacementForm, to_units
+from coach.clients.forms import ClientForm, PlacementForm
 from coach.clients.services import (
     caseload_page,
-    client_card_for,
     coach_choices,
     get_client_for,
     get_placement_for,
     worksite_choices,
 )
 from coach.extensions import db
-from coach.forms import add_error, options
+from coach.forms import add_error, options, to_units
 from coach.models import CLIENT_STATUSES, Client, Placement
+from coach.records import save_edit
 from coach.timeutil import utcnow
+from coach.visits.panel import client_page_context
 from coach.web import form_view, int_arg, render, saved_redirect
 
 CLIENT_FIELDS = [
@@ -104,10 +106,7 @@ def new_client():
 @bp.route("/<int:client_id>")
 def view_client(client_id: int):
     """One client: the visit panel, details, jobs and visits. Every view is audited."""
-    from coach.accommodations.services import requests_of
-    from coach.visits.routes import client_page_context  # visits builds on clients
-
-    client = client_card_for(current_user, client_id)
+    client = get_client_for(current_user, client_id, with_jobs=True)
     context = dict(requests=requests_of(client), **client_page_context(client))
     audit_view("client", client.id)  # after the reads: one transaction, not two
     return render("clients/client.html", client=client, today=utcnow().date(), **context)
@@ -122,23 +121,19 @@ def edit_client(client_id: int):
         audit_view("client", client.id)
     form = _client_form(client)
     if form.validate_on_submit():
-        before = snapshot(client, CLIENT_FIELDS)
-        form.populate_obj(client)
-        if not current_user.sees_all_caseloads:
-            client.coach_id = before["coach_id"]
-        changes = describe_changes(client, CLIENT_FIELDS, before)
-        if changes:
-            record_event("update", "client", client.id, changes)
-        if client.disclosure != before["disclosure"]:
-            from coach.accommodations.services import disclosure_changed
+        disclosure, coach_id = client.disclosure, client.coach_id
 
-            if disclosure_changed(client, current_user.id):
+        def apply(record: Client) -> None:
+            form.populate_obj(record)
+            if not current_user.sees_all_caseloads:
+                record.coach_id = coach_id  # a coach cannot hand a client to someone else
+            if record.disclosure != disclosure and disclosure_changed(record, current_user.id):
                 flash(
                     "What employers may see changed: open accommodation requests need a new link.",
                     "info",
                 )
-        db.session.commit()
-        flash("Saved." if changes else "Nothing changed.", "success")
+
+        save_edit(client, "client", CLIENT_FIELDS, apply)
         return saved_redirect(url_for("clients.view_client", client_id=client.id))
     return render("clients/client_form.html", form=form, client=client)
 
@@ -201,13 +196,7 @@ def edit_placement(placement_id: int):
         audit_view("client", placement.client_id)
     form = _placement_form(placement)
     if _valid_placement(form):
-        before = snapshot(placement, PLACEMENT_FIELDS)
-        _apply_placement(form, placement)
-        changes = describe_changes(placement, PLACEMENT_FIELDS, before)
-        if changes:
-            record_event("update", "placement", placement.id, changes)
-        db.session.commit()
-        flash("Placement saved.", "success")
+        save_edit(placement, "placement", PLACEMENT_FIELDS, lambda p: _apply_placement(form, p))
         return saved_redirect(url_for("clients.view_client", client_id=placement.client_id))
     return render(
         "clients/placement_form.html", form=form, client=placement.client, placement=placement

@@ -2,8 +2,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import Email, Length, Optional
 
-from coach.clients.forms import phone_chars, text
-from coach.forms import coordinate_field, coordinates_pair_ok, notes_field, strip_filter
+from coach.forms import (
+    coordinate_field,
+    coordinates_pair_ok,
+    notes_field,
+    phone_chars,
+    strip_filter,
+    text,
+)
 
 
 class EmployerForm(FlaskForm):

@@ -13,8 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from coach.clients.forms import text
-from coach.forms import add_error, finite, idempotency_field, notes_field
+from coach.forms import add_error, finite, idempotency_field, notes_field, text
 
 
 def tenths(label: str, max_value: int, **kw) -> DecimalField:

@@ -10,11 +10,10 @@ from flask import Response, flash, request, send_file, stream_with_context, url_
 from flask_login import current_user
 
 from coach.audit.services import record_event
-from coach.clients.forms import to_units
 from coach.clients.services import coach_choices
 from coach.exports import csv_chunks, csv_line, spreadsheet_safe
 from coach.extensions import db
-from coach.forms import ActionForm, options
+from coach.forms import ActionForm, options, to_units
 from coach.mileage import bp
 from coach.mileage import services as ms
 from coach.mileage.forms import ExportForm, RateForm, ReturnForm

@@ -4,10 +4,9 @@ from flask import flash, request, url_for
 from flask_login import current_user
 
 from coach.audit.services import record_event
-from coach.clients.forms import to_units
 from coach.clients.services import client_choices
 from coach.extensions import db
-from coach.forms import ActionForm, options
+from coach.forms import ActionForm, options, to_units
 from coach.mileage import bp
 from coach.mileage import services as ms
 from coach.mileage.forms import TripForm

@@ -10,7 +10,6 @@ from geopy.distance import geodesic
 from sqlalchemy.exc import IntegrityError
 
 from coach.agency import current_agency
-from coach.clients.services import CLIENT_NAME
 from coach.extensions import db, read_cards, reusable
 from coach.models import (
     DEFAULT_RATES,
@@ -23,6 +22,7 @@ from coach.models import (
     User,
     Worksite,
 )
+from coach.models.caseload import CLIENT_NAME
 from coach.models.mileage import FLAGGED_FIRST
 from coach.timeutil import utcnow
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.extensions import Card, db
+from coach.extensions import db
 from coach.timeutil import utcnow
 
 CLIENT_STATUSES = {
@@ -92,6 +92,10 @@ class Client(ClientLabels, db.Model):
     )
 
 
+# All a list needs to show a client by name (display_name of these three columns).
+CLIENT_NAME = (Client.first_name, Client.preferred_name, Client.last_name)
+
+
 class Employer(db.Model):
     __tablename__ = "employers"
 
@@ -171,21 +175,3 @@ class Placement(PlacementLabels, db.Model):
     @property
     def employer_name(self) -> str:
         return self.worksite.employer.name
-
-
-class PlacementCard(Card, PlacementLabels):
-    """A job as the client page lists it, with its work site's and employer's names."""
-
-    def __init__(self, values: dict) -> None:
-        self.__dict__.update(values)
-        self.row = tuple(values.values())
-
-
-class ClientCard(Card, ClientLabels):
-    """A client as their pages show them: their columns, their coach's name and their
-    jobs (newest first), read as rows (coach.clients.services.client_card_for)."""
-
-    def __init__(self, values: dict, placements: list[PlacementCard]) -> None:
-        self.__dict__.update(values)
-        self.placements = placements
-        self.row = (tuple(values.values()), tuple(p.row for p in placements))

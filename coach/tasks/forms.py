@@ -2,8 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from coach.clients.forms import text
-from coach.forms import idempotency_field, no_control_chars, notes_field, strip_filter
+from coach.forms import idempotency_field, no_control_chars, notes_field, strip_filter, text
 from coach.models import STRATEGIES
 
 MAX_STEPS = 60

@@ -2,6 +2,7 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
+from coach.agency import current_agency
 from coach.audit.services import audit_view, record_event
 from coach.clients.services import get_client_for, job_choices
 from coach.exports import csv_line, spreadsheet_safe
@@ -20,7 +21,7 @@ from coach.tasks.forms import (
 )
 from coach.tasks.snippets import grid_cells
 from coach.timeutil import DATE_TIME, format_local, to_local, utcnow
-from coach.visits.services import agency_settings, visible_visits
+from coach.visits.services import visible_visits
 from coach.web import form_view, is_htmx, redirect_to, render, saved_redirect
 
 
@@ -39,7 +40,7 @@ def _template_choices() -> list:
 @form_view
 def new_task(client_id: int):
     """Break a job task into steps, typed or copied from the library."""
-    client = get_client_for(current_user, client_id, with_placements=True)
+    client = get_client_for(current_user, client_id, with_jobs=True)
     form = TaskForm()
     form.placement_id.choices = _job_choices(client)
     form.template_id.choices = _template_choices()
@@ -94,7 +95,7 @@ def view_task(task_id: int):
 def edit_task(task_id: int):
     """Rename the task, change its job, strategy or mastery criterion."""
     task = ts.get_task_for(current_user, task_id)
-    client = get_client_for(current_user, task.client_id, with_placements=True)
+    client = get_client_for(current_user, task.client_id, with_jobs=True)
     form = TaskSettingsForm(obj=task)
     form.placement_id.choices = _job_choices(client, task.placement_id)
     if not form.is_submitted():
@@ -281,7 +282,7 @@ def progress_context(task, points: list, scores: dict, steps: list) -> dict:
         grid=[
             (step, grid_cells([scores.get((p.run_id, step.id)) for p in shown])) for step in steps
         ],
-        columns=grid_columns(points, shown, agency_settings().timezone),
+        columns=grid_columns(points, shown, current_agency().timezone),
         mastered=mastered,
         chart=ts.chart_geometry(points),
     )
@@ -303,7 +304,7 @@ def datasheet(task_id: int):
     task = ts.get_task_for(current_user, task_id, with_steps=True)
     points = ts.run_points(task)
     scores = ts.grid_scores([p.run_id for p in points])
-    tz = agency_settings().timezone
+    tz = current_agency().timezone
     record_event("export", "task", task.id, "data sheet CSV")
     db.session.commit()
 

@@ -9,7 +9,6 @@ from flask import abort
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
-from coach.clients.services import CLIENT_NAME
 from coach.extensions import RowCard, db, read_card_or_404, reusable
 from coach.models import (
     PROMPT_LEVELS,
@@ -22,7 +21,7 @@ from coach.models import (
     TaskTemplate,
     User,
 )
-from coach.models.caseload import ClientNameOfRow
+from coach.models.caseload import CLIENT_NAME, ClientNameOfRow
 from coach.models.tasks import TaskLabels
 from coach.timeutil import utcnow
 

@@ -1,16 +1,16 @@
 from datetime import timedelta
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
+from coach.agency import current_agency
 from coach.audit.services import audit_view, record_event
-from coach.clients.services import client_card_for, coach_choices, get_client_for, job_choices
+from coach.clients.services import coach_choices, get_client_for
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired
-from coach.tasks.forms import StartRunForm
-from coach.tasks.services import runs_during, tasks_of
+from coach.tasks.services import runs_during
 from coach.timeutil import from_local, local_day_start, local_input_value, to_local, utcnow
-from coach.visits import bp
+from coach.visits import bp, panel
 from coach.visits import services as sv
 from coach.visits.forms import (
     AmendVisitForm,
@@ -29,32 +29,11 @@ from coach.web import (
     saved_redirect,
 )
 
-TIMELINE_SIZE = 10
 MAX_VISIT = timedelta(hours=16)
 
 
 def _tz() -> str:
-    return sv.agency_settings().timezone
-
-
-def _job_choices(client, today, keep_id: int | None = None) -> list:
-    return job_choices(client, today, "No job site (phone, office…)", keep_id)
-
-
-def _fill_note_form(form, visit) -> None:
-    """Show stored UTC times as agency-local values in the inputs."""
-    form.started_at.data = local_input_value(visit.started_at, _tz())
-    form.ended_at.data = local_input_value(visit.ended_at, _tz())
-    form.tags.data = visit.tag_list
-    form.placement_id.data = visit.placement_id or 0
-
-
-def _note_form(visit, client, today):
-    """The note form of a stored visit, filled from the record, never from the request."""
-    form = VisitNoteForm(formdata=None, obj=visit)
-    form.placement_id.choices = _job_choices(client, today, visit.placement_id)
-    _fill_note_form(form, visit)
-    return form
+    return current_agency().timezone
 
 
 def _times_ok(form, require_end: bool, end_now: bool = False) -> bool:
@@ -105,69 +84,15 @@ def _apply_note(form, visit) -> None:
     sv.set_placement(visit, form.placement_id.data)
 
 
-def _panel(client, visit=None, form=None, saved_key=None, status=200):
-    """The visit panel on the client page, and for htmx the refreshed history as well."""
-    today = utcnow().date()
-    if form is None:
-        forms = _panel_forms(client, visit, today)
-    else:  # a form sent back with its errors
-        forms = dict(form=form, run_form=StartRunForm() if visit else None)
-    context = dict(
-        client=client,
-        visit=visit,
-        saved_key=saved_key,
-        today=today,
-        tasks=tasks_of(client) if visit else [],
-        **forms,
-    )
-    if visit is None and saved_key:
-        context.update(_history(client))
-        html = render_template("visits/_visit_panel.html", oob_history=True, **context)
-    else:
-        html = render_template("visits/_visit_panel.html", **context)
-    return html, status
-
-
-def _panel_forms(client, visit, today) -> dict:
-    """The panel's forms: the note of the visit under way (and a Start button per task),
-    or the Start form."""
-    if visit is not None:
-        return dict(form=_note_form(visit, client, today), run_form=StartRunForm())
-    form = StartVisitForm()
-    form.placement_id.choices = _job_choices(client, today)
-    return dict(form=form, run_form=None)
-
-
-def client_page_context(client) -> dict:
-    """What the client page needs for its visit panel and visit history."""
-    visit = sv.open_visit_on(client)
-    return dict(
-        visit=visit,
-        saved_key=None,
-        tasks=tasks_of(client),  # the page lists them; the panel offers them during a visit
-        **_panel_forms(client, visit, utcnow().date()),
-        **_history(client),
-    )
-
-
-def _history(client) -> dict:
-    visits = sv.timeline(client, None, TIMELINE_SIZE)
-    return dict(
-        visits=visits[:TIMELINE_SIZE],
-        more=len(visits) > TIMELINE_SIZE,
-        months=sv.monthly_units(client, _tz()),
-    )
-
-
 @bp.route("/clients/<int:client_id>/visits/start", methods=["POST"])
 @form_view
 def start_visit(client_id: int):
     """Start a visit now, with the phone's location when it was given."""
-    client = get_client_for(current_user, client_id, with_placements=True)
+    client = get_client_for(current_user, client_id, with_jobs=True)
     form = StartVisitForm()
-    form.placement_id.choices = _job_choices(client, utcnow().date())
+    form.placement_id.choices = panel.visit_jobs(client, utcnow().date())
     if not form.validate_on_submit():
-        return _panel(client, form=form, status=400 if csrf_expired(form) else 200)
+        return panel.render_panel(client, form=form, status=400 if csrf_expired(form) else 200)
     visit = sv.open_visit(current_user, client)
     if visit is None:
         visit, created = sv.create_visit(
@@ -184,7 +109,7 @@ def start_visit(client_id: int):
                 form.latitude.data,
                 form.longitude.data,
                 form.accuracy.data,
-                sv.agency_settings(),
+                current_agency(),
             )
             record_event(
                 "create",
@@ -196,34 +121,36 @@ def start_visit(client_id: int):
         else:
             # A double tap that lost the insert race rolled back, which expired the
             # client this request had loaded: load it (and its jobs) again for the panel.
-            client = get_client_for(current_user, client_id, with_placements=True)
+            client = get_client_for(current_user, client_id, with_jobs=True)
     if is_htmx():
         # A start retried after the visit ended shows the Start button, not the old visit.
-        return _panel(client, visit if visit.in_progress else None)
+        return panel.render_panel(client, visit if visit.in_progress else None)
     return redirect_to(url_for("clients.view_client", client_id=client.id) + "#visit-panel")
 
 
 def _save_or_end(visit_id: int, end: bool):
     visit = sv.get_visit_for(current_user, visit_id)
-    client = get_client_for(current_user, visit.client_id, with_placements=True)
+    client = get_client_for(current_user, visit.client_id, with_jobs=True)
     back = url_for("clients.view_client", client_id=client.id)
     if not visit.in_progress:  # a retried End: it already happened
-        return _panel(client, saved_key=f"visit-{visit.id}") if is_htmx() else redirect_to(back)
+        if not is_htmx():
+            return redirect_to(back)
+        return panel.render_panel(client, saved_key=f"visit-{visit.id}")
     form = VisitNoteForm()
-    form.placement_id.choices = _job_choices(client, utcnow().date(), visit.placement_id)
+    form.placement_id.choices = panel.visit_jobs(client, utcnow().date(), visit.placement_id)
     if not (form.validate_on_submit() and _times_ok(form, require_end=False, end_now=end)):
-        return _panel(client, visit, form, status=400 if csrf_expired(form) else 200)
+        return panel.render_panel(client, visit, form, status=400 if csrf_expired(form) else 200)
     if end and not sv.claim_end(visit):  # a double tap's other request ended it first
         db.session.rollback()  # lets go of the write lock; the client is read again
         if not is_htmx():
             return redirect_to(back)
-        return _panel(
-            get_client_for(current_user, client.id, with_placements=True),
+        return panel.render_panel(
+            get_client_for(current_user, client.id, with_jobs=True),
             saved_key=f"visit-{visit.id}",
         )
     _apply_note(form, visit)
     if end:
-        sv.finish(visit, sv.agency_settings(), from_local(form.ended_at.data, _tz()))
+        sv.finish(visit, current_agency(), from_local(form.ended_at.data, _tz()))
     record_event(
         "end" if end else "update",
         "visit",
@@ -241,7 +168,7 @@ def _save_or_end(visit_id: int, end: bool):
     if not is_htmx():
         flash(key, "draft-saved")
         return redirect_to(back + "#visit-panel")
-    return _panel(client, None if end else visit, saved_key=key)
+    return panel.render_panel(client, None if end else visit, saved_key=key)
 
 
 @bp.route("/visits/<int:visit_id>/save", methods=["POST"])
@@ -262,16 +189,16 @@ def end_visit(visit_id: int):
 @form_view
 def new_past_visit(client_id: int):
     """Write up a visit afterwards, with its start and end times."""
-    client = client_card_for(current_user, client_id)
+    client = get_client_for(current_user, client_id, with_jobs=True)
     if request.method == "GET":
         audit_view("client", client.id)
     form = PastVisitForm()
-    form.placement_id.choices = _job_choices(client, utcnow().date())
+    form.placement_id.choices = panel.visit_jobs(client, utcnow().date())
     if request.method == "GET":
         form.contact_type.data = "on_site"
         form.placement_id.data = form.placement_id.choices[0].value
     if form.validate_on_submit() and _times_ok(form, require_end=True):
-        settings, ended_at = sv.agency_settings(), from_local(form.ended_at.data, _tz())
+        settings, ended_at = current_agency(), from_local(form.ended_at.data, _tz())
 
         def prepare(visit) -> None:
             _apply_note(form, visit)
@@ -307,11 +234,11 @@ def amend_visit(visit_id: int):
         audit_view("visit", visit.id)
     if visit.in_progress:
         return redirect_to(url_for("clients.view_client", client_id=visit.client_id))
-    client = client_card_for(current_user, visit.client_id)
+    client = get_client_for(current_user, visit.client_id, with_jobs=True)
     form = AmendVisitForm(obj=visit)
-    form.placement_id.choices = _job_choices(client, utcnow().date(), visit.placement_id)
+    form.placement_id.choices = panel.visit_jobs(client, utcnow().date(), visit.placement_id)
     if request.method == "GET":
-        _fill_note_form(form, visit)
+        panel.fill_note_form(form, visit)
     if form.validate_on_submit() and _times_ok(form, require_end=True):
         before = sv.snapshot_visit(visit)
         times_before = (visit.started_at, visit.ended_at)
@@ -319,7 +246,7 @@ def amend_visit(visit_id: int):
         visit.ended_at = _changed_time(form.ended_at, visit.ended_at)
         if (visit.started_at, visit.ended_at) != times_before:
             # Units are recounted only when the times change; a note edit keeps what was billed.
-            sv.count_units(visit, sv.agency_settings())
+            sv.count_units(visit, current_agency())
         if sv.keep_version(visit, before, current_user, form.reason.data or ""):
             record_event("amend", "visit", visit.id, form.reason.data or "")
             flash("Visit amended; the earlier version is kept in its history.", "success")
@@ -345,13 +272,13 @@ def delete_visit(visit_id: int):
 def client_visits(client_id: int):
     """Older visits of a client: infinite scroll for htmx, plain pages without it."""
     client = get_client_for(current_user, client_id)
-    visits = sv.timeline(client, sv.parse_cursor(request.args.get("before")), TIMELINE_SIZE)
+    visits = sv.timeline(client, sv.parse_cursor(request.args.get("before")), panel.TIMELINE_SIZE)
     return render(
         "visits/client_visits.html",
         "visits/_timeline_items.html",
         client=client,
-        visits=visits[:TIMELINE_SIZE],
-        more=len(visits) > TIMELINE_SIZE,
+        visits=visits[:panel.TIMELINE_SIZE],
+        more=len(visits) > panel.TIMELINE_SIZE,
     )
 
 

@@ -7,12 +7,10 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort
 from geopy.distance import geodesic
 from sqlalchemy.exc import IntegrityError
 
-from coach.agency import current_agency
-from coach.clients.services import CLIENT_NAME, name_matches, open_visit_id_query
+from coach.clients.services import may_see_client, name_matches
 from coach.extensions import db, read_cards, reusable
 from coach.models import (
     NOTE_FIELDS,
@@ -25,7 +23,8 @@ from coach.models import (
     VisitVersion,
     Worksite,
 )
-from coach.models.caseload import ClientCard
+from coach.models.caseload import CLIENT_NAME
+from coach.records import get_or_404
 from coach.timeutil import local_day_start, to_local, utcnow
 from coach.web import MAX_ID, search_pattern
 
@@ -65,19 +64,16 @@ def check_location(
     return ("on_site" if distance <= radius_m else "off_site"), round(distance, 1)
 
 
-def agency_settings() -> AgencySettings:
-    return current_agency()
-
-
 # --- who sees what -------------------------------------------------------------------
 
 
 def visible_visits(user: User) -> sa.Select:
     """Visits not deleted, of clients this user may see."""
-    query = sa.select(Visit).where(Visit.deleted_at.is_(None))
-    if not user.sees_all_caseloads:
-        query = query.join(Client, Client.id == Visit.client_id).where(Client.coach_id == user.id)
-    return query
+    return (
+        sa.select(Visit)
+        .join(Client, Client.id == Visit.client_id)
+        .where(Visit.deleted_at.is_(None), may_see_client(user))
+    )
 
 
 def get_visit_for(user: User, visit_id: int, with_history: bool = False) -> Visit:
@@ -93,10 +89,7 @@ def get_visit_for(user: User, visit_id: int, with_history: bool = False) -> Visi
     )
     if with_history:
         query = query.options(so.selectinload(Visit.versions).joinedload(VisitVersion.amended_by))
-    visit = db.session.scalar(query)
-    if visit is None:
-        abort(404)
-    return visit
+    return get_or_404(query)
 
 
 EXCERPT_ORDER = (
@@ -147,22 +140,19 @@ def card_columns(query: sa.Select, with_client: bool, client_joined: bool = Fals
     return query
 
 
-@reusable
-def _open_visit_query() -> sa.Select:
-    return open_visit_id_query(sa.bindparam("client_id"))
-
-
 def open_visit(user: User, client: Client) -> Visit | None:
-    """The visit this user started for this client and has not ended, if any. Most
-    client pages have none: its id is looked up first, without the ORM's cost."""
-    values = {"client_id": client.id, "user_id": user.id}
-    visit_id = db.session.connection().execute(_open_visit_query(), values).scalar()
-    return db.session.get(Visit, visit_id) if visit_id else None
-
-
-def open_visit_on(card: ClientCard) -> Visit | None:
-    """The user's open visit with this client, as client_card_for() found it."""
-    return db.session.get(Visit, card.open_visit_id) if card.open_visit_id else None
+    """The visit this user started for this client and has not ended, if any."""
+    return db.session.scalars(
+        sa.select(Visit)
+        .where(
+            Visit.client_id == client.id,
+            Visit.created_by_id == user.id,
+            Visit.ended_at.is_(None),
+            Visit.deleted_at.is_(None),
+        )
+        .order_by(Visit.started_at.desc())
+        .limit(1)
+    ).first()
 
 
 # --- capture ------------------------------------------------------------------------
@@ -180,7 +170,7 @@ def _by_key_query() -> sa.Select:
 
 
 def create_visit(
-    user: User, client: Client | ClientCard, key: str, prepare=None, **fields
+    user: User, client: Client, key: str, prepare=None, **fields
 ) -> tuple[Visit, bool]:
     """Make a visit once per idempotency key: (visit, created). A repeat returns the first.
     `prepare(visit)` fills in the rest before the insert: SQLite's write lock is held from

@@ -1,0 +1,73 @@
+"""The three shapes every area repeats, written once: read one record the user may see
+(or 404), create a record once per idempotency key, and save an edit with its audit
+event. Each area's services.py says *which* rows a user may see (its scope function);
+these say what to do with them."""
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import abort, flash
+from sqlalchemy.exc import IntegrityError
+
+from coach.audit.services import record_event
+from coach.extensions import db
+
+
+def get_or_404(query: sa.Select):
+    """The one record `query` selects, or 404.
+
+    `query` starts from the area's scope function, so a record that exists but is not
+    the user's answers exactly as one that does not exist: nothing leaks.
+    """
+    record = db.session.scalars(query).unique().first()
+    if record is None:
+        abort(404)
+    return record
+
+
+def create_once(record, user_id: int, key: str) -> tuple[object, bool]:
+    """Add `record` as made by `user_id` under idempotency `key`: (record, created).
+
+    A double tap or a retried POST sends the same key; it gets the record the first
+    one made (a unique constraint on the model's (created_by_id, idempotency_key)
+    settles two taps racing on two workers). Nothing is committed here.
+    """
+    model = type(record)
+    same_key = sa.select(model).where(model.created_by_id == user_id, model.idempotency_key == key)
+    existing = db.session.scalars(same_key).first()
+    if existing is not None:
+        return existing, False
+    record.created_by_id, record.idempotency_key = user_id, key
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the other tap got there first, on another worker
+        db.session.rollback()
+        return db.session.scalars(same_key).one(), False
+    return record, True
+
+
+def changes_between(before: dict, record, fields: list[str]) -> str:
+    """'field: old → new' for each field that changed, for the audit summary."""
+    return "; ".join(
+        f"{name}: {before[name]!r} → {getattr(record, name)!r}"
+        for name in fields
+        if before[name] != getattr(record, name)
+    )
+
+
+def save_edit(record, entity_type: str, fields: list[str], apply: Callable) -> str:
+    """Apply a form to `record`, log what changed, commit, and tell the user.
+
+    `apply(record)` copies the form's values (form.populate_obj, or an area's own
+    function). Only the `fields` listed are compared, so the audit summary names what
+    a person changed; an edit that changed nothing logs nothing.
+    """
+    before = {name: getattr(record, name) for name in fields}
+    apply(record)
+    changes = changes_between(before, record, fields)
+    if changes:
+        record_event("update", entity_type, record.id, changes)
+    db.session.commit()
+    flash("Saved." if changes else "Nothing changed.", "success")
+    return changes

@@ -1,0 +1,90 @@
+"""The visit panel of the client page (Start visit, or the note of the visit under
+way) and the client's visit history: shown on the client page, and answered by the
+visits blueprint after each start, save and end."""
+
+from flask import render_template
+from flask_login import current_user
+
+from coach.agency import current_agency
+from coach.clients.services import job_choices
+from coach.tasks.forms import StartRunForm
+from coach.tasks.services import tasks_of
+from coach.timeutil import local_input_value, utcnow
+from coach.visits import services as sv
+from coach.visits.forms import StartVisitForm, VisitNoteForm
+
+TIMELINE_SIZE = 10
+
+
+def visit_jobs(client, today, keep_id: int | None = None) -> list:
+    return job_choices(client, today, "No job site (phone, office…)", keep_id)
+
+
+def fill_note_form(form, visit) -> None:
+    """Show stored UTC times as agency-local values in the inputs."""
+    form.started_at.data = local_input_value(visit.started_at, current_agency().timezone)
+    form.ended_at.data = local_input_value(visit.ended_at, current_agency().timezone)
+    form.tags.data = visit.tag_list
+    form.placement_id.data = visit.placement_id or 0
+
+
+def note_form(visit, client, today):
+    """The note form of a stored visit, filled from the record, never from the request."""
+    form = VisitNoteForm(formdata=None, obj=visit)
+    form.placement_id.choices = visit_jobs(client, today, visit.placement_id)
+    fill_note_form(form, visit)
+    return form
+
+
+def render_panel(client, visit=None, form=None, saved_key=None, status=200):
+    """The visit panel on the client page, and for htmx the refreshed history as well."""
+    today = utcnow().date()
+    if form is None:
+        forms = panel_forms(client, visit, today)
+    else:  # a form sent back with its errors
+        forms = dict(form=form, run_form=StartRunForm() if visit else None)
+    context = dict(
+        client=client,
+        visit=visit,
+        saved_key=saved_key,
+        today=today,
+        tasks=tasks_of(client) if visit else [],
+        **forms,
+    )
+    if visit is None and saved_key:
+        context.update(visit_history(client))
+        html = render_template("visits/_visit_panel.html", oob_history=True, **context)
+    else:
+        html = render_template("visits/_visit_panel.html", **context)
+    return html, status
+
+
+def panel_forms(client, visit, today) -> dict:
+    """The panel's forms: the note of the visit under way (and a Start button per task),
+    or the Start form."""
+    if visit is not None:
+        return dict(form=note_form(visit, client, today), run_form=StartRunForm())
+    form = StartVisitForm()
+    form.placement_id.choices = visit_jobs(client, today)
+    return dict(form=form, run_form=None)
+
+
+def client_page_context(client) -> dict:
+    """What the client page needs for its visit panel and visit history."""
+    visit = sv.open_visit(current_user, client)
+    return dict(
+        visit=visit,
+        saved_key=None,
+        tasks=tasks_of(client),  # the page lists them; the panel offers them during a visit
+        **panel_forms(client, visit, utcnow().date()),
+        **visit_history(client),
+    )
+
+
+def visit_history(client) -> dict:
+    visits = sv.timeline(client, None, TIMELINE_SIZE)
+    return dict(
+        visits=visits[:TIMELINE_SIZE],
+        more=len(visits) > TIMELINE_SIZE,
+        months=sv.monthly_units(client, current_agency().timezone),
+    )
