@@ -24,7 +24,7 @@ from coach.models import (
 from coach.timeutil import utcnow
 
 CONSENT_TEXT = (
-    "I agree to sign this document electronically. I understand that my typed name below is "
+    "I agree to sign this document electronically. I understand that my typed name above is "
     "my signature, that it has the same effect as a handwritten signature, and that I can "
     "ask the agency for a paper copy of this record."
 )

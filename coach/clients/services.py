@@ -113,7 +113,13 @@ def worksite_choices() -> list[tuple[int, str]]:
         .join(Worksite.employer)
         .order_by(Employer.name, Worksite.name)
     ).all()
-    return [(wid, f"{employer} — {site}") for wid, employer, site in rows]
+    return [(wid, worksite_label(employer, site)) for wid, employer, site in rows]
+
+
+def worksite_label(employer: str, site: str) -> str:
+    """'Employer — Site', or the name once for a site named after its employer (the first
+    worksite of a new employer is)."""
+    return employer if site.casefold() == employer.casefold() else f"{employer} — {site}"
 
 
 def job_choices(client: Client, today, none_label: str, keep_id: int | None = None) -> list:

@@ -12,7 +12,7 @@ from coach.mileage import services as ms
 from coach.mileage.forms import TripForm
 from coach.models import Trip
 from coach.timeutil import utcnow
-from coach.web import form_view, redirect_to, render, saved_redirect
+from coach.web import form_view, int_arg, redirect_to, render, saved_redirect
 
 LIST_SIZE = 20  # the latest trips of the month; "show all" for the rest
 TRIP_FIELDS = ["trip_date", "purpose", "origin", "destination", "round_trip", "vehicle", "notes"]
@@ -108,6 +108,7 @@ def _prefill(form: TripForm) -> None:
         form.round_trip.data = trip.round_trip
         return
     visit_id = request.args.get("visit", type=int)
+    client_id = int_arg("client")
     if visit_id:
         from coach.visits.services import get_visit_for
 
@@ -115,13 +116,25 @@ def _prefill(form: TripForm) -> None:
         form.visit_id.data, form.client_id.data = visit.id, visit.client_id
         form.purpose.data = "Job-site visit"  # no client name: exports carry purposes
         if visit.worksite:
-            form.destination.data = (
-                f"{visit.worksite.name}: {visit.worksite.address}"
-                if visit.worksite.address
-                else visit.worksite.name
-            )
-    last = ms.recent_trips(current_user, 1)
-    form.origin.data = form.origin.data or (last[0].origin if last else None)
+            form.destination.data = ms.place_label(visit.worksite.name, visit.worksite.address)
+    elif client_id:
+        _prefill_for_client(form, client_id)
+    form.origin.data = form.origin.data or ms.usual_origin(current_user)
+    # A trip driven before: its miles again, so a usual trip is Log a trip → Save.
+    usual = ms.last_trip_between(current_user, form.origin.data, form.destination.data)
+    if usual:
+        form.miles.data, form.round_trip.data = one_way_miles(usual), usual.round_trip
+        form.vehicle.data = usual.vehicle
+
+
+def _prefill_for_client(form: TripForm, client_id: int) -> None:
+    """From a client's page: the client in the car, going to their job."""
+    from coach.clients.services import get_client_for
+
+    client = get_client_for(current_user, client_id, with_jobs=True)
+    form.client_id.data = client.id
+    form.purpose.data = "Client transport"  # no client name: exports carry purposes
+    form.destination.data = ms.current_worksite(client, utcnow().date())
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -104,21 +104,24 @@ class Place:
     longitude: float | None
 
 
+def place_label(name: str, address: str) -> str:
+    """How the trip form names a worksite: `known_places` finds its coordinates by it."""
+    return f"{name}: {address}" if address else name
+
+
+def office_label() -> str | None:
+    address = current_agency().office_address
+    return f"Office: {address}" if address else None
+
+
 def known_places(user: User) -> list[Place]:
     """The office, the worksites of the coach's clients, and recent typed places."""
     agency = current_agency()
     places = []
     if agency.office_address:
-        places.append(
-            Place(
-                f"Office: {agency.office_address}", agency.office_latitude, agency.office_longitude
-            )
-        )
+        places.append(Place(office_label(), agency.office_latitude, agency.office_longitude))
     sites = db.session.execute(_sites_query(), {"coach_id": user.id}).all()
-    places += [
-        Place(f"{name}: {address}" if address else name, lat, lng)
-        for name, address, lat, lng in sites
-    ]
+    places += [Place(place_label(name, address), lat, lng) for name, address, lat, lng in sites]
     recent = db.session.scalars(_destinations_query(), {"coach_id": user.id}).all()
     labels = {p.label for p in places}
     for label in dict.fromkeys(recent):
@@ -146,6 +149,34 @@ def _destinations_query() -> sa.Select:
         .where(Trip.coach_id == sa.bindparam("coach_id"))
         .order_by(Trip.id.desc())
         .limit(20)
+    )
+
+
+def usual_origin(user: User) -> str | None:
+    """Where the coach's next trip most likely starts: where their last one did, else the
+    agency's office."""
+    last = recent_trips(user, 1)
+    return last[0].origin if last else office_label()
+
+
+def current_worksite(client: Client, today: date) -> str | None:
+    """The worksite of the client's newest current job, named as the trip form names it
+    (the client needs `placements` loaded with their worksites)."""
+    for job in client.placements:  # newest first
+        if job.is_current(today):
+            return place_label(job.worksite.name, job.worksite.address)
+    return None
+
+
+def last_trip_between(user: User, origin: str | None, destination: str | None) -> Trip | None:
+    """The coach's latest trip from one place to another: how far a usual trip is."""
+    if not (origin and destination):
+        return None
+    return db.session.scalar(
+        sa.select(Trip)
+        .where(Trip.coach_id == user.id, Trip.origin == origin, Trip.destination == destination)
+        .order_by(Trip.id.desc())
+        .limit(1)
     )
 
 

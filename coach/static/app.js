@@ -172,6 +172,22 @@
         if (status) status.textContent = "No location: the trip saves without it.";
       }, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
     }
+    // A worksite's map location from the phone, standing there: fills both fields.
+    var locate = event.target.closest("[data-locate]");
+    if (locate) {
+      var siteForm = locate.closest("form");
+      var said = document.getElementById("locate-status");
+      if (!navigator.geolocation) { said.textContent = "This phone cannot share its location."; return; }
+      said.textContent = "Finding your location…";
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        // Six decimals are about 10 cm: more is noise.
+        siteForm.elements.latitude.value = String(Number(pos.coords.latitude.toFixed(6)));
+        siteForm.elements.longitude.value = String(Number(pos.coords.longitude.toFixed(6)));
+        said.textContent = "Location filled in. Save the worksite to keep it.";
+      }, function () {
+        said.textContent = "No location: type it, or save the worksite without it.";
+      }, { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 });
+    }
     if (event.target.closest("[data-print]")) window.print();
     var copy = event.target.closest("[data-copy]");
     if (copy) {

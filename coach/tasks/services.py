@@ -423,7 +423,7 @@ def _grid_query() -> sa.Select:
 
 def chart_geometry(points: list[RunPoint], width: int = 340, height: int = 180) -> dict:
     """Coordinates for the server-drawn line chart of percent independent per run."""
-    left, right, top, bottom = 34, 8, 10, 24
+    left, right, top, bottom = 44, 8, 12, 26
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(points)
     coords = []
