@@ -1,6 +1,7 @@
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
+from coach.agency import agency_today
 from coach.audit.services import audit_view, describe_changes, record_event, snapshot
 from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm, to_units
@@ -15,7 +16,6 @@ from coach.clients.services import (
 from coach.extensions import db
 from coach.forms import add_error, options
 from coach.models import CLIENT_STATUSES, Client, Placement
-from coach.timeutil import utcnow
 from coach.web import form_view, int_arg, render, saved_redirect
 
 CLIENT_FIELDS = [
@@ -110,7 +110,7 @@ def view_client(client_id: int):
     client = client_card_for(current_user, client_id)
     context = dict(requests=requests_of(client), **client_page_context(client))
     audit_view("client", client.id)  # after the reads: one transaction, not two
-    return render("clients/client.html", client=client, today=utcnow().date(), **context)
+    return render("clients/client.html", client=client, today=agency_today(), **context)
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])

@@ -3,13 +3,14 @@ from datetime import timedelta
 from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
+from coach.agency import agency_today
 from coach.audit.services import audit_view, record_event
 from coach.clients.services import client_card_for, coach_choices, get_client_for, job_choices
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired, options
 from coach.tasks.forms import StartRunForm
 from coach.tasks.services import runs_during, tasks_of
-from coach.timeutil import from_local, local_day_start, local_input_value, to_local, utcnow
+from coach.timeutil import from_local, local_day_start, local_input_value, utcnow
 from coach.visits import bp
 from coach.visits import services as sv
 from coach.visits.forms import (
@@ -107,7 +108,7 @@ def _apply_note(form, visit) -> None:
 
 def _panel(client, visit=None, form=None, saved_key=None, status=200):
     """The visit panel on the client page, and for htmx the refreshed history as well."""
-    today = utcnow().date()
+    today = agency_today()
     if form is None:
         forms = _panel_forms(client, visit, today)
     else:  # a form sent back with its errors
@@ -150,7 +151,7 @@ def client_page_context(client) -> dict:
         visit=visit,
         saved_key=None,
         tasks=tasks_of(client),  # the page lists them; the panel offers them during a visit
-        **_panel_forms(client, visit, utcnow().date()),
+        **_panel_forms(client, visit, agency_today()),
         **_history(client),
     )
 
@@ -170,7 +171,7 @@ def start_visit(client_id: int):
     """Start a visit now, with the phone's location when it was given."""
     client = get_client_for(current_user, client_id, with_placements=True)
     form = StartVisitForm()
-    form.placement_id.choices = _job_choices(client, utcnow().date())
+    form.placement_id.choices = _job_choices(client, agency_today())
     if not form.validate_on_submit():
         return _panel(client, form=form, status=400 if csrf_expired(form) else 200)
     visit = sv.open_visit(current_user, client)
@@ -215,7 +216,7 @@ def _save_or_end(visit_id: int, end: bool):
     if not visit.in_progress:  # a retried End: it already happened
         return _panel(client, saved_key=f"visit-{visit.id}") if is_htmx() else redirect_to(back)
     form = VisitNoteForm()
-    form.placement_id.choices = _job_choices(client, utcnow().date(), visit.placement_id)
+    form.placement_id.choices = _job_choices(client, agency_today(), visit.placement_id)
     if not (form.validate_on_submit() and _times_ok(form, require_end=False, end_now=end)):
         return _panel(client, visit, form, status=400 if csrf_expired(form) else 200)
     if end and not sv.claim_end(visit):  # a double tap's other request ended it first
@@ -271,7 +272,7 @@ def new_past_visit(client_id: int):
     if request.method == "GET":
         audit_view("client", client.id)
     form = PastVisitForm()
-    form.placement_id.choices = _job_choices(client, utcnow().date())
+    form.placement_id.choices = _job_choices(client, agency_today())
     if request.method == "GET":
         form.contact_type.data = "on_site"
         form.placement_id.data = form.placement_id.choices[0].value
@@ -314,7 +315,7 @@ def amend_visit(visit_id: int):
         return redirect_to(url_for("clients.view_client", client_id=visit.client_id))
     client = client_card_for(current_user, visit.client_id)
     form = AmendVisitForm(obj=visit)
-    form.placement_id.choices = _job_choices(client, utcnow().date(), visit.placement_id)
+    form.placement_id.choices = _job_choices(client, agency_today(), visit.placement_id)
     if request.method == "GET":
         _fill_note_form(form, visit)
     if form.validate_on_submit() and _times_ok(form, require_end=True):
@@ -375,7 +376,7 @@ def visit_report():
     form.validate()
     tz = _tz()
     if not form.start.data and not form.end.data:
-        form.start.data = to_local(utcnow(), tz).date() - timedelta(days=6)
+        form.start.data = agency_today() - timedelta(days=6)
     start = local_day_start(form.start.data, tz)
     try:
         end = local_day_start(form.end.data + timedelta(days=1), tz) if form.end.data else None

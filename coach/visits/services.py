@@ -26,7 +26,7 @@ from coach.models import (
     Worksite,
 )
 from coach.models.caseload import ClientCard
-from coach.timeutil import local_day_start, to_local, utcnow
+from coach.timeutil import local_day_start, local_today, utcnow
 from coach.web import MAX_ID, search_pattern
 
 UNIT_MINUTES = 15
@@ -396,7 +396,7 @@ def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[MonthUn
     Months are cut at local midnight: each boundary is turned into UTC once a day, and
     the database puts each visit in its bucket.
     """
-    names, bounds = month_bounds(tz_name, to_local(utcnow(), tz_name).date(), months)
+    names, bounds = month_bounds(tz_name, local_today(tz_name), months)
     values = {"client_id": client.id, **bounds}
     rows = db.session.connection().execute(_monthly_query(months), values).all()
     by_bucket = {b: (n, minutes or 0, units or 0) for b, n, minutes, units in rows}
