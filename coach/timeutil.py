@@ -61,12 +61,16 @@ def missing_local_time(value: datetime | None, tz_name: str) -> str:
     if value is None:
         return ""
     zone = ZoneInfo(tz_name)
-    aware = value.replace(tzinfo=zone)
-    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == value:
+    try:
+        if (
+            value.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+            == value
+        ):
+            return ""
+        before = (value - timedelta(days=1)).replace(tzinfo=zone).utcoffset()
+        gap = (value + timedelta(days=1)).replace(tzinfo=zone).utcoffset() - before
+    except OverflowError:  # the first or last day there is: the date checks refuse it
         return ""
-    gap = (value + timedelta(days=1)).replace(tzinfo=zone).utcoffset() - (
-        value - timedelta(days=1)
-    ).replace(tzinfo=zone).utcoffset()
     minutes = int(gap.total_seconds() // 60)
     size = "an hour" if minutes == 60 else f"{minutes} minutes"
     return f"{value:%-I:%M %p} does not exist on {value:%b %-d, %Y}: clocks moved forward {size}."

@@ -321,6 +321,8 @@ def implemented(request_id: int):
         acc.mark_implemented(item, form.implemented_on.data, current_user.id)
         record_event("update", "accommodation", item.id, "put in place")
         db.session.commit()
+    for error in form.errors.values():  # the form sits on the request page, as the log's
+        flash(error[0], "error")
     return redirect_to(url_for("accommodations.view_request", request_id=item.id))
 
 

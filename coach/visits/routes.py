@@ -7,7 +7,7 @@ from coach.agency import agency_today
 from coach.audit.services import audit_view, record_event
 from coach.clients.services import client_card_for, coach_choices, get_client_for, job_choices
 from coach.extensions import db
-from coach.forms import ActionForm, csrf_expired, options
+from coach.forms import DONE_WINDOW, ActionForm, csrf_expired, date_window_problem, options
 from coach.tasks.forms import StartRunForm
 from coach.tasks.services import runs_during, tasks_of
 from coach.timeutil import from_local, local_day_start, local_input_value, utcnow
@@ -58,14 +58,17 @@ def _note_form(visit, client, today):
     return form
 
 
-def _times_ok(form, require_end: bool, end_now: bool = False) -> bool:
-    """Start before end, neither in the future, at most 16 hours long.
+def _times_ok(form, require_end: bool, end_now: bool = False, visit=None) -> bool:
+    """Start before end, neither in the future, at most 16 hours long, within the last
+    year unless left as stored.
 
     `end_now`: an empty end means "now" (ending a visit under way), which counts too.
     """
-    for f in (form.started_at, form.ended_at):
-        if f.data and not 2000 <= f.data.year <= 2100:
-            f.errors.append("Enter a date between 2000 and 2100.")
+    stored = (visit.started_at, visit.ended_at) if visit else (None, None)
+    for f, kept in zip((form.started_at, form.ended_at), stored, strict=True):
+        changed = f.data and not f.errors and not _unchanged(f, kept)
+        if changed and (problem := date_window_problem(f.data.date(), DONE_WINDOW)):
+            f.errors.append(problem)
     if form.started_at.errors or form.ended_at.errors:
         return False
     tz = _tz()
@@ -87,14 +90,17 @@ def _times_ok(form, require_end: bool, end_now: bool = False) -> bool:
     return not (form.started_at.errors or form.ended_at.errors)
 
 
+def _unchanged(field, stored) -> bool:
+    """Whether the coach left the minute shown in the input as it was."""
+    return stored is not None and field.data == local_input_value(stored, _tz()).replace(
+        second=0, microsecond=0
+    )
+
+
 def _changed_time(field, stored):
     """The typed time as UTC, or the stored one (seconds and DST fold intact) if the
     coach left the minute shown in the input as it was."""
-    if stored is not None and field.data == local_input_value(stored, _tz()).replace(
-        second=0, microsecond=0
-    ):
-        return stored
-    return from_local(field.data, _tz())
+    return stored if _unchanged(field, stored) else from_local(field.data, _tz())
 
 
 def _apply_note(form, visit) -> None:
@@ -217,7 +223,9 @@ def _save_or_end(visit_id: int, end: bool):
         return _panel(client, saved_key=f"visit-{visit.id}") if is_htmx() else redirect_to(back)
     form = VisitNoteForm()
     form.placement_id.choices = _job_choices(client, agency_today(), visit.placement_id)
-    if not (form.validate_on_submit() and _times_ok(form, require_end=False, end_now=end)):
+    if not (
+        form.validate_on_submit() and _times_ok(form, require_end=False, end_now=end, visit=visit)
+    ):
         return _panel(client, visit, form, status=400 if csrf_expired(form) else 200)
     if end and not sv.claim_end(visit):  # a double tap's other request ended it first
         db.session.rollback()  # lets go of the write lock; the client is read again
@@ -318,7 +326,7 @@ def amend_visit(visit_id: int):
     form.placement_id.choices = _job_choices(client, agency_today(), visit.placement_id)
     if request.method == "GET":
         _fill_note_form(form, visit)
-    if form.validate_on_submit() and _times_ok(form, require_end=True):
+    if form.validate_on_submit() and _times_ok(form, require_end=True, visit=visit):
         before = sv.snapshot_visit(visit)
         times_before = (visit.started_at, visit.ended_at)
         _apply_note(form, visit)
