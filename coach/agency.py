@@ -1,11 +1,13 @@
 """The agency's settings row, read once per request."""
 
+from datetime import date
+
 from flask import g, has_app_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from coach.extensions import db
 from coach.models import AgencySettings
-from coach.timeutil import DEFAULT_TZ
+from coach.timeutil import DEFAULT_TZ, local_today
 
 
 def current_agency() -> AgencySettings:
@@ -29,3 +31,8 @@ def current_agency() -> AgencySettings:
     if has_app_context():
         g.agency = agency
     return agency
+
+
+def agency_today() -> date:
+    """Today in the agency's zone: every default date and every "today" comes from here."""
+    return local_today(current_agency().timezone)

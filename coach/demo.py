@@ -1,7 +1,7 @@
 """A realistic demo agency for `flask --app app demo-data`."""
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from coach.audit.services import record_event
 from coach.auth.services import create_user
@@ -19,7 +19,7 @@ from coach.models import (
     Visit,
     Worksite,
 )
-from coach.timeutil import utcnow
+from coach.timeutil import local_today, utcnow
 from coach.visits.services import service_units
 
 DEMO_PASSWORD = "demo-password-123"
@@ -282,7 +282,7 @@ def load_demo_data(seed: int = 7) -> str:
 
     statuses = ["referral", "job_search", "employed", "employed", "follow_along", "closed"]
     disclosures = ["none", "functional", "functional", "diagnosis"]
-    today = date.today()
+    today = local_today(agency.timezone)
     for i in range(30):
         status = statuses[i % len(statuses)]
         client = Client(
@@ -420,7 +420,7 @@ def add_demo_trips(rng: random.Random, coaches) -> None:
     db.session.flush()
     agency = db.session.get(AgencySettings, 1)
     office = f"Office: {agency.office_address}"
-    today = utcnow().date()
+    today = local_today(agency.timezone)
     first_of_month = today.replace(day=1)
     for coach in coaches:
         clients = db.session.scalars(

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import date, datetime
 
 
 def csv_line(values: list) -> str:
@@ -31,3 +32,23 @@ def spreadsheet_safe(cell):
     if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + cell
     return cell
+
+
+def xlsx_formats(book) -> dict:
+    """The number formats that make dates and moments real spreadsheet dates."""
+    return {
+        date: book.add_format({"num_format": "yyyy-mm-dd"}),
+        datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+    }
+
+
+def write_xlsx_row(sheet, row: int, values: list, formats: dict) -> None:
+    """One row of typed cells. Text is written as a string cell, which a spreadsheet
+    never runs, so it needs no formula guard (that is for CSV); dates are dates."""
+    for column, value in enumerate(values):
+        if isinstance(value, str):
+            sheet.write_string(row, column, value)
+        elif isinstance(value, date):  # a datetime is a date too
+            sheet.write_datetime(row, column, value, formats[type(value)])
+        else:
+            sheet.write(row, column, value)  # numbers; None leaves the cell empty

@@ -2,6 +2,7 @@
 
 import math
 import uuid
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_wtf import FlaskForm
@@ -17,7 +18,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from coach.agency import agency_today, current_agency
 from coach.passwords import password_problem
+from coach.timeutil import format_date, missing_local_time
 
 
 def strip_filter(value):
@@ -145,3 +148,40 @@ def to_units(value: Decimal | None, scale: int) -> int | None:
     if value is None:
         return None
     return int((value * scale).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# How far from the agency's today a date may lie, in days (back, ahead). Something a
+# person did happened within the last year (a few days ahead allows for a clock or a
+# trip logged ahead of a weekend); a date something is needed by may be two years ahead.
+DONE_WINDOW = (365, 3)
+NEEDED_BY_WINDOW = (365, 730)
+
+
+def date_window_problem(day: date, window: tuple[int, int]) -> str:
+    """Why a date lies outside the window around the agency's today, or ""."""
+    today = agency_today()
+    first, last = today - timedelta(days=window[0]), today + timedelta(days=window[1])
+    if first <= day <= last:
+        return ""
+    return f"Enter a date from {format_date(first)} to {format_date(last)}."
+
+
+def within_window(window: tuple[int, int]):
+    """A validator: the date lies in the window. A stored date left as it was (editing an
+    older record) is not judged again."""
+
+    def check(form, field):
+        if field.data is None or field.data == field.object_data:
+            return
+        day = field.data.date() if isinstance(field.data, datetime) else field.data
+        if problem := date_window_problem(day, window):
+            raise ValidationError(problem)
+
+    return check
+
+
+def exists_locally(form, field):
+    """A validator for a time typed in the agency's zone: refuse one that the clocks
+    skipped in spring (it would be stored an hour off). A repeated fall hour is real."""
+    if problem := missing_local_time(field.data, current_agency().timezone):
+        raise ValidationError(problem)

@@ -1,6 +1,6 @@
 """Times are stored in UTC and shown in the agency's time zone; this is the one converter."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 DEFAULT_TZ = "America/New_York"
@@ -9,6 +9,11 @@ DEFAULT_TZ = "America/New_York"
 def utcnow() -> datetime:
     """Naive UTC now: how every timestamp is stored (SQLite keeps no offsets)."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_today(tz_name: str) -> date:
+    """Today's date in the zone: after 7 pm in New York the UTC date is already tomorrow."""
+    return to_local(utcnow(), tz_name).date()
 
 
 def to_local(value: datetime | None, tz_name: str) -> datetime | None:
@@ -45,6 +50,30 @@ def from_local(value: datetime | None, tz_name: str) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC).replace(tzinfo=None)
+
+
+def missing_local_time(value: datetime | None, tz_name: str) -> str:
+    """Why a typed local time does not exist (it falls in a spring-forward gap), or "".
+
+    zoneinfo quietly moves such a time by the size of the gap, so 02:30 would be stored
+    as 03:30; a time that survives the trip to UTC and back is a real one.
+    """
+    if value is None:
+        return ""
+    zone = ZoneInfo(tz_name)
+    try:
+        if (
+            value.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+            == value
+        ):
+            return ""
+        before = (value - timedelta(days=1)).replace(tzinfo=zone).utcoffset()
+        gap = (value + timedelta(days=1)).replace(tzinfo=zone).utcoffset() - before
+    except OverflowError:  # the first or last day there is: the date checks refuse it
+        return ""
+    minutes = int(gap.total_seconds() // 60)
+    size = "an hour" if minutes == 60 else f"{minutes} minutes"
+    return f"{value:%-I:%M %p} does not exist on {value:%b %-d, %Y}: clocks moved forward {size}."
 
 
 def local_input_value(value: datetime | None, tz_name: str) -> datetime | None:

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import pytest
 
-from coach.timeutil import utcnow
+from coach.agency import agency_today
 from tests.factories import (
     ensure_agency,
     make_client,
@@ -94,7 +94,7 @@ def client_at_work(login_as):
     coach = login_as("coach")
     person = make_client(coach, "Rosa", "Rivera")
     site = make_worksite(make_employer("Green Grocer"), "High Street", address="12 High St")
-    today = utcnow().date()
+    today = agency_today()
     make_placement(
         person,
         make_worksite(make_employer("Old Job"), "Old"),
@@ -119,7 +119,7 @@ def test_trip_from_the_client_page_is_filled_in(client, client_at_work):
     assert input_value(page, "origin") == "Office: 330 W Spring St, Columbus, OH"
     assert input_value(page, "destination") == "High Street: 12 High St"
     assert input_value(page, "purpose") == "Client transport"
-    assert input_value(page, "trip_date") == utcnow().date().isoformat()
+    assert input_value(page, "trip_date") == agency_today().isoformat()
     assert input_value(page, "miles") == ""  # never driven there: the coach says how far
 
 

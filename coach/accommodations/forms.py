@@ -16,10 +16,11 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 
 from coach.forms import (
+    DONE_WINDOW,
+    NEEDED_BY_WINDOW,
     add_error,
     finite,
     idempotency_field,
@@ -27,6 +28,7 @@ from coach.forms import (
     notes_field,
     strip_filter,
     text,
+    within_window,
 )
 from coach.models import DECISIONS, FOLLOW_UP_RESULTS, PAYERS, REQUEST_METHODS
 
@@ -39,11 +41,6 @@ def long_text(label: str, required: str | None = None, description: str = "") ->
         filters=[strip_filter],
         validators=[*validators, Length(max=4000), no_control_chars],
     )
-
-
-def sane_year(form, field):
-    if field.data and not 2000 <= field.data.year <= 2100:
-        raise ValidationError("Enter a date between 2000 and 2100.")
 
 
 def contact_email_field(required: bool = False) -> EmailField:
@@ -81,8 +78,12 @@ class RequestForm(FlaskForm):
     )
     payer = SelectField("Who pays", choices=PAYERS)
     payer_other = text("Who pays, if other", 120)
-    date_needed = DateField("Date needed (optional)", validators=[Optional(), sane_year])
-    request_date = DateField("Date of the request", validators=[Optional(), sane_year])
+    date_needed = DateField(
+        "Date needed (optional)", validators=[Optional(), within_window(NEEDED_BY_WINDOW)]
+    )
+    request_date = DateField(
+        "Date of the request", validators=[Optional(), within_window(DONE_WINDOW)]
+    )
     request_method = SelectField("How the request was made", choices=REQUEST_METHODS)
     contact_name = text("Employer contact (optional)", 120)
     contact_email = contact_email_field()
@@ -120,14 +121,15 @@ class EventForm(FlaskForm):
         choices={"meeting": "Meeting", "conversation": "Conversation", "note": "Note"},
     )
     occurred_on = DateField(
-        "Date", validators=[InputRequired(message="Enter the date."), sane_year]
+        "Date", validators=[InputRequired(message="Enter the date."), within_window(DONE_WINDOW)]
     )
     summary = long_text("Summary", "Write what was said or agreed.")
 
 
 class ImplementedForm(FlaskForm):
     implemented_on = DateField(
-        "Put in place on", validators=[InputRequired(message="Enter the date."), sane_year]
+        "Put in place on",
+        validators=[InputRequired(message="Enter the date."), within_window(DONE_WINDOW)],
     )
 
 

@@ -12,7 +12,7 @@ from coach.accommodations.forms import (
     RequestForm,
     SendForm,
 )
-from coach.agency import current_agency
+from coach.agency import agency_today, current_agency
 from coach.audit.services import audit_view, record_event
 from coach.clients.services import get_client_for
 from coach.extensions import db
@@ -76,7 +76,7 @@ def new_request(client_id: int):
     form = _request_form(client)
     if request.method == "GET":
         audit_view("client", client.id)
-        form.request_date.data = utcnow().date()
+        form.request_date.data = agency_today()
         current = next((p for p in client.placements if p.end_date is None), None)
         if current:
             form.placement_id.data = current.id
@@ -112,7 +112,7 @@ def view_request(request_id: int):
     item = acc.get_request_for(current_user, request_id, with_events=True)
     client = get_client_for(current_user, item.client_id)
     audit_view("accommodation", item.id)
-    today = utcnow().date()
+    today = agency_today()
     return render(
         "accommodations/request.html",
         item=item,
@@ -245,7 +245,7 @@ def _email_link(item, link, url: str) -> bool:
         f"Hello {link.sent_to_name or ''},\n\n{current_user.name} of {agency} asks you to "
         f"review a request for a workplace accommodation for {item.client.first_name}.\n\n"
         f"Open this link to read it and record your decision (no account needed):\n{url}\n\n"
-        f"The link works once and expires on {link.expires_at:%B %-d, %Y}.\n"
+        f"The link works once and expires on {acc.expiry_text(link)}.\n"
     )
     redacted = body.replace(url, "[sign-off link, not stored]")
     return send_mail(link.sent_to_email, subject, body, redacted_body=redacted)
@@ -319,6 +319,8 @@ def implemented(request_id: int):
         acc.mark_implemented(item, form.implemented_on.data, current_user.id)
         record_event("update", "accommodation", item.id, "put in place")
         db.session.commit()
+    for error in form.errors.values():  # the form sits on the request page, as the log's
+        flash(error[0], "error")
     return redirect_to(url_for("accommodations.view_request", request_id=item.id))
 
 
@@ -329,7 +331,7 @@ def follow_up(request_id: int):
     item = acc.get_request_for(current_user, request_id)
     form = FollowUpForm()
     if item.implemented_on and form.validate_on_submit():
-        item.follow_up_done_on = utcnow().date()
+        item.follow_up_done_on = agency_today()
         item.follow_up_result = form.result.data
         acc.log_event(
             item,
@@ -351,24 +353,26 @@ def signed_record(signature_id: int):
     signature = acc.get_signature(signature_id)
     item = acc.get_request_for(current_user, signature.request_id, with_events=True)
     audit_view("signature", signature.id)
+    link = acc.link_of(signature)
     return render(
         "accommodations/record.html",
         signature=signature,
         item=item,
         verified=acc.verify(signature),
-        link=acc.link_of(signature),
+        link=link,
+        expires=acc.expiry_text(link),
     )
 
 
 @bp.route("/accommodations/")
 def open_requests():
     """Open requests and their age, and follow-ups that are due."""
-    today = utcnow().date()
+    today = agency_today()
     items = acc.request_list(current_user, int_arg("all") == 1)
     return render(
         "accommodations/list.html",
         items=items,
-        today=today,
+        opened={i.id: acc.days_open(i, today, current_agency().timezone) for i in items},
         due=[i for i in items if acc.follow_up_is_due(i, today)],
         show_all=int_arg("all") == 1,
     )

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, current_app
 
+from coach.agency import current_agency
 from coach.extensions import db, read_cards, reusable
 from coach.models import (
     PAYERS,
@@ -21,7 +22,7 @@ from coach.models import (
     SignoffLink,
     User,
 )
-from coach.timeutil import utcnow
+from coach.timeutil import format_local, to_local, utcnow
 
 CONSENT_TEXT = (
     "I agree to sign this document electronically. I understand that my typed name above is "
@@ -234,11 +235,17 @@ def create_link(
         request,
         "link",
         f"Sign-off link made for {name or email or 'the employer'}"
-        f" (version {request.version}, expires {link.expires_at:%Y-%m-%d})",
+        f" (version {request.version}, expires {expiry_text(link)})",
         user.id,
     )
     set_status(request, "sent", user.id)
     return link, token
+
+
+def expiry_text(link: SignoffLink) -> str:
+    """When the link stops working, as the email, the sign-off page, the signed record and
+    the log all say it: the one stored instant, in the agency's zone, with the zone named."""
+    return format_local(link.expires_at, current_agency().timezone, "%B %-d, %Y, %-I:%M %p %Z")
 
 
 def link_for_key(key: str) -> SignoffLink | None:
@@ -378,6 +385,11 @@ def mark_implemented(request, on: date, user_id: int) -> None:
         user_id,
         occurred_on=on,
     )
+
+
+def days_open(request, today: date, tz_name: str) -> int:
+    """Whole days since the request was written, counted on the agency's calendar."""
+    return (today - to_local(request.created_at, tz_name).date()).days
 
 
 def follow_up_is_due(request, today: date) -> bool:

@@ -86,5 +86,9 @@ def sign(token: str):
         db.session.commit()
         return render_template("accommodations/signed.html", signature=signature)
     return render_template(
-        "accommodations/sign.html", link=link, form=form, consent_text=acc.CONSENT_TEXT
+        "accommodations/sign.html",
+        link=link,
+        form=form,
+        consent_text=acc.CONSENT_TEXT,
+        expires=acc.expiry_text(link),
     )

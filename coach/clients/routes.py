@@ -2,6 +2,7 @@ from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
 from coach.accommodations.services import disclosure_changed, requests_of
+from coach.agency import agency_today
 from coach.audit.services import audit_view, record_event
 from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm
@@ -16,7 +17,6 @@ from coach.extensions import db
 from coach.forms import add_error, options, to_units
 from coach.models import CLIENT_STATUSES, Client, Placement
 from coach.records import save_edit
-from coach.timeutil import utcnow
 from coach.visits.panel import client_page_context
 from coach.web import form_view, int_arg, render, saved_redirect
 
@@ -109,7 +109,7 @@ def view_client(client_id: int):
     client = get_client_for(current_user, client_id, with_jobs=True)
     context = dict(requests=requests_of(client), **client_page_context(client))
     audit_view("client", client.id)  # after the reads: one transaction, not two
-    return render("clients/client.html", client=client, today=utcnow().date(), **context)
+    return render("clients/client.html", client=client, today=agency_today(), **context)
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])

@@ -13,7 +13,15 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from coach.forms import add_error, finite, idempotency_field, notes_field, text
+from coach.forms import (
+    DONE_WINDOW,
+    add_error,
+    finite,
+    idempotency_field,
+    notes_field,
+    text,
+    within_window,
+)
 
 
 def tenths(label: str, max_value: int, **kw) -> DecimalField:
@@ -41,7 +49,9 @@ def fix(label: str, low: float, high: float) -> FloatField:
 class TripForm(FlaskForm):
     idempotency_key = idempotency_field()
     visit_id = IntegerField(validators=[Optional()], widget=HiddenField.widget)
-    trip_date = DateField("Date", validators=[InputRequired(message="Enter the date.")])
+    trip_date = DateField(
+        "Date", validators=[InputRequired(message="Enter the date."), within_window(DONE_WINDOW)]
+    )
     purpose = text(
         "Business purpose",
         300,
@@ -81,8 +91,6 @@ class TripForm(FlaskForm):
 
     def _distance_problem(self):
         """(field, message) for dates and distances that cannot be right, else None."""
-        if self.trip_date.data and not 2000 <= self.trip_date.data.year <= 2100:
-            return self.trip_date, "Enter a date between 2000 and 2100."
         start, end, miles = self.odometer_start.data, self.odometer_end.data, self.miles.data
         if (start is None) != (end is None):
             return self.odometer_end, "Give both odometer readings, or neither."

@@ -11,7 +11,13 @@ from flask_login import current_user
 
 from coach.audit.services import record_event
 from coach.clients.services import coach_choices
-from coach.exports import csv_chunks, csv_line, spreadsheet_safe
+from coach.exports import (
+    csv_chunks,
+    csv_line,
+    spreadsheet_safe,
+    write_xlsx_row,
+    xlsx_formats,
+)
 from coach.extensions import db
 from coach.forms import ActionForm, options, to_units
 from coach.mileage import bp
@@ -130,8 +136,8 @@ def export():
 
 def _rows(start, end, coach_id, client_names: bool):
     """Export rows as lists of cells, fetched 1,000 at a time: 100,000 trips never sit in
-    memory together, and no ORM objects are built for them. Typed text is made
-    spreadsheet-safe here, once."""
+    memory together, and no ORM objects are built for them. The date is a date and typed
+    text is as typed: the CSV guards it against formulas, the XLSX writes it as text."""
     trips = ms.export_query(start, end, coach_id).subquery()
     query = (
         sa.select(
@@ -171,12 +177,12 @@ def _rows(start, end, coach_id, client_names: bool):
         if client_id:
             client = f"{first} {last}" if client_names else client_reference(client_id)
         yield [
-            day.isoformat(),
-            spreadsheet_safe(coach),  # the typed text; dates and numbers are written here
-            spreadsheet_safe(origin),
-            spreadsheet_safe(destination),
-            spreadsheet_safe(purpose),
-            spreadsheet_safe(client),
+            day,
+            coach,
+            origin,
+            destination,
+            purpose,
+            client,
             miles_text(tenths),
             "" if rate is None else f"{rate // 1000}.{rate % 1000:03d}",
             "" if cents is None else dollars(cents),
@@ -197,13 +203,19 @@ def dollars(cents: int) -> str:
 
 def _csv(rows, totals):
     yield csv_line(COLUMNS)
-    yield from csv_chunks(rows)
+    yield from csv_chunks(_csv_safe(row) for row in rows)
     yield csv_line([])
     yield csv_line(["Totals", "Coach", "Trips", "Miles", "Amount ($)"])
     for name, count, miles, cents in totals:
         yield csv_line(["", spreadsheet_safe(name), count, miles_text(miles), dollars(cents)])
     grand = (sum(t[1] for t in totals), sum(t[2] for t in totals), sum(t[3] for t in totals))
     yield csv_line(["Grand total", "", grand[0], miles_text(grand[1]), dollars(grand[2])])
+
+
+def _csv_safe(row: list) -> list:
+    """The typed text of a row (coach to client) made safe from running as a formula."""
+    row[1:6] = [spreadsheet_safe(cell) for cell in row[1:6]]
+    return row
 
 
 def _xlsx(rows, totals):
@@ -214,17 +226,19 @@ def _xlsx(rows, totals):
     book = xlsxwriter.Workbook(
         out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
+    formats = xlsx_formats(book)
     sheet = book.add_worksheet("Trips")
     sheet.write_row(0, 0, COLUMNS)
+    sheet.set_column(0, 0, 11)  # wide enough to show the date, not ####
     for number, values in enumerate(rows, start=1):
         values[6] = float(values[6])
         values[7] = float(values[7]) if values[7] else None
         values[8] = float(values[8]) if values[8] else None
-        sheet.write_row(number, 0, values)
+        write_xlsx_row(sheet, number, values, formats)
     summary = book.add_worksheet("Totals")
     summary.write_row(0, 0, ["Coach", "Trips", "Miles", "Amount ($)"])
     for number, (name, count, miles, cents) in enumerate(totals, start=1):
-        summary.write_row(number, 0, [spreadsheet_safe(name), count, miles / 10, cents / 100])
+        write_xlsx_row(summary, number, [name, count, miles / 10, cents / 100], formats)
     summary.write_row(
         len(totals) + 1,
         0,

@@ -3,6 +3,7 @@ from datetime import date
 from flask import flash, request, url_for
 from flask_login import current_user
 
+from coach.agency import agency_today
 from coach.audit.services import record_event
 from coach.clients.services import client_choices
 from coach.extensions import db
@@ -11,7 +12,6 @@ from coach.mileage import bp
 from coach.mileage import services as ms
 from coach.mileage.forms import TripForm
 from coach.models import Trip
-from coach.timeutil import utcnow
 from coach.web import form_view, int_arg, redirect_to, render, saved_redirect
 
 LIST_SIZE = 20  # the latest trips of the month; "show all" for the rest
@@ -27,7 +27,7 @@ def parse_month(value: str | None) -> tuple[int, int]:
             return year, month
     except ValueError:
         pass
-    today = utcnow().date()
+    today = agency_today()
     return today.year, today.month
 
 
@@ -96,7 +96,7 @@ def trips():
 
 def _prefill(form: TripForm) -> None:
     """Repeat a recent trip (or its way back), start from a visit, or from the last origin."""
-    form.trip_date.data = utcnow().date()
+    form.trip_date.data = agency_today()
     source = request.args.get("repeat", type=int)
     if source:
         trip = ms.get_trip_for(current_user, source)
@@ -134,7 +134,7 @@ def _prefill_for_client(form: TripForm, client_id: int) -> None:
     client = get_client_for(current_user, client_id, with_jobs=True)
     form.client_id.data = client.id
     form.purpose.data = "Client transport"  # no client name: exports carry purposes
-    form.destination.data = ms.current_worksite(client, utcnow().date())
+    form.destination.data = ms.current_worksite(client, agency_today())
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -2,7 +2,7 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
-from coach.agency import current_agency
+from coach.agency import agency_today, current_agency
 from coach.audit.services import audit_view, record_event
 from coach.clients.services import get_client_for, job_choices
 from coach.exports import csv_line, spreadsheet_safe
@@ -20,13 +20,13 @@ from coach.tasks.forms import (
     step_lines,
 )
 from coach.tasks.snippets import grid_cells
-from coach.timeutil import DATE_TIME, format_local, to_local, utcnow
+from coach.timeutil import DATE_TIME, format_local, to_local
 from coach.visits.services import visible_visits
 from coach.web import form_view, is_htmx, redirect_to, render, saved_redirect
 
 
 def _job_choices(client, keep_id: int | None = None) -> list:
-    return job_choices(client, utcnow().date(), "Not tied to a job", keep_id)
+    return job_choices(client, agency_today(), "Not tied to a job", keep_id)
 
 
 def _template_choices() -> list:

@@ -12,7 +12,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from coach.forms import finite, idempotency_field, no_control_chars, strip_filter
+from coach.forms import (
+    exists_locally,
+    finite,
+    idempotency_field,
+    no_control_chars,
+    strip_filter,
+)
 from coach.models import CONTACT_TYPES, NOTE_SECTIONS, QUICK_TAGS
 
 NOTE_MAX = 4000
@@ -73,12 +79,12 @@ class VisitNoteForm(FlaskForm):
     started_at = DateTimeLocalField(
         "Started",
         format=LOCAL_FORMATS,
-        validators=[InputRequired(message="Enter when the visit started.")],
+        validators=[InputRequired(message="Enter when the visit started."), exists_locally],
     )
     ended_at = DateTimeLocalField(
         "Ended",
         format=LOCAL_FORMATS,
-        validators=[Optional()],
+        validators=[Optional(), exists_locally],
         description="Leave empty to end it now.",
     )
 
@@ -90,7 +96,7 @@ class PastVisitForm(VisitNoteForm):
     ended_at = DateTimeLocalField(
         "Ended",
         format=LOCAL_FORMATS,
-        validators=[InputRequired(message="Enter when the visit ended.")],
+        validators=[InputRequired(message="Enter when the visit ended."), exists_locally],
     )
 
 
@@ -98,7 +104,7 @@ class AmendVisitForm(VisitNoteForm):
     ended_at = DateTimeLocalField(
         "Ended",
         format=LOCAL_FORMATS,
-        validators=[InputRequired(message="Enter when the visit ended.")],
+        validators=[InputRequired(message="Enter when the visit ended."), exists_locally],
     )
     reason = StringField(
         "Reason for the change (optional)",

@@ -5,11 +5,11 @@ visits blueprint after each start, save and end."""
 from flask import render_template
 from flask_login import current_user
 
-from coach.agency import current_agency
+from coach.agency import agency_today, current_agency
 from coach.clients.services import job_choices
 from coach.tasks.forms import StartRunForm
 from coach.tasks.services import tasks_of
-from coach.timeutil import local_input_value, utcnow
+from coach.timeutil import local_input_value
 from coach.visits import services as sv
 from coach.visits.forms import StartVisitForm, VisitNoteForm
 
@@ -38,7 +38,7 @@ def note_form(visit, client, today):
 
 def render_panel(client, visit=None, form=None, saved_key=None, status=200):
     """The visit panel on the client page, and for htmx the refreshed history as well."""
-    today = utcnow().date()
+    today = agency_today()
     if form is None:
         forms = panel_forms(client, visit, today)
     else:  # a form sent back with its errors
@@ -76,7 +76,7 @@ def client_page_context(client) -> dict:
         visit=visit,
         saved_key=None,
         tasks=tasks_of(client),  # the page lists them; the panel offers them during a visit
-        **panel_forms(client, visit, utcnow().date()),
+        **panel_forms(client, visit, agency_today()),
         **visit_history(client),
     )
 

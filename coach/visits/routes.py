@@ -3,13 +3,13 @@ from datetime import timedelta
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
-from coach.agency import current_agency
+from coach.agency import agency_today, current_agency
 from coach.audit.services import audit_view, record_event
 from coach.clients.services import coach_choices, get_client_for
 from coach.extensions import db
-from coach.forms import ActionForm, csrf_expired
+from coach.forms import DONE_WINDOW, ActionForm, csrf_expired, date_window_problem
 from coach.tasks.services import runs_during
-from coach.timeutil import from_local, local_day_start, local_input_value, to_local, utcnow
+from coach.timeutil import from_local, local_day_start, local_input_value, utcnow
 from coach.visits import bp, panel
 from coach.visits import services as sv
 from coach.visits.forms import (
@@ -36,14 +36,17 @@ def _tz() -> str:
     return current_agency().timezone
 
 
-def _times_ok(form, require_end: bool, end_now: bool = False) -> bool:
-    """Start before end, neither in the future, at most 16 hours long.
+def _times_ok(form, require_end: bool, end_now: bool = False, visit=None) -> bool:
+    """Start before end, neither in the future, at most 16 hours long, within the last
+    year unless left as stored.
 
     `end_now`: an empty end means "now" (ending a visit under way), which counts too.
     """
-    for f in (form.started_at, form.ended_at):
-        if f.data and not 2000 <= f.data.year <= 2100:
-            f.errors.append("Enter a date between 2000 and 2100.")
+    stored = (visit.started_at, visit.ended_at) if visit else (None, None)
+    for f, kept in zip((form.started_at, form.ended_at), stored, strict=True):
+        changed = f.data and not f.errors and not _unchanged(f, kept)
+        if changed and (problem := date_window_problem(f.data.date(), DONE_WINDOW)):
+            f.errors.append(problem)
     if form.started_at.errors or form.ended_at.errors:
         return False
     tz = _tz()
@@ -65,14 +68,17 @@ def _times_ok(form, require_end: bool, end_now: bool = False) -> bool:
     return not (form.started_at.errors or form.ended_at.errors)
 
 
+def _unchanged(field, stored) -> bool:
+    """Whether the coach left the minute shown in the input as it was."""
+    return stored is not None and field.data == local_input_value(stored, _tz()).replace(
+        second=0, microsecond=0
+    )
+
+
 def _changed_time(field, stored):
     """The typed time as UTC, or the stored one (seconds and DST fold intact) if the
     coach left the minute shown in the input as it was."""
-    if stored is not None and field.data == local_input_value(stored, _tz()).replace(
-        second=0, microsecond=0
-    ):
-        return stored
-    return from_local(field.data, _tz())
+    return stored if _unchanged(field, stored) else from_local(field.data, _tz())
 
 
 def _apply_note(form, visit) -> None:
@@ -90,7 +96,7 @@ def start_visit(client_id: int):
     """Start a visit now, with the phone's location when it was given."""
     client = get_client_for(current_user, client_id, with_jobs=True)
     form = StartVisitForm()
-    form.placement_id.choices = panel.visit_jobs(client, utcnow().date())
+    form.placement_id.choices = panel.visit_jobs(client, agency_today())
     if not form.validate_on_submit():
         return panel.render_panel(client, form=form, status=400 if csrf_expired(form) else 200)
     visit = sv.open_visit(current_user, client)
@@ -137,8 +143,10 @@ def _save_or_end(visit_id: int, end: bool):
             return redirect_to(back)
         return panel.render_panel(client, saved_key=f"visit-{visit.id}")
     form = VisitNoteForm()
-    form.placement_id.choices = panel.visit_jobs(client, utcnow().date(), visit.placement_id)
-    if not (form.validate_on_submit() and _times_ok(form, require_end=False, end_now=end)):
+    form.placement_id.choices = panel.visit_jobs(client, agency_today(), visit.placement_id)
+    if not (
+        form.validate_on_submit() and _times_ok(form, require_end=False, end_now=end, visit=visit)
+    ):
         return panel.render_panel(client, visit, form, status=400 if csrf_expired(form) else 200)
     if end and not sv.claim_end(visit):  # a double tap's other request ended it first
         db.session.rollback()  # lets go of the write lock; the client is read again
@@ -193,7 +201,7 @@ def new_past_visit(client_id: int):
     if request.method == "GET":
         audit_view("client", client.id)
     form = PastVisitForm()
-    form.placement_id.choices = panel.visit_jobs(client, utcnow().date())
+    form.placement_id.choices = panel.visit_jobs(client, agency_today())
     if request.method == "GET":
         form.contact_type.data = "on_site"
         form.placement_id.data = form.placement_id.choices[0].value
@@ -236,10 +244,10 @@ def amend_visit(visit_id: int):
         return redirect_to(url_for("clients.view_client", client_id=visit.client_id))
     client = get_client_for(current_user, visit.client_id, with_jobs=True)
     form = AmendVisitForm(obj=visit)
-    form.placement_id.choices = panel.visit_jobs(client, utcnow().date(), visit.placement_id)
+    form.placement_id.choices = panel.visit_jobs(client, agency_today(), visit.placement_id)
     if request.method == "GET":
         panel.fill_note_form(form, visit)
-    if form.validate_on_submit() and _times_ok(form, require_end=True):
+    if form.validate_on_submit() and _times_ok(form, require_end=True, visit=visit):
         before = sv.snapshot_visit(visit)
         times_before = (visit.started_at, visit.ended_at)
         _apply_note(form, visit)
@@ -297,7 +305,7 @@ def visit_report():
     form.validate()
     tz = _tz()
     if not form.start.data and not form.end.data:
-        form.start.data = to_local(utcnow(), tz).date() - timedelta(days=6)
+        form.start.data = agency_today() - timedelta(days=6)
     start = local_day_start(form.start.data, tz)
     try:
         end = local_day_start(form.end.data + timedelta(days=1), tz) if form.end.data else None

@@ -25,7 +25,7 @@ from coach.models import (
 )
 from coach.models.caseload import CLIENT_NAME
 from coach.records import get_or_404
-from coach.timeutil import local_day_start, to_local, utcnow
+from coach.timeutil import local_day_start, local_today, utcnow
 from coach.web import MAX_ID, search_pattern
 
 UNIT_MINUTES = 15
@@ -386,7 +386,7 @@ def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[MonthUn
     Months are cut at local midnight: each boundary is turned into UTC once a day, and
     the database puts each visit in its bucket.
     """
-    names, bounds = month_bounds(tz_name, to_local(utcnow(), tz_name).date(), months)
+    names, bounds = month_bounds(tz_name, local_today(tz_name), months)
     values = {"client_id": client.id, **bounds}
     rows = db.session.connection().execute(_monthly_query(months), values).all()
     by_bucket = {b: (n, minutes or 0, units or 0) for b, n, minutes, units in rows}
