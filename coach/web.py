@@ -68,8 +68,10 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 
 
-def render(template: str, fragment: str | None = None, **context) -> str:
-    """The whole page, or only `fragment` when htmx asks for a piece of it."""
+def render(template: str, fragment: str | None = None, /, **context) -> str:
+    """The whole page, or only `fragment` when htmx asks for a piece of it.
+
+    Positional-only, so a page may pass a variable named `template` (the task library)."""
     if fragment and is_htmx():
         return render_template(fragment, **context)
     return render_template(template, **context)
