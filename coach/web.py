@@ -207,6 +207,17 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     return value
 
 
+def id_arg(name: str) -> int | None:
+    """A query argument naming a record: None when absent; an id no row can have
+    (not a number, below 1, beyond MAX_ID) is an unknown record, 404."""
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= MAX_ID):
+        abort(404)
+    return int(value)
+
+
 def search_pattern(text: str) -> str:
     """A LIKE pattern matching `text` literally anywhere (use with escape="\\")."""
     text = "".join(c for c in text.strip() if c.isprintable())

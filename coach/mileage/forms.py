@@ -13,7 +13,14 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from coach.clients.forms import text
-from coach.forms import SelectField, add_error, finite, idempotency_field, notes_field
+from coach.forms import (
+    SelectField,
+    add_error,
+    finite,
+    idempotency_field,
+    notes_field,
+    record_id,
+)
 
 
 def tenths(label: str, max_value: int, **kw) -> DecimalField:
@@ -40,7 +47,7 @@ def fix(label: str, low: float, high: float) -> FloatField:
 
 class TripForm(FlaskForm):
     idempotency_key = idempotency_field()
-    visit_id = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+    visit_id = IntegerField(validators=[Optional(), record_id], widget=HiddenField.widget)
     trip_date = DateField("Date", validators=[InputRequired(message="Enter the date.")])
     purpose = text(
         "Business purpose",

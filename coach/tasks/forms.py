@@ -3,7 +3,14 @@ from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from coach.clients.forms import text
-from coach.forms import SelectField, idempotency_field, no_control_chars, notes_field, strip_filter
+from coach.forms import (
+    SelectField,
+    idempotency_field,
+    no_control_chars,
+    notes_field,
+    record_id,
+    strip_filter,
+)
 from coach.models import STRATEGIES
 
 MAX_STEPS = 60
@@ -69,7 +76,7 @@ class StepForm(FlaskForm):
 
 class StartRunForm(FlaskForm):
     idempotency_key = idempotency_field()
-    visit_id = IntegerField(validators=[Optional()])
+    visit_id = IntegerField(validators=[Optional(), record_id])
 
 
 class RunNoteForm(FlaskForm):

@@ -22,7 +22,7 @@ from coach.tasks.forms import (
 from coach.tasks.snippets import grid_cells
 from coach.timeutil import DATE_TIME, format_local, to_local, utcnow
 from coach.visits.services import agency_settings, visible_visits
-from coach.web import form_view, is_htmx, redirect_to, render, saved_redirect
+from coach.web import form_view, id_arg, is_htmx, redirect_to, render, saved_redirect
 
 
 def _job_choices(client, keep_id: int | None = None) -> list:
@@ -46,7 +46,7 @@ def new_task(client_id: int):
     form.template_id.choices = _template_choices()
     if request.method == "GET":
         audit_view("client", client.id)
-        form.template_id.data = request.args.get("template", 0, type=int)
+        form.template_id.data = id_arg("template") or 0
     if form.validate_on_submit():
         template = db.session.get(TaskTemplate, form.template_id.data or 0)
         if not template and not step_lines(form.steps.data):
