@@ -9,7 +9,7 @@ import xlsxwriter
 from flask import Response, flash, request, send_file, stream_with_context, url_for
 from flask_login import current_user
 
-from coach.audit.services import record_event
+from coach.audit.services import audit_view, record_event
 from coach.clients.forms import to_units
 from coach.clients.services import coach_choices
 from coach.exports import csv_chunks, csv_line, spreadsheet_safe
@@ -265,6 +265,7 @@ def monthly_log():
         .options(so.joinedload(Trip.client))
         .order_by(Trip.trip_date, Trip.id)
     ).all()
+    audit_view("mileage_log", coach.id)  # a person's trips, with the clients they carried
     return render(
         "mileage/log.html",
         coach=coach,

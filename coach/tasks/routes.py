@@ -96,6 +96,8 @@ def edit_task(task_id: int):
     """Rename the task, change its job, strategy or mastery criterion."""
     task = ts.get_task_for(current_user, task_id)
     client = get_client_for(current_user, task.client_id, with_placements=True)
+    if request.method == "GET":
+        audit_view("task", task.id)
     form = TaskSettingsForm(obj=task)
     form.placement_id.choices = _job_choices(client, task.placement_id)
     if not form.is_submitted():
@@ -133,6 +135,8 @@ def edit_step(step_id: int):
     if not step.active:  # its wording is part of past runs' record
         flash("A retired step keeps its wording.", "error")
         return redirect_to(url_for("tasks.view_task", task_id=task.id))
+    if request.method == "GET":
+        audit_view("task", task.id)
     form = StepForm(obj=step)
     if form.validate_on_submit():
         record_event("update", "task_step", step.id, f"{step.text!r} → {form.text.data!r}")
