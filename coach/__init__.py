@@ -18,6 +18,7 @@ from coach.web import (
     UrlPattern,
     current_tab,
     link_args,
+    read_chunked_body_whole,
     refuse_nul_bytes,
 )
 
@@ -118,6 +119,7 @@ def register_request_hooks(app: Flask) -> None:
     from coach.auth.services import enforce_session_lifetime, require_login
     from coach.fragments import fill_csrf_slots
 
+    app.before_request(read_chunked_body_whole)  # before anything reads the form
     app.before_request(refuse_nul_bytes)
     app.before_request(enforce_session_lifetime)
     app.before_request(require_login)

@@ -224,6 +224,27 @@ def search_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def read_chunked_body_whole():
+    """A body sent in chunks (no Content-Length) is read whole here, or refused.
+
+    Werkzeug reads such a body only when the server says it ends the stream itself
+    (`wsgi.input_terminated`: gunicorn, werkzeug's server); otherwise the form comes out
+    empty, so it is refused with 411. And it stops reading silently at
+    MAX_CONTENT_LENGTH, so a form past the cap would lose its last fields and could
+    still save: a body that reaches the cap is refused with 413.
+    """
+    if request.content_length is not None:
+        return
+    if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return
+    if not request.environ.get("wsgi.input_terminated"):
+        abort(411)
+    body = request.get_data(cache=True)  # request.form parses this copy
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and len(body) >= limit:
+        abort(413)
+
+
 def refuse_nul_bytes():
     """No text field has a use for NUL, and PostgreSQL refuses to store it: answer 400."""
     for values in (request.args, request.form):
