@@ -16,6 +16,7 @@ from coach.web import (
     BoundedIntConverter,
     current_tab,
     link_args,
+    read_chunked_body_whole,
     refuse_nul_bytes,
 )
 
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from coach.auth.services import enforce_session_lifetime, require_login
 
+    app.before_request(read_chunked_body_whole)  # before anything reads the form
     app.before_request(refuse_nul_bytes)
     app.before_request(enforce_session_lifetime)
     app.before_request(require_login)

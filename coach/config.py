@@ -51,6 +51,7 @@ def settings(instance_path: str) -> dict:
     secure = _bool("SESSION_COOKIE_SECURE", False)
     idle = _int("SESSION_IDLE_MINUTES", 30)
     absolute = _int("SESSION_MAX_HOURS", 12)
+    max_body = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)  # bytes in one request
     return {
         "SECRET_KEY": load_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
@@ -81,7 +82,10 @@ def settings(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": absolute * 3600,
         "WTF_CSRF_SSL_STRICT": True,
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": max_body,
+        # Flask 3.1 caps one multipart text field at 500 kB with a bare 413; up to the
+        # body's cap, the form's own length checks answer beside the field instead.
+        "MAX_FORM_MEMORY_SIZE": max_body,
         # Login throttling: per account (in the database, shared by every server)
         # and per address (Flask-Limiter; use a shared storage URI behind a balancer).
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),

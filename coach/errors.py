@@ -15,6 +15,7 @@ MESSAGES = {
     403: ("Not allowed", "Your account cannot do that."),
     404: ("Not found", "There is nothing here, or it is not on your caseload."),
     405: ("Not allowed", "That page cannot be used that way."),
+    411: ("Length required", "Send this again; it must say how long it is (no chunked body)."),
     413: ("Too large", "What you sent is larger than this app accepts."),
     429: ("Too many tries", "Wait a few minutes, then try again."),
     500: (

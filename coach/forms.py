@@ -21,6 +21,7 @@ from wtforms.validators import (
 from coach.agency import agency_today, current_agency
 from coach.passwords import password_problem
 from coach.timeutil import format_date, missing_local_time
+from coach.web import MAX_ID
 
 
 def strip_filter(value):
@@ -68,6 +69,13 @@ def finite(form, field):
     if not ok:
         field.errors[:] = []
         raise StopValidation("Enter a number.")
+
+
+def record_id(form, field):
+    """An id the page put in the form must be one a row can have (1 to MAX_ID): the
+    database cannot even compare a number beyond its range."""
+    if field.data is not None and not 0 < field.data <= MAX_ID:
+        raise ValidationError("Not a known record: open this form again from where you started.")
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -47,8 +47,10 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-Boosted")
 
 
-def render(template: str, fragment: str | None = None, **context) -> str:
-    """The whole page, or only `fragment` when htmx asks for a piece of it."""
+def render(template: str, fragment: str | None = None, /, **context) -> str:
+    """The whole page, or only `fragment` when htmx asks for a piece of it.
+
+    Positional-only, so a page may pass a variable named `template` (the task library)."""
     if fragment and is_htmx():
         return render_template(fragment, **context)
     return render_template(template, **context)
@@ -140,10 +142,42 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     return value
 
 
+def id_arg(name: str) -> int | None:
+    """A query argument naming a record: None when absent; an id no row can have
+    (not a number, below 1, beyond MAX_ID) is an unknown record, 404."""
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= MAX_ID):
+        abort(404)
+    return int(value)
+
+
 def search_pattern(text: str) -> str:
     """A LIKE pattern matching `text` literally anywhere (use with escape="\\")."""
     text = "".join(c for c in text.strip() if c.isprintable())
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def read_chunked_body_whole():
+    """A body sent in chunks (no Content-Length) is read whole here, or refused.
+
+    Werkzeug reads such a body only when the server says it ends the stream itself
+    (`wsgi.input_terminated`: gunicorn, werkzeug's server); otherwise the form comes out
+    empty, so it is refused with 411. And it stops reading silently at
+    MAX_CONTENT_LENGTH, so a form past the cap would lose its last fields and could
+    still save: a body that reaches the cap is refused with 413.
+    """
+    if request.content_length is not None:
+        return
+    if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return
+    if not request.environ.get("wsgi.input_terminated"):
+        abort(411)
+    body = request.get_data(cache=True)  # request.form parses this copy
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and len(body) >= limit:
+        abort(413)
 
 
 def refuse_nul_bytes():

@@ -265,3 +265,74 @@ def assert_every_row_is_clean():
                     assert length is None or len(value) <= length, (table.name, column.name)
                 elif isinstance(value, float):
                     assert math.isfinite(value), (table.name, column.name)
+
+
+# Every GET route, with the caller's own records in the URL, and huge, negative,
+# non-numeric and nasty values for every query-string name the app reads.
+
+BAD_NUMBERS = [str(2**63), str(10**30), str(2**31), "-1", "0", "abc", "9" * 5000]
+NUMBERS = st.one_of(
+    st.integers(min_value=-(2**80), max_value=2**80).map(str),
+    st.sampled_from([*BAD_NUMBERS, str(2**63 - 1), "1e9", "0x10", "１"]),
+    NASTY,
+)
+
+
+def all_query_arg_names() -> list[str]:
+    """Names read with request.args.get("x"), int_arg("x") or id_arg("x") anywhere in
+    the app, and the fields of forms filled from request.args."""
+    import pathlib
+    import re
+
+    import coach
+    from coach.visits.forms import VisitFilterForm
+
+    pattern = re.compile(r'(?:args\.get|int_arg|id_arg)\(\s*"(\w+)"')
+    names = set()
+    for path in pathlib.Path(coach.__file__).parent.rglob("*.py"):
+        text = path.read_text()
+        names.update(pattern.findall(text))
+        assert "Form(request.args)" not in text.replace("VisitFilterForm(request.args)", ""), (
+            f"{path} fills a form from the query string: add its fields here"
+        )
+    names.update(
+        n for n in dir(VisitFilterForm) if hasattr(getattr(VisitFilterForm, n), "field_class")
+    )
+    return sorted(names)
+
+
+def get_ok(client, url, args):
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(url, query_string=args, headers=headers)
+        body = response.get_data(as_text=True)  # CSV downloads stream: read them whole
+        response.close()
+        assert response.status_code < 500, (url, args)
+        assert "Traceback" not in body
+
+
+@pytest.mark.parametrize("role", ["coach", "supervisor"])
+def test_every_get_route_survives_any_query_string(app, client, login_as, role):
+    user = login_as(role)
+    records = own_records(user)
+    names = all_query_arg_names()
+    assert {"visit", "repeat", "coach", "before", "page", "month", "template"} <= set(names)
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint != "static"]
+    assert len(rules) > 40
+    urls = [rule.build({k: records[k] for k in rule.arguments})[1] for rule in rules]
+
+    @settings(
+        max_examples=5,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.fixed_dictionaries({}, optional={name: NUMBERS for name in names}))
+    def get(url, args):
+        get_ok(client, url, args)
+
+    for url in urls:
+        for value in BAD_NUMBERS:  # every name at once, each bad value surely tried
+            get_ok(client, url, dict.fromkeys(names, value))
+        for name in names:  # each name alone: another's 404 cannot hide it
+            get_ok(client, url, {name: str(2**63)})
+        get(url)

@@ -152,6 +152,8 @@ def edit_request(request_id: int):
             "error",
         )
         return redirect_to(url_for("accommodations.view_request", request_id=item.id))
+    if request.method == "GET":
+        audit_view("accommodation", item.id)
     form = _request_form(client, item)
     if form.validate_on_submit():
         before = _document(item)
@@ -185,6 +187,8 @@ def send_request(request_id: int):
     if not item.is_open:
         flash("This request is already decided or withdrawn.", "error")
         return redirect_to(url_for("accommodations.view_request", request_id=item.id))
+    if request.method == "GET":
+        audit_view("accommodation", item.id)
     form = SendForm(obj=item)
     if form.validate_on_submit():
         if acc.link_for_key(form.idempotency_key.data):  # a retried or double-tapped send

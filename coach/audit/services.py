@@ -1,5 +1,6 @@
 """The audit log: every create, change, delete and view of a person's record."""
 
+from collections.abc import Iterable
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -44,7 +45,21 @@ def audit_view(entity_type: str, entity_id: int) -> None:
     Written with a plain INSERT on the session's connection, not through the ORM: it is
     on every record page, and the ORM's bookkeeping cost more than the insert itself.
     """
-    values = {
+    with commit_without_waiting_for_the_disk():
+        db.session.connection().execute(_INSERT_VIEW, _view_values(entity_type, entity_id))
+
+
+def audit_views(entity_type: str, entity_ids: Iterable[int]) -> None:
+    """Log that the current user was shown these records (a list with a row for each),
+    one audit row per record, in one statement; nothing when the list was empty."""
+    rows = [_view_values(entity_type, entity_id) for entity_id in sorted(set(entity_ids))]
+    if rows:
+        with commit_without_waiting_for_the_disk():
+            db.session.connection().execute(_INSERT_VIEW, rows)
+
+
+def _view_values(entity_type: str, entity_id: int) -> dict:
+    return {
         "at": utcnow(),
         "user_id": current_user.id if current_user.is_authenticated else None,
         "entity_type": entity_type,
@@ -52,8 +67,6 @@ def audit_view(entity_type: str, entity_id: int) -> None:
         "ip": client_ip(),
         "user_agent": request.user_agent.string[:300],
     }
-    with commit_without_waiting_for_the_disk():
-        db.session.connection().execute(_INSERT_VIEW, values)
 
 
 @contextmanager

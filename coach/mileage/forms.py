@@ -19,6 +19,7 @@ from coach.forms import (
     finite,
     idempotency_field,
     notes_field,
+    record_id,
     text,
     within_window,
 )
@@ -48,7 +49,7 @@ def fix(label: str, low: float, high: float) -> FloatField:
 
 class TripForm(FlaskForm):
     idempotency_key = idempotency_field()
-    visit_id = IntegerField(validators=[Optional()], widget=HiddenField.widget)
+    visit_id = IntegerField(validators=[Optional(), record_id], widget=HiddenField.widget)
     trip_date = DateField(
         "Date", validators=[InputRequired(message="Enter the date."), within_window(DONE_WINDOW)]
     )

@@ -9,7 +9,7 @@ import xlsxwriter
 from flask import Response, flash, request, send_file, stream_with_context, url_for
 from flask_login import current_user
 
-from coach.audit.services import record_event
+from coach.audit.services import audit_view, record_event
 from coach.clients.services import coach_choices
 from coach.exports import (
     csv_chunks,
@@ -26,7 +26,15 @@ from coach.mileage.forms import ExportForm, RateForm, ReturnForm
 from coach.mileage.routes import parse_month
 from coach.models import TRIP_STATUSES, Client, MileageRate, Trip, User
 from coach.models.caseload import client_reference
-from coach.web import form_view, int_arg, redirect_to, render, roles_required, saved_redirect
+from coach.web import (
+    form_view,
+    id_arg,
+    int_arg,
+    redirect_to,
+    render,
+    roles_required,
+    saved_redirect,
+)
 
 COLUMNS = [
     "Date",
@@ -259,7 +267,7 @@ def _xlsx(rows, totals):
 def monthly_log():
     """A coach's printable mileage log for a month, with a signature line."""
     year, month = parse_month(request.args.get("month"))
-    coach_id = request.args.get("coach", type=int) or current_user.id
+    coach_id = id_arg("coach") or current_user.id
     if coach_id != current_user.id and not current_user.sees_all_caseloads:
         coach_id = current_user.id
     coach = db.get_or_404(User, coach_id)
@@ -270,6 +278,7 @@ def monthly_log():
         .options(so.joinedload(Trip.client))
         .order_by(Trip.trip_date, Trip.id)
     ).all()
+    audit_view("mileage_log", coach.id)  # a person's trips, with the clients they carried
     return render(
         "mileage/log.html",
         coach=coach,

@@ -12,7 +12,7 @@ from coach.mileage import bp
 from coach.mileage import services as ms
 from coach.mileage.forms import TripForm
 from coach.models import Trip
-from coach.web import form_view, int_arg, redirect_to, render, saved_redirect
+from coach.web import form_view, id_arg, redirect_to, render, saved_redirect
 
 LIST_SIZE = 20  # the latest trips of the month; "show all" for the rest
 TRIP_FIELDS = ["trip_date", "purpose", "origin", "destination", "round_trip", "vehicle", "notes"]
@@ -97,7 +97,7 @@ def trips():
 def _prefill(form: TripForm) -> None:
     """Repeat a recent trip (or its way back), start from a visit, or from the last origin."""
     form.trip_date.data = agency_today()
-    source = request.args.get("repeat", type=int)
+    source = id_arg("repeat")
     if source:
         trip = ms.get_trip_for(current_user, source)
         reverse = request.args.get("reverse") == "1"
@@ -107,8 +107,8 @@ def _prefill(form: TripForm) -> None:
         form.miles.data, form.vehicle.data = one_way_miles(trip), trip.vehicle
         form.round_trip.data = trip.round_trip
         return
-    visit_id = request.args.get("visit", type=int)
-    client_id = int_arg("client")
+    visit_id = id_arg("visit")
+    client_id = id_arg("client")
     if visit_id:
         from coach.visits.services import get_visit_for
 

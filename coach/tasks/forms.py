@@ -2,7 +2,14 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from coach.forms import idempotency_field, no_control_chars, notes_field, strip_filter, text
+from coach.forms import (
+    idempotency_field,
+    no_control_chars,
+    notes_field,
+    record_id,
+    strip_filter,
+    text,
+)
 from coach.models import STRATEGIES
 
 MAX_STEPS = 60
@@ -68,7 +75,7 @@ class StepForm(FlaskForm):
 
 class StartRunForm(FlaskForm):
     idempotency_key = idempotency_field()
-    visit_id = IntegerField(validators=[Optional()])
+    visit_id = IntegerField(validators=[Optional(), record_id])
 
 
 class RunNoteForm(FlaskForm):

@@ -22,7 +22,7 @@ from coach.tasks.forms import (
 from coach.tasks.snippets import grid_cells
 from coach.timeutil import DATE_TIME, format_local, to_local
 from coach.visits.services import visible_visits
-from coach.web import form_view, is_htmx, redirect_to, render, saved_redirect
+from coach.web import form_view, id_arg, is_htmx, redirect_to, render, saved_redirect
 
 
 def _job_choices(client, keep_id: int | None = None) -> list:
@@ -46,7 +46,7 @@ def new_task(client_id: int):
     form.template_id.choices = _template_choices()
     if request.method == "GET":
         audit_view("client", client.id)
-        form.template_id.data = request.args.get("template", 0, type=int)
+        form.template_id.data = id_arg("template") or 0
     if form.validate_on_submit():
         template = db.session.get(TaskTemplate, form.template_id.data or 0)
         if not template and not step_lines(form.steps.data):
@@ -96,6 +96,8 @@ def edit_task(task_id: int):
     """Rename the task, change its job, strategy or mastery criterion."""
     task = ts.get_task_for(current_user, task_id)
     client = get_client_for(current_user, task.client_id, with_jobs=True)
+    if request.method == "GET":
+        audit_view("task", task.id)
     form = TaskSettingsForm(obj=task)
     form.placement_id.choices = _job_choices(client, task.placement_id)
     if not form.is_submitted():
@@ -133,6 +135,8 @@ def edit_step(step_id: int):
     if not step.active:  # its wording is part of past runs' record
         flash("A retired step keeps its wording.", "error")
         return redirect_to(url_for("tasks.view_task", task_id=task.id))
+    if request.method == "GET":
+        audit_view("task", task.id)
     form = StepForm(obj=step)
     if form.validate_on_submit():
         record_event("update", "task_step", step.id, f"{step.text!r} → {form.text.data!r}")

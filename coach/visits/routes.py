@@ -4,7 +4,7 @@ from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
 from coach.agency import agency_today, current_agency
-from coach.audit.services import audit_view, record_event
+from coach.audit.services import audit_view, audit_views, record_event
 from coach.clients.services import coach_choices, get_client_for
 from coach.extensions import db
 from coach.forms import DONE_WINDOW, ActionForm, csrf_expired, date_window_problem
@@ -281,6 +281,7 @@ def client_visits(client_id: int):
     """Older visits of a client: infinite scroll for htmx, plain pages without it."""
     client = get_client_for(current_user, client_id)
     visits = sv.timeline(client, sv.parse_cursor(request.args.get("before")), panel.TIMELINE_SIZE)
+    audit_view("client", client.id)  # every page of it shows notes
     return render(
         "visits/client_visits.html",
         "visits/_timeline_items.html",
@@ -318,6 +319,7 @@ def visit_report():
     size = current_app.config["PAGE_SIZE"]
     visits = sv.report_page(shape, values, sv.parse_cursor(request.args.get("before")), size)
     more = len(visits) > size
+    audit_views("client", (visit.client_id for visit in visits[:size]))  # whose notes were shown
     args = link_args(drop=("before",), start=form.start.data.isoformat() if form.start.data else "")
     older = (
         url_for("visits.visit_report", **args, before=sv.cursor_of(visits[size - 1]))
