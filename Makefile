@@ -19,7 +19,7 @@ install-test: $(BIN)/python
 
 run: install
 	$(BIN)/flask --app app db upgrade
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
 
 test: install-test
 	$(BIN)/ruff check .

@@ -5,6 +5,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+# The repository's gunicorn settings (tokens kept out of the logs), whatever the cwd.
+CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
 
 def port_open(port: int) -> bool:
@@ -24,6 +28,8 @@ def start_gunicorn(
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            str(CONFIG),
             "--workers",
             "2",
             "--bind",

@@ -1,6 +1,7 @@
 """Coach: a mobile web app for job coaches."""
 
 import json
+import logging
 import os
 import uuid
 
@@ -12,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coach import config
 from coach.extensions import compress, csrf, db, limiter, login_manager, migrate
+from coach.logs import keep_tokens_out_of
 from coach.web import (
     BoundedIntConverter,
     PlainGlobalsEnvironment,
@@ -31,6 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config.settings(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    # Error lines name the path; a sign-off path carries its token (coach/logs.py).
+    keep_tokens_out_of(app.logger, logging.getLogger("werkzeug"))
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
