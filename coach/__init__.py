@@ -35,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     # Error lines name the path; a sign-off path carries its token (coach/logs.py).
     keep_tokens_out_of(app.logger, logging.getLogger("werkzeug"))
+    # INFO lines (development mail) show under gunicorn, whose default level is above them.
+    if not app.logger.level:
+        app.logger.setLevel(logging.INFO)
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
