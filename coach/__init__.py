@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import uuid
+from contextlib import suppress
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request, session
@@ -84,11 +85,24 @@ def register_extensions(app: Flask) -> None:
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
+            create_private_file(db.engine.url.database)
             busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
             @sa.event.listens_for(db.engine, "connect")
             def sqlite_pragmas(dbapi_connection, _record) -> None:
                 _sqlite_pragmas(dbapi_connection, busy_ms)
+
+
+def create_private_file(path: str | None) -> None:
+    """Create a SQLite database file readable by its owner only (0600), as the secret key.
+
+    SQLite would create it with the umask's mode (usually 0644, readable by every local
+    user); it gives the -wal and -shm files beside it the database's own mode.
+    """
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:
