@@ -51,13 +51,15 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def looks_like_email(text: str) -> bool:
-    """Whether what was typed in the email box could be an account's email.
+def plausible_email(email: str) -> bool:
+    return 0 < len(email) <= 254 and not any(ord(c) < 32 or ord(c) == 127 for c in email)
 
-    The same check the forms make of every account's email (email_validator, no DNS).
-    What fails it is often a password typed in the wrong box: it is never kept.
-    """
-    if not 0 < len(text) <= 254:
+
+def looks_like_email(text: str) -> bool:
+    """Whether what was typed in the email box is an email address, as the forms check
+    every account's email (email_validator, no DNS). What is not is often a password
+    typed in the wrong box: it is never kept."""
+    if not plausible_email(text):
         return False
     try:
         validate_email(text, check_deliverability=False)
@@ -97,9 +99,11 @@ def authenticate(email: str, password: str) -> User | None:
     """
     email = normalize_email(email)
     now = utcnow()
-    if not looks_like_email(email):
-        # Often a password in the wrong box: neither counted (no account has such an
-        # email, so there is nothing to lock) nor written down.
+    # An account's email always counts, even one made outside the forms (seed scripts).
+    user = find_user_by_email(email) if plausible_email(email) else None
+    if user is None and not looks_like_email(email):
+        # Often a password in the wrong box: neither counted (no account has it, so
+        # there is nothing to lock) nor written down.
         check_password(_dummy_hash(), password)
         record_event("login_failed", "user", None, "email: not an email")
         db.session.commit()
@@ -108,7 +112,6 @@ def authenticate(email: str, password: str) -> User | None:
         record_event("login_locked", "user", None, f"email={email}")
         db.session.commit()
         return None
-    user = find_user_by_email(email)
     if user is None:
         check_password(_dummy_hash(), password)
     elif user.active and check_password(user.password_hash, password):
