@@ -20,9 +20,13 @@ def start_gunicorn(
     port: int,
     env: dict,
     ready: Callable[[subprocess.Popen], bool] | None = None,
+    threads: int = 1,
     **popen,
 ) -> subprocess.Popen:
-    """gunicorn with 2 sync workers on 127.0.0.1:port, once it answers (and `ready` holds)."""
+    """gunicorn with 2 sync workers on 127.0.0.1:port, once it answers (and `ready` holds).
+
+    With threads > 1, 2 gthread workers of that many threads each.
+    """
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -36,6 +40,7 @@ def start_gunicorn(
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *(["--threads", str(threads)] if threads > 1 else []),
             "app:app",
         ],
         env=env,

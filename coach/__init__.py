@@ -92,6 +92,10 @@ def register_extensions(app: Flask) -> None:
             def sqlite_pragmas(dbapi_connection, _record) -> None:
                 _sqlite_pragmas(dbapi_connection, busy_ms)
 
+            from coach.audit.services import full_sync_on_return
+
+            sa.event.listen(db.engine, "checkin", full_sync_on_return)
+
 
 def create_private_file(path: str | None) -> None:
     """Create a SQLite database file readable by its owner only (0600), as the secret key.
