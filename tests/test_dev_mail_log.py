@@ -4,11 +4,19 @@ import logging
 import re
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from coach.extensions import db
 from coach.models import OutboxMessage
 from tests.factories import make_client, make_request
+
+
+@pytest.fixture(autouse=True)
+def loggers_enabled(monkeypatch):
+    """Alembic's fileConfig (the migration tests) disables the loggers that exist by then."""
+    for name in ("coach",):
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
 
 
 def test_development_mail_is_logged_without_its_link(client, login_as, caplog):

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from coach import create_app
@@ -20,6 +21,13 @@ from tests.factories import make_client, make_request, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "Zq3k9VbR0xWmTt7pLr2sYc5dNf8gHj1aKe4uPo6iQw0"
+
+
+@pytest.fixture(autouse=True)
+def loggers_enabled(monkeypatch):
+    """Alembic's fileConfig (the migration tests) disables the loggers that exist by then."""
+    for name in ("coach", "werkzeug"):
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)
 
 
 def free_port() -> int:
