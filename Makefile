@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# make run is for trying the app out: sign-off links may use the address you reached it
+# at when PUBLIC_BASE_URL is not set. DEVELOPMENT=0 behaves as a deployment would.
+DEVELOPMENT ?= 1
 
 .PHONY: run test install install-test lint bench soak demo lighthouse clean
 
@@ -19,7 +22,7 @@ install-test: $(BIN)/python
 
 run: install
 	$(BIN)/flask --app app db upgrade
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
+	DEVELOPMENT=$(DEVELOPMENT) $(BIN)/gunicorn --config gunicorn.conf.py --workers 2 --bind $(HOST):$(PORT) --access-logfile - app:app
 
 test: install-test
 	$(BIN)/ruff check .

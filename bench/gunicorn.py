@@ -5,6 +5,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+# The repository's gunicorn settings (tokens kept out of the logs), whatever the cwd.
+CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
 
 def port_open(port: int) -> bool:
@@ -16,20 +20,27 @@ def start_gunicorn(
     port: int,
     env: dict,
     ready: Callable[[subprocess.Popen], bool] | None = None,
+    threads: int = 1,
     **popen,
 ) -> subprocess.Popen:
-    """gunicorn with 2 sync workers on 127.0.0.1:port, once it answers (and `ready` holds)."""
+    """gunicorn with 2 sync workers on 127.0.0.1:port, once it answers (and `ready` holds).
+
+    With threads > 1, 2 gthread workers of that many threads each.
+    """
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            str(CONFIG),
             "--workers",
             "2",
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *(["--threads", str(threads)] if threads > 1 else []),
             "app:app",
         ],
         env=env,

@@ -1,8 +1,10 @@
 """Coach: a mobile web app for job coaches."""
 
 import json
+import logging
 import os
 import uuid
+from contextlib import suppress
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request, session
@@ -12,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coach import config
 from coach.extensions import compress, csrf, db, limiter, login_manager, migrate
+from coach.logs import keep_tokens_out_of
 from coach.web import (
     BoundedIntConverter,
     current_tab,
@@ -29,6 +32,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config.settings(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    # Error lines name the path; a sign-off path carries its token (coach/logs.py).
+    keep_tokens_out_of(app.logger, logging.getLogger("werkzeug"))
+    # INFO lines (development mail) show under gunicorn, whose default level is above them.
+    if not app.logger.level:
+        app.logger.setLevel(logging.INFO)
     if app.config["TRUST_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
@@ -75,11 +83,28 @@ def register_extensions(app: Flask) -> None:
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
+            create_private_file(db.engine.url.database)
             busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
             @sa.event.listens_for(db.engine, "connect")
             def sqlite_pragmas(dbapi_connection, _record) -> None:
                 _sqlite_pragmas(dbapi_connection, busy_ms)
+
+            from coach.audit.services import full_sync_on_return
+
+            sa.event.listen(db.engine, "checkin", full_sync_on_return)
+
+
+def create_private_file(path: str | None) -> None:
+    """Create a SQLite database file readable by its owner only (0600), as the secret key.
+
+    SQLite would create it with the umask's mode (usually 0644, readable by every local
+    user); it gives the -wal and -shm files beside it the database's own mode.
+    """
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:

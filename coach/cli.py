@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app app create-user`, `demo-data`."""
 
+import os
 import sys
 
 import click
@@ -79,6 +80,9 @@ def register_cli(app: Flask) -> None:
                 "For PostgreSQL use pg_dump (see the README): "
                 'pg_dump --format=custom --file=coach.dump "$DATABASE_URL"'
             )
+        # The copy holds every record: readable by its owner only, as the database is.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)  # also when PATH was already there
         source = sqlite3.connect(url.database)
         target = sqlite3.connect(path)
         try:

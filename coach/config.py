@@ -4,6 +4,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -46,10 +47,37 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+def in_development(app) -> bool:
+    """make run (DEVELOPMENT=1), the debug server (FLASK_DEBUG=1) and the tests.
+
+    There a sign-off link may use the address the request came to when PUBLIC_BASE_URL
+    is not set; anywhere else an emailed link needs PUBLIC_BASE_URL.
+    """
+    return bool(app.config["DEVELOPMENT"] or app.debug or app.testing)
+
+
+def trusted_hosts(public_base_url: str, development: bool) -> list[str] | None:
+    """Host names the app answers to (Flask's TRUSTED_HOSTS; other Host headers get 400).
+
+    TRUSTED_HOSTS (comma-separated) when set; else PUBLIC_BASE_URL's host, with
+    localhost and 127.0.0.1 in development; else None, any host: in development without
+    PUBLIC_BASE_URL that lets a phone on the network reach make run by the laptop's address.
+    """
+    listed = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if listed:
+        return listed
+    host = urlsplit(public_base_url).hostname
+    if not host:
+        return None
+    return [host, "localhost", "127.0.0.1"] if development else [host]
+
+
 def settings(instance_path: str) -> dict:
     """The app's configuration. Every cookie option is set on purpose."""
     secure = _bool("SESSION_COOKIE_SECURE", False)
     idle = _int("SESSION_IDLE_MINUTES", 30)
+    development = _bool("DEVELOPMENT", False) or _bool("FLASK_DEBUG", False)
+    public_base_url = os.environ.get("PUBLIC_BASE_URL", "").strip().rstrip("/")
     absolute = _int("SESSION_MAX_HOURS", 12)
     max_body = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)  # bytes in one request
     return {
@@ -87,12 +115,14 @@ def settings(instance_path: str) -> dict:
         # body's cap, the form's own length checks answer beside the field instead.
         "MAX_FORM_MEMORY_SIZE": max_body,
         # Login throttling: per account (in the database, shared by every server)
-        # and per address (Flask-Limiter; use a shared storage URI behind a balancer).
+        # and per address (Flask-Limiter; per worker unless the storage URI is shared).
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute"),
+        # Counted by each gunicorn worker on its own (memory://): make run and the Procfile
+        # start 2, so 15 a worker lets one address try at most 30 times a minute.
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "15 per minute"),
         # Argon2id, above OWASP's minimum (19 MiB, t=2, p=1).
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
@@ -112,8 +142,12 @@ def settings(instance_path: str) -> dict:
         # Employer sign-off links.
         "SIGNOFF_LINK_DAYS": _int("SIGNOFF_LINK_DAYS", 14),
         "SIGNOFF_RATE_LIMIT": os.environ.get("SIGNOFF_RATE_LIMIT", "30 per minute"),
-        # Where links in emails point (e.g. https://coach.example.org); else the request's host.
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # make run sets DEVELOPMENT=1; see in_development().
+        "DEVELOPMENT": development,
+        # Where links in emails point (e.g. https://coach.example.org). Never the request's
+        # Host header outside development: anyone can send any Host.
+        "PUBLIC_BASE_URL": public_base_url,
+        "TRUSTED_HOSTS": trusted_hosts(public_base_url, development),
         "TRUST_PROXY": _bool("TRUST_PROXY", False),
         "QUERY_COUNT_HEADER": _bool("QUERY_COUNT_HEADER", False),
         "COMPRESS_MIMETYPES": [

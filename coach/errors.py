@@ -5,7 +5,7 @@ from contextlib import suppress
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from coach.extensions import db
 from coach.web import FORM_VIEWS, endpoint_is, is_htmx
@@ -74,6 +74,15 @@ def register_error_handlers(app: Flask) -> None:
                 response.status_code = 400
             return response
         return error_page(400)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        """A Host header not in TRUSTED_HOSTS: plain text, as no URL can be built for it."""
+        return (
+            "Bad request: this server does not answer to that host name.\n",
+            400,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

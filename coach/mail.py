@@ -3,8 +3,9 @@
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, request
 
+from coach.config import in_development
 from coach.extensions import db
 from coach.models import OutboxMessage
 
@@ -14,13 +15,19 @@ def send_mail(to: str, subject: str, body: str, redacted_body: str | None = None
 
     The outbox keeps `redacted_body` when a real server is used (a message may carry a
     capability link that must not sit in the database); in development, with no server,
-    the outbox and the log hold the full message so the flow works end to end.
+    the outbox holds the full message so the flow works end to end, and the log says
+    to whom and what, never the link.
     """
     cfg = current_app.config
     message = OutboxMessage(to=to, subject=subject, body=body)
     db.session.add(message)
     if not cfg["MAIL_SERVER"]:
-        current_app.logger.info("Mail (no MAIL_SERVER set) to %s: %s\n%s", to, subject, body)
+        # Whom and what only: the body may carry a sign-off link, read in the outbox.
+        current_app.logger.info(
+            "Mail (no MAIL_SERVER set) to %s: %s (the message is in the admin's outbox)",
+            to,
+            subject,
+        )
         return False
     message.body = redacted_body if redacted_body is not None else body
     email = EmailMessage()
@@ -42,3 +49,31 @@ def send_mail(to: str, subject: str, body: str, redacted_body: str | None = None
         return False
     message.delivered = True
     return True
+
+
+def public_base_url() -> str | None:
+    """Where links sent to people outside the app point, without a trailing slash.
+
+    PUBLIC_BASE_URL; in development without it, the address the request came to, so
+    the sign-off flow works on a laptop; else None: a link built from the request's
+    Host header could point at any server the sender of that header names.
+    """
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if base:
+        return base
+    if in_development(current_app):
+        return request.host_url.rstrip("/")
+    return None
+
+
+def emailed_links_refused() -> bool:
+    """True while links cannot be emailed: no PUBLIC_BASE_URL outside development."""
+    return not current_app.config["PUBLIC_BASE_URL"] and not in_development(current_app)
+
+
+NO_PUBLIC_BASE_URL = (
+    "The link was not emailed: this server does not know its public address "
+    "(PUBLIC_BASE_URL is not set), so a link in an email could point to the wrong site. "
+    "No link was made. Choose “Show a QR code or copy the link”, or ask your "
+    "administrator to set PUBLIC_BASE_URL."
+)

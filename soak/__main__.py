@@ -1,9 +1,11 @@
 """`make soak`: load and faults against gunicorn on loopback, with bounded time.
 
     python -m soak [--seconds 60] [--coaches 30] [--port 5901] [--think 0.05] [--kills 1]
+                   [--threads 4]
 
-Builds a fresh SQLite database in soak/out/, serves it with gunicorn (2 workers), and
-runs three phases with the same simulated coaches:
+Builds a fresh SQLite database in soak/out/, serves it with gunicorn (2 workers; with
+--threads N, 2 gthread workers of N threads, so requests share a worker's connection
+pool), and runs three phases with the same simulated coaches:
 
 1. plain: every coach writes visits, checklist taps and trips for --seconds;
 2. the same while one gunicorn worker is killed with SIGKILL halfway through (or
@@ -39,12 +41,14 @@ OUT = Path(__file__).parent / "out"
 DB = OUT / "soak.db"
 
 
-def serve(port: int, env: dict, log) -> subprocess.Popen:
+def serve(port: int, env: dict, log, threads: int = 1) -> subprocess.Popen:
     def both_workers_up(proc):
         return len(workers(proc.pid)) == 2
 
     try:
-        return start_gunicorn(port, env, ready=both_workers_up, stdout=log, stderr=log)
+        return start_gunicorn(
+            port, env, ready=both_workers_up, threads=threads, stdout=log, stderr=log
+        )
     except RuntimeError as error:
         raise SystemExit(f"{error}; see soak/out/gunicorn.log") from None
 
@@ -217,6 +221,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=5901)
     parser.add_argument("--kills", type=int, default=1, help="workers killed in phase 2")
     parser.add_argument("--think", type=float, default=0.05, help="mean pause between actions (s)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (over 1: gthread workers)"
+    )
     args = parser.parse_args()
     began = time.monotonic()
     OUT.mkdir(exist_ok=True)
@@ -234,12 +241,13 @@ def main() -> int:
     }
     env.pop("SQLITE_BUSY_TIMEOUT_MS", None)  # phase 3 waits out the default
     seeds = build(DB, args.coaches, env)
+    workers_of = f"2 workers of {args.threads} threads" if args.threads > 1 else "2 workers"
     print(
-        f"Soak: {args.coaches} coaches, {args.seconds:.0f} s per phase, gunicorn (2 workers) "
+        f"Soak: {args.coaches} coaches, {args.seconds:.0f} s per phase, gunicorn ({workers_of}) "
         f"on 127.0.0.1:{port}, a fresh SQLite database at {DB}"
     )
     with open(OUT / "gunicorn.log", "w") as log:
-        server = serve(port, env, log)
+        server = serve(port, env, log, args.threads)
         try:
             results = phases(server, port, seeds, args)
         finally:

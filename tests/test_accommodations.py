@@ -313,7 +313,7 @@ def test_signed_record_verifies_its_hash(client, coach_client):
     signature = db.session.scalar(sa.select(Signature))
     page = client.get(f"/accommodations/records/{signature.id}").text
     assert "Verified." in page and signature.document_sha256 in page
-    assert "Dana Brooks, Store Manager" in page and "Link first opened" not in page
+    assert "Dana Brooks, Store Manager" in page and "Link opened" not in page
     signature.document_text += "tampered"
     db.session.commit()
     assert "Does not verify." in client.get(f"/accommodations/records/{signature.id}").text

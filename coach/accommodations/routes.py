@@ -17,7 +17,7 @@ from coach.audit.services import audit_view, record_event
 from coach.clients.services import get_client_for
 from coach.extensions import db
 from coach.forms import ActionForm, options, to_units
-from coach.mail import send_mail
+from coach.mail import NO_PUBLIC_BASE_URL, public_base_url, send_mail
 from coach.models import AccommodationRequest, User
 from coach.timeutil import utcnow
 from coach.web import form_view, int_arg, redirect_to, render, saved_redirect
@@ -191,6 +191,12 @@ def send_request(request_id: int):
         audit_view("accommodation", item.id)
     form = SendForm(obj=item)
     if form.validate_on_submit():
+        base = public_base_url()
+        if form.how.data == "email" and base is None:
+            # Refused before anything is made: no link, no mail, no status change.
+            current_app.logger.warning("Sign-off link not emailed: PUBLIC_BASE_URL is not set")
+            form.form_errors.append(NO_PUBLIC_BASE_URL)
+            return render("accommodations/send.html", form=form, item=item)
         if acc.link_for_key(form.idempotency_key.data):  # a retried or double-tapped send
             return _already_sent(item)
         item.contact_name, item.contact_email = form.contact_name.data, form.contact_email.data
@@ -203,7 +209,8 @@ def send_request(request_id: int):
         except IntegrityError:  # the other tap of a double tap got there first
             db.session.rollback()
             return _already_sent(item)
-        url = _public_url(token)
+        # Shown on the coach's own phone, a link may use the address it reached us at.
+        url = _public_url(token, base or request.host_url.rstrip("/"))
         if form.how.data == "email":
             link.emailed = _email_link(item, link, url)
         record_event(
@@ -236,10 +243,8 @@ def _already_sent(item):
     return redirect_to(url_for("accommodations.view_request", request_id=item.id))
 
 
-def _public_url(token: str) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    path = url_for("accommodations.sign", token=token)
-    return f"{base}{path}" if base else url_for("accommodations.sign", token=token, _external=True)
+def _public_url(token: str, base: str) -> str:
+    return base + url_for("accommodations.sign", token=token)
 
 
 def _email_link(item, link, url: str) -> bool:

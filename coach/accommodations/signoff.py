@@ -67,9 +67,10 @@ def sign(token: str):
         ), 410
     form = SignForm()
     if request.method == "GET":
+        # A mail scanner opens links too: a GET says the link was opened, not by whom.
         if link.first_viewed_at is None:
             link.first_viewed_at = utcnow()
-        record_event("view", "signoff_link", link.id, "opened by the link holder")
+        record_event("view", "signoff_link", link.id, "link opened (possibly by a mail scanner)")
         db.session.commit()
     elif form.validate_on_submit():
         signature = acc.record_decision(link, form, client_ip(), request.user_agent.string)

@@ -15,6 +15,7 @@ from coach.auth.sessions import end_all_sessions, open_sessions
 from coach.auth.twofactor import turn_off
 from coach.extensions import db
 from coach.forms import ActionForm
+from coach.mail import emailed_links_refused
 from coach.models import AgencySettings, OutboxMessage, User
 from coach.web import form_view, redirect_to, render, roles_required, saved_redirect
 
@@ -192,4 +193,4 @@ def outbox():
     messages = db.session.scalars(
         sa.select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(100)
     ).all()
-    return render("admin/outbox.html", messages=messages)
+    return render("admin/outbox.html", messages=messages, links_refused=emailed_links_refused())

@@ -82,24 +82,35 @@ def commit_without_waiting_for_the_disk():
     WAL mode with synchronous=NORMAL keeps the database consistent either way.
     """
     connection = db.session.connection()
-    raw = connection.connection.driver_connection
-    relaxed = False  # SQLite's setting, changed here, to be put back
     if connection.dialect.name != "sqlite":
         connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")  # this transaction
-    elif not raw.in_transaction:  # else a change is under way: it commits as changes do
-        # SQLite takes the setting between transactions only: before the block's first
-        # write, and back after its commit or rollback, before the connection serves a change.
-        raw.execute("PRAGMA synchronous=NORMAL")
-        relaxed = True
+    elif not connection.connection.driver_connection.in_transaction:
+        # Else a change is under way: it commits as changes do. SQLite takes the setting
+        # between transactions only: here, before the block's first write, and back in
+        # full_sync_on_return() once the commit has handed the connection back to the
+        # pool, before any other request (or thread) can take it.
+        connection.connection.driver_connection.execute("PRAGMA synchronous=NORMAL")
+        connection.connection.info[_RELAXED] = True
     try:
         yield
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    finally:
-        if relaxed:
-            raw.execute("PRAGMA synchronous=FULL")
+
+
+_RELAXED = "synchronous_normal"  # marks a pooled SQLite connection to put back to FULL
+
+
+def full_sync_on_return(dbapi_connection, connection_record) -> None:
+    """The pool's checkin hook: a relaxed connection is back to synchronous=FULL.
+
+    It runs after the pool's rollback and before the connection is free for another
+    thread; putting it back after the commit, as this did, touched a connection that
+    another thread might already hold (500s under gunicorn --threads).
+    """
+    if connection_record.info.pop(_RELAXED, False) and dbapi_connection is not None:
+        dbapi_connection.execute("PRAGMA synchronous=FULL")
 
 
 def describe_changes(obj, fields: list[str], before: dict) -> str:

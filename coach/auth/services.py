@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, flash, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -54,6 +55,19 @@ def plausible_email(email: str) -> bool:
     return 0 < len(email) <= 254 and not any(ord(c) < 32 or ord(c) == 127 for c in email)
 
 
+def looks_like_email(text: str) -> bool:
+    """Whether what was typed in the email box is an email address, as the forms check
+    every account's email (email_validator, no DNS). What is not is often a password
+    typed in the wrong box: it is never kept."""
+    if not plausible_email(text):
+        return False
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
@@ -85,14 +99,19 @@ def authenticate(email: str, password: str) -> User | None:
     """
     email = normalize_email(email)
     now = utcnow()
-    if not plausible_email(email):  # never stored: too long or with control characters
+    # An account's email always counts, even one made outside the forms (seed scripts).
+    user = find_user_by_email(email) if plausible_email(email) else None
+    if user is None and not looks_like_email(email):
+        # Often a password in the wrong box: neither counted (no account has it, so
+        # there is nothing to lock) nor written down.
         check_password(_dummy_hash(), password)
+        record_event("login_failed", "user", None, "email: not an email")
+        db.session.commit()
         return None
     if is_locked_out(email, now):
         record_event("login_locked", "user", None, f"email={email}")
         db.session.commit()
         return None
-    user = find_user_by_email(email)
     if user is None:
         check_password(_dummy_hash(), password)
     elif user.active and check_password(user.password_hash, password):
