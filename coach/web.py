@@ -37,7 +37,13 @@ class PlainGlobalsEnvironment(Environment):
         return {**self.globals, **(d or {})}
 
 
-MILEAGE_TAB = {"mileage.trips", "mileage.new_trip", "mileage.edit_trip", "mileage.monthly_log"}
+MILEAGE_TAB = {
+    "mileage.trips",
+    "mileage.new_trip",
+    "mileage.edit_trip",
+    "mileage.monthly_log",
+    "mileage.submit",
+}
 MORE_TAB = {
     "auth.menu",
     "auth.change_password",
