@@ -209,7 +209,7 @@
         button.setAttribute("data-disabled-by-send", "");
       });
     }, 0);
-    setTimeout(function () { release(form); }, 10000);
+    setTimeout(function () { release(form); }, 6000);
   });
 
   // For a moment after a page (or the visit panel) changes its controls take no taps

@@ -369,3 +369,27 @@ def log_in_as(page, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/clients/|/setup|/account"))
+
+
+def test_a_double_tapped_plain_post_is_sent_once_and_its_button_comes_back(phone, live_app):
+    """The export is a plain post (no htmx) answered by a download, so no page follows:
+    the second tap sends nothing, and the button works again a few seconds later."""
+    with live_app.app_context():
+        records = people()
+        make_trip(records["coach"], trip_date=date(2026, 11, 2), status="approved")
+    page = phone()
+    log_in_as(page, SUPERVISOR)
+    page.goto("/mileage/export?month=2026-11")
+    page.get_by_label("CSV").check()
+    download = page.get_by_role("button", name="Download")
+    before = changes(live_app)
+
+    with page.expect_download():
+        double_tap(page, download)
+    page.wait_for_timeout(600)
+    assert changes(live_app) - before == 1, "one export"
+    expect(download).to_be_disabled()
+    expect(download).to_be_enabled(timeout=8000)  # never left dead
+    with page.expect_download():
+        download.click()
+    assert changes(live_app) - before == 2
