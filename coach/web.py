@@ -16,7 +16,13 @@ from flask import (
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-MILEAGE_TAB = {"mileage.trips", "mileage.new_trip", "mileage.edit_trip", "mileage.monthly_log"}
+MILEAGE_TAB = {
+    "mileage.trips",
+    "mileage.new_trip",
+    "mileage.edit_trip",
+    "mileage.monthly_log",
+    "mileage.submit",
+}
 MORE_TAB = {
     "auth.menu",
     "auth.change_password",

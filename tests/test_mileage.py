@@ -151,8 +151,8 @@ def test_submit_month_is_idempotent_and_approval_locks(client, coach, auth, logi
     make_trip(coach, trip_date=date(2026, 11, 2))
     make_trip(coach, trip_date=date(2026, 11, 20))
     make_trip(coach, trip_date=date(2026, 12, 1))
-    client.post("/mileage/submit", data={"month": "2026-11"})
-    client.post("/mileage/submit", data={"month": "2026-11"})
+    client.post("/mileage/submit", data={"month": "2026-11", "confirm": "yes"})
+    client.post("/mileage/submit", data={"month": "2026-11", "confirm": "yes"})
     statuses = db.session.scalars(sa.select(Trip.status).order_by(Trip.trip_date)).all()
     assert statuses == ["submitted", "submitted", "draft"]
     first = db.session.scalar(sa.select(Trip).order_by(Trip.trip_date))
@@ -417,7 +417,7 @@ def test_repeat_offers_the_newest_three_distinct_trips(client, login_as):
     for _ in range(3):  # the same trip three times, the newest: offered once
         make_trip(coach, origin="Office", destination="Store", purpose="Drove Rosa")
     page = client.get("/mileage/?month=2026-11").text
-    recent = page[page.index('id="recent-h"') : page.index('class="totals"')]
+    recent = page[page.index('recent-trips"') : page.index("</details>")]
     offered = re.findall(
         r'<span class="card-title">([^<]+)</span><span class="badge">([^<]+)', recent
     )

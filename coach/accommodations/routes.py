@@ -130,12 +130,16 @@ def view_request(request_id: int):
 
 @bp.route("/accommodations/<int:request_id>/status")
 def request_status(request_id: int):
-    """The status badge; polls itself while the employer has the link."""
+    """The status badge; polls itself while the employer has the link. The actions and
+    the links come along out of band, so a decision takes its buttons away at once."""
     item = acc.get_request_for(current_user, request_id)
     return render_template(
         "accommodations/_status.html",
         item=item,
         signatures=acc.signatures_of(item) if item.decided else [],
+        links=acc.links_of(item),
+        now=utcnow(),
+        oob=True,
     )
 
 

@@ -210,11 +210,14 @@ def delete_trip(trip_id: int):
     return redirect_to(url_for("mileage.trips", month=f"{trip.trip_date:%Y-%m}"))
 
 
-@bp.route("/submit", methods=["POST"])
+@bp.route("/submit", methods=["GET", "POST"])
 def submit():
-    """Submit the month's draft and returned trips for approval."""
-    year, month = parse_month(request.form.get("month"))
-    if ActionForm().validate_on_submit():
+    """Ask, then submit the month's draft and returned trips for approval.
+
+    Only a post from the question page (its `confirm` field) submits: a stray tap
+    elsewhere never sends a month."""
+    year, month = parse_month(request.values.get("month"))
+    if request.form.get("confirm") == "yes" and ActionForm().validate_on_submit():
         count = ms.submit_month(current_user, year, month)
         record_event("submit", "trip", None, f"{year}-{month:02d}: {count} trips")
         db.session.commit()
@@ -224,4 +227,10 @@ def submit():
             else "Nothing new to submit.",
             "success",
         )
-    return redirect_to(url_for("mileage.trips", month=f"{year}-{month:02d}"))
+        return redirect_to(url_for("mileage.trips", month=f"{year}-{month:02d}"))
+    return render(
+        "mileage/submit.html",
+        totals=ms.month_totals(current_user, year, month),
+        month_value=f"{year}-{month:02d}",
+        month_start=date(year, month, 1),
+    )

@@ -198,9 +198,59 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { setUp(document); });
+  // ---- Double taps: the second tap of a double tap does nothing.
+  // htmx requests disable their form's submit button in flight (hx-disabled-elt,
+  // base.html). A plain post is sent once here: its buttons stay disabled until the page
+  // changes, or for a while when it does not (a download), or when the browser brings
+  // the page back from its cache.
+  var SETTLE_MS = 400;
+
+  function release(form) {
+    delete form.dataset.sending;
+    form.querySelectorAll("button[data-disabled-by-send]").forEach(function (button) {
+      button.disabled = false;
+      button.removeAttribute("data-disabled-by-send");
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post") return;
+    if (form.dataset.sending) { event.preventDefault(); return; }
+    form.dataset.sending = "1";
+    // Disabled after this turn: the browser has then read which button was pressed.
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit]:not([disabled])").forEach(function (button) {
+        button.disabled = true;
+        button.setAttribute("data-disabled-by-send", "");
+      });
+    }, 0);
+    setTimeout(function () { release(form); }, 6000);
+  });
+
+  // For a moment after a page (or the visit panel) changes its controls take no taps
+  // (app.css, .settling), so a tap meant for the last page's button does nothing here.
+  function settle() {
+    var root = document.documentElement;
+    root.classList.add("settling");
+    clearTimeout(settle.timer);
+    settle.timer = setTimeout(function () { root.classList.remove("settling"); }, SETTLE_MS);
+  }
+
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-sending]").forEach(release);
+    settle();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { settle(); setUp(document); });
   // Fires for every piece htmx swaps in, out-of-band ones included.
   document.addEventListener("htmx:load", function (event) { setUp(event.detail.elt); });
+  // A boosted page, or a part marked data-settle, is about to change under the finger.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (event.detail.shouldSwap && target && target.matches("body, [data-settle]")) settle();
+  });
 
   document.addEventListener("htmx:sendError", function () {
     banner("No connection. Nothing was sent; what you typed is still here. Try again when you have signal.");

@@ -30,7 +30,8 @@ def test_log_submit_approve_and_export(phone, live_app):
     page.get_by_role("button", name="Save trip").click()
     expect(page.get_by_text("Trip saved: 12.5 mi.")).to_be_visible()
     expect(page.locator(".totals")).to_contain_text("$9.06")  # 12.5 mi × 72.5¢, half up
-    page.get_by_role("button", name="Submit November for approval (1 trip)").click()
+    page.get_by_role("link", name="Submit November for approval (1 trip)").click()
+    page.get_by_role("button", name="Yes, submit November").click()
     expect(page.get_by_text("1 trip submitted for approval.")).to_be_visible()
     assert_accessible(page)
 

@@ -1,0 +1,395 @@
+"""A finger taps a form's button twice, 50 ms apart, on a phone (390×844): every form
+that saves makes one record or one change, and the page after shows what was saved,
+not another form opened by the second tap (issue #16, item 4).
+
+The taps are touches at the button's place on the screen, as a stray second tap is: it
+lands on whatever is there then, the same button in flight or the next page."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from coach.accommodations.services import create_link
+from coach.extensions import db
+from coach.models import AuditEvent
+from coach.timeutil import utcnow
+from tests.factories import (
+    PASSWORD,
+    make_client,
+    make_employer,
+    make_placement,
+    make_request,
+    make_task,
+    make_trip,
+    make_user,
+    make_visit,
+    make_worksite,
+)
+
+WHERE = {"latitude": 39.9612, "longitude": -82.9988}
+COACH, ADMIN, SUPERVISOR = "jordan@example.org", "ada@example.org", "maria@example.org"
+
+
+def people():
+    """A coach with a client in a job (with a task and a request), an admin and a supervisor."""
+    coach = make_user("coach", email=COACH, name="Jordan Lee")
+    make_user("admin", email=ADMIN, name="Ada Admin")
+    make_user("supervisor", email=SUPERVISOR, name="Maria Alvarez")
+    rosa = make_client(coach, "Rosa", "Rivera", disclosure="functional")
+    employer = make_employer("Green Valley Grocery", created_by=coach, contact_name="Dana Brooks")
+    site = make_worksite(employer, latitude=WHERE["latitude"], longitude=WHERE["longitude"])
+    make_placement(rosa, site, "Cashier")
+    task = make_task(rosa, coach)
+    item = make_request(rosa, coach)
+    return {"coach": coach, "rosa": rosa, "employer": employer, "task": task, "item": item}
+
+
+def a_while_ago():
+    return utcnow() - timedelta(minutes=20)
+
+
+def link_token(records) -> str:
+    """A sign-off link for the request, as the coach's send page makes one."""
+    _, token = create_link(records["item"], "The request.", records["coach"], "Dana", "")
+    db.session.commit()
+    return token
+
+
+def fill(page, values: dict) -> None:
+    for name, value in values.items():
+        field = page.locator(name if name.startswith("[") else f"form [name={name}]").first
+        if value is True:
+            field.check()
+        elif field.evaluate("el => el.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+
+
+# Each form: who taps, how to get there (from the made records), what to type, the
+# button, and what the page after shows (text, and the URL it is at).
+CASES = {
+    "new trip": (
+        COACH,
+        lambda r: "/mileage/new",
+        {
+            "origin": "Office",
+            "destination": "Green Valley Grocery",
+            "purpose": "Drove Rosa to work",
+            "miles": "12.5",
+        },
+        "Save trip",
+        "Trip saved: 12.5 mi.",
+        r"/mileage/\?month=",
+    ),
+    "edit trip": (
+        COACH,
+        lambda r: f"/mileage/{make_trip(r['coach'], purpose='Errand').id}/edit",
+        {"miles": "7"},
+        "Save trip",
+        "7.0 mi",
+        r"/mileage/\?month=",
+    ),
+    "submit a month": (
+        COACH,
+        lambda r: (
+            make_trip(r["coach"], trip_date=date(2026, 11, 2)) and "/mileage/submit?month=2026-11"
+        ),
+        {},
+        "Yes, submit November",
+        "1 trip submitted for approval.",
+        r"/mileage/\?month=",
+    ),
+    "start a visit": (
+        COACH,
+        lambda r: f"/clients/{r['rosa'].id}",
+        {},
+        "Start visit",
+        "Visit under way",
+        r"/clients/\d+$",
+    ),
+    "end a visit": (
+        COACH,
+        lambda r: (
+            make_visit(r["rosa"], r["coach"], minutes=None, started_at=a_while_ago())
+            and f"/clients/{r['rosa'].id}"
+        ),
+        {},
+        "End visit",
+        "Visit saved:",
+        r"/clients/\d+$",
+    ),
+    "save a visit note": (
+        COACH,
+        lambda r: make_visit(r["rosa"], r["coach"], minutes=None) and f"/clients/{r['rosa'].id}",
+        {},
+        "Save note",
+        "Note saved at",
+        r"/clients/\d+$",
+    ),
+    "earlier visit": (
+        COACH,
+        lambda r: f"/clients/{r['rosa'].id}/visits/new",
+        {"started_at": "2026-11-02T09:00", "ended_at": "2026-11-02T09:23"},
+        "Save visit",
+        "23 min · 2 units",
+        r"/visits/\d+$",
+    ),
+    "start a checklist run": (
+        COACH,
+        lambda r: f"/tasks/{r['task'].id}",
+        {},
+        "Start a run",
+        "Prompt levels",
+        r"/runs/\d+$",
+    ),
+    "new task": (
+        COACH,
+        lambda r: f"/clients/{r['rosa'].id}/tasks/new",
+        {"title": "Fold towels", "steps": "Shake out\nFold in half"},
+        "Save task",
+        "Fold towels",
+        r"/tasks/\d+$",
+    ),
+    "task settings": (
+        COACH,
+        lambda r: f"/tasks/{r['task'].id}/settings",
+        {"title": "Roll cutlery"},
+        "Save settings",
+        "Roll cutlery",
+        r"/tasks/\d+$",
+    ),
+    "add a step": (
+        COACH,
+        lambda r: f"/tasks/{r['task'].id}",
+        {"text": "Step three"},
+        "Add step",
+        "Step three",
+        r"/tasks/\d+$",
+    ),
+    "edit a step": (
+        COACH,
+        lambda r: f"/steps/{r['task'].steps[0].id}/edit",
+        {"text": "Step one, tidied"},
+        "Save step",
+        "Step one, tidied",
+        r"/tasks/\d+$",
+    ),
+    "new accommodation request": (
+        COACH,
+        lambda r: f"/clients/{r['rosa'].id}/accommodations/new",
+        {
+            "functional_limitation": "Cannot stand long",
+            "job_function": "Register",
+            "accommodation": "A stool",
+        },
+        "Save request",
+        "Request saved as a draft",
+        r"/accommodations/\d+$",
+    ),
+    "edit accommodation request": (
+        COACH,
+        lambda r: f"/accommodations/{r['item'].id}/edit",
+        {"accommodation": "A tall stool"},
+        "Save request",
+        "Saved.",
+        r"/accommodations/\d+$",
+    ),
+    "send a sign-off link": (
+        COACH,
+        lambda r: f"/accommodations/{r['item'].id}/send",
+        {"contact_name": "Dana Brooks", "[name=how][value=show]": True},
+        "Make the link",
+        "Sign-off link",
+        r"/accommodations/\d+/send$",
+    ),
+    "log a meeting": (
+        COACH,
+        lambda r: f"/accommodations/{r['item'].id}#log",
+        {"summary": "Met Dana about the stool"},
+        "Add to the log",
+        "Met Dana about the stool",
+        r"/accommodations/\d+",
+    ),
+    "new employer": (
+        COACH,
+        lambda r: "/employers/new",
+        {"name": "Riverside Diner"},
+        "Save employer",
+        "Riverside Diner",
+        r"/employers/\d+$",
+    ),
+    "new worksite": (
+        COACH,
+        lambda r: f"/employers/{r['employer'].id}/worksites/new",
+        {"name": "Airport store"},
+        "Save worksite",
+        "Airport store",
+        r"/employers/\d+$",
+    ),
+    "new client": (
+        COACH,
+        lambda r: "/clients/new",
+        {"first_name": "Keisha", "last_name": "Allen"},
+        "Save client",
+        "Keisha Allen",
+        r"/clients/\d+$",
+    ),
+    "edit client": (
+        COACH,
+        lambda r: f"/clients/{r['rosa'].id}/edit",
+        {"preferred_name": "Ro"},
+        "Save changes",
+        "Ro (Rosa) Rivera",
+        r"/clients/\d+$",
+    ),
+    "new job": (
+        COACH,
+        lambda r: f"/clients/{r['rosa'].id}/placements/new",
+        {
+            "worksite_id": "Green Valley Grocery — Main store",
+            "job_title": "Stocker",
+            "start_date": "2026-11-02",
+        },
+        "Save job",
+        "Placement saved.",
+        r"/clients/\d+$",
+    ),
+    "change my email": (
+        COACH,
+        lambda r: "/account/email",
+        {"email": "jordan.lee@example.org", "current": PASSWORD},
+        "Change email",
+        "Your email is changed.",
+        r"/account",
+    ),
+    "add a user": (
+        ADMIN,
+        lambda r: "/admin/users/new",
+        {"name": "Sam Ortiz", "email": "sam@example.org"},
+        "Add user",
+        "Sam Ortiz",
+        r"/admin/users",
+    ),
+    "agency settings": (
+        ADMIN,
+        lambda r: "/admin/settings",
+        {"name": "Riverside Supported Work"},
+        "Save settings",
+        "Riverside Supported Work",
+        r"/admin/settings|/menu",
+    ),
+    "add a mileage rate": (
+        ADMIN,
+        lambda r: "/mileage/rates",
+        {"effective_from": "2027-01-01", "cents_per_mile": "74"},
+        "Add rate",
+        "74",
+        r"/mileage/rates",
+    ),
+    "employer signs": (
+        None,
+        lambda r: f"/s/{link_token(r)}",
+        {
+            "[name=decision][value=approved]": True,
+            "signer_name": "Dana Brooks",
+            "signer_title": "Store Manager",
+            "consent": True,
+        },
+        "Sign and send my decision",
+        "your decision is recorded",
+        r"/s/",
+    ),
+    "approve a trip": (
+        SUPERVISOR,
+        lambda r: make_trip(r["coach"], status="submitted") and "/mileage/review",
+        {},
+        re.compile("^Approve"),
+        "No trips are waiting for approval.",
+        r"/mileage/review",
+    ),
+}
+
+
+def changes(app) -> int:
+    """Changes recorded in the audit log (views left out)."""
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action != "view")
+        )
+
+
+def settled(page) -> None:
+    """Wait until the page takes taps (app.js holds them for a moment after it appears)."""
+    page.wait_for_load_state()
+    expect(page.locator("html.settling")).to_have_count(0)
+
+
+def double_tap(page, button) -> None:
+    """Two touches at the button's place, 50 ms apart."""
+    button.scroll_into_view_if_needed()
+    settled(page)
+    box = button.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.touchscreen.tap(x, y)
+    page.wait_for_timeout(50)
+    page.touchscreen.tap(x, y)
+
+
+@pytest.mark.parametrize("case", CASES.keys())
+def test_a_double_tapped_save_saves_once_and_shows_the_result(phone, live_app, case):
+    who, where, values, button, shows, url = CASES[case]
+    with live_app.app_context():
+        records = people()
+        path = where(records)
+    page = phone(geolocation=WHERE, permissions=["geolocation"])
+    if who:
+        log_in_as(page, who)
+    page.goto(path)
+    if case == "log a meeting":
+        page.get_by_text("Log a meeting or conversation").click()
+    fill(page, values)
+    before = changes(live_app)
+
+    double_tap(page, page.get_by_role("button", name=button, exact=isinstance(button, str)))
+
+    expect(page.get_by_text(shows).first).to_be_visible()
+    page.wait_for_timeout(600)  # time for a second request, had one gone out
+    expect(page).to_have_url(re.compile(url))
+    expect(page.get_by_text(shows).first).to_be_visible()
+    assert changes(live_app) - before == 1, f"{case}: one tap's change, once"
+
+
+def log_in_as(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/clients/|/setup|/account"))
+
+
+def test_a_double_tapped_plain_post_is_sent_once_and_its_button_comes_back(phone, live_app):
+    """The export is a plain post (no htmx) answered by a download, so no page follows:
+    the second tap sends nothing, and the button works again a few seconds later."""
+    with live_app.app_context():
+        records = people()
+        make_trip(records["coach"], trip_date=date(2026, 11, 2), status="approved")
+    page = phone()
+    log_in_as(page, SUPERVISOR)
+    page.goto("/mileage/export?month=2026-11")
+    page.get_by_label("CSV").check()
+    download = page.get_by_role("button", name="Download")
+    before = changes(live_app)
+
+    with page.expect_download():
+        double_tap(page, download)
+    page.wait_for_timeout(600)
+    assert changes(live_app) - before == 1, "one export"
+    expect(download).to_be_disabled()
+    expect(download).to_be_enabled(timeout=8000)  # never left dead
+    with page.expect_download():
+        download.click()
+    assert changes(live_app) - before == 2
