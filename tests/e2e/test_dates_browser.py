@@ -27,7 +27,7 @@ def test_a_late_evening_trip_lands_on_the_local_day(phone, live_app, monkeypatch
     page.get_by_role("button", name="Save trip").click()
     expect(page.get_by_text("Trip saved: 6.4 mi.")).to_be_visible()
     expect(page.get_by_text("Sun May 31 · 6.4 mi")).to_be_visible()
-    expect(page.get_by_role("button", name="Submit May for approval (1 trip)")).to_be_visible()
+    expect(page.get_by_role("link", name="Submit May for approval (1 trip)")).to_be_visible()
     assert_accessible(page)
     assert_fits_phone(page)
     page.screenshot(path="/tmp/i16-dates-trip.png")
