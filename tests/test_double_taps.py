@@ -23,23 +23,6 @@ from tests.factories import (
 HTMX = {"HX-Request": "true"}
 
 
-def first_lookup_misses(monkeypatch, target: str) -> None:
-    """The key lookup misses once, as it does for the tap that loses the race."""
-    real = _resolve(target)
-    calls = []
-
-    def lookup(*args, **kwargs):
-        calls.append(1)
-        return None if len(calls) == 1 else real(*args, **kwargs)
-
-    monkeypatch.setattr(target, lookup)
-
-
-def _resolve(target: str):
-    module, name = target.rsplit(".", 1)
-    return getattr(__import__(module, fromlist=[name]), name)
-
-
 def test_a_visit_start_that_loses_the_race_shows_the_first_taps_visit(
     client, login_as, monkeypatch
 ):
@@ -50,7 +33,17 @@ def test_a_visit_start_that_loses_the_race_shows_the_first_taps_visit(
     first.idempotency_key, first.placement_id = "double-tap-key", placement.id
     db.session.commit()
     monkeypatch.setattr("coach.visits.routes.sv.open_visit", lambda user, client: None)
-    first_lookup_misses(monkeypatch, "coach.visits.services.find_by_key")
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        # The visit lookup by key misses once: the other tap's visit is not committed yet.
+        if "visits.idempotency_key =" in str(query) and not calls:
+            calls.append(1)
+            return real_scalars(sa.select(Visit).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
 
     response = client.post(
         f"/clients/{person.id}/visits/start",
@@ -61,6 +54,7 @@ def test_a_visit_start_that_loses_the_race_shows_the_first_taps_visit(
         },
         headers=HTMX,
     )
+    assert calls == [1]  # the lookup missed, and the insert lost the race
     assert response.status_code == 200
     assert "Visit under way" in response.text and f"/visits/{first.id}/end" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1

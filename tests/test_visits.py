@@ -577,7 +577,7 @@ def test_monthly_units_cut_months_at_local_midnight(ctx):
     # 04:00 UTC on the 1st is still the evening before in New York (UTC-4/-5).
     make_visit(person, coach, minutes=30, started_at=first_local + timedelta(hours=3, minutes=59))
     make_visit(person, coach, minutes=15, started_at=first_local + timedelta(hours=6))
-    rows = {r.month: (r.visits, r.units) for r in monthly_units(person, "America/New_York")}
+    rows = {r.month: (r.visits, r.units) for r in monthly_units(coach, person, "America/New_York")}
     this_month = first_local.strftime("%B %Y")
     last_month = (first_local - timedelta(days=1)).strftime("%B %Y")
     assert rows == {this_month: (1, 1), last_month: (1, 2)}

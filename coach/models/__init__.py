@@ -47,7 +47,6 @@ from coach.models.visit import (
     NOTE_SECTIONS,
     QUICK_TAGS,
     Visit,
-    VisitCard,
     VisitVersion,
 )
 
@@ -94,7 +93,6 @@ __all__ = [
     "ROLES",
     "User",
     "Visit",
-    "VisitCard",
     "VisitVersion",
     "Worksite",
 ]

@@ -5,8 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.extensions import RowCard, db
-from coach.models.caseload import ClientNameOfRow
+from coach.extensions import db
 from coach.timeutil import utcnow
 
 CONTACT_TYPES = {
@@ -46,37 +45,23 @@ LOCATION_LABELS = {
 }
 
 
-class VisitLabels:
-    """What a visit shows of itself, shared by the model and the list cards."""
-
-    @property
-    def in_progress(self) -> bool:
-        return self.ended_at is None
-
-    @property
-    def tag_list(self) -> list[str]:
-        return [t for t in self.tags.split("|") if t]
-
-    @property
-    def contact_label(self) -> str:
-        return CONTACT_TYPES.get(self.contact_type, self.contact_type)
-
-    @property
-    def location_label(self) -> str:
-        return LOCATION_LABELS.get(self.location_status, self.location_status)
-
-
-class VisitCard(VisitLabels, ClientNameOfRow, RowCard):
-    """A visit in a list (a client's timeline, the visit list): the row's columns, with
-    `coach_name`, `worksite_name`, the note's `excerpt` and, where the list shows it, the
-    client's names."""
+# The sections a list shows a glimpse of, in this order: the first with text.
+EXCERPT_ORDER = (
+    "tasks_observed",
+    "performance",
+    "employer_feedback",
+    "concerns",
+    "next_steps",
+    "social_behaviour",
+    "natural_supports",
+)
 
 
 OPEN_VISIT = sa.text("ended_at IS NULL AND deleted_at IS NULL")
 DONE_VISIT = sa.text("ended_at IS NOT NULL AND deleted_at IS NULL")
 
 
-class Visit(VisitLabels, db.Model):
+class Visit(db.Model):
     __tablename__ = "visits"
     __table_args__ = (
         sa.Index("ix_visits_client_started", "client_id", "started_at", "id"),
@@ -157,8 +142,29 @@ class Visit(VisitLabels, db.Model):
     )
 
     @property
+    def in_progress(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split("|") if t]
+
+    @property
+    def contact_label(self) -> str:
+        return CONTACT_TYPES.get(self.contact_type, self.contact_type)
+
+    @property
+    def location_label(self) -> str:
+        return LOCATION_LABELS.get(self.location_status, self.location_status)
+
+    @property
     def has_note(self) -> bool:
         return any(getattr(self, name) for name in NOTE_FIELDS)
+
+    @property
+    def excerpt(self) -> str:
+        """What a visit card shows of the note: the first section with text."""
+        return next((text for name in EXCERPT_ORDER if (text := getattr(self, name))), "")
 
 
 class VisitVersion(db.Model):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -12,16 +14,22 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from coach.agency import current_agency
 from coach.forms import (
+    DONE_WINDOW,
+    date_window_problem,
     exists_locally,
     finite,
     idempotency_field,
     no_control_chars,
     strip_filter,
 )
-from coach.models import CONTACT_TYPES, NOTE_SECTIONS, QUICK_TAGS
+from coach.models import CONTACT_TYPES, NOTE_FIELDS, NOTE_SECTIONS, QUICK_TAGS
+from coach.timeutil import from_local, local_input_value, utcnow
+from coach.visits.services import set_placement
 
 NOTE_MAX = 4000
+MAX_VISIT = timedelta(hours=16)
 # Minutes are enough for a visit; the first format is how values are shown.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -122,3 +130,76 @@ class VisitFilterForm(FlaskForm):
     client = StringField("Client name", validators=[Optional(), Length(max=80)])
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
+
+
+# --- what a note form's times say ---------------------------------------------------
+
+
+def _tz() -> str:
+    return current_agency().timezone
+
+
+def times_ok(form, require_end: bool, end_now: bool = False, visit=None) -> bool:
+    """Start before end, neither in the future, at most 16 hours long, within the last
+    year unless left as stored.
+
+    `end_now`: an empty end means "now" (ending a visit under way), which counts too.
+    """
+    stored = (visit.started_at, visit.ended_at) if visit else (None, None)
+    for f, kept in zip((form.started_at, form.ended_at), stored, strict=True):
+        changed = f.data and not f.errors and not _unchanged(f, kept)
+        if changed and (problem := date_window_problem(f.data.date(), DONE_WINDOW)):
+            f.errors.append(problem)
+    if form.started_at.errors or form.ended_at.errors:
+        return False
+    tz = _tz()
+    now = utcnow()
+    start = from_local(form.started_at.data, tz)
+    end = from_local(form.ended_at.data, tz) or (now if end_now else None)
+    if start and start > now + timedelta(minutes=5):
+        form.started_at.errors.append("The start is in the future.")
+    if end and start and end < start:
+        form.ended_at.errors.append("The end is before the start.")
+    elif end and start and end - start > MAX_VISIT:
+        form.ended_at.errors.append(
+            "A visit cannot last more than 16 hours: enter when it really ended."
+        )
+    if form.ended_at.data and end > now + timedelta(minutes=5):
+        form.ended_at.errors.append("The end is in the future.")
+    if require_end and not form.ended_at.data:
+        form.ended_at.errors.append("Enter when the visit ended.")
+    return not (form.started_at.errors or form.ended_at.errors)
+
+
+def _unchanged(field, stored) -> bool:
+    """Whether the coach left the minute shown in the input as it was."""
+    return stored is not None and field.data == local_input_value(stored, _tz()).replace(
+        second=0, microsecond=0
+    )
+
+
+def changed_time(field, stored):
+    """The typed time as UTC, or the stored one (seconds and DST fold intact) if the
+    coach left the minute shown in the input as it was."""
+    return stored if _unchanged(field, stored) else from_local(field.data, _tz())
+
+
+def ended_at(form):
+    """The end the coach typed, as UTC (None if left empty)."""
+    return from_local(form.ended_at.data, _tz())
+
+
+def apply_note(form, visit) -> None:
+    """Copy the note, tags, contact, job and start time from the form to the visit."""
+    for name in NOTE_FIELDS:
+        setattr(visit, name, getattr(form, name).data or "")
+    visit.contact_type = form.contact_type.data
+    visit.tags = "|".join(t for t in form.tags.data or [] if t in dict(form.tags.choices))
+    visit.started_at = changed_time(form.started_at, visit.started_at)
+    set_placement(visit, form.placement_id.data)
+
+
+def apply_amendment(form, visit) -> None:
+    """An amendment changes the end time as well."""
+    apply_note(form, visit)
+    visit.ended_at = changed_time(form.ended_at, visit.ended_at)

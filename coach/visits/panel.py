@@ -82,9 +82,6 @@ def client_page_context(client) -> dict:
 
 
 def visit_history(client) -> dict:
-    visits = sv.timeline(client, None, TIMELINE_SIZE)
-    return dict(
-        visits=visits[:TIMELINE_SIZE],
-        more=len(visits) > TIMELINE_SIZE,
-        months=sv.monthly_units(client, current_agency().timezone),
-    )
+    visits, more = sv.timeline(current_user, client, None, TIMELINE_SIZE)
+    months = sv.monthly_units(current_user, client, current_agency().timezone)
+    return dict(visits=visits, more=more, months=months)

@@ -1,17 +1,17 @@
 """Visit rules: service units, the location check, capture, amendments, who sees what."""
 
-import functools
 import json
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from geopy.distance import geodesic
-from sqlalchemy.exc import IntegrityError
 
+from coach.audit.services import record_event
 from coach.clients.services import may_see_client, name_matches
-from coach.extensions import db, read_cards, reusable
+from coach.extensions import db
 from coach.models import (
     NOTE_FIELDS,
     AgencySettings,
@@ -19,12 +19,10 @@ from coach.models import (
     Placement,
     User,
     Visit,
-    VisitCard,
     VisitVersion,
     Worksite,
 )
-from coach.models.caseload import CLIENT_NAME
-from coach.records import get_or_404
+from coach.records import create_once, get_or_404
 from coach.timeutil import local_day_start, local_today, utcnow
 from coach.web import MAX_ID, search_pattern
 
@@ -68,7 +66,8 @@ def check_location(
 
 
 def visible_visits(user: User) -> sa.Select:
-    """Visits not deleted, of clients this user may see."""
+    """Visits not deleted, of clients this user may see: every query of visits starts
+    here."""
     return (
         sa.select(Visit)
         .join(Client, Client.id == Visit.client_id)
@@ -77,11 +76,13 @@ def visible_visits(user: User) -> sa.Select:
 
 
 def get_visit_for(user: User, visit_id: int, with_history: bool = False) -> Visit:
+    """The visit with its client, coach, job and work site (and, `with_history`, its
+    earlier versions), if this user may see it; 404 otherwise."""
     query = (
         visible_visits(user)
         .where(Visit.id == visit_id)
         .options(
-            so.joinedload(Visit.client),
+            so.contains_eager(Visit.client),  # the scope's join
             so.joinedload(Visit.coach),
             so.joinedload(Visit.placement),
             so.joinedload(Visit.worksite).joinedload(Worksite.employer),
@@ -92,63 +93,14 @@ def get_visit_for(user: User, visit_id: int, with_history: bool = False) -> Visi
     return get_or_404(query)
 
 
-EXCERPT_ORDER = (
-    "tasks_observed",
-    "performance",
-    "employer_feedback",
-    "concerns",
-    "next_steps",
-    "social_behaviour",
-    "natural_supports",
-)
-# What a visit list shows of a visit: its own columns for VisitCard, not a whole row.
-CARD_COLUMNS = (
-    Visit.id,
-    Visit.client_id,
-    Visit.started_at,
-    Visit.ended_at,
-    Visit.duration_minutes,
-    Visit.service_units,
-    Visit.contact_type,
-    Visit.location_status,
-    Visit.tags,
-    # The first section of the note that has text, cut short: what a card shows of it.
-    sa.func.substr(
-        sa.func.coalesce(*(sa.func.nullif(getattr(Visit, name), "") for name in EXCERPT_ORDER), ""),
-        1,
-        200,
-    ).label("excerpt"),
-)
-
-
-def card_columns(query: sa.Select, with_client: bool, client_joined: bool = False) -> sa.Select:
-    """A visit query's rows as list cards: the visit, its coach's and work site's names,
-    and the client's name when the list is not one client's own."""
-    query = (
-        query.with_only_columns(
-            *CARD_COLUMNS,
-            User.name.label("coach_name"),
-            Worksite.name.label("worksite_name"),
-        )
-        .join(User, User.id == Visit.coach_id)
-        .outerjoin(Worksite, Worksite.id == Visit.worksite_id)
-    )
-    if with_client:
-        if not client_joined:
-            query = query.join(Client, Client.id == Visit.client_id)
-        query = query.add_columns(*CLIENT_NAME)
-    return query
-
-
 def open_visit(user: User, client: Client) -> Visit | None:
     """The visit this user started for this client and has not ended, if any."""
     return db.session.scalars(
-        sa.select(Visit)
+        visible_visits(user)
         .where(
             Visit.client_id == client.id,
             Visit.created_by_id == user.id,
             Visit.ended_at.is_(None),
-            Visit.deleted_at.is_(None),
         )
         .order_by(Visit.started_at.desc())
         .limit(1)
@@ -158,44 +110,88 @@ def open_visit(user: User, client: Client) -> Visit | None:
 # --- capture ------------------------------------------------------------------------
 
 
-def find_by_key(user: User, key: str) -> Visit | None:
-    return db.session.scalar(_by_key_query(), {"user_id": user.id, "key": key})
-
-
-@reusable
-def _by_key_query() -> sa.Select:
-    return sa.select(Visit).where(
-        Visit.created_by_id == sa.bindparam("user_id"), Visit.idempotency_key == sa.bindparam("key")
-    )
-
-
-def create_visit(
-    user: User, client: Client, key: str, prepare=None, **fields
+def start_now(
+    user: User,
+    client: Client,
+    key: str,
+    contact_type: str,
+    placement_id: int | None,
+    fix: tuple,
+    settings: AgencySettings,
 ) -> tuple[Visit, bool]:
-    """Make a visit once per idempotency key: (visit, created). A repeat returns the first.
-    `prepare(visit)` fills in the rest before the insert: SQLite's write lock is held from
-    the insert to the commit, so what can be done before it is."""
-    existing = find_by_key(user, key)
-    if existing:
-        return existing, False
+    """Start a visit of `client` now, once per idempotency key: (visit, created).
+
+    The phone's fix (latitude, longitude, accuracy) is checked against the job's work
+    site before the insert, so the insert carries the whole row: SQLite's write lock is
+    held from the insert to the commit.
+    """
     visit = Visit(
         client_id=client.id,
         coach_id=client.coach_id,
-        created_by_id=user.id,
-        idempotency_key=key,
-        **fields,
+        started_at=utcnow(),
+        contact_type=contact_type,
     )
-    placement = fields.get("placement_id") and db.session.get(Placement, fields["placement_id"])
-    visit.worksite_id = placement.worksite_id if placement else None
-    if prepare:
-        prepare(visit)
-    db.session.add(visit)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same key raced in from a second tap
-        db.session.rollback()
-        return find_by_key(user, key), False
-    return visit, True
+    set_placement(visit, placement_id)
+    locate(visit, *fix, settings)
+    visit, created = create_once(visit, user.id, key)
+    if created:
+        summary = f"started for client {client.id}; {visit.location_status}"
+        record_event("create", "visit", visit.id, summary)
+        db.session.commit()
+    return visit, created
+
+
+def write_up(
+    user: User,
+    client: Client,
+    key: str,
+    fill: Callable[[Visit], None],
+    ended_at: datetime,
+    settings: AgencySettings,
+) -> tuple[Visit, bool]:
+    """A visit written up afterwards, once per idempotency key: (visit, created).
+
+    `fill(visit)` copies the form's note, times and job; the visit is ended and its
+    units counted before the insert, so the insert carries the whole row.
+    """
+    visit = Visit(client_id=client.id, coach_id=client.coach_id, started_at=utcnow())
+    fill(visit)
+    finish(visit, settings, ended_at)
+    visit, created = create_once(visit, user.id, key)
+    if created:
+        record_event("create", "visit", visit.id, f"written afterwards for client {client.id}")
+        db.session.commit()
+    return visit, created
+
+
+def save_note(visit: Visit, end: bool, ended_at: datetime | None, settings) -> None:
+    """Commit a note saved during a visit; `end` ends the visit (now, unless `ended_at`)
+    and counts its units."""
+    if end:
+        finish(visit, settings, ended_at)
+        record_event(
+            "end", "visit", visit.id, f"{visit.duration_minutes} min, {visit.service_units} units"
+        )
+    else:
+        record_event("update", "visit", visit.id, "note")
+    db.session.commit()
+
+
+def amend(visit: Visit, user: User, fill: Callable[[Visit], None], reason: str, settings) -> bool:
+    """Amend an ended visit, keeping the version it replaces: whether anything changed.
+
+    Units are recounted only when the times change; a note edit keeps what was billed.
+    """
+    before = snapshot_visit(visit)
+    times_before = (visit.started_at, visit.ended_at)
+    fill(visit)
+    if (visit.started_at, visit.ended_at) != times_before:
+        count_units(visit, settings)
+    changed = keep_version(visit, before, user, reason) is not None
+    if changed:
+        record_event("amend", "visit", visit.id, reason)
+    db.session.commit()
+    return changed
 
 
 def locate(visit: Visit, latitude, longitude, accuracy, settings: AgencySettings) -> None:
@@ -275,41 +271,36 @@ def soft_delete(visit: Visit, user: User) -> None:
 # --- reading ------------------------------------------------------------------------
 
 
-def keyset_page(query: sa.Select, after_cursor: bool) -> sa.Select:
-    """Newest first, after a keyset cursor (before_at, before_id), `limit` rows."""
-    query = query.order_by(Visit.started_at.desc(), Visit.id.desc()).limit(sa.bindparam("limit"))
-    if after_cursor:
-        started, visit_id = sa.bindparam("before_at"), sa.bindparam("before_id")
+def listed(query: sa.Select) -> sa.Select:
+    """A visit query loading what a visit card shows: the coach's and work site's names,
+    and the client (the scope's join)."""
+    return query.options(
+        so.contains_eager(Visit.client),
+        so.joinedload(Visit.coach).load_only(User.name),
+        so.joinedload(Visit.worksite).load_only(Worksite.name),
+    )
+
+
+def newest_first(query: sa.Select, before: tuple[datetime, int] | None, size: int):
+    """A page of `size` visits, newest first, older than the keyset cursor `before`:
+    (visits, whether older ones exist)."""
+    if before:
+        started, visit_id = before
         query = query.where(
             sa.or_(
                 Visit.started_at < started,
                 sa.and_(Visit.started_at == started, Visit.id < visit_id),
             )
         )
-    return query
+    query = query.order_by(Visit.started_at.desc(), Visit.id.desc()).limit(size + 1)
+    visits = db.session.scalars(query).all()
+    return visits[:size], len(visits) > size
 
 
-def page_values(before: tuple[datetime, int] | None, size: int) -> dict:
-    """Values for keyset_page(): one row more than a page, so the caller knows whether
-    older ones exist."""
-    values = {"limit": size + 1}
-    if before:
-        values.update(before_at=before[0], before_id=before[1])
-    return values
-
-
-@reusable
-def _timeline_query(after_cursor: bool) -> sa.Select:
-    query = sa.select(Visit).where(
-        Visit.client_id == sa.bindparam("client_id"), Visit.deleted_at.is_(None)
-    )
-    return keyset_page(card_columns(query, with_client=False), after_cursor)
-
-
-def timeline(client: Client, before: tuple[datetime, int] | None, size: int) -> list[VisitCard]:
-    """A page of the client's visits, newest first."""
-    query = _timeline_query(before is not None)
-    return read_cards(VisitCard, query, {"client_id": client.id, **page_values(before, size)})
+def timeline(user: User, client: Client, before: tuple[datetime, int] | None, size: int):
+    """A page of the client's visits, newest first: (visits, whether older ones exist)."""
+    query = listed(visible_visits(user).where(Visit.client_id == client.id))
+    return newest_first(query, before, size)
 
 
 def cursor_of(visit: Visit) -> str:
@@ -338,33 +329,6 @@ def month_starts(today: date, months: int) -> list[date]:
     return [*reversed(firsts), following.replace(day=1)]
 
 
-@reusable
-def _monthly_query(months: int) -> sa.Select:
-    """Visits, minutes, units per bucket: bucket i runs from bound{i} to bound{i + 1}."""
-    bound = [sa.bindparam(f"bound{i}") for i in range(months + 1)]
-    bucket = sa.case(
-        # The bucket numbers are written into the SQL: fewer values to bind each time.
-        *[(Visit.started_at < bound[i + 1], sa.literal_column(str(i))) for i in range(months)],
-        else_=sa.literal_column(str(months)),
-    ).label("bucket")
-    return (
-        sa.select(
-            bucket,
-            sa.func.count(Visit.id),
-            sa.func.sum(Visit.duration_minutes),
-            sa.func.sum(Visit.service_units),
-        )
-        .where(
-            Visit.client_id == sa.bindparam("client_id"),
-            Visit.deleted_at.is_(None),
-            Visit.ended_at.is_not(None),
-            Visit.started_at >= bound[0],
-            Visit.started_at < bound[months],
-        )
-        .group_by(sa.literal_column("bucket"))  # the label: the CASE is not repeated
-    )
-
-
 class MonthUnits(NamedTuple):
     month: str
     visits: int
@@ -372,87 +336,92 @@ class MonthUnits(NamedTuple):
     units: int
 
 
-@functools.lru_cache(maxsize=64)
-def month_bounds(tz_name: str, today: date, months: int) -> tuple[list[str], dict]:
-    """The months' names and their starts in UTC, for one local day and time zone."""
-    firsts = month_starts(today, months)
-    bounds = {f"bound{i}": local_day_start(day, tz_name) for i, day in enumerate(firsts)}
-    return [day.strftime("%B %Y") for day in firsts], bounds
-
-
-def monthly_units(client: Client, tz_name: str, months: int = 6) -> list[MonthUnits]:
+def monthly_units(user: User, client: Client, tz_name: str, months: int = 6) -> list[MonthUnits]:
     """Visits, minutes and units per month (agency time), newest first, summed in SQL.
 
-    Months are cut at local midnight: each boundary is turned into UTC once a day, and
-    the database puts each visit in its bucket.
+    Months are cut at local midnight: each month's first day is turned into UTC, and
+    the database puts each ended visit in the month it started in.
     """
-    names, bounds = month_bounds(tz_name, local_today(tz_name), months)
-    values = {"client_id": client.id, **bounds}
-    rows = db.session.connection().execute(_monthly_query(months), values).all()
-    by_bucket = {b: (n, minutes or 0, units or 0) for b, n, minutes, units in rows}
-    return [MonthUnits(names[i], *by_bucket[i]) for i in reversed(range(months)) if i in by_bucket]
+    firsts = month_starts(local_today(tz_name), months)
+    bounds = [local_day_start(day, tz_name) for day in firsts]
+    # Month i runs from bounds[i] to bounds[i + 1]; its number is written into the SQL.
+    month = sa.case(
+        *[(Visit.started_at < bounds[i + 1], sa.literal_column(str(i))) for i in range(months)]
+    ).label("bucket")
+    query = (
+        visible_visits(user)
+        .with_only_columns(
+            month,
+            sa.func.count(Visit.id),
+            sa.func.sum(Visit.duration_minutes),
+            sa.func.sum(Visit.service_units),
+        )
+        .where(
+            Visit.client_id == client.id,
+            Visit.ended_at.is_not(None),
+            Visit.started_at >= bounds[0],
+            Visit.started_at < bounds[-1],
+        )
+        .group_by(sa.literal_column("bucket"))  # the label: the CASE is not repeated
+    )
+    rows = {i: (n, minutes or 0, units or 0) for i, n, minutes, units in db.session.execute(query)}
+    return [
+        MonthUnits(firsts[i].strftime("%B %Y"), *rows[i])
+        for i in reversed(range(months))
+        if i in rows
+    ]
 
 
-def report_filters(user: User, coach_id=None, client_search="", start=None, end=None):
-    """The visit list's filters as (shape, values) for report_page() and report_totals();
-    `start`/`end` are UTC. A coach sees their own clients' visits only."""
-    by_coach = bool(coach_id) and user.sees_all_caseloads
-    shape = (not user.sees_all_caseloads, by_coach, bool(client_search), bool(start), bool(end))
-    values = {
-        "user_id": user.id,
-        "coach_id": coach_id,
-        "pattern": search_pattern(client_search) if client_search else None,
-        "start": start,
-        "end": end,
-    }
-    return shape, values
+# --- the visit list -----------------------------------------------------------------
+
+LIST_DAYS = 7  # what the visit list shows without dates
 
 
-@reusable
-def _report_query(own_only: bool, by_coach: bool, by_client: bool, since: bool, until: bool):
-    query = sa.select(Visit).where(Visit.deleted_at.is_(None))
-    if own_only or by_client:
-        query = query.join(Client, Client.id == Visit.client_id)
-    if own_only:
-        query = query.where(Client.coach_id == sa.bindparam("user_id"))
-    if by_coach:
-        query = query.where(Visit.coach_id == sa.bindparam("coach_id"))
-    if by_client:
-        query = query.where(name_matches(sa.bindparam("pattern")))
+def first_day_shown(start: date | None, end: date | None, today: date) -> date | None:
+    """Without dates the list shows the last 7 days, so the page costs the same however
+    many years of notes the agency has."""
+    return today - timedelta(days=LIST_DAYS - 1) if not (start or end) else start
+
+
+def utc_bounds(start: date | None, end: date | None, tz_name: str):
+    """Local days `start` to `end` (inclusive) as UTC (from, until); None where open, and
+    no upper bound after the last day there is."""
+    try:
+        until = local_day_start(end + timedelta(days=1), tz_name) if end else None
+    except OverflowError:
+        until = None
+    return local_day_start(start, tz_name), until
+
+
+def report_visits(user: User, coach_id=None, client_search="", since=None, until=None):
+    """The visits the list shows: those this user may see, filtered by coach (for those
+    who see every caseload), any part of the client's name, and UTC start times."""
+    query = visible_visits(user)
+    if coach_id and user.sees_all_caseloads:
+        query = query.where(Visit.coach_id == coach_id)
+    if client_search:
+        query = query.where(name_matches(search_pattern(client_search)))
     if since:
-        query = query.where(Visit.started_at >= sa.bindparam("start"))
+        query = query.where(Visit.started_at >= since)
     if until:
-        query = query.where(Visit.started_at < sa.bindparam("end"))
+        query = query.where(Visit.started_at < until)
     return query
 
 
-@reusable
-def _report_page_query(shape: tuple, after_cursor: bool) -> sa.Select:
-    own_only, _, by_client, _, _ = shape
-    query = card_columns(_report_query(*shape), True, client_joined=own_only or by_client)
-    return keyset_page(query, after_cursor)
+def totals_come_with_the_list(user: User, coach_id) -> bool:
+    """Totals are summed with the list for one coach's visits (a coach's own list, or a
+    coach picked in the filter); across every coach only when asked, because that sum
+    grows with the number of coaches and the page should not."""
+    return not user.sees_all_caseloads or bool(coach_id)
 
 
-def report_page(shape: tuple, values: dict, before, size: int) -> list[VisitCard]:
-    """A page of the visit list, newest first, after a keyset cursor."""
-    query = _report_page_query(shape, before is not None)
-    return read_cards(VisitCard, query, {**values, **page_values(before, size)})
-
-
-@reusable
-def _report_totals_query(shape: tuple) -> sa.Select:
-    sub = _report_query(*shape).with_only_columns(
-        Visit.id, Visit.duration_minutes, Visit.service_units
-    )
-    sub = sub.subquery()
-    return sa.select(
-        sa.func.count(sub.c.id),
-        sa.func.coalesce(sa.func.sum(sub.c.duration_minutes), 0),
-        sa.func.coalesce(sa.func.sum(sub.c.service_units), 0),
-    )
-
-
-def report_totals(shape: tuple, values: dict) -> tuple[int, int, int]:
-    """(visits, minutes, units) over the filtered visits, in one SQL statement."""
-    row = db.session.execute(_report_totals_query(shape), values).one()
+def report_totals(query: sa.Select) -> tuple[int, int, int]:
+    """(visits, minutes, units) over the visits `query` selects, in one SQL statement."""
+    row = db.session.execute(
+        query.with_only_columns(
+            sa.func.count(Visit.id),
+            sa.func.coalesce(sa.func.sum(Visit.duration_minutes), 0),
+            sa.func.coalesce(sa.func.sum(Visit.service_units), 0),
+        )
+    ).one()
     return int(row[0]), int(row[1]), int(row[2])
