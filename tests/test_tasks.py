@@ -390,8 +390,8 @@ def test_progress_page_query_count_is_constant(client, coach_task, runs):
     assert len(statements) == EXPECTED_PROGRESS_QUERIES
 
 
-# user with agency, task, audit, runs, grid, steps (as rows: cheaper than joined to the task)
-EXPECTED_PROGRESS_QUERIES = 6
+# user with agency, the task with its client, job and steps, runs, grid, audit
+EXPECTED_PROGRESS_QUERIES = 5
 
 
 def test_runs_made_during_a_visit_show_on_the_visit(client, coach_task):
