@@ -44,7 +44,7 @@ class TaskAnalysis(db.Model):
     client: so.Mapped["Client"] = so.relationship(lazy="raise")  # noqa: F821
     placement: so.Mapped["Placement | None"] = so.relationship(lazy="raise")  # noqa: F821
     steps: so.Mapped[list["TaskStep"]] = so.relationship(
-        back_populates="task", lazy="raise", order_by="TaskStep.position"
+        back_populates="task", lazy="raise", order_by=lambda: (TaskStep.position, TaskStep.id)
     )
 
     @property
