@@ -169,8 +169,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from coach.agency import current_agency
-    from coach.models import NOTE_SECTIONS
-    from coach.tasks.snippets import legend_items, level_buttons
+    from coach.models import NOTE_SECTIONS, PROMPT_LEVELS
     from coach.timeutil import DATE_TIME, format_date, format_local
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -186,8 +185,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex
     app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.globals["csrf_input"] = csrf_input
-    app.jinja_env.globals["level_buttons"] = level_buttons
-    app.jinja_env.globals["legend_items"] = legend_items
+    app.jinja_env.globals["prompt_levels"] = PROMPT_LEVELS
     app.jinja_env.globals["current_tab"] = current_tab
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
 

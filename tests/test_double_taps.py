@@ -65,18 +65,19 @@ def test_a_run_start_that_loses_the_race_opens_the_first_run_once(client, login_
     task = make_task(make_client(coach), coach)
     data = {"idempotency_key": "run-double-tap"}
     first = client.post(f"/tasks/{task.id}/runs", data=data)
-    real_scalar = db.session.scalar
+    real_scalars = db.session.scalars
     calls = []
 
-    def scalar(query, *args, **kwargs):
+    def scalars(query, *args, **kwargs):
         # The run lookup by key misses once: the other tap's run is not committed yet.
         if "checklist_runs.idempotency_key" in str(query) and not calls:
             calls.append(1)
-            return None
-        return real_scalar(query, *args, **kwargs)
+            return real_scalars(sa.select(ChecklistRun).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
 
-    monkeypatch.setattr("coach.tasks.services.db.session.scalar", scalar)
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
     second = client.post(f"/tasks/{task.id}/runs", data=data)
+    assert calls, "the second tap's lookup by key missed"
     monkeypatch.undo()
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]

@@ -390,8 +390,8 @@ def test_progress_page_query_count_is_constant(client, coach_task, runs):
     assert len(statements) == EXPECTED_PROGRESS_QUERIES
 
 
-# user with agency, task, audit, runs, grid, steps (as rows: cheaper than joined to the task)
-EXPECTED_PROGRESS_QUERIES = 6
+# user with agency, the task with its client, job and steps, runs, grid, audit
+EXPECTED_PROGRESS_QUERIES = 5
 
 
 def test_runs_made_during_a_visit_show_on_the_visit(client, coach_task):
@@ -453,3 +453,26 @@ def test_task_settings_keep_an_ended_job(client, coach_task):
     db.session.commit()
     page = client.get(f"/tasks/{task.id}/settings").text
     assert f'<option selected value="{ended.id}">Old job' in page
+
+
+def test_a_supervisor_sees_every_caseloads_tasks_and_a_coach_only_their_own(
+    client, coach_task, auth, login_as
+):
+    from coach.tasks.services import visible_runs, visible_steps, visible_tasks
+
+    coach, _, task = coach_task
+    other = make_user("coach")
+    theirs = make_task(make_client(other, "Private", "Person"), other, ["Secret step"])
+    run = make_run(theirs, other, {theirs.steps[0].id: "I"})
+
+    def ids(query) -> set:
+        return set(db.session.scalars(query).all())
+
+    assert ids(visible_tasks(coach)) == {task}
+    assert theirs.steps[0] not in ids(visible_steps(coach)) and not ids(visible_runs(coach))
+    auth.logout()
+    supervisor = login_as("supervisor")
+    assert ids(visible_tasks(supervisor)) == {task, theirs}
+    assert ids(visible_runs(supervisor)) == {run}
+    for url in [f"/tasks/{theirs.id}", f"/tasks/{theirs.id}/progress", f"/runs/{run.id}"]:
+        assert "Secret step" in client.get(url).text, url

@@ -25,15 +25,7 @@ STRATEGIES = {
 }
 
 
-class TaskLabels:
-    """What a task shows of itself: the model's, and a card's whose row has `strategy`."""
-
-    @property
-    def strategy_label(self) -> str:
-        return STRATEGIES.get(self.strategy, self.strategy)
-
-
-class TaskAnalysis(TaskLabels, db.Model):
+class TaskAnalysis(db.Model):
     __tablename__ = "task_analyses"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -52,8 +44,12 @@ class TaskAnalysis(TaskLabels, db.Model):
     client: so.Mapped["Client"] = so.relationship(lazy="raise")  # noqa: F821
     placement: so.Mapped["Placement | None"] = so.relationship(lazy="raise")  # noqa: F821
     steps: so.Mapped[list["TaskStep"]] = so.relationship(
-        back_populates="task", lazy="raise", order_by="TaskStep.position"
+        back_populates="task", lazy="raise", order_by=lambda: (TaskStep.position, TaskStep.id)
     )
+
+    @property
+    def strategy_label(self) -> str:
+        return STRATEGIES.get(self.strategy, self.strategy)
 
 
 class TaskStep(db.Model):

@@ -59,6 +59,15 @@ class TaskForm(FlaskForm):
         if any(len(line) > 300 for line in lines):
             raise ValidationError("Keep each step under 300 characters.")
 
+    def validate(self, extra_validators=None) -> bool:
+        """A new task needs steps: typed, or copied from the library."""
+        if not super().validate(extra_validators):
+            return False
+        if self.steps is not None and not self.template_id.data and not step_lines(self.steps.data):
+            self.steps.errors.append("Type the steps, or pick a task from the library.")
+            return False
+        return True
+
 
 class TaskSettingsForm(TaskForm):
     template_id = None
