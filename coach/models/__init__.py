@@ -29,7 +29,6 @@ from coach.models.mileage import (
     TRIP_STATUSES,
     MileageRate,
     Trip,
-    TripCard,
 )
 from coach.models.tasks import (
     PROMPT_LEVELS,
@@ -57,7 +56,6 @@ __all__ = [
     "TRIP_STATUSES",
     "MileageRate",
     "Trip",
-    "TripCard",
     "DECISIONS",
     "FOLLOW_UP_RESULTS",
     "PAYERS",
