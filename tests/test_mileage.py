@@ -6,10 +6,11 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
+from werkzeug.exceptions import NotFound
 
 from coach.extensions import db
 from coach.mileage.services import amount_cents, rate_on
-from coach.models import MileageRate, Trip
+from coach.models import AuditEvent, MileageRate, Trip
 from tests.clock import freeze_clock
 from tests.factories import (
     ensure_agency,
@@ -455,3 +456,40 @@ def test_a_deep_review_page_still_links_to_the_next_past_the_cap(client, login_a
     assert "More than 2 trips waiting" in first and "?page=2" in first
     second = client.get("/mileage/review?page=2").text
     assert "?page=1" in second and "?page=3" not in second
+
+
+def test_who_sees_which_trips(ctx):
+    from coach.mileage.services import get_trip_for, visible_trips
+
+    coach, other, supervisor = make_user("coach"), make_user("coach"), make_user("supervisor")
+    mine, theirs = make_trip(coach), make_trip(other)
+
+    def seen(user):
+        return set(db.session.scalars(visible_trips(user).with_only_columns(Trip.id)))
+
+    assert seen(coach) == {mine.id} and seen(supervisor) == {mine.id, theirs.id}
+    assert get_trip_for(supervisor, theirs.id) is theirs
+    with pytest.raises(NotFound):
+        get_trip_for(coach, theirs.id)
+
+
+def test_a_coach_reads_only_their_own_monthly_log(client, coach, auth, login_as):
+    other = make_user("coach", name="Other Coach")
+    make_trip(other, purpose="Their errand")
+    assert client.get(f"/mileage/log?month=2026-11&coach={coach.id}").status_code == 200
+    assert client.get(f"/mileage/log?month=2026-11&coach={other.id}").status_code == 404
+    auth.logout()
+    login_as("supervisor")
+    page = client.get(f"/mileage/log?month=2026-11&coach={other.id}").text
+    assert "Other Coach" in page and "Their errand" in page
+
+
+def test_an_edit_is_audited_with_what_changed(client, coach):
+    trip = make_trip(coach, trip_date=date(2026, 11, 2), purpose=TRIP["purpose"])
+    response = client.post(
+        f"/mileage/{trip.id}/edit", data={**TRIP, "miles": "13"}, follow_redirects=True
+    )
+    assert "Saved." in response.text
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "update"))
+    assert (event.entity_type, event.entity_id) == ("trip", trip.id)
+    assert "miles_tenths: 125 → 130" in event.summary and "Home" in event.summary

@@ -11,7 +11,7 @@ from wtforms import (
     RadioField,
     SelectField,
 )
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from coach.forms import (
     DONE_WINDOW,
@@ -23,6 +23,7 @@ from coach.forms import (
     text,
     within_window,
 )
+from coach.mileage.services import rate_starts_on
 
 
 def tenths(label: str, max_value: int, **kw) -> DecimalField:
@@ -141,3 +142,7 @@ class RateForm(FlaskForm):
         ],
         render_kw={"inputmode": "decimal"},
     )
+
+    def validate_effective_from(self, field) -> None:
+        if rate_starts_on(field.data):
+            raise ValidationError("A rate already starts on that day.")

@@ -1,3 +1,5 @@
+"""The coach's side of mileage: the month's trips, logging and fixing a trip, submitting."""
+
 from datetime import date
 
 from flask import flash, request, url_for
@@ -5,17 +7,27 @@ from flask_login import current_user
 
 from coach.agency import agency_today
 from coach.audit.services import record_event
-from coach.clients.services import client_choices
+from coach.clients.services import client_choices, get_client_for
 from coach.extensions import db
 from coach.forms import ActionForm, options, to_units
 from coach.mileage import bp
 from coach.mileage import services as ms
 from coach.mileage.forms import TripForm
 from coach.models import Trip
+from coach.records import save_edit
+from coach.visits.services import get_visit_for
 from coach.web import form_view, id_arg, redirect_to, render, saved_redirect
 
 LIST_SIZE = 20  # the latest trips of the month; "show all" for the rest
 TRIP_FIELDS = ["trip_date", "purpose", "origin", "destination", "round_trip", "vehicle", "notes"]
+# What an edit may change, as the audit event names it.
+EDITED_FIELDS = [
+    *TRIP_FIELDS,
+    "client_id",
+    "odometer_start_tenths",
+    "odometer_end_tenths",
+    "miles_tenths",
+]
 
 
 def parse_month(value: str | None) -> tuple[int, int]:
@@ -31,28 +43,29 @@ def parse_month(value: str | None) -> tuple[int, int]:
     return today.year, today.month
 
 
-def one_way_miles(trip):
-    """The miles as the coach typed them: a round trip stores twice that."""
-    return trip.miles / 2 if trip.round_trip else trip.miles
+def month_url(trip: Trip) -> str:
+    """The trips page of the trip's month."""
+    return url_for("mileage.trips", month=f"{trip.trip_date:%Y-%m}")
 
 
-def _client_choices():
-    return options([(0, "No client in the car"), *client_choices(current_user)])
-
-
-def _trip_form(trip=None) -> TripForm:
+def _trip_form(trip: Trip | None = None) -> TripForm:
     form = TripForm(obj=trip)
-    form.client_id.choices = _client_choices()
+    form.client_id.choices = options([(0, "No client in the car"), *client_choices(current_user)])
     if trip is not None and not form.is_submitted():
         form.client_id.data = trip.client_id or 0
-        form.miles.data = one_way_miles(trip) if trip.odometer_start_tenths is None else None
-        if trip.odometer_start_tenths is not None:
+        if trip.odometer_start_tenths is None:
+            form.miles.data = trip.one_way_miles
+        else:
+            form.miles.data = None
             form.odometer_start.data = trip.odometer_start_tenths / 10
             form.odometer_end.data = trip.odometer_end_tenths / 10
     return form
 
 
-def _apply(form: TripForm, trip) -> None:
+def _apply(form: TripForm, trip: Trip) -> None:
+    """Copy the form onto the trip, then work out where its ends are, whether its miles
+    are plausible, and what it pays."""
+    places = ms.known_places(current_user)
     for name in TRIP_FIELDS:
         setattr(trip, name, getattr(form, name).data)
     trip.vehicle, trip.notes = trip.vehicle or "", trip.notes or ""
@@ -64,15 +77,8 @@ def _apply(form: TripForm, trip) -> None:
     else:
         trip.odometer_start_tenths = trip.odometer_end_tenths = None
         trip.miles_tenths = to_units(form.miles.data, 10) * (2 if trip.round_trip else 1)
-    places = ms.known_places(current_user)
-    trip.origin_lat, trip.origin_lng = ms.coordinates_of(trip.origin, places)
-    trip.dest_lat, trip.dest_lng = ms.coordinates_of(trip.destination, places)
-    # A GPS fix from the phone beats a typed address that has no coordinates. The
-    # fixes are hidden fields the phone fills: half a fix is no fix.
-    if trip.origin_lat is None and None not in (form.start_lat.data, form.start_lng.data):
-        trip.origin_lat, trip.origin_lng = form.start_lat.data, form.start_lng.data
-    if trip.dest_lat is None and None not in (form.end_lat.data, form.end_lng.data):
-        trip.dest_lat, trip.dest_lng = form.end_lat.data, form.end_lng.data
+    start_fix = (form.start_lat.data, form.start_lng.data)
+    ms.locate(trip, places, start_fix, (form.end_lat.data, form.end_lng.data))
     ms.check_plausibility(trip)
     ms.price(trip)
 
@@ -81,12 +87,11 @@ def _apply(form: TripForm, trip) -> None:
 def trips():
     """The coach's trips of a month, with totals, and the month's submit button."""
     year, month = parse_month(request.args.get("month"))
-    show_all = request.args.get("all") == "1"
-    totals = ms.month_totals(current_user, year, month)
+    limit = None if request.args.get("all") == "1" else LIST_SIZE
     return render(
         "mileage/trips.html",
-        trips=ms.trips_of_month(current_user, year, month, None if show_all else LIST_SIZE),
-        totals=totals,
+        trips=ms.trips_of_month(current_user, year, month, limit),
+        totals=ms.month_totals(current_user, year, month),
         year=year,
         month=month,
         month_start=date(year, month, 1),
@@ -97,44 +102,35 @@ def trips():
 def _prefill(form: TripForm) -> None:
     """Repeat a recent trip (or its way back), start from a visit, or from the last origin."""
     form.trip_date.data = agency_today()
-    source = id_arg("repeat")
-    if source:
-        trip = ms.get_trip_for(current_user, source)
-        reverse = request.args.get("reverse") == "1"
-        form.origin.data = trip.destination if reverse else trip.origin
-        form.destination.data = trip.origin if reverse else trip.destination
-        form.purpose.data, form.client_id.data = trip.purpose, trip.client_id or 0
-        form.miles.data, form.vehicle.data = one_way_miles(trip), trip.vehicle
-        form.round_trip.data = trip.round_trip
+    if source := id_arg("repeat"):
+        _repeat(form, ms.get_trip_for(current_user, source), request.args.get("reverse") == "1")
         return
-    visit_id = id_arg("visit")
-    client_id = id_arg("client")
-    if visit_id:
-        from coach.visits.services import get_visit_for
-
+    if visit_id := id_arg("visit"):
         visit = get_visit_for(current_user, visit_id)
         form.visit_id.data, form.client_id.data = visit.id, visit.client_id
         form.purpose.data = "Job-site visit"  # no client name: exports carry purposes
         if visit.worksite:
             form.destination.data = ms.place_label(visit.worksite.name, visit.worksite.address)
-    elif client_id:
-        _prefill_for_client(form, client_id)
+    elif client_id := id_arg("client"):  # the client in the car, going to their job
+        client = get_client_for(current_user, client_id, with_jobs=True)
+        form.client_id.data = client.id
+        form.purpose.data = "Client transport"  # no client name: exports carry purposes
+        form.destination.data = ms.current_worksite(client, agency_today())
     form.origin.data = form.origin.data or ms.usual_origin(current_user)
     # A trip driven before: its miles again, so a usual trip is Log a trip → Save.
     usual = ms.last_trip_between(current_user, form.origin.data, form.destination.data)
     if usual:
-        form.miles.data, form.round_trip.data = one_way_miles(usual), usual.round_trip
+        form.miles.data, form.round_trip.data = usual.one_way_miles, usual.round_trip
         form.vehicle.data = usual.vehicle
 
 
-def _prefill_for_client(form: TripForm, client_id: int) -> None:
-    """From a client's page: the client in the car, going to their job."""
-    from coach.clients.services import get_client_for
-
-    client = get_client_for(current_user, client_id, with_jobs=True)
-    form.client_id.data = client.id
-    form.purpose.data = "Client transport"  # no client name: exports carry purposes
-    form.destination.data = ms.current_worksite(client, agency_today())
+def _repeat(form: TripForm, trip: Trip, reverse: bool) -> None:
+    """The same trip again, or its way back."""
+    form.origin.data = trip.destination if reverse else trip.origin
+    form.destination.data = trip.origin if reverse else trip.destination
+    form.purpose.data, form.client_id.data = trip.purpose, trip.client_id or 0
+    form.miles.data, form.vehicle.data = trip.one_way_miles, trip.vehicle
+    form.round_trip.data = trip.round_trip
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -147,32 +143,17 @@ def new_trip():
     if form.validate_on_submit():
         # Everything is read and worked out before the first write: SQLite lets one
         # writer in at a time, and a write transaction holds that lock until it commits.
-        trip = Trip()
+        trip = Trip(visit_id=ms.visible_visit_id(current_user, form.visit_id.data))
         _apply(form, trip)
-        trip.visit_id = _own_visit(form.visit_id.data)
         trip, created = ms.create_trip(current_user, form.idempotency_key.data, trip)
         if created:
             record_event("create", "trip", trip.id, f"{trip.miles} mi")
             db.session.commit()
-            flash(
-                f"Trip saved: {trip.miles} mi."
-                + (" It is flagged for a check: " + trip.flag_reason if trip.flag_reason else ""),
-                "success",
-            )
-        return saved_redirect(url_for("mileage.trips", month=f"{trip.trip_date:%Y-%m}"))
-    return render(
-        "mileage/trip_form.html", form=form, trip=None, places=ms.known_places(current_user)
-    )
-
-
-def _own_visit(visit_id):
-    if not visit_id:
-        return None
-    from coach.models import Visit
-    from coach.visits.services import visible_visits
-
-    visit = db.session.scalar(visible_visits(current_user).where(Visit.id == visit_id))
-    return visit.id if visit else None
+            flag = f" It is flagged for a check: {trip.flag_reason}" if trip.flag_reason else ""
+            flash(f"Trip saved: {trip.miles} mi.{flag}", "success")
+        return saved_redirect(month_url(trip))
+    places = ms.known_places(current_user)
+    return render("mileage/trip_form.html", form=form, trip=None, places=places)
 
 
 @bp.route("/<int:trip_id>/edit", methods=["GET", "POST"])
@@ -180,34 +161,27 @@ def _own_visit(visit_id):
 def edit_trip(trip_id: int):
     """Fix a draft or returned trip; approved trips are locked."""
     trip = ms.get_trip_for(current_user, trip_id)
-    if not trip.editable or trip.coach_id != current_user.id:
+    if not ms.can_edit(current_user, trip):
         flash(f"This trip is {trip.status_label.lower()} and can no longer be changed.", "error")
-        return redirect_to(url_for("mileage.trips", month=f"{trip.trip_date:%Y-%m}"))
+        return redirect_to(month_url(trip))
     form = _trip_form(trip)
     if form.validate_on_submit():
-        _apply(form, trip)
-        record_event("update", "trip", trip.id, f"{trip.miles} mi")
-        db.session.commit()
-        return saved_redirect(url_for("mileage.trips", month=f"{trip.trip_date:%Y-%m}"))
-    return render(
-        "mileage/trip_form.html", form=form, trip=trip, places=ms.known_places(current_user)
-    )
+        save_edit(trip, "trip", EDITED_FIELDS, lambda record: _apply(form, record))
+        return saved_redirect(month_url(trip))
+    places = ms.known_places(current_user)
+    return render("mileage/trip_form.html", form=form, trip=trip, places=places)
 
 
 @bp.route("/<int:trip_id>/delete", methods=["POST"])
 def delete_trip(trip_id: int):
     """Delete a draft trip (one that was never submitted)."""
     trip = ms.get_trip_for(current_user, trip_id)
-    if (
-        ActionForm().validate_on_submit()
-        and trip.status == "draft"
-        and (trip.coach_id == current_user.id)
-    ):
+    if ActionForm().validate_on_submit() and ms.can_delete(current_user, trip):
         record_event("delete", "trip", trip.id, f"{trip.trip_date} {trip.miles} mi")
         db.session.delete(trip)
         db.session.commit()
         flash("Trip deleted.", "success")
-    return redirect_to(url_for("mileage.trips", month=f"{trip.trip_date:%Y-%m}"))
+    return redirect_to(month_url(trip))
 
 
 @bp.route("/submit", methods=["GET", "POST"])
@@ -217,20 +191,18 @@ def submit():
     Only a post from the question page (its `confirm` field) submits: a stray tap
     elsewhere never sends a month."""
     year, month = parse_month(request.values.get("month"))
+    month_value = f"{year}-{month:02d}"
     if request.form.get("confirm") == "yes" and ActionForm().validate_on_submit():
         count = ms.submit_month(current_user, year, month)
-        record_event("submit", "trip", None, f"{year}-{month:02d}: {count} trips")
+        record_event("submit", "trip", None, f"{month_value}: {count} trips")
         db.session.commit()
-        flash(
-            f"{count} trip{'s' if count != 1 else ''} submitted for approval."
-            if count
-            else "Nothing new to submit.",
-            "success",
-        )
-        return redirect_to(url_for("mileage.trips", month=f"{year}-{month:02d}"))
+        plural = "s" if count != 1 else ""
+        message = f"{count} trip{plural} submitted for approval." if count else None
+        flash(message or "Nothing new to submit.", "success")
+        return redirect_to(url_for("mileage.trips", month=month_value))
     return render(
         "mileage/submit.html",
         totals=ms.month_totals(current_user, year, month),
-        month_value=f"{year}-{month:02d}",
+        month_value=month_value,
         month_start=date(year, month, 1),
     )

@@ -1,16 +1,17 @@
-"""Mileage rules: rates by date, amounts to the cent, plausibility, the workflow, exports."""
+"""Mileage rules: who sees which trips, rates by date, amounts to the cent, plausibility,
+the workflow, the lists, the export."""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-from flask import abort, current_app
+import sqlalchemy.orm as so
+from flask import current_app
 from geopy.distance import geodesic
-from sqlalchemy.exc import IntegrityError
 
 from coach.agency import current_agency
-from coach.extensions import db, read_cards, reusable
+from coach.extensions import db
 from coach.models import (
     DEFAULT_RATES,
     EDITABLE,
@@ -18,15 +19,64 @@ from coach.models import (
     MileageRate,
     Placement,
     Trip,
-    TripCard,
     User,
+    Visit,
     Worksite,
 )
-from coach.models.caseload import CLIENT_NAME
 from coach.models.mileage import FLAGGED_FIRST
+from coach.records import create_once, get_or_404
 from coach.timeutil import utcnow
+from coach.visits.services import visible_visits
 
 CENT = Decimal("0.01")
+
+
+# --- who sees which trips ------------------------------------------------------------
+
+
+def may_see_trips_of(user: User, coach_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """The one rule for trips: a coach sees their own, a supervisor or an admin everyone's.
+    `coach_id` is the column naming whose trips a row is about."""
+    return sa.true() if user.sees_all_caseloads else coach_id == user.id
+
+
+def visible_trips(user: User) -> sa.Select:
+    """Trips this user may see: every query of trips starts here (the review queue and
+    the export too: only supervisors and admins open them, and they see every trip)."""
+    return sa.select(Trip).where(may_see_trips_of(user, Trip.coach_id))
+
+
+def own_trips(user: User) -> sa.Select:
+    """The user's own trips, of those they may see: their month, their usual places."""
+    return visible_trips(user).where(Trip.coach_id == user.id)
+
+
+def get_trip_for(user: User, trip_id: int) -> Trip:
+    """The trip, if this user may see it; 404 otherwise."""
+    return get_or_404(visible_trips(user).where(Trip.id == trip_id))
+
+
+def get_log_coach_for(user: User, coach_id: int | None) -> User:
+    """The coach whose monthly log the user asks for (their own if they name nobody), if
+    the user may see that coach's trips; 404 otherwise."""
+    if coach_id in (None, user.id):
+        return user
+    return get_or_404(sa.select(User).where(User.id == coach_id, may_see_trips_of(user, User.id)))
+
+
+def can_edit(user: User, trip: Trip) -> bool:
+    """A coach changes their own draft or returned trips; approved ones are locked."""
+    return trip.editable and trip.coach_id == user.id
+
+
+def can_delete(user: User, trip: Trip) -> bool:
+    """Only a draft, never submitted, and only by its coach."""
+    return trip.status == "draft" and trip.coach_id == user.id
+
+
+def can_review(user: User, trip: Trip) -> bool:
+    """Supervisors and admins review trips, never their own."""
+    return user.sees_all_caseloads and trip.coach_id != user.id and trip.status == "submitted"
 
 
 # --- money ---------------------------------------------------------------------------
@@ -34,14 +84,9 @@ CENT = Decimal("0.01")
 
 def rate_on(day: date) -> MileageRate | None:
     """The rate in force on a day: the latest one that took effect on or before it."""
-    return db.session.scalar(_rate_query(), {"day": day})
-
-
-@reusable
-def _rate_query() -> sa.Select:
-    return (
+    return db.session.scalar(
         sa.select(MileageRate)
-        .where(MileageRate.effective_from <= sa.bindparam("day"))
+        .where(MileageRate.effective_from <= day)
         .order_by(MileageRate.effective_from.desc())
         .limit(1)
     )
@@ -67,6 +112,19 @@ def price(trip: Trip) -> None:
     rate = rate_on(trip.trip_date)
     trip.tenth_cents_per_mile = rate.tenth_cents_per_mile if rate else None
     trip.amount_cents = amount_cents(trip.miles_tenths, rate.tenth_cents_per_mile) if rate else None
+
+
+def all_rates() -> list[MileageRate]:
+    """Every rate, the newest first."""
+    return db.session.scalars(
+        sa.select(MileageRate).order_by(MileageRate.effective_from.desc())
+    ).all()
+
+
+def rate_starts_on(day: date) -> bool:
+    """Whether a rate already takes effect on that day (one rate a day)."""
+    same_day = sa.select(MileageRate.id).where(MileageRate.effective_from == day)
+    return db.session.scalar(same_day) is not None
 
 
 # --- plausibility --------------------------------------------------------------------
@@ -97,6 +155,9 @@ def check_plausibility(trip: Trip) -> None:
         trip.flag_reason = ""
 
 
+# --- places --------------------------------------------------------------------------
+
+
 @dataclass
 class Place:
     label: str
@@ -115,14 +176,24 @@ def office_label() -> str | None:
 
 
 def known_places(user: User) -> list[Place]:
-    """The office, the worksites of the coach's clients, and recent typed places."""
+    """The office, the worksites of the user's own clients' jobs, and the places their
+    recent trips went (typed ones, without coordinates)."""
     agency = current_agency()
     places = []
     if agency.office_address:
         places.append(Place(office_label(), agency.office_latitude, agency.office_longitude))
-    sites = db.session.execute(_sites_query(), {"coach_id": user.id}).all()
+    sites = db.session.execute(
+        sa.select(Worksite.name, Worksite.address, Worksite.latitude, Worksite.longitude)
+        .join(Placement, Placement.worksite_id == Worksite.id)
+        .join(Client, Client.id == Placement.client_id)
+        .where(Client.coach_id == user.id)  # where this user drives, not what they may see
+        .distinct()
+        .order_by(Worksite.name)
+    )
     places += [Place(place_label(name, address), lat, lng) for name, address, lat, lng in sites]
-    recent = db.session.scalars(_destinations_query(), {"coach_id": user.id}).all()
+    recent = db.session.scalars(
+        own_trips(user).with_only_columns(Trip.destination).order_by(Trip.id.desc()).limit(20)
+    )
     labels = {p.label for p in places}
     for label in dict.fromkeys(recent):
         if label not in labels:
@@ -130,33 +201,20 @@ def known_places(user: User) -> list[Place]:
     return places
 
 
-@reusable
-def _sites_query() -> sa.Select:
-    return (
-        sa.select(Worksite.name, Worksite.address, Worksite.latitude, Worksite.longitude)
-        .join(Placement, Placement.worksite_id == Worksite.id)
-        .join(Client, Client.id == Placement.client_id)
-        .where(Client.coach_id == sa.bindparam("coach_id"))
-        .distinct()
-        .order_by(Worksite.name)
-    )
-
-
-@reusable
-def _destinations_query() -> sa.Select:
-    return (
-        sa.select(Trip.destination)
-        .where(Trip.coach_id == sa.bindparam("coach_id"))
-        .order_by(Trip.id.desc())
-        .limit(20)
-    )
+def coordinates_of(label: str, places: list[Place]) -> tuple[float | None, float | None]:
+    for place in places:
+        if place.label == label:
+            return place.latitude, place.longitude
+    return None, None
 
 
 def usual_origin(user: User) -> str | None:
-    """Where the coach's next trip most likely starts: where their last one did, else the
+    """Where the user's next trip most likely starts: where their last one did, else the
     agency's office."""
-    last = recent_trips(user, 1)
-    return last[0].origin if last else office_label()
+    last = db.session.scalar(
+        own_trips(user).with_only_columns(Trip.origin).order_by(Trip.id.desc()).limit(1)
+    )
+    return last or office_label()
 
 
 def current_worksite(client: Client, today: date) -> str | None:
@@ -169,64 +227,45 @@ def current_worksite(client: Client, today: date) -> str | None:
 
 
 def last_trip_between(user: User, origin: str | None, destination: str | None) -> Trip | None:
-    """The coach's latest trip from one place to another: how far a usual trip is."""
+    """The user's latest trip from one place to another: how far a usual trip is."""
     if not (origin and destination):
         return None
     return db.session.scalar(
-        sa.select(Trip)
-        .where(Trip.coach_id == user.id, Trip.origin == origin, Trip.destination == destination)
+        own_trips(user)
+        .where(Trip.origin == origin, Trip.destination == destination)
         .order_by(Trip.id.desc())
         .limit(1)
     )
 
 
-def coordinates_of(label: str, places: list[Place]) -> tuple[float | None, float | None]:
-    for place in places:
-        if place.label == label:
-            return place.latitude, place.longitude
-    return None, None
+def locate(trip: Trip, places: list[Place], start_fix: tuple, end_fix: tuple) -> None:
+    """The coordinates of the trip's ends: a known place's, else the phone's GPS fix
+    (`(lat, lng)`, from hidden fields the phone fills: half a fix is no fix)."""
+    trip.origin_lat, trip.origin_lng = coordinates_of(trip.origin, places)
+    trip.dest_lat, trip.dest_lng = coordinates_of(trip.destination, places)
+    if trip.origin_lat is None and None not in start_fix:
+        trip.origin_lat, trip.origin_lng = start_fix
+    if trip.dest_lat is None and None not in end_fix:
+        trip.dest_lat, trip.dest_lng = end_fix
 
 
-# --- who sees what, and the workflow -------------------------------------------------
-
-
-def visible_trips(user: User) -> sa.Select:
-    query = sa.select(Trip)
-    if not user.sees_all_caseloads:
-        query = query.where(Trip.coach_id == user.id)
-    return query
-
-
-def get_trip_for(user: User, trip_id: int) -> Trip:
-    trip = db.session.scalar(visible_trips(user).where(Trip.id == trip_id))
-    if trip is None:
-        abort(404)
-    return trip
-
-
-@reusable
-def _by_key_query() -> sa.Select:
-    return sa.select(Trip).where(
-        Trip.created_by_id == sa.bindparam("user_id"), Trip.idempotency_key == sa.bindparam("key")
+def visible_visit_id(user: User, visit_id: int | None) -> int | None:
+    """The visit a new trip started from, if the user may see it; else none."""
+    if not visit_id:
+        return None
+    return db.session.scalar(
+        visible_visits(user).where(Visit.id == visit_id).with_only_columns(Visit.id)
     )
 
 
+# --- the workflow --------------------------------------------------------------------
+
+
 def create_trip(user: User, key: str, trip: Trip) -> tuple[Trip, bool]:
-    """Store a new trip once per idempotency key: (trip, created). A repeat returns the
-    first one."""
-    existing = db.session.scalar(_by_key_query(), {"user_id": user.id, "key": key})
-    if existing:
-        return existing, False
-    trip.coach_id, trip.created_by_id, trip.idempotency_key = user.id, user.id, key
-    db.session.add(trip)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        return db.session.scalar(
-            sa.select(Trip).where(Trip.created_by_id == user.id, Trip.idempotency_key == key)
-        ), False
-    return trip, True
+    """Store the user's new trip once per idempotency key: (trip, created). A repeat
+    returns the first one."""
+    trip.coach_id = user.id
+    return create_once(trip, user.id, key)
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -236,24 +275,19 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 
 def submit_month(user: User, year: int, month: int) -> int:
-    """Submit the coach's draft and returned trips of a month; submitting again is a no-op."""
+    """Submit the user's draft and returned trips of a month; submitting again is a no-op."""
     start, end = month_bounds(year, month)
     result = db.session.execute(
         sa.update(Trip)
         .where(
             Trip.coach_id == user.id,
-            Trip.status.in_(("draft", "returned")),
+            Trip.status.in_(EDITABLE),
             Trip.trip_date >= start,
             Trip.trip_date < end,
         )
         .values(status="submitted", submitted_at=utcnow())
     )
     return result.rowcount
-
-
-def can_review(user: User, trip: Trip) -> bool:
-    """Supervisors and admins review trips, never their own."""
-    return user.sees_all_caseloads and trip.coach_id != user.id and trip.status == "submitted"
 
 
 def _decide(trip: Trip, **values) -> bool:
@@ -292,186 +326,157 @@ def return_trip(trip: Trip, comment: str) -> str | None:
     return None
 
 
-# What a coach's month list shows of a trip.
-MONTH_LIST_COLUMNS = (
-    Trip.id,
-    Trip.trip_date,
-    Trip.miles_tenths,
-    Trip.status,
-    Trip.origin,
-    Trip.destination,
-    Trip.purpose,
-    Trip.client_id,
-    Trip.amount_cents,
-    Trip.flag_reason,
-    Trip.return_comment,
-)
+# --- the coach's lists ---------------------------------------------------------------
 
 
-@reusable
-def _month_query(limited: bool) -> sa.Select:
-    query = (
-        sa.select(*MONTH_LIST_COLUMNS, *CLIENT_NAME)  # the client's name, for the coach
-        .outerjoin(Client, Client.id == Trip.client_id)
-        .where(
-            Trip.coach_id == sa.bindparam("coach_id"),
-            Trip.trip_date >= sa.bindparam("start"),
-            Trip.trip_date < sa.bindparam("end"),
-        )
+def trips_of_month(user: User, year: int, month: int, limit: int | None) -> list[Trip]:
+    """The user's trips of a month with their client's name, newest first (the latest
+    `limit` of them)."""
+    start, end = month_bounds(year, month)
+    client_name = (Client.first_name, Client.preferred_name, Client.last_name)
+    return db.session.scalars(
+        own_trips(user)
+        .where(Trip.trip_date >= start, Trip.trip_date < end)
+        .options(so.joinedload(Trip.client).load_only(*client_name))
         .order_by(Trip.trip_date.desc(), Trip.id.desc())
-    )
-    return query.limit(sa.bindparam("limit")) if limited else query
+        .limit(limit)
+    ).all()
 
 
-def trips_of_month(user: User, year: int, month: int, limit: int | None) -> list[TripCard]:
-    """The coach's trips of a month, newest first (the latest `limit` of them)."""
+def month_totals(user: User, year: int, month: int) -> sa.Row:
+    """The user's month in one SQL statement: `trips`, `miles_tenths`, `cents`, and how
+    many are still `to_submit`."""
     start, end = month_bounds(year, month)
-    values = {"coach_id": user.id, "start": start, "end": end, "limit": limit}
-    return read_cards(TripCard, _month_query(bool(limit)), values)
+    return db.session.execute(
+        own_trips(user)
+        .where(Trip.trip_date >= start, Trip.trip_date < end)
+        .with_only_columns(
+            sa.func.count(Trip.id).label("trips"),
+            sa.func.coalesce(sa.func.sum(Trip.miles_tenths), 0).label("miles_tenths"),
+            sa.func.coalesce(sa.func.sum(Trip.amount_cents), 0).label("cents"),
+            sa.func.count(Trip.id).filter(Trip.status.in_(EDITABLE)).label("to_submit"),
+        )
+    ).one()
 
 
-@dataclass
-class MonthTotals:
-    trips: int
-    miles_tenths: int
-    cents: int
-    to_submit: int
-
-
-@reusable
-def _totals_query() -> sa.Select:
-    return sa.select(
-        sa.func.count(Trip.id),
-        sa.func.coalesce(sa.func.sum(Trip.miles_tenths), 0),
-        sa.func.coalesce(sa.func.sum(Trip.amount_cents), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((Trip.status.in_(EDITABLE), 1), else_=0)), 0),
-    ).where(
-        Trip.coach_id == sa.bindparam("coach_id"),
-        Trip.trip_date >= sa.bindparam("start"),
-        Trip.trip_date < sa.bindparam("end"),
-    )
-
-
-def month_totals(user: User, year: int, month: int) -> MonthTotals:
-    """Counts and sums of a coach's month, in one SQL statement."""
-    start, end = month_bounds(year, month)
-    values = {"coach_id": user.id, "start": start, "end": end}
-    row = db.session.connection().execute(_totals_query(), values).one()
-    return MonthTotals(*(int(v) for v in row))
-
-
-@reusable
-def _recent_query() -> sa.Select:
-    # The coach's last 30 trips, read off ix_trips_coach_id (not by walking every coach's
-    # trips from the newest); of those, the newest of each distinct trip.
+def recent_trips(user: User, limit: int = 3) -> list[Trip]:
+    """The user's last few distinct trips (origin, destination, purpose), for one-tap
+    repeats: the newest of each, of their last 30 trips."""
     last = (
-        sa.select(Trip.id, Trip.origin, Trip.destination, Trip.purpose, Trip.miles_tenths)
-        .where(Trip.coach_id == sa.bindparam("coach_id"))
+        own_trips(user)
+        .with_only_columns(Trip.id, Trip.origin, Trip.destination, Trip.purpose)
         .order_by(Trip.id.desc())
         .limit(30)
         .subquery()
     )
-    same_trip = (last.c.origin, last.c.destination, last.c.purpose)
-    newest_first = sa.func.row_number().over(partition_by=same_trip, order_by=last.c.id.desc())
-    ranked = sa.select(last, newest_first.label("n")).subquery()
-    return (
-        sa.select(ranked.c.id, *(ranked.c[c.name] for c in same_trip), ranked.c.miles_tenths)
-        .where(ranked.c.n == 1)
-        .order_by(ranked.c.id.desc())
-        .limit(sa.bindparam("limit"))
+    newest = sa.select(sa.func.max(last.c.id)).group_by(
+        last.c.origin, last.c.destination, last.c.purpose
     )
+    return db.session.scalars(
+        own_trips(user).where(Trip.id.in_(newest)).order_by(Trip.id.desc()).limit(limit)
+    ).all()
 
 
-def recent_trips(user: User, limit: int = 3) -> list[TripCard]:
-    """The coach's last few distinct trips, for one-tap repeats."""
-    return read_cards(TripCard, _recent_query(), {"coach_id": user.id, "limit": limit})
+def log_trips(user: User, coach: User, year: int, month: int) -> list[Trip]:
+    """A coach's trips of a month for their printable log, in date order, with the
+    reference of the client each carried."""
+    start, end = month_bounds(year, month)
+    return db.session.scalars(
+        visible_trips(user)
+        .where(Trip.coach_id == coach.id, Trip.trip_date >= start, Trip.trip_date < end)
+        .options(so.joinedload(Trip.client).load_only(Client.id))
+        .order_by(Trip.trip_date, Trip.id)
+    ).all()
 
 
-@reusable
-def _waiting_query() -> sa.Select:
-    # Counted up to one past the cap: a page costs the same with 4,000 trips waiting.
-    waiting = sa.select(Trip.id).where(Trip.status == "submitted").limit(sa.bindparam("cap"))
-    return sa.select(sa.func.count()).select_from(waiting.subquery())
-
-
-# What the review queue shows of a trip.
-REVIEW_COLUMNS = (
-    Trip.id,
-    Trip.coach_id,
-    Trip.trip_date,
-    Trip.miles_tenths,
-    Trip.amount_cents,
-    Trip.origin,
-    Trip.destination,
-    Trip.round_trip,
-    Trip.purpose,
-    Trip.client_id,
-    Trip.odometer_start_tenths,
-    Trip.odometer_end_tenths,
-    Trip.flag_reason,
-)
-
-
-@reusable
-def _queue_query() -> sa.Select:
-    return (
-        # The coach's name is all it shows of them; a client is shown by reference (its id).
-        sa.select(*REVIEW_COLUMNS, User.name.label("coach_name"))
-        .join(User, User.id == Trip.coach_id)
-        .where(Trip.status == "submitted")
-        .order_by(sa.text(FLAGGED_FIRST), Trip.coach_id, Trip.trip_date, Trip.id)
-        .offset(sa.bindparam("offset"))
-        .limit(sa.bindparam("limit"))
-    )
-
+# --- the review queue ----------------------------------------------------------------
 
 WAITING_SHOWN_UP_TO = 1000  # beyond it the queue says "more than 1,000"
+REVIEW_PAGE_SIZE = 25
 
 
-def review_queue(page: int, size: int = 25) -> tuple[list[TripCard], int]:
-    """A page of submitted trips of every coach, flagged ones first, and how many wait:
-    counted far enough to tell the page shown from the next (so a deep page still has
-    its Next link) and no further than WAITING_SHOWN_UP_TO + 1, meaning more than that."""
-    cap = {"cap": max(WAITING_SHOWN_UP_TO, page * size) + 1}
-    waiting = db.session.connection().execute(_waiting_query(), cap).scalar()
-    values = {"offset": (page - 1) * size, "limit": size}
-    return read_cards(TripCard, _queue_query(), values), waiting
+def review_queue(user: User, page: int, size: int = REVIEW_PAGE_SIZE) -> tuple[list[Trip], int]:
+    """A page of submitted trips, flagged ones first, with their coach's name; and how
+    many wait: counted far enough to tell the page shown from the next (so a deep page
+    still has its Next link) and no further than WAITING_SHOWN_UP_TO + 1, meaning more
+    than that (a page costs the same with 4,000 trips waiting)."""
+    waiting = visible_trips(user).where(Trip.status == "submitted")
+    cap = max(WAITING_SHOWN_UP_TO, page * size) + 1
+    counted = waiting.with_only_columns(Trip.id).limit(cap).subquery()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
+    trips = db.session.scalars(
+        waiting.options(so.joinedload(Trip.coach).load_only(User.name))
+        # ix_trips_review holds this order: the page is read off the index.
+        .order_by(sa.text(FLAGGED_FIRST), Trip.coach_id, Trip.trip_date, Trip.id)
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
+    return trips, count
 
 
 # --- export --------------------------------------------------------------------------
 
 
-def export_query(start: date, end: date, coach_id: int | None) -> sa.Select:
-    """Approved and already exported trips in a date range (inclusive), in a stable order."""
-    query = sa.select(Trip).where(
+def exportable(user: User, start: date, end: date, coach_id: int | None) -> sa.Select:
+    """Approved and already exported trips in a date range (inclusive), of one coach or
+    all."""
+    query = visible_trips(user).where(
         Trip.status.in_(("approved", "exported")), Trip.trip_date >= start, Trip.trip_date <= end
     )
-    if coach_id:
-        query = query.where(Trip.coach_id == coach_id)
-    return query.order_by(Trip.coach_id, Trip.trip_date, Trip.id)
+    return query.where(Trip.coach_id == coach_id) if coach_id else query
 
 
-def mark_exported(start: date, end: date, coach_id: int | None) -> int:
+def mark_exported(user: User, start: date, end: date, coach_id: int | None) -> int:
     """Approved trips in the range become exported (and locked); exported ones stay."""
-    query = sa.update(Trip).where(
-        Trip.status == "approved", Trip.trip_date >= start, Trip.trip_date <= end
+    approved = exportable(user, start, end, coach_id).where(Trip.status == "approved")
+    return db.session.execute(
+        sa.update(Trip)
+        .where(Trip.id.in_(approved.with_only_columns(Trip.id)))
+        .values(status="exported", exported_at=utcnow())
+        .execution_options(synchronize_session=False)  # no trip of the range is loaded
+    ).rowcount
+
+
+def export_rows(user: User, start: date, end: date, coach_id: int | None):
+    """The export's rows with the coach's and the client's names, in a stable order,
+    read as they are iterated (a streamed file asks for them after the view returned),
+    1,000 at a time: 100,000 trips never sit in memory together."""
+    trips = exportable(user, start, end, coach_id).subquery()
+    yield from db.session.execute(
+        sa.select(
+            trips.c.trip_date,
+            User.name.label("coach_name"),
+            trips.c.origin,
+            trips.c.destination,
+            trips.c.purpose,
+            trips.c.client_id,
+            Client.first_name,
+            Client.last_name,
+            trips.c.miles_tenths,
+            trips.c.tenth_cents_per_mile,
+            trips.c.amount_cents,
+            trips.c.status,
+        )
+        .join(User, User.id == trips.c.coach_id)
+        .outerjoin(Client, Client.id == trips.c.client_id)
+        .order_by(trips.c.coach_id, trips.c.trip_date, trips.c.id)
+        .execution_options(yield_per=1000)
     )
-    if coach_id:
-        query = query.where(Trip.coach_id == coach_id)
-    return db.session.execute(query.values(status="exported", exported_at=utcnow())).rowcount
 
 
-def export_totals(start: date, end: date, coach_id: int | None) -> list[tuple[str, int, int, int]]:
+def export_totals(
+    user: User, start: date, end: date, coach_id: int | None
+) -> list[tuple[str, int, int, int]]:
     """(coach name, trips, miles in tenths, cents) per coach, by SQL, not row by row."""
-    sub = export_query(start, end, coach_id).order_by(None).subquery()
+    trips = exportable(user, start, end, coach_id).subquery()
     rows = db.session.execute(
         sa.select(
             User.name,
-            sa.func.count(sub.c.id),
-            sa.func.sum(sub.c.miles_tenths),
-            sa.func.sum(sub.c.amount_cents),
+            sa.func.count(trips.c.id),
+            sa.func.sum(trips.c.miles_tenths),
+            sa.func.sum(trips.c.amount_cents),
         )
-        .join(User, User.id == sub.c.coach_id)
+        .join(User, User.id == trips.c.coach_id)
         .group_by(User.id, User.name)
         .order_by(User.name)
     ).all()

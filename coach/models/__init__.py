@@ -29,7 +29,6 @@ from coach.models.mileage import (
     TRIP_STATUSES,
     MileageRate,
     Trip,
-    TripCard,
 )
 from coach.models.tasks import (
     PROMPT_LEVELS,
@@ -56,7 +55,6 @@ __all__ = [
     "TRIP_STATUSES",
     "MileageRate",
     "Trip",
-    "TripCard",
     "DECISIONS",
     "FOLLOW_UP_RESULTS",
     "PAYERS",

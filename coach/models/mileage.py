@@ -6,8 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.extensions import RowCard, db
-from coach.models.caseload import ClientNameOfRow
+from coach.extensions import db
 from coach.timeutil import utcnow
 
 TRIP_STATUSES = {
@@ -41,28 +40,7 @@ class MileageRate(db.Model):
 FLAGGED_FIRST = "(flag_reason = '')"
 
 
-class TripLabels:
-    """What a trip shows of itself, shared by the model and the list cards."""
-
-    @property
-    def status_label(self) -> str:
-        return TRIP_STATUSES.get(self.status, self.status)
-
-    @property
-    def editable(self) -> bool:
-        return self.status in EDITABLE
-
-    @property
-    def miles(self) -> Decimal:
-        return Decimal(self.miles_tenths) / 10
-
-
-class TripCard(TripLabels, ClientNameOfRow, RowCard):
-    """A trip in a list: the row's columns, with `coach_name` or the client's names
-    where the list shows them."""
-
-
-class Trip(TripLabels, db.Model):
+class Trip(db.Model):
     __tablename__ = "trips"
     __table_args__ = (
         sa.Index("ix_trips_coach_date", "coach_id", "trip_date", "id"),
@@ -114,3 +92,20 @@ class Trip(TripLabels, db.Model):
 
     coach: so.Mapped["User"] = so.relationship(foreign_keys=[coach_id], lazy="raise")  # noqa: F821
     client: so.Mapped["Client | None"] = so.relationship(lazy="raise")  # noqa: F821
+
+    @property
+    def status_label(self) -> str:
+        return TRIP_STATUSES.get(self.status, self.status)
+
+    @property
+    def editable(self) -> bool:
+        return self.status in EDITABLE
+
+    @property
+    def miles(self) -> Decimal:
+        return Decimal(self.miles_tenths) / 10
+
+    @property
+    def one_way_miles(self) -> Decimal:
+        """The miles as the coach typed them: a round trip stores twice that."""
+        return self.miles / 2 if self.round_trip else self.miles
