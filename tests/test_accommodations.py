@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from coach.accommodations import services as acc
-from coach.accommodations.services import sha256_hex
 from coach.extensions import db
 from coach.models import (
     AccommodationRequest,
@@ -16,6 +15,7 @@ from coach.models import (
     Signature,
     SignoffLink,
 )
+from coach.signing import sha256_hex
 from coach.timeutil import utcnow
 from tests.conftest import count_queries
 from tests.factories import (

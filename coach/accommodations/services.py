@@ -30,7 +30,7 @@ from coach.models import (
     Worksite,
 )
 from coach.records import create_once, get_or_404
-from coach.signing import CONSENT_TEXT, sha256_hex  # noqa: F401 (the names tests know)
+from coach.signing import sha256_hex
 from coach.timeutil import to_local, utcnow
 
 FOLLOW_UP_DAYS = 14
