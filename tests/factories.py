@@ -169,8 +169,8 @@ def make_signature(item, coach, decision="approved"):
     """A link and its signature for a request, made directly (as if signed)."""
     from datetime import datetime, timedelta
 
-    from coach.accommodations.services import CONSENT_TEXT, sha256_hex
     from coach.models import Signature, SignoffLink
+    from coach.signing import CONSENT_TEXT, sha256_hex
 
     text = "REQUEST FOR A REASONABLE ACCOMMODATION\n"
     link = SignoffLink(

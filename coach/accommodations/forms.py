@@ -26,8 +26,10 @@ from coach.forms import (
     idempotency_field,
     no_control_chars,
     notes_field,
+    options,
     strip_filter,
     text,
+    to_units,
     within_window,
 )
 from coach.models import DECISIONS, FOLLOW_UP_RESULTS, PAYERS, REQUEST_METHODS
@@ -94,6 +96,56 @@ class RequestForm(FlaskForm):
         if self.payer.data == "other" and not self.payer_other.data:
             return add_error(self.payer_other, "Say who pays.")
         return valid
+
+
+# The request's own fields, copied as they are (blank texts as "", blank dates as None).
+REQUEST_FIELDS = [
+    "functional_limitation",
+    "diagnosis",
+    "job_function",
+    "accommodation",
+    "alternatives",
+    "payer",
+    "payer_other",
+    "date_needed",
+    "request_date",
+    "request_method",
+    "contact_name",
+    "contact_email",
+]
+DATE_FIELDS = ("date_needed", "request_date")
+
+
+def request_form(client, item=None, today=None) -> RequestForm:
+    """The request form, its jobs the client's (read with them). A new request (`today`
+    given) is dated today, for the client's current job and its employer's contact."""
+    form = RequestForm(obj=item)
+    jobs = [(p.id, f"{p.job_title} at {p.worksite.employer.name}") for p in client.placements]
+    form.placement_id.choices = options([*jobs, (0, "No job yet")])
+    if form.is_submitted():
+        return form
+    if item is not None:
+        cents = item.estimated_cost_cents
+        form.estimated_cost.data = None if cents is None else cents / 100
+        form.placement_id.data = item.placement_id or 0
+    elif today is not None:
+        form.request_date.data = today
+        current = next((p for p in client.placements if p.end_date is None), None)
+        if current:
+            employer = current.worksite.employer
+            form.placement_id.data = current.id
+            form.contact_name.data = employer.contact_name
+            form.contact_email.data = employer.contact_email
+    return form
+
+
+def fill_request(form: RequestForm, item) -> None:
+    """Copy the form's values onto the request."""
+    for name in REQUEST_FIELDS:
+        value = getattr(form, name).data
+        setattr(item, name, value if value is not None or name in DATE_FIELDS else "")
+    item.estimated_cost_cents = to_units(form.estimated_cost.data, 100)
+    item.placement_id = form.placement_id.data or None
 
 
 class SendForm(FlaskForm):

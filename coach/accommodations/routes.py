@@ -1,71 +1,39 @@
-import segno
 from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
+from coach import signing
 from coach.accommodations import bp
 from coach.accommodations import services as acc
 from coach.accommodations.forms import (
     EventForm,
     FollowUpForm,
     ImplementedForm,
-    RequestForm,
     SendForm,
+    fill_request,
+    request_form,
 )
 from coach.agency import agency_today, current_agency
 from coach.audit.services import audit_view, record_event
 from coach.clients.services import get_client_for
 from coach.extensions import db
-from coach.forms import ActionForm, options, to_units
-from coach.mail import NO_PUBLIC_BASE_URL, public_base_url, send_mail
-from coach.models import AccommodationRequest, User
+from coach.forms import ActionForm
+from coach.mail import NO_PUBLIC_BASE_URL, public_base_url
 from coach.timeutil import utcnow
 from coach.web import form_view, int_arg, redirect_to, render, saved_redirect
 
-FIELDS = [
-    "functional_limitation",
-    "diagnosis",
-    "job_function",
-    "accommodation",
-    "alternatives",
-    "payer",
-    "payer_other",
-    "date_needed",
-    "request_date",
-    "request_method",
-    "contact_name",
-    "contact_email",
-]
+DECIDED_IS_A_RECORD = (
+    "A decided or withdrawn request is a record and stays as it is. "
+    "Write a new request for a new accommodation."
+)
+JUST_DECIDED = "The employer has just decided on this request: it can no longer change."
+ALREADY_SENT = (
+    "That link was already made and sent. To show the QR code again, make a "
+    "new link (the old one then stops working)."
+)
 
 
-def _request_form(client, obj=None) -> RequestForm:
-    form = RequestForm(obj=obj)
-    jobs = [(p.id, f"{p.job_title} at {p.worksite.employer.name}") for p in client.placements]
-    form.placement_id.choices = options([*jobs, (0, "No job yet")])
-    if obj is not None and not form.is_submitted():
-        form.estimated_cost.data = (
-            None if obj.estimated_cost_cents is None else (obj.estimated_cost_cents / 100)
-        )
-        form.placement_id.data = obj.placement_id or 0
-    return form
-
-
-def _apply(form, item: AccommodationRequest) -> None:
-    for name in FIELDS:
-        setattr(
-            item,
-            name,
-            getattr(form, name).data
-            if getattr(form, name).data is not None
-            else ("" if name not in ("date_needed", "request_date") else None),
-        )
-    item.estimated_cost_cents = to_units(form.estimated_cost.data, 100)
-    item.placement_id = form.placement_id.data or None
-
-
-def _document(item) -> str:
-    coach = db.session.get(User, item.client.coach_id)
-    return acc.employer_document(item, current_agency().name, coach.name)
+def _to_request(request_id: int):
+    return redirect_to(url_for("accommodations.view_request", request_id=request_id))
 
 
 @bp.route("/clients/<int:client_id>/accommodations/new", methods=["GET", "POST"])
@@ -73,31 +41,11 @@ def _document(item) -> str:
 def new_request(client_id: int):
     """Write an accommodation request with the client."""
     client = get_client_for(current_user, client_id, with_jobs=True)
-    form = _request_form(client)
     if request.method == "GET":
         audit_view("client", client.id)
-        form.request_date.data = agency_today()
-        current = next((p for p in client.placements if p.end_date is None), None)
-        if current:
-            form.placement_id.data = current.id
-            employer = current.worksite.employer
-            form.contact_name.data, form.contact_email.data = (
-                employer.contact_name,
-                employer.contact_email,
-            )
+    form = request_form(client, today=agency_today())
     if form.validate_on_submit():
-        item = AccommodationRequest(client_id=client.id, created_by_id=current_user.id)
-        _apply(form, item)
-        db.session.add(item)
-        db.session.flush()
-        acc.log_event(
-            item,
-            "status",
-            f"Request written ({item.request_method.replace('_', ' ')})",
-            current_user.id,
-            occurred_on=item.request_date,
-        )
-        record_event("create", "accommodation", item.id, f"client {client.id}")
+        item = acc.write_request(client, current_user, lambda item: fill_request(form, item))
         db.session.commit()
         flash(
             "Request saved as a draft. Check what the employer will see, then send it.", "success"
@@ -110,14 +58,13 @@ def new_request(client_id: int):
 def view_request(request_id: int):
     """The request: what the employer sees, its status, the process log and signatures."""
     item = acc.get_request_for(current_user, request_id, with_events=True)
-    client = get_client_for(current_user, item.client_id)
     audit_view("accommodation", item.id)
     today = agency_today()
     return render(
         "accommodations/request.html",
         item=item,
-        client=client,
-        document=_document(item),
+        client=item.client,
+        document=acc.document_for(item),
         links=acc.links_of(item),
         signatures=acc.signatures_of(item),
         now=utcnow(),
@@ -147,40 +94,26 @@ def request_status(request_id: int):
 @form_view
 def edit_request(request_id: int):
     """Edit the request; after it was sent this makes a new version that needs a new link."""
-    item = acc.get_request_for(current_user, request_id)
-    client = get_client_for(current_user, item.client_id, with_jobs=True)
+    item = acc.get_request_for(current_user, request_id, with_jobs=True)
     if not item.is_open:
-        flash(
-            "A decided or withdrawn request is a record and stays as it is. "
-            "Write a new request for a new accommodation.",
-            "error",
-        )
-        return redirect_to(url_for("accommodations.view_request", request_id=item.id))
+        flash(DECIDED_IS_A_RECORD, "error")
+        return _to_request(item.id)
     if request.method == "GET":
         audit_view("accommodation", item.id)
-    form = _request_form(client, item)
+    form = request_form(item.client, item)
     if form.validate_on_submit():
-        before = _document(item)
-        _apply(form, item)
-        new_version = acc.new_version_if_shared(
-            item, current_user.id, document_changed=_document(item) != before
-        )
-        if not acc.still_open(item):
-            db.session.rollback()
-            flash(
-                "The employer has just decided on this request: it can no longer change.", "error"
-            )
-            return redirect_to(url_for("accommodations.view_request", request_id=item.id))
-        record_event("update", "accommodation", item.id, f"version {item.version}")
-        db.session.commit()
+        outcome = acc.save_request_edit(item, current_user, lambda i: fill_request(form, i))
+        if outcome == "decided":
+            flash(JUST_DECIDED, "error")
+            return _to_request(item.id)
         flash(
             f"Saved as version {item.version}. Send a new link for the employer to sign it."
-            if new_version
+            if outcome == "new version"
             else "Saved.",
             "success",
         )
         return saved_redirect(url_for("accommodations.view_request", request_id=item.id))
-    return render("accommodations/request_form.html", form=form, client=client, item=item)
+    return render("accommodations/request_form.html", form=form, client=item.client, item=item)
 
 
 @bp.route("/accommodations/<int:request_id>/send", methods=["GET", "POST"])
@@ -190,7 +123,7 @@ def send_request(request_id: int):
     item = acc.get_request_for(current_user, request_id)
     if not item.is_open:
         flash("This request is already decided or withdrawn.", "error")
-        return redirect_to(url_for("accommodations.view_request", request_id=item.id))
+        return _to_request(item.id)
     if request.method == "GET":
         audit_view("accommodation", item.id)
     form = SendForm(obj=item)
@@ -201,67 +134,22 @@ def send_request(request_id: int):
             current_app.logger.warning("Sign-off link not emailed: PUBLIC_BASE_URL is not set")
             form.form_errors.append(NO_PUBLIC_BASE_URL)
             return render("accommodations/send.html", form=form, item=item)
-        if acc.link_for_key(form.idempotency_key.data):  # a retried or double-tapped send
-            return _already_sent(item)
-        item.contact_name, item.contact_email = form.contact_name.data, form.contact_email.data
-        link, token = acc.create_link(
-            item, _document(item), current_user, item.contact_name, item.contact_email or ""
-        )
-        link.idempotency_key = form.idempotency_key.data
-        try:
-            db.session.flush()  # claim the key before any mail goes out
-        except IntegrityError:  # the other tap of a double tap got there first
-            db.session.rollback()
-            return _already_sent(item)
         # Shown on the coach's own phone, a link may use the address it reached us at.
-        url = _public_url(token, base or request.host_url.rstrip("/"))
-        if form.how.data == "email":
-            link.emailed = _email_link(item, link, url)
-        record_event(
-            "send",
-            "accommodation",
-            item.id,
-            f"link {link.id} to {item.contact_email or 'shown on the phone'}",
-        )
+        sent = acc.send_link(item, current_user, form, base or request.host_url.rstrip("/"))
+        if sent is None:  # a retried or double-tapped send
+            flash(ALREADY_SENT, "info")
+            return _to_request(item.id)
         db.session.commit()
-        # The token is shown on this response only: it is never stored.
-        qr = segno.make(url, error="m").svg_inline(scale=4, dark="#111827", omitsize=True)
+        link, url = sent  # the token in the URL is shown on this answer only
         return render_template(
             "accommodations/link_ready.html",
             item=item,
             link=link,
             url=url,
-            qr=qr,
-            emailed=link.emailed,
+            qr=signing.qr_svg(url),
             how=form.how.data,
         )
     return render("accommodations/send.html", form=form, item=item)
-
-
-def _already_sent(item):
-    flash(
-        "That link was already made and sent. To show the QR code again, make a "
-        "new link (the old one then stops working).",
-        "info",
-    )
-    return redirect_to(url_for("accommodations.view_request", request_id=item.id))
-
-
-def _public_url(token: str, base: str) -> str:
-    return base + url_for("accommodations.sign", token=token)
-
-
-def _email_link(item, link, url: str) -> bool:
-    agency = current_agency().name
-    subject = f"{agency}: accommodation request to review"
-    body = (
-        f"Hello {link.sent_to_name or ''},\n\n{current_user.name} of {agency} asks you to "
-        f"review a request for a workplace accommodation for {item.client.first_name}.\n\n"
-        f"Open this link to read it and record your decision (no account needed):\n{url}\n\n"
-        f"The link works once and expires on {acc.expiry_text(link)}.\n"
-    )
-    redacted = body.replace(url, "[sign-off link, not stored]")
-    return send_mail(link.sent_to_email, subject, body, redacted_body=redacted)
 
 
 def _simple_action(request_id: int, action) -> object:
@@ -269,7 +157,7 @@ def _simple_action(request_id: int, action) -> object:
     if ActionForm().validate_on_submit():
         action(item)
         db.session.commit()
-    return redirect_to(url_for("accommodations.view_request", request_id=item.id))
+    return _to_request(item.id)
 
 
 @bp.route("/accommodations/<int:request_id>/revoke", methods=["POST"])
@@ -277,9 +165,7 @@ def revoke(request_id: int):
     """Stop the open link from working."""
 
     def do(item):
-        if acc.revoke_open_links(item, current_user.id, "revoked by the coach"):
-            acc.set_status(item, "draft", current_user.id, "link revoked")
-            record_event("revoke", "accommodation", item.id)
+        if acc.revoke_link(item, current_user.id):
             flash("The link no longer works.", "success")
 
     return _simple_action(request_id, do)
@@ -290,13 +176,8 @@ def withdraw(request_id: int):
     """Withdraw the request (the client no longer wants it)."""
 
     def do(item):
-        if item.is_open:
-            acc.revoke_open_links(item, current_user.id, "request withdrawn")
-            if acc.still_open(item):
-                acc.set_status(item, "withdrawn", current_user.id)
-                record_event("withdraw", "accommodation", item.id)
-            else:
-                flash("The employer has just decided on this request.", "error")
+        if item.is_open and not acc.withdraw(item, current_user.id):
+            flash("The employer has just decided on this request.", "error")
 
     return _simple_action(request_id, do)
 
@@ -334,7 +215,7 @@ def implemented(request_id: int):
         db.session.commit()
     for error in form.errors.values():  # the form sits on the request page, as the log's
         flash(error[0], "error")
-    return redirect_to(url_for("accommodations.view_request", request_id=item.id))
+    return _to_request(item.id)
 
 
 @bp.route("/accommodations/<int:request_id>/follow-up", methods=["POST"])
@@ -344,36 +225,25 @@ def follow_up(request_id: int):
     item = acc.get_request_for(current_user, request_id)
     form = FollowUpForm()
     if item.implemented_on and form.validate_on_submit():
-        item.follow_up_done_on = agency_today()
-        item.follow_up_result = form.result.data
-        acc.log_event(
-            item,
-            "follow_up",
-            f"{dict(form.result.choices)[form.result.data]}. {form.notes.data or ''}".strip(),
-            current_user.id,
-            occurred_on=item.follow_up_done_on,
-        )
-        record_event("update", "accommodation", item.id, "follow-up")
+        acc.record_follow_up(item, form.result.data, form.notes.data, current_user.id)
         db.session.commit()
         return saved_redirect(url_for("accommodations.view_request", request_id=item.id))
     flash("Pick whether it works.", "error")
-    return redirect_to(url_for("accommodations.view_request", request_id=item.id))
+    return _to_request(item.id)
 
 
 @bp.route("/accommodations/records/<int:signature_id>")
 def signed_record(signature_id: int):
     """The signed record, for print: the document, the decision and the audit trail."""
-    signature = acc.get_signature(signature_id)
-    item = acc.get_request_for(current_user, signature.request_id, with_events=True)
+    signature = acc.get_signature_for(current_user, signature_id)
     audit_view("signature", signature.id)
-    link = acc.link_of(signature)
     return render(
         "accommodations/record.html",
         signature=signature,
-        item=item,
-        verified=acc.verify(signature),
-        link=link,
-        expires=acc.expiry_text(link),
+        item=signature.request,
+        verified=signing.verify(signature),
+        link=signature.link,
+        expires=signing.expiry_text(signature.link),
     )
 
 

@@ -5,20 +5,24 @@ from flask_login import current_user
 from coach.admin import bp
 from coach.admin.forms import AgencySettingsForm, UserForm
 from coach.admin.services import (
+    agency_settings,
     can_change_role_or_deactivate,
+    get_user,
     reset_password,
     temporary_password,
 )
-from coach.audit.services import describe_changes, record_event, snapshot
+from coach.audit.services import record_event
 from coach.auth.services import create_user, normalize_email
 from coach.auth.sessions import end_all_sessions, open_sessions
 from coach.auth.twofactor import turn_off
 from coach.extensions import db
 from coach.forms import ActionForm
 from coach.mail import emailed_links_refused
-from coach.models import AgencySettings, OutboxMessage, User
+from coach.models import OutboxMessage, User
+from coach.records import save_edit
 from coach.web import form_view, redirect_to, render, roles_required, saved_redirect
 
+USER_FIELDS = ["name", "email", "role"]
 SETTINGS_FIELDS = [
     "name",
     "timezone",
@@ -29,10 +33,6 @@ SETTINGS_FIELDS = [
     "onsite_radius_m",
     "require_two_factor",
 ]
-
-
-def _get_user(user_id: int) -> User:
-    return db.get_or_404(User, user_id)
 
 
 @bp.route("/users")
@@ -69,7 +69,7 @@ def new_user():
 @form_view
 def edit_user(user_id: int):
     """Change a user's name, email or role."""
-    user = _get_user(user_id)
+    user = get_user(user_id)
     form = UserForm(obj=user, user=user)
     if form.validate_on_submit():
         if form.role.data != user.role and (
@@ -77,15 +77,7 @@ def edit_user(user_id: int):
         ):
             form.role.errors.append(reason)
         else:
-            before = snapshot(user, ["name", "email", "role"])
-            user.name = form.name.data
-            user.email = normalize_email(form.email.data)
-            user.role = form.role.data
-            changes = describe_changes(user, ["name", "email", "role"], before)
-            if changes:
-                record_event("update", "user", user.id, changes)
-            db.session.commit()
-            flash("Saved.", "success")
+            save_edit(user, "user", USER_FIELDS, lambda u: _fill_user(form, u))
             return saved_redirect(url_for("admin.users"))
     return render(
         "admin/user_form.html",
@@ -95,11 +87,17 @@ def edit_user(user_id: int):
     )
 
 
+def _fill_user(form: UserForm, user: User) -> None:
+    user.name = form.name.data
+    user.email = normalize_email(form.email.data)
+    user.role = form.role.data
+
+
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @roles_required("admin")
 def toggle_active(user_id: int):
     """Deactivate a user (they can no longer log in), or reactivate them."""
-    user = _get_user(user_id)
+    user = get_user(user_id)
     if ActionForm().validate_on_submit():
         if user.active and (reason := can_change_role_or_deactivate(current_user, user)):
             flash(reason, "error")
@@ -116,7 +114,7 @@ def toggle_active(user_id: int):
 @roles_required("admin")
 def reset_user_password(user_id: int):
     """Give a user a new temporary password; they choose their own at next login."""
-    user = _get_user(user_id)
+    user = get_user(user_id)
     if not ActionForm().validate_on_submit():
         return redirect_to(url_for("admin.users"))
     password = reset_password(user)
@@ -129,7 +127,7 @@ def reset_user_password(user_id: int):
 @roles_required("admin")
 def end_user_sessions(user_id: int):
     """Log a user out everywhere (a lost phone, a shared login)."""
-    user = _get_user(user_id)
+    user = get_user(user_id)
     if ActionForm().validate_on_submit():
         count = end_all_sessions(user)
         record_event("session_end", "user", user.id, f"all ({count}), by an admin")
@@ -145,7 +143,7 @@ def end_user_sessions(user_id: int):
 @roles_required("admin")
 def turn_off_two_factor(user_id: int):
     """For someone who lost both their phone and their recovery codes."""
-    user = _get_user(user_id)
+    user = get_user(user_id)
     if user.id == current_user.id:
         # One's own goes through My account: the password, and the agency's rule.
         abort(404)
@@ -167,23 +165,17 @@ def turn_off_two_factor(user_id: int):
 @form_view
 def settings():
     """Agency name, time zone and office address."""
-    agency = db.session.get(AgencySettings, 1)
-    if agency is None:
-        agency = AgencySettings(id=1, setup_complete=True)
-        db.session.add(agency)
-        db.session.flush()
+    agency = agency_settings()
     form = AgencySettingsForm(obj=agency)
     if form.validate_on_submit():
-        before = snapshot(agency, SETTINGS_FIELDS)
-        form.populate_obj(agency)
-        agency.office_address = agency.office_address or ""
-        changes = describe_changes(agency, SETTINGS_FIELDS, before)
-        if changes:
-            record_event("update", "agency_settings", agency.id, changes)
-        db.session.commit()
-        flash("Settings saved.", "success")
+        save_edit(agency, "agency_settings", SETTINGS_FIELDS, lambda a: _fill_settings(form, a))
         return saved_redirect(url_for("admin.settings"))
     return render("admin/settings.html", form=form)
+
+
+def _fill_settings(form: AgencySettingsForm, agency) -> None:
+    form.populate_obj(agency)
+    agency.office_address = agency.office_address or ""
 
 
 @bp.route("/outbox")

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from coach.auth.services import hash_password
 from coach.auth.sessions import end_all_sessions
 from coach.extensions import db
-from coach.models import User
+from coach.models import AgencySettings, User
+from coach.records import get_or_404
 
 WORDS = [
     "amber",
@@ -35,6 +36,21 @@ WORDS = [
     "willow",
     "yonder",
 ]
+
+
+def get_user(user_id: int) -> User:
+    """Anyone with an account (the admin pages are for admins only); 404 if none."""
+    return get_or_404(sa.select(User).where(User.id == user_id))
+
+
+def agency_settings() -> AgencySettings:
+    """The agency's settings row, made if the first run never did."""
+    agency = db.session.get(AgencySettings, 1)
+    if agency is None:
+        agency = AgencySettings(id=1, setup_complete=True)
+        db.session.add(agency)
+        db.session.flush()
+    return agency
 
 
 def temporary_password() -> str:

@@ -113,20 +113,6 @@ def full_sync_on_return(dbapi_connection, connection_record) -> None:
         dbapi_connection.execute("PRAGMA synchronous=FULL")
 
 
-def describe_changes(obj, fields: list[str], before: dict) -> str:
-    """'field: old → new' for each field that changed, for the audit summary."""
-    parts = []
-    for name in fields:
-        old, new = before.get(name), getattr(obj, name)
-        if old != new:
-            parts.append(f"{name}: {old!r} → {new!r}")
-    return "; ".join(parts)
-
-
-def snapshot(obj, fields: list[str]) -> dict:
-    return {name: getattr(obj, name) for name in fields}
-
-
 def audit_page_query(entity_type: str | None = None, user_id: int | None = None):
     query = sa.select(AuditEvent).options(sa.orm.joinedload(AuditEvent.user))
     if entity_type:

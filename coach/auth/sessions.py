@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, g, request, session
 
-from coach.extensions import db, reusable
+from coach.extensions import db
 from coach.models import AgencySettings, User, UserSession
 from coach.timeutil import utcnow
 
@@ -48,37 +48,30 @@ def open_session_record(user: User, method: str) -> str:
     return key
 
 
-@reusable
-def _session_user_query() -> sa.Select:
-    # The agency's settings ride along: every page needs them (its name, time zone,
-    # two-step policy), and a query of their own would cost more than a health check.
-    return (
-        sa.select(User, UserSession.id, AgencySettings)
-        .join(UserSession, UserSession.user_id == User.id)
-        .outerjoin(AgencySettings, AgencySettings.id == 1)
-        .where(
-            User.id == sa.bindparam("user_id"),
-            User.active.is_(True),
-            UserSession.key_hash == sa.bindparam("key_hash"),
-            UserSession.ended_at.is_(None),
-        )
-    )
-
-
 def load_session_user(user_id: int) -> User | None:
     """The user of this cookie, if its session row is still open (one query)."""
     key = session.get("sid")
     if not isinstance(key, str):
         return None
+    # The agency's settings ride along: every page needs them (its name, time zone,
+    # two-step policy), and a query of their own would cost more than a health check.
     row = db.session.execute(
-        _session_user_query(), {"user_id": user_id, "key_hash": key_hash(key)}
+        sa.select(User, UserSession.id, AgencySettings)
+        .join(UserSession, UserSession.user_id == User.id)
+        .outerjoin(AgencySettings, AgencySettings.id == 1)
+        .where(
+            User.id == user_id,
+            User.active.is_(True),
+            UserSession.key_hash == key_hash(key),
+            UserSession.ended_at.is_(None),
+        )
     ).first()
     if row is None:
         return None
-    g.session_id = row[1]
-    if row[2] is not None:
-        g.agency = row[2]
-    return row[0]
+    user, g.session_id, agency = row
+    if agency is not None:
+        g.agency = agency
+    return user
 
 
 def current_session_id() -> int | None:

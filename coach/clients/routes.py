@@ -1,7 +1,8 @@
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
-from coach.accommodations.services import disclosure_changed, requests_of
+# As a module: coach.accommodations.services builds on coach.clients.services in turn.
+from coach.accommodations import services as accommodations
 from coach.agency import agency_today
 from coach.audit.services import audit_view, record_event
 from coach.clients import bp
@@ -107,7 +108,8 @@ def new_client():
 def view_client(client_id: int):
     """One client: the visit panel, details, jobs and visits. Every view is audited."""
     client = get_client_for(current_user, client_id, with_jobs=True)
-    context = dict(requests=requests_of(client), **client_page_context(client))
+    requests = accommodations.requests_of(current_user, client)
+    context = dict(requests=requests, **client_page_context(client))
     audit_view("client", client.id)  # after the reads: one transaction, not two
     return render("clients/client.html", client=client, today=agency_today(), **context)
 
@@ -127,7 +129,9 @@ def edit_client(client_id: int):
             form.populate_obj(record)
             if not current_user.sees_all_caseloads:
                 record.coach_id = coach_id  # a coach cannot hand a client to someone else
-            if record.disclosure != disclosure and disclosure_changed(record, current_user.id):
+            if record.disclosure != disclosure and accommodations.disclosure_changed(
+                record, current_user.id
+            ):
                 flash(
                     "What employers may see changed: open accommodation requests need a new link.",
                     "info",

@@ -1,17 +1,18 @@
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
-from coach.audit.services import describe_changes, record_event, snapshot
+from coach.audit.services import record_event
 from coach.employers import bp
 from coach.employers.forms import EmployerForm, NewEmployerForm, WorksiteForm
 from coach.employers.services import (
-    employer_list_query,
+    employers_page,
     get_employer_for,
     get_worksite_for,
     placements_at,
 )
 from coach.extensions import db
 from coach.models import Employer, Worksite
+from coach.records import save_edit
 from coach.web import form_view, int_arg, render, saved_redirect
 
 EMPLOYER_FIELDS = [
@@ -25,16 +26,21 @@ EMPLOYER_FIELDS = [
 WORKSITE_FIELDS = ["name", "address", "latitude", "longitude"]
 
 
+def _fill_employer(form: EmployerForm, employer: Employer) -> None:
+    for name in EMPLOYER_FIELDS:
+        setattr(employer, name, getattr(form, name).data or "")
+
+
+def _fill_worksite(form: WorksiteForm, site: Worksite) -> None:
+    form.populate_obj(site)
+    site.address = site.address or ""
+
+
 @bp.route("/")
 def employers():
     """Employers the coach works with (all of them for supervisors)."""
     search = request.args.get("q", "")[:80]
-    page = db.paginate(
-        employer_list_query(current_user, search),
-        page=int_arg("page", 1),
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
-    )
+    page = employers_page(current_user, int_arg("page", 1), current_app.config["PAGE_SIZE"], search)
     return render(
         "employers/employers.html", "employers/_employer_list.html", page=page, search=search
     )
@@ -47,8 +53,7 @@ def new_employer():
     form = NewEmployerForm()
     if form.validate_on_submit():
         employer = Employer(created_by_id=current_user.id)
-        for name in EMPLOYER_FIELDS:
-            setattr(employer, name, getattr(form, name).data or "")
+        _fill_employer(form, employer)
         db.session.add(employer)
         db.session.flush()
         if form.address.data:
@@ -79,14 +84,7 @@ def edit_employer(employer_id: int):
     employer = get_employer_for(current_user, employer_id)
     form = EmployerForm(obj=employer)
     if form.validate_on_submit():
-        before = snapshot(employer, EMPLOYER_FIELDS)
-        for name in EMPLOYER_FIELDS:
-            setattr(employer, name, getattr(form, name).data or "")
-        changes = describe_changes(employer, EMPLOYER_FIELDS, before)
-        if changes:
-            record_event("update", "employer", employer.id, changes)
-        db.session.commit()
-        flash("Saved.", "success")
+        save_edit(employer, "employer", EMPLOYER_FIELDS, lambda e: _fill_employer(form, e))
         return saved_redirect(url_for("employers.view_employer", employer_id=employer.id))
     return render("employers/employer_form.html", form=form, employer=employer)
 
@@ -99,8 +97,7 @@ def new_worksite(employer_id: int):
     form = WorksiteForm()
     if form.validate_on_submit():
         site = Worksite(employer_id=employer.id)
-        form.populate_obj(site)
-        site.address = site.address or ""
+        _fill_worksite(form, site)
         db.session.add(site)
         db.session.flush()
         record_event("create", "worksite", site.id, f"{employer.name}: {site.name}")
@@ -117,14 +114,6 @@ def edit_worksite(worksite_id: int):
     site = get_worksite_for(current_user, worksite_id)
     form = WorksiteForm(obj=site)
     if form.validate_on_submit():
-        before = snapshot(site, WORKSITE_FIELDS)
-        form.populate_obj(site)
-        site.address = site.address or ""
-        changes = describe_changes(site, WORKSITE_FIELDS, before)
-        if changes:
-            record_event("update", "worksite", site.id, changes)
-        db.session.commit()
-        flash("Worksite saved.", "success")
+        save_edit(site, "worksite", WORKSITE_FIELDS, lambda s: _fill_worksite(form, s))
         return saved_redirect(url_for("employers.view_employer", employer_id=site.employer_id))
-    employer = get_employer_for(current_user, site.employer_id)
-    return render("employers/worksite_form.html", form=form, employer=employer, worksite=site)
+    return render("employers/worksite_form.html", form=form, employer=site.employer, worksite=site)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.extensions import RowCard, db
+from coach.extensions import db
 from coach.timeutil import utcnow
 
 REQUEST_STATUSES = {
@@ -44,23 +44,7 @@ FOLLOW_UP_RESULTS = {
 OPEN_STATUSES = ("draft", "sent")
 
 
-class RequestLabels:
-    """What a request shows of its status, shared by the model and the list cards."""
-
-    @property
-    def status_label(self) -> str:
-        return REQUEST_STATUSES.get(self.status, self.status)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
-
-
-class RequestCard(RequestLabels, RowCard):
-    """A request in a client's list: the row's columns."""
-
-
-class AccommodationRequest(RequestLabels, db.Model):
+class AccommodationRequest(db.Model):
     __tablename__ = "accommodation_requests"
     __table_args__ = (sa.Index("ix_accommodation_requests_status_created", "status", "created_at"),)
 
@@ -103,6 +87,14 @@ class AccommodationRequest(RequestLabels, db.Model):
     events: so.Mapped[list["RequestEvent"]] = so.relationship(
         back_populates="request", lazy="raise", order_by="RequestEvent.at.desc()"
     )
+
+    @property
+    def status_label(self) -> str:
+        return REQUEST_STATUSES.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
 
     @property
     def decided(self) -> bool:
@@ -191,6 +183,9 @@ class Signature(db.Model):
     signed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     ip: so.Mapped[str] = so.mapped_column(sa.String(45), default="")
     user_agent: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+
+    request: so.Mapped[AccommodationRequest] = so.relationship(lazy="raise")
+    link: so.Mapped[SignoffLink] = so.relationship(lazy="raise")
 
     @property
     def decision_label(self) -> str:

@@ -1,0 +1,170 @@
+"""Signing through a link, for someone without an account: the capability link and the
+signed record. Employers sign accommodation requests this way; the person's employment
+plan is to be signed the same way.
+
+The capability link: a 256-bit random token of which only the SHA-256 is stored, an
+expiry, one use, revocable; a GET only notes that the link was opened (mail scanners
+open links too), the decision is a POST. Its model has the columns token_hash,
+expires_at, first_viewed_at, revoked_at and used_at, document_version, document_text and
+document_sha256 (what the link shows), and a state(now) method.
+
+The signed record keeps what ESIGN/UETA need: the exact document shown (its text and
+SHA-256), the signer's consent to sign electronically, the time (UTC) and the device
+(IP and browser). Its model has the columns of signed_record_fields(); once written it
+never changes.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from functools import wraps
+
+import segno
+import sqlalchemy as sa
+from flask import current_app, make_response, render_template
+
+from coach.agency import current_agency
+from coach.audit.services import record_event
+from coach.extensions import db
+from coach.timeutil import format_local, utcnow
+
+CONSENT_TEXT = (
+    "I agree to sign this document electronically. I understand that my typed name above is "
+    "my signature, that it has the same effect as a handwritten signature, and that I can "
+    "ask the agency for a paper copy of this record."
+)
+# What a link that cannot be used says, and its HTTP status: nothing more is revealed.
+LINK_STATES = {
+    "unknown": ("This link is not valid.", 404),
+    "expired": ("This link has expired. Ask the employment specialist for a new one.", 410),
+    "revoked": (
+        "This link was withdrawn or replaced by a newer one. Use the most recent link "
+        "you were sent, or ask the employment specialist.",
+        410,
+    ),
+    "used": ("A decision was already recorded with this link. Thank you.", 410),
+}
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- the capability link ------------------------------------------------------------
+
+
+def new_token() -> str:
+    """A token for a new link (256 bits): it goes in the link, once; store sha256_hex()."""
+    return secrets.token_urlsafe(32)
+
+
+def link_expiry() -> datetime:
+    """When a link made now stops working."""
+    return utcnow() + timedelta(days=current_app.config["SIGNOFF_LINK_DAYS"])
+
+
+def find_by_token(model, token: str):
+    """The link of this token, whatever its state, or None."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(sa.select(model).where(model.token_hash == sha256_hex(token)))
+
+
+def link_state(link, now: datetime) -> str:
+    """'active', or why the link cannot be used: unknown (None), used, revoked, expired
+    (the link model's state(now) says which)."""
+    return "unknown" if link is None else link.state(now)
+
+
+def link_state_page(state: str):
+    """The plain page of a link that cannot be used, with its status."""
+    message, status = LINK_STATES[state]
+    return render_template("signing/link_state.html", state=state, message=message), status
+
+
+def expiry_text(link) -> str:
+    """When the link stops working, as the email, the sign-off page, the signed record and
+    the log all say it: the one stored instant, in the agency's zone, with the zone named."""
+    return format_local(link.expires_at, current_agency().timezone, "%B %-d, %Y, %-I:%M %p %Z")
+
+
+def note_opened(link, entity_type: str) -> None:
+    """A GET of the link: it was opened, perhaps by a mail scanner, not necessarily read by
+    the person it was sent to. Nothing is decided."""
+    if link.first_viewed_at is None:
+        link.first_viewed_at = utcnow()
+    record_event("view", entity_type, link.id, "link opened (possibly by a mail scanner)")
+
+
+def claim(link, now: datetime) -> bool:
+    """Use the link for its one decision, in one conditional UPDATE: of two taps or two
+    devices deciding at once, exactly one gets True."""
+    model = type(link)
+    claimed = db.session.execute(
+        sa.update(model)
+        .where(
+            model.id == link.id,
+            model.used_at.is_(None),
+            model.revoked_at.is_(None),
+            model.expires_at > now,
+        )
+        .values(used_at=now)
+    ).rowcount
+    return claimed == 1
+
+
+def revoke_open(model, now: datetime, *where) -> int:
+    """Revoke the unused links `where` selects, in one conditional UPDATE: a link being
+    signed at this very moment is either already used (and left alone) or revoked first."""
+    return db.session.execute(
+        sa.update(model)
+        .where(*where, model.used_at.is_(None), model.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def no_trace(response):
+    """Pages under a capability URL: never cached, indexed or leaked through Referer."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def private_page(view):
+    """A view under a capability URL: its answers carry no_trace()'s headers."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        return no_trace(make_response(view(*args, **kwargs)))
+
+    return wrapped
+
+
+def qr_svg(url: str) -> str:
+    """The link as an inline SVG QR code, for the other person to scan from a phone."""
+    return segno.make(url, error="m").svg_inline(scale=4, dark="#111827", omitsize=True)
+
+
+# --- the signed record --------------------------------------------------------------
+
+
+def signed_record_fields(link, ip: str, user_agent: str, now: datetime) -> dict:
+    """The signed record's evidence: the document the link showed (its version, text and
+    SHA-256), the consent given, the time and the device."""
+    return {
+        "document_version": link.document_version,
+        "document_text": link.document_text,
+        "document_sha256": link.document_sha256,
+        "consent_text": CONSENT_TEXT,
+        "consented": True,
+        "signed_at": now,
+        "ip": ip[:45],
+        "user_agent": user_agent[:300],
+    }
+
+
+def verify(record) -> bool:
+    """The stored document still matches the fingerprint taken when it was signed."""
+    return sha256_hex(record.document_text) == record.document_sha256
