@@ -32,14 +32,6 @@ def display_name(first: str, preferred: str, last: str) -> str:
     return f"{first} {last}"
 
 
-class ClientNameOfRow:
-    """For a list card whose row carries the client's first, preferred and last names."""
-
-    @property
-    def client_name(self) -> str:
-        return display_name(self.first_name, self.preferred_name, self.last_name)
-
-
 def client_reference(client_id: int) -> str:
     """A client reference for exports that should not carry the full name."""
     return f"C-{client_id:05d}"

@@ -1,10 +1,10 @@
-"""Statements built once and reused (coach.extensions.reusable) must hold no request's
-values: each user gets their own rows from the same statement."""
+"""Each coach gets their own rows from the same pages, and another coach's records
+answer 404."""
 
 from tests.factories import make_client, make_task, make_trip, make_visit
 
 
-def test_reused_statements_answer_each_user_with_their_own_rows(client, auth, login_as):
+def test_each_coach_sees_their_own_rows_on_the_same_pages(client, auth, login_as):
     made = {}
     for name in ("Alma", "Bert"):
         coach = login_as("coach")
