@@ -1,9 +1,7 @@
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
-# As a module: coach.accommodations.services builds on coach.clients.services in turn.
-from coach.accommodations import services as accommodations
-from coach.agency import agency_today
+from coach.accommodations.services import disclosure_changed
 from coach.audit.services import audit_view, record_event
 from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm
@@ -17,8 +15,8 @@ from coach.clients.services import (
 from coach.extensions import db
 from coach.forms import add_error, options, to_units
 from coach.models import CLIENT_STATUSES, Client, Placement
+from coach.pages import client_page
 from coach.records import save_edit
-from coach.visits.panel import client_page_context
 from coach.web import form_view, int_arg, render, saved_redirect
 
 CLIENT_FIELDS = [
@@ -107,11 +105,9 @@ def new_client():
 @bp.route("/<int:client_id>")
 def view_client(client_id: int):
     """One client: the visit panel, details, jobs and visits. Every view is audited."""
-    client = get_client_for(current_user, client_id, with_jobs=True)
-    requests = accommodations.requests_of(current_user, client)
-    context = dict(requests=requests, **client_page_context(client))
-    audit_view("client", client.id)  # after the reads: one transaction, not two
-    return render("clients/client.html", client=client, today=agency_today(), **context)
+    page = client_page(current_user, client_id)
+    audit_view("client", client_id)  # after the reads: one transaction, not two
+    return render("clients/client.html", **page)
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
@@ -129,7 +125,7 @@ def edit_client(client_id: int):
             form.populate_obj(record)
             if not current_user.sees_all_caseloads:
                 record.coach_id = coach_id  # a coach cannot hand a client to someone else
-            if record.disclosure != disclosure and accommodations.disclosure_changed(
+            if record.disclosure != disclosure and disclosure_changed(
                 record, current_user.id
             ):
                 flash(

@@ -1,6 +1,6 @@
 """The visit panel of the client page (Start visit, or the note of the visit under
-way) and the client's visit history: shown on the client page, and answered by the
-visits blueprint after each start, save and end."""
+way) and the client's visit history: shown on the client page (coach/pages.py), and
+answered by the visits blueprint after each start, save and end."""
 
 from flask import render_template
 from flask_login import current_user
@@ -67,18 +67,6 @@ def panel_forms(client, visit, today) -> dict:
     form = StartVisitForm()
     form.placement_id.choices = visit_jobs(client, today)
     return dict(form=form, run_form=None)
-
-
-def client_page_context(client) -> dict:
-    """What the client page needs for its visit panel and visit history."""
-    visit = sv.open_visit(current_user, client)
-    return dict(
-        visit=visit,
-        saved_key=None,
-        tasks=tasks_of(client),  # the page lists them; the panel offers them during a visit
-        **panel_forms(client, visit, agency_today()),
-        **visit_history(client),
-    )
 
 
 def visit_history(client) -> dict:
