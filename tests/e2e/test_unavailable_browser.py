@@ -29,7 +29,7 @@ def test_a_503_on_save_keeps_the_visit_note_draft(phone, live_app, monkeypatch):
     page.locator("summary", has_text="Tasks observed").click()
     page.get_by_label("Tasks observed").fill(NOTE)
 
-    monkeypatch.setattr("coach.visits.routes.record_event", database_locked)
+    monkeypatch.setattr("coach.visits.services.record_event", database_locked)
     with page.expect_response(lambda r: r.url.endswith("/save")) as saved:
         page.get_by_role("button", name="Save note").click()
     assert saved.value.status == 503
