@@ -43,29 +43,35 @@ def create_once(record, user_id: int, key: str) -> tuple[object, bool]:
         db.session.flush()
     except IntegrityError:  # the other tap got there first, on another worker
         db.session.rollback()
-        return db.session.scalars(same_key).one(), False
+        existing = db.session.scalars(same_key).first()
+        if existing is None:  # the key is someone else's: not a retry of this user's form
+            abort(400)
+        return existing, False
     return record, True
 
 
-def changes_between(before: dict, record, fields: list[str]) -> str:
-    """'field: old → new' for each field that changed, for the audit summary."""
+def changes_between(before: dict, record, fields: list[str], private=()) -> str:
+    """'field: old → new' for each field that changed, for the audit summary; a
+    `private` field (free text that may name a person, a diagnosis or a home) is only
+    named: the audit log must not become a second copy of the record's text."""
     return "; ".join(
-        f"{name}: {before[name]!r} → {getattr(record, name)!r}"
+        f"{name} changed" if name in private else f"{name}: {before[name]!r} → {value!r}"
         for name in fields
-        if before[name] != getattr(record, name)
+        if before[name] != (value := getattr(record, name))
     )
 
 
-def save_edit(record, entity_type: str, fields: list[str], apply: Callable) -> str:
+def save_edit(record, entity_type: str, fields: list[str], apply: Callable, private=()) -> str:
     """Apply a form to `record`, log what changed, commit, and tell the user.
 
     `apply(record)` copies the form's values (form.populate_obj, or an area's own
     function). Only the `fields` listed are compared, so the audit summary names what
-    a person changed; an edit that changed nothing logs nothing.
+    a person changed (the `private` ones by name only); an edit that changed nothing
+    logs nothing.
     """
     before = {name: getattr(record, name) for name in fields}
     apply(record)
-    changes = changes_between(before, record, fields)
+    changes = changes_between(before, record, fields, private)
     if changes:
         record_event("update", entity_type, record.id, changes)
     db.session.commit()

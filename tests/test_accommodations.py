@@ -502,3 +502,18 @@ def test_request_pages_run_a_few_queries_whatever_the_history(client, coach_clie
     few, many = queries(2), queries(40)
     assert few == many
     assert max(many) <= 10
+
+
+def test_a_link_key_another_coach_used_is_refused_not_a_500(client, auth, login_as, coach_client):
+    """A send form replayed by someone else carries a key that is not theirs: 400."""
+    coach, person = coach_client
+    send(client, make_request(person, coach), idempotency_key="k" * 32)
+    auth.logout()
+    other = login_as("coach")
+    theirs = make_request(make_client(other, "Omar", "Ortiz"), other)
+    response = client.post(
+        f"/accommodations/{theirs.id}/send",
+        data={"contact_name": "Dana", "how": "show", "idempotency_key": "k" * 32},
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(SignoffLink.id))) == 1

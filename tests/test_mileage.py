@@ -484,7 +484,9 @@ def test_a_coach_reads_only_their_own_monthly_log(client, coach, auth, login_as)
     assert "Other Coach" in page and "Their errand" in page
 
 
-def test_an_edit_is_audited_with_what_changed(client, coach):
+def test_an_edit_is_audited_with_what_changed_but_not_its_text(client, coach):
+    """The audit names a changed purpose or place; it does not copy the text, which may
+    name a client or a home."""
     trip = make_trip(coach, trip_date=date(2026, 11, 2), purpose=TRIP["purpose"])
     response = client.post(
         f"/mileage/{trip.id}/edit", data={**TRIP, "miles": "13"}, follow_redirects=True
@@ -492,4 +494,5 @@ def test_an_edit_is_audited_with_what_changed(client, coach):
     assert "Saved." in response.text
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "update"))
     assert (event.entity_type, event.entity_id) == ("trip", trip.id)
-    assert "miles_tenths: 125 → 130" in event.summary and "Home" in event.summary
+    assert "miles_tenths: 125 → 130" in event.summary
+    assert "origin changed" in event.summary and "Home" not in event.summary

@@ -594,3 +594,17 @@ def test_lists_ignore_query_names_that_links_reserve(client, login_as):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "_external" not in response.text and "endpoint=" not in response.text
+
+
+def test_a_visit_key_used_with_another_client_is_refused(client, coach_client):
+    """A key is one form's: sent again for another client it is not a retry, and the
+    other client's visit is not shown under this one."""
+    coach, person, placement = coach_client
+    start(client, person, placement, key="a1b2c3d4e5f6a7b8")
+    other = make_client(coach, "Omar", "Ortiz")
+    response = client.post(
+        f"/clients/{other.id}/visits/start",
+        data={"idempotency_key": "a1b2c3d4e5f6a7b8", "placement_id": 0, "contact_type": "on_site"},
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1

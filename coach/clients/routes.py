@@ -133,7 +133,7 @@ def edit_client(client_id: int):
                     "info",
                 )
 
-        save_edit(client, "client", CLIENT_FIELDS, apply)
+        save_edit(client, "client", CLIENT_FIELDS, apply, private=["notes"])
         return saved_redirect(url_for("clients.view_client", client_id=client.id))
     return render("clients/client_form.html", form=form, client=client)
 
@@ -196,7 +196,13 @@ def edit_placement(placement_id: int):
         audit_view("client", placement.client_id)
     form = _placement_form(placement)
     if _valid_placement(form):
-        save_edit(placement, "placement", PLACEMENT_FIELDS, lambda p: _apply_placement(form, p))
+        save_edit(
+            placement,
+            "placement",
+            PLACEMENT_FIELDS,
+            lambda p: _apply_placement(form, p),
+            private=["notes"],
+        )
         return saved_redirect(url_for("clients.view_client", client_id=placement.client_id))
     return render(
         "clients/placement_form.html", form=form, client=placement.client, placement=placement

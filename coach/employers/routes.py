@@ -84,7 +84,13 @@ def edit_employer(employer_id: int):
     employer = get_employer_for(current_user, employer_id)
     form = EmployerForm(obj=employer)
     if form.validate_on_submit():
-        save_edit(employer, "employer", EMPLOYER_FIELDS, lambda e: _fill_employer(form, e))
+        save_edit(
+            employer,
+            "employer",
+            EMPLOYER_FIELDS,
+            lambda e: _fill_employer(form, e),
+            private=["notes"],
+        )
         return saved_redirect(url_for("employers.view_employer", employer_id=employer.id))
     return render("employers/employer_form.html", form=form, employer=employer)
 

@@ -20,6 +20,8 @@ from coach.web import form_view, id_arg, redirect_to, render, saved_redirect
 
 LIST_SIZE = 20  # the latest trips of the month; "show all" for the rest
 TRIP_FIELDS = ["trip_date", "purpose", "origin", "destination", "round_trip", "vehicle", "notes"]
+# Free text of a trip: its audit event says it changed, not what it says.
+TRIP_TEXT = ["purpose", "origin", "destination", "notes"]
 # What an edit may change, as the audit event names it.
 EDITED_FIELDS = [
     *TRIP_FIELDS,
@@ -166,7 +168,9 @@ def edit_trip(trip_id: int):
         return redirect_to(month_url(trip))
     form = _trip_form(trip)
     if form.validate_on_submit():
-        save_edit(trip, "trip", EDITED_FIELDS, lambda record: _apply(form, record))
+        save_edit(
+            trip, "trip", EDITED_FIELDS, lambda t: _apply(form, t), private=TRIP_TEXT
+        )
         return saved_redirect(month_url(trip))
     places = ms.known_places(current_user)
     return render("mileage/trip_form.html", form=form, trip=trip, places=places)

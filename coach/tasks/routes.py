@@ -191,7 +191,7 @@ def run_note(run_id: int):
     run = ts.get_run_for(current_user, run_id)
     form = RunNoteForm()
     if form.validate_on_submit():
-        save_edit(run, "checklist_run", ["note"], lambda record: ts.set_note(record, form))
+        save_edit(run, "checklist_run", ["note"], lambda r: ts.set_note(r, form), private=["note"])
         return saved_redirect(url_for("tasks.view_run", run_id=run.id))
     flash(form.note.errors[0] if form.note.errors else "The note could not be saved.", "error")
     return redirect_to(url_for("tasks.view_run", run_id=run.id))

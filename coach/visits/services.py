@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import abort
 from geopy.distance import geodesic
 
 from coach.audit.services import record_event
@@ -134,11 +135,18 @@ def start_now(
     set_placement(visit, placement_id)
     locate(visit, *fix, settings)
     visit, created = create_once(visit, user.id, key)
+    refuse_key_of_another_client(visit, client)
     if created:
         summary = f"started for client {client.id}; {visit.location_status}"
         record_event("create", "visit", visit.id, summary)
         db.session.commit()
     return visit, created
+
+
+def refuse_key_of_another_client(visit: Visit, client: Client) -> None:
+    """A key that made a visit with another client is not a retry of this form: 400."""
+    if visit.client_id != client.id:
+        abort(400)
 
 
 def write_up(
@@ -158,6 +166,7 @@ def write_up(
     fill(visit)
     finish(visit, settings, ended_at)
     visit, created = create_once(visit, user.id, key)
+    refuse_key_of_another_client(visit, client)
     if created:
         record_event("create", "visit", visit.id, f"written afterwards for client {client.id}")
         db.session.commit()
