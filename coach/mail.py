@@ -68,7 +68,7 @@ def public_base_url() -> str | None:
 
 def emailed_links_refused() -> bool:
     """True while links cannot be emailed: no PUBLIC_BASE_URL outside development."""
-    return not current_app.config["PUBLIC_BASE_URL"] and not in_development(current_app)
+    return public_base_url() is None
 
 
 NO_PUBLIC_BASE_URL = (

@@ -7,6 +7,7 @@ from flask_sqlalchemy.pagination import Pagination
 from coach.extensions import db
 from coach.forms import options
 from coach.models import ROLES, Client, Employer, Placement, User, Worksite
+from coach.models.caseload import named_alike
 from coach.records import get_or_404
 from coach.web import search_pattern
 
@@ -119,7 +120,7 @@ def worksite_choices() -> list[tuple[int, str]]:
 def worksite_label(employer: str, site: str) -> str:
     """'Employer — Site', or the name once for a site named after its employer (the first
     worksite of a new employer is)."""
-    return employer if site.casefold() == employer.casefold() else f"{employer} — {site}"
+    return employer if named_alike(employer, site) else f"{employer} — {site}"
 
 
 def job_choices(client: Client, today, none_label: str, keep_id: int | None = None) -> list:

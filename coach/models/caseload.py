@@ -32,36 +32,18 @@ def display_name(first: str, preferred: str, last: str) -> str:
     return f"{first} {last}"
 
 
+def named_alike(employer: str, site: str) -> bool:
+    """Whether a work site is named after its employer (a new employer's first site is):
+    then pages name it once."""
+    return site.casefold() == employer.casefold()
+
+
 def client_reference(client_id: int) -> str:
     """A client reference for exports that should not carry the full name."""
     return f"C-{client_id:05d}"
 
 
-class ClientLabels:
-    """What a client shows of itself: the model's, and the client page's card's."""
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def display_name(self) -> str:
-        return display_name(self.first_name, self.preferred_name, self.last_name)
-
-    @property
-    def reference(self) -> str:
-        return client_reference(self.id)
-
-    @property
-    def status_label(self) -> str:
-        return CLIENT_STATUSES.get(self.status, self.status)
-
-    @property
-    def disclosure_label(self) -> str:
-        return DISCLOSURE_CHOICES.get(self.disclosure, self.disclosure)
-
-
-class Client(ClientLabels, db.Model):
+class Client(db.Model):
     __tablename__ = "clients"
     __table_args__ = (sa.Index("ix_clients_coach_name", "coach_id", "last_name", "first_name"),)
 
@@ -83,9 +65,25 @@ class Client(ClientLabels, db.Model):
         back_populates="client", lazy="raise", order_by="Placement.start_date.desc()"
     )
 
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
 
-# All a list needs to show a client by name (display_name of these three columns).
-CLIENT_NAME = (Client.first_name, Client.preferred_name, Client.last_name)
+    @property
+    def display_name(self) -> str:
+        return display_name(self.first_name, self.preferred_name, self.last_name)
+
+    @property
+    def reference(self) -> str:
+        return client_reference(self.id)
+
+    @property
+    def status_label(self) -> str:
+        return CLIENT_STATUSES.get(self.status, self.status)
+
+    @property
+    def disclosure_label(self) -> str:
+        return DISCLOSURE_CHOICES.get(self.disclosure, self.disclosure)
 
 
 class Employer(db.Model):
@@ -124,26 +122,7 @@ class Worksite(db.Model):
         return self.latitude is not None and self.longitude is not None
 
 
-class PlacementLabels:
-    """What a job shows of itself: the model's, and the client page's card's."""
-
-    @property
-    def hourly_wage(self) -> Decimal | None:
-        if self.hourly_wage_cents is None:
-            return None
-        return Decimal(self.hourly_wage_cents) / 100
-
-    @property
-    def weekly_hours(self) -> Decimal | None:
-        if self.weekly_hours_tenths is None:
-            return None
-        return Decimal(self.weekly_hours_tenths) / 10
-
-    def is_current(self, today: date) -> bool:
-        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
-
-
-class Placement(PlacementLabels, db.Model):
+class Placement(db.Model):
     """A client's job at a worksite."""
 
     __tablename__ = "placements"
@@ -165,5 +144,26 @@ class Placement(PlacementLabels, db.Model):
     worksite: so.Mapped[Worksite] = so.relationship(lazy="raise")
 
     @property
+    def hourly_wage(self) -> Decimal | None:
+        if self.hourly_wage_cents is None:
+            return None
+        return Decimal(self.hourly_wage_cents) / 100
+
+    @property
+    def weekly_hours(self) -> Decimal | None:
+        if self.weekly_hours_tenths is None:
+            return None
+        return Decimal(self.weekly_hours_tenths) / 10
+
+    def is_current(self, today: date) -> bool:
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+
+    @property
     def employer_name(self) -> str:
         return self.worksite.employer.name
+
+    @property
+    def site_name(self) -> str:
+        """The work site's name, or "" when it only repeats the employer's."""
+        site = self.worksite.name
+        return "" if named_alike(self.employer_name, site) else site
