@@ -1,10 +1,11 @@
 """Pages that show several areas at once.
 
 The client page is a coach's home for one person: their details and jobs (clients),
-the visit panel and the visit history (visits), their task analyses (tasks) and their
-accommodation requests (accommodations). Each area offers its part as a plain
-function; this module puts them together, so that no area reaches into another and a
-newcomer reads the client page here, then in clients/client.html.
+the visit panel (visits), their task analyses (tasks) and their accommodation requests
+(accommodations). Each area offers its part as a plain function; this module puts them
+together, so that no area reaches into another and a newcomer reads the client page
+here, then in clients/client.html. The visit history below them is the visits
+blueprint's own fragment, loaded when the coach scrolls to it.
 """
 
 from coach.accommodations.services import requests_of
@@ -30,5 +31,4 @@ def client_page(user: User, client_id: int) -> dict:
         tasks=tasks_of(client),  # listed on the page; offered by the panel during a visit
         requests=requests_of(user, client),
         **panel.panel_forms(client, visit, today),
-        **panel.visit_history(client),
     )

@@ -26,14 +26,14 @@ def test_a_changed_visit_shows_its_new_card_on_the_timeline(client, login_as):
     coach = login_as("coach")
     person = make_client(coach, "Dana", "Reyes")
     visit = make_visit(person, coach, minutes=30, tasks_observed="Rolled silverware")
-    page = client.get(f"/clients/{person.id}").text
+    page = client.get(f"/clients/{person.id}/visits").text
     assert "Rolled silverware" in page and "30 min · 2 units" in page
 
     visit.tasks_observed = "Stocked the dairy cooler"
     visit.ended_at = visit.started_at.replace(hour=15)
     visit.duration_minutes, visit.service_units = 60, 4
     db.session.commit()
-    page = client.get(f"/clients/{person.id}").text
+    page = client.get(f"/clients/{person.id}/visits").text
     assert "Stocked the dairy cooler" in page and "60 min · 4 units" in page
     assert "Rolled silverware" not in page and "30 min" not in page
 
@@ -69,9 +69,9 @@ def test_the_units_table_counts_a_new_visit(client, login_as):
     coach = login_as("coach")
     person = make_client(coach)
     make_visit(person, coach, minutes=30)
-    assert "<td>1</td><td>30</td><td>2</td>" in client.get(f"/clients/{person.id}").text
+    assert "<td>1</td><td>30</td><td>2</td>" in client.get(f"/clients/{person.id}/visits").text
     make_visit(person, coach, minutes=15)
-    page = client.get(f"/clients/{person.id}").text
+    page = client.get(f"/clients/{person.id}/visits").text
     assert "<td>2</td><td>45</td><td>3</td>" in page
 
 
@@ -138,9 +138,9 @@ def test_a_card_follows_the_agency_time_zone(client, login_as):
     person = make_client(coach)
     make_visit(person, coach, started_at=datetime(2026, 11, 2, 14, 0))
     ensure_agency(timezone="America/New_York")
-    assert "Mon Nov 2, 9:00 AM" in client.get(f"/clients/{person.id}").text
+    assert "Mon Nov 2, 9:00 AM" in client.get(f"/clients/{person.id}/visits").text
     ensure_agency(timezone="America/Los_Angeles")
-    page = client.get(f"/clients/{person.id}").text
+    page = client.get(f"/clients/{person.id}/visits").text
     assert "Mon Nov 2, 6:00 AM" in page and "9:00 AM" not in page
 
 
@@ -148,8 +148,8 @@ def test_a_card_links_under_the_path_the_app_is_served_at(client, login_as):
     coach = login_as("coach")
     person = make_client(coach)
     visit = make_visit(person, coach)
-    assert f'href="/visits/{visit.id}"' in client.get(f"/clients/{person.id}").text
-    page = client.get(f"/clients/{person.id}", environ_overrides={"SCRIPT_NAME": "/coach"}).text
+    assert f'href="/visits/{visit.id}"' in client.get(f"/clients/{person.id}/visits").text
+    page = client.get(f"/clients/{person.id}/visits", environ_overrides={"SCRIPT_NAME": "/coach"}).text
     assert f'href="/coach/visits/{visit.id}"' in page
 
 
@@ -164,7 +164,7 @@ def test_an_approved_trip_loses_its_edit_link(client, login_as):
     assert "Approved" in page and f"/mileage/{trip.id}/edit" not in page
 
 
-def test_the_client_page_reads_open_and_done_visits_off_their_indexes(client, login_as):
+def test_the_client_page_and_its_history_read_visits_off_their_indexes(client, login_as):
     """Not each of the client's visits: those pages are read again after any write."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("reads SQLite's query plan")
@@ -179,6 +179,7 @@ def test_the_client_page_reads_open_and_done_visits_off_their_indexes(client, lo
     sa.event.listen(db.engine, "before_cursor_execute", listener)
     try:
         assert client.get(f"/clients/{person.id}").status_code == 200
+        assert client.get(f"/clients/{person.id}/visits").status_code == 200  # its history
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", listener)
     plans = []

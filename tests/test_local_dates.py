@@ -139,7 +139,7 @@ def test_visit_list_and_month_units_use_the_local_calendar(client, login_as):
     make_visit(person, coach, minutes=30, started_at=datetime(2026, 6, 1, 2, 0))  # 10 pm May 31
     report = client.get("/visits/").text
     assert value_of(report, "start") == "2026-05-25"
-    page = client.get(f"/clients/{person.id}").text
+    page = client.get(f"/clients/{person.id}/visits").text
     assert re.search(r"<th scope=\"row\">May 2026</th><td>1</td><td>30</td><td>2</td>", page)
     assert "June 2026" not in page
 

@@ -19,7 +19,7 @@ def test_each_coach_sees_their_own_rows_on_the_same_pages(client, auth, login_as
     bert, bert_client, _ = made["Bert"]
     _, alma_client, alma_task = made["Alma"]
     auth.login(bert.email)
-    assert "Bert stocked shelves" in client.get(f"/clients/{bert_client.id}").text
+    assert "Bert stocked shelves" in client.get(f"/clients/{bert_client.id}/visits").text
     assert client.get(f"/clients/{alma_client.id}").status_code == 404
     assert client.get(f"/tasks/{alma_task.id}/progress").status_code == 404
     trips = client.get("/mileage/?month=2026-11").text

@@ -299,7 +299,7 @@ def test_timeline_names_the_coach_and_work_site_of_each_visit(client, coach_clie
     # The open visit is loaded before the timeline: its card must still carry the names.
     assert start(client, person, placement).status_code == 302
     db.session.remove()
-    timeline = client.get(f"/clients/{person.id}").text.split('id="timeline"')[1]
+    timeline = client.get(f"/clients/{person.id}/visits").text.split('id="timeline"')[1]
     under_way, earlier = timeline.split("</li>")[:2]
     assert "Under way" in under_way and f"Main store · {coach.name}" in under_way
     assert f"On site · {coach.name}" in earlier and "Main store" not in earlier
@@ -315,7 +315,7 @@ def test_timeline_pages_newest_first_with_htmx_and_without(client, coach_client)
             started_at=datetime(2026, 10, 1) + timedelta(days=i),
             tasks_observed=f"Day {i:02d}",
         )
-    page = client.get(f"/clients/{person.id}").text
+    page = client.get(f"/clients/{person.id}/visits").text
     assert "Day 24" in page and "Day 15" in page and "Day 14" not in page
     assert 'hx-trigger="revealed"' in page
     older = page.split('class="more"')[1].split('href="')[1].split('"')[0].replace("&amp;", "&")
@@ -323,6 +323,24 @@ def test_timeline_pages_newest_first_with_htmx_and_without(client, coach_client)
     assert "<html" not in fragment and "Day 14" in fragment and "Day 15" not in fragment
     full = client.get(older).text
     assert "<html" in full and "Older visits" in full and "Day 05" in full
+
+
+def test_the_client_page_loads_its_visit_history_when_scrolled_to(client, coach_client):
+    coach, person, _ = coach_client
+    make_visit(person, coach, minutes=30, tasks_observed="Folded towels")
+    page = client.get(f"/clients/{person.id}").text
+    # The page's first screen is the visit panel; the history follows by htmx, and
+    # without JavaScript a link opens it.
+    history = page.split('id="visit-history"')[1].split("</section>")[0]
+    assert f'hx-get="/clients/{person.id}/visits"' in history
+    assert 'hx-trigger="revealed"' in history and "Show visits" in history
+    assert "Folded towels" not in page
+    fragment = client.get(f"/clients/{person.id}/visits", headers={"HX-Request": "true"}).text
+    assert "<html" not in fragment
+    assert '<section id="visit-history"' in fragment and "Folded towels" in fragment
+    assert "30 min · 2 units" in fragment and "<caption" in fragment  # units per month
+    full = client.get(f"/clients/{person.id}/visits").text
+    assert "<html" in full and "Folded towels" in full and "Older visits" not in full
 
 
 def test_supervisor_report_filters_and_totals(client, auth, login_as):
@@ -362,12 +380,12 @@ def test_coach_report_shows_only_own_clients(client, coach_client):
     assert "<strong>1</strong> visit " in page  # a coach's own list: totals with it
 
 
-def test_monthly_units_on_client_page(client, coach_client):
+def test_monthly_units_head_the_client_visit_history(client, coach_client):
     coach, person, _ = coach_client
     now = utcnow()
     make_visit(person, coach, minutes=23, started_at=now - timedelta(hours=3))
     make_visit(person, coach, minutes=52, started_at=now - timedelta(hours=2))
-    page = client.get(f"/clients/{person.id}").text
+    page = client.get(f"/clients/{person.id}/visits").text
     month = now.strftime("%B %Y")
     assert f'<th scope="row">{month}</th><td>2</td><td>75</td><td>5</td>' in page
 

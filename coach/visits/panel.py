@@ -69,7 +69,9 @@ def panel_forms(client, visit, today) -> dict:
     return dict(form=form, run_form=None)
 
 
-def visit_history(client) -> dict:
-    visits, more = sv.timeline(current_user, client, None, TIMELINE_SIZE)
-    months = sv.monthly_units(current_user, client, current_agency().timezone)
+def visit_history(client, before=None) -> dict:
+    """A page of the client's visits, newest first, older than the cursor `before`;
+    the first page also brings the units per month."""
+    visits, more = sv.timeline(current_user, client, before, TIMELINE_SIZE)
+    months = [] if before else sv.monthly_units(current_user, client, current_agency().timezone)
     return dict(visits=visits, more=more, months=months)

@@ -183,17 +183,16 @@ def delete_visit(visit_id: int):
 
 @bp.route("/clients/<int:client_id>/visits")
 def client_visits(client_id: int):
-    """Older visits of a client: infinite scroll for htmx, plain pages without it."""
+    """A client's visits: the history the client page loads once it is scrolled to
+    (units per month and the newest visits), then older pages by infinite scroll; plain
+    pages without htmx."""
     client = get_client_for(current_user, client_id)
     before = sv.parse_cursor(request.args.get("before"))
-    visits, more = sv.timeline(current_user, client, before, panel.TIMELINE_SIZE)
+    history = panel.visit_history(client, before)
     audit_view("client", client.id)  # every page of it shows notes
+    fragment = "visits/_timeline_items.html" if before else "visits/_history.html"
     return render(
-        "visits/client_visits.html",
-        "visits/_timeline_items.html",
-        client=client,
-        visits=visits,
-        more=more,
+        "visits/client_visits.html", fragment, client=client, older=bool(before), **history
     )
 
 

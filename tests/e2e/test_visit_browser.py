@@ -81,6 +81,14 @@ def test_visit_note_survives_a_reload_and_lands_on_the_timeline(phone, live_app)
     assert_accessible(page)
     assert_fits_phone(page)
 
+    # A fresh client page loads its visit history once the coach scrolls down to it.
+    page.goto(f"/clients/{rosa_id}")
+    expect(page.get_by_role("link", name="Show visits")).to_be_attached()
+    page.locator("#visit-history").scroll_into_view_if_needed()
+    expect(page.locator("#visit-history").get_by_text("Bagged groceries; asked")).to_be_visible()
+    expect(page.get_by_role("link", name="Show visits")).to_have_count(0)
+    assert_accessible(page)
+
 
 def test_visit_without_location_permission_still_saves(phone, live_app):
     seed(live_app)
