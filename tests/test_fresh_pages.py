@@ -149,7 +149,9 @@ def test_a_card_links_under_the_path_the_app_is_served_at(client, login_as):
     person = make_client(coach)
     visit = make_visit(person, coach)
     assert f'href="/visits/{visit.id}"' in client.get(f"/clients/{person.id}/visits").text
-    page = client.get(f"/clients/{person.id}/visits", environ_overrides={"SCRIPT_NAME": "/coach"}).text
+    page = client.get(
+        f"/clients/{person.id}/visits", environ_overrides={"SCRIPT_NAME": "/coach"}
+    ).text
     assert f'href="/coach/visits/{visit.id}"' in page
 
 

@@ -125,9 +125,7 @@ def edit_client(client_id: int):
             form.populate_obj(record)
             if not current_user.sees_all_caseloads:
                 record.coach_id = coach_id  # a coach cannot hand a client to someone else
-            if record.disclosure != disclosure and disclosure_changed(
-                record, current_user.id
-            ):
+            if record.disclosure != disclosure and disclosure_changed(record, current_user.id):
                 flash(
                     "What employers may see changed: open accommodation requests need a new link.",
                     "info",
