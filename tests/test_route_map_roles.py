@@ -23,6 +23,7 @@ ONLY_FOR = {
     "admin.new_user": {"admin"},
     "mileage.rates": {"admin"},
     "audit.audit_log": {"supervisor", "admin"},
+    "clients.coach_matches": {"supervisor", "admin"},
     "mileage.export": {"supervisor", "admin"},
     "mileage.review": {"supervisor", "admin"},
     "tasks.edit_template": {"supervisor", "admin"},

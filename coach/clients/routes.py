@@ -1,4 +1,4 @@
-from flask import current_app, flash, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
 from coach.accommodations.services import disclosure_changed
@@ -8,8 +8,10 @@ from coach.clients.forms import ClientForm, PlacementForm
 from coach.clients.services import (
     caseload_page,
     coach_choices,
+    find_staff,
     get_client_for,
     get_placement_for,
+    staff_member,
     worksite_choices,
 )
 from coach.extensions import db
@@ -17,7 +19,7 @@ from coach.forms import add_error, options, to_units
 from coach.models import CLIENT_STATUSES, Client, Placement
 from coach.pages import client_page
 from coach.records import save_edit
-from coach.web import form_view, int_arg, render, saved_redirect
+from coach.web import form_view, int_arg, link_args, render, roles_required, saved_redirect
 
 CLIENT_FIELDS = [
     "first_name",
@@ -57,16 +59,28 @@ def caseload():
         status,
         coach_id,
     )
-    coaches = coach_choices(everyone=True) if current_user.sees_all_caseloads else []
     return render(
         "clients/caseload.html",
         "clients/_client_list.html",
         page=page,
         search=search,
         status=status,
-        coach_id=coach_id,
-        coaches=coaches,
+        coach=staff_member(coach_id) if current_user.sees_all_caseloads else None,
         statuses=CLIENT_STATUSES,
+    )
+
+
+@bp.route("/coaches")
+@roles_required("supervisor", "admin")
+def coach_matches():
+    """Coaches whose name holds what was typed, for a list's coach filter: links to the
+    same list (its other filters kept) showing that coach's records."""
+    search = request.args.get("coach_q", "")[:80]
+    return render_template(
+        "clients/_coach_matches.html",
+        matches=find_staff(search),
+        search=search,
+        kept=link_args(drop=("coach_q", "coach", "before", "page")),
     )
 
 

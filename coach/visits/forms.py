@@ -126,7 +126,6 @@ class VisitFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    coach = SelectField("Coach", coerce=int, validators=[Optional()])
     client = StringField("Client name", validators=[Optional(), Length(max=80)])
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])

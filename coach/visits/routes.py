@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from coach.agency import agency_today, current_agency
 from coach.audit.services import audit_view, audit_views, record_event
-from coach.clients.services import coach_choices, get_client_for
+from coach.clients.services import get_client_for, staff_member
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired
 from coach.tasks.services import runs_during
@@ -22,6 +22,7 @@ from coach.visits.forms import (
 )
 from coach.web import (
     form_view,
+    int_arg,
     is_htmx,
     link_args,
     redirect_to,
@@ -203,11 +204,10 @@ def visit_report():
     Older pages follow by keyset, not by counting, so every page costs the same.
     """
     form = VisitFilterForm(request.args)
-    form.coach.choices = [(0, "All coaches"), *coach_choices(everyone=True)]
     form.validate()
     form.start.data = sv.first_day_shown(form.start.data, form.end.data, agency_today())
     since, until = sv.utc_bounds(form.start.data, form.end.data, current_agency().timezone)
-    coach_id = form.coach.data if not form.coach.errors else None
+    coach_id = int_arg("coach")  # chosen from coach_matches (clients)
     query = sv.report_visits(current_user, coach_id, form.client.data or "", since, until)
     with_totals = sv.totals_come_with_the_list(current_user, coach_id)
     totals = sv.report_totals(query) if with_totals or request.args.get("totals") else None
@@ -226,4 +226,5 @@ def visit_report():
         older=older,
         totals=totals,
         count_url=None if totals is not None else url_for("visits.visit_report", **args, totals=1),
+        coach=staff_member(coach_id) if current_user.sees_all_caseloads else None,
     )
