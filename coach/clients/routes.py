@@ -6,8 +6,9 @@ from coach.audit.services import audit_view, record_event
 from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm
 from coach.clients.services import (
+    assignable_coaches,
+    assigned_coach,
     caseload_page,
-    coach_choices,
     find_staff,
     get_client_for,
     get_placement_for,
@@ -65,7 +66,7 @@ def caseload():
         page=page,
         search=search,
         status=status,
-        coach=staff_member(coach_id) if current_user.sees_all_caseloads else None,
+        coach=staff_member(coach_id),  # shown to those who may filter by coach
         statuses=CLIENT_STATUSES,
     )
 
@@ -86,14 +87,9 @@ def coach_matches():
 
 def _client_form(client: Client | None = None) -> ClientForm:
     form = ClientForm(obj=client)
-    if current_user.sees_all_caseloads:
-        form.coach_id.choices = options(coach_choices(keep_id=client.coach_id if client else None))
-        if client is None and request.method == "GET":
-            form.coach_id.data = current_user.id
-    else:
-        # A coach's clients stay on their own caseload.
-        form.coach_id.choices = options([(current_user.id, current_user.name)])
-        form.coach_id.data = current_user.id if client is None else client.coach_id
+    form.coach_id.choices = options(assignable_coaches(current_user, client))
+    if client is None and request.method == "GET":
+        form.coach_id.data = current_user.id
     return form
 
 
@@ -105,8 +101,7 @@ def new_client():
     if form.validate_on_submit():
         client = Client()
         form.populate_obj(client)
-        if not current_user.sees_all_caseloads:
-            client.coach_id = current_user.id
+        client.coach_id = assigned_coach(current_user, client.coach_id)
         db.session.add(client)
         db.session.flush()
         record_event("create", "client", client.id, f"added {client.full_name}")
@@ -137,8 +132,7 @@ def edit_client(client_id: int):
 
         def apply(record: Client) -> None:
             form.populate_obj(record)
-            if not current_user.sees_all_caseloads:
-                record.coach_id = coach_id  # a coach cannot hand a client to someone else
+            record.coach_id = assigned_coach(current_user, record.coach_id, coach_id)
             if record.disclosure != disclosure and disclosure_changed(record, current_user.id):
                 flash(
                     "What employers may see changed: open accommodation requests need a new link.",

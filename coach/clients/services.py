@@ -111,6 +111,23 @@ def coach_choices(keep_id: int | None = None, everyone: bool = False) -> list[tu
     ]
 
 
+def assignable_coaches(user: User, client: Client | None) -> list[tuple[int, str]]:
+    """Whose caseload `user` may put a client on: anyone active (and the client's coach
+    now) for those who see every caseload; a coach only their own."""
+    if user.sees_all_caseloads:
+        return coach_choices(keep_id=client.coach_id if client else None)
+    return [(client.coach_id if client else user.id, user.name)]
+
+
+def assigned_coach(user: User, chosen_id: int, current_id: int | None = None) -> int:
+    """The coach a client added or edited by `user` belongs to: the one chosen in the form
+    by those who see every caseload; a coach's clients stay where they are (their own
+    caseload), whatever the form sent."""
+    if user.sees_all_caseloads:
+        return chosen_id
+    return user.id if current_id is None else current_id
+
+
 STAFF_MATCHES = 20
 
 

@@ -226,5 +226,5 @@ def visit_report():
         older=older,
         totals=totals,
         count_url=None if totals is not None else url_for("visits.visit_report", **args, totals=1),
-        coach=staff_member(coach_id) if current_user.sees_all_caseloads else None,
+        coach=staff_member(coach_id),  # shown to those who may filter by coach
     )
