@@ -96,6 +96,26 @@ def test_add_client_puts_it_on_my_caseload_and_audits(client, login_as):
     assert event.ip == "127.0.0.1"
 
 
+def test_a_coach_cannot_hand_their_client_to_another_coach_by_editing(client, login_as):
+    me = login_as("coach")
+    other = make_user("coach")
+    person = make_client(me, "Rosa", "Rivera")
+    data = {**NEW_CLIENT, "first_name": "Rosa", "coach_id": other.id}
+    assert client.post(f"/clients/{person.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Client, person.id).coach_id == me.id
+
+
+def test_a_supervisor_moves_a_client_to_another_caseload(client, login_as):
+    login_as("supervisor")
+    a, b = make_user("coach"), make_user("coach")
+    person = make_client(a, "Rosa", "Rivera")
+    data = {**NEW_CLIENT, "coach_id": b.id}
+    assert client.post(f"/clients/{person.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Client, person.id).coach_id == b.id
+
+
 def test_add_client_with_bad_input_shows_message_and_saves_nothing(client, login_as):
     login_as("coach")
     response = client.post(

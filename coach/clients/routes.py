@@ -90,6 +90,8 @@ def _client_form(client: Client | None = None) -> ClientForm:
     form.coach_id.choices = options(assignable_coaches(current_user, client))
     if client is None and request.method == "GET":
         form.coach_id.data = current_user.id
+    current = client.coach_id if client else None
+    form.coach_id.data = assigned_coach(current_user, form.coach_id.data, current)
     return form
 
 
@@ -101,7 +103,6 @@ def new_client():
     if form.validate_on_submit():
         client = Client()
         form.populate_obj(client)
-        client.coach_id = assigned_coach(current_user, client.coach_id)
         db.session.add(client)
         db.session.flush()
         record_event("create", "client", client.id, f"added {client.full_name}")
@@ -128,11 +129,10 @@ def edit_client(client_id: int):
         audit_view("client", client.id)
     form = _client_form(client)
     if form.validate_on_submit():
-        disclosure, coach_id = client.disclosure, client.coach_id
+        disclosure = client.disclosure
 
         def apply(record: Client) -> None:
             form.populate_obj(record)
-            record.coach_id = assigned_coach(current_user, record.coach_id, coach_id)
             if record.disclosure != disclosure and disclosure_changed(record, current_user.id):
                 flash(
                     "What employers may see changed: open accommodation requests need a new link.",
