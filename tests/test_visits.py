@@ -626,3 +626,15 @@ def test_a_visit_key_used_with_another_client_is_refused(client, coach_client):
     )
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1
+
+
+def test_the_visit_page_names_a_site_called_after_its_employer_once(client, coach_client):
+    coach, person, placement = coach_client
+    employer = make_employer("Lakeside Diner")
+    same = make_worksite(employer, "Lakeside diner")
+    branch = make_worksite(employer, "Airport branch")
+    at_same = make_visit(person, coach, worksite_id=same.id)
+    at_branch = make_visit(person, coach, worksite_id=branch.id)
+    page = client.get(f"/visits/{at_same.id}").text
+    assert "<dd>Lakeside Diner</dd>" in page and "Lakeside Diner · " not in page
+    assert "<dd>Lakeside Diner · Airport branch</dd>" in client.get(f"/visits/{at_branch.id}").text

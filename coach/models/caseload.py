@@ -121,6 +121,12 @@ class Worksite(db.Model):
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 
+    @property
+    def label(self) -> str:
+        """ "Employer · Site", or the employer's name alone when the site only repeats it."""
+        employer = self.employer.name
+        return employer if named_alike(employer, self.name) else f"{employer} · {self.name}"
+
 
 class Placement(db.Model):
     """A client's job at a worksite."""
