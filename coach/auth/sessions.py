@@ -5,7 +5,6 @@ A session is open while its row has no `ended_at` and it is within the idle
 and absolute limits.
 """
 
-import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -15,13 +14,10 @@ from flask import current_app, g, request, session
 
 from coach.extensions import db
 from coach.models import AgencySettings, User, UserSession
+from coach.signing import sha256_hex
 from coach.timeutil import utcnow
 
 KEEP_OLD_SESSIONS = timedelta(days=30)
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def open_session_record(user: User, method: str) -> str:
@@ -37,7 +33,7 @@ def open_session_record(user: User, method: str) -> str:
     db.session.add(
         UserSession(
             user_id=user.id,
-            key_hash=key_hash(key),
+            key_hash=sha256_hex(key),
             created_at=now,
             last_seen_at=now,
             ip=(request.remote_addr or "")[:45],
@@ -62,7 +58,7 @@ def load_session_user(user_id: int) -> User | None:
         .where(
             User.id == user_id,
             User.active.is_(True),
-            UserSession.key_hash == key_hash(key),
+            UserSession.key_hash == sha256_hex(key),
             UserSession.ended_at.is_(None),
         )
     ).first()
