@@ -10,6 +10,7 @@ from coach.accommodations import services as acc
 from coach.extensions import db
 from coach.models import (
     AccommodationRequest,
+    AuditEvent,
     OutboxMessage,
     RequestEvent,
     Signature,
@@ -40,6 +41,7 @@ NEW = {
     "request_date": "2026-11-02",
     "contact_name": "Dana Brooks",
     "contact_email": "dana@grocery.example.com",
+    "idempotency_key": "request-key-0001",
 }
 SIGN = {
     "consent": "y",
@@ -97,6 +99,33 @@ def test_write_a_request_and_see_what_the_employer_will_see(client, coach_client
         "Rheumatoid arthritis"
         not in page.split("What the employer sees")[1].split("Interactive process")[0]
     )
+
+
+def test_a_double_tap_of_save_writes_one_request(client, coach_client):
+    _, person = coach_client
+    first = client.post(f"/clients/{person.id}/accommodations/new", data=NEW)
+    again = client.post(f"/clients/{person.id}/accommodations/new", data=NEW)
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count(AccommodationRequest.id))) == 1
+    created = sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "create", AuditEvent.entity_type == "accommodation"
+    )
+    assert db.session.scalar(created) == 1
+    # A new form (a new key) writes a second request.
+    client.post(
+        f"/clients/{person.id}/accommodations/new", data={**NEW, "idempotency_key": "k2-123456"}
+    )
+    assert db.session.scalar(sa.select(sa.func.count(AccommodationRequest.id))) == 2
+
+
+def test_a_request_key_used_for_another_client_is_refused(client, coach_client):
+    coach, person = coach_client
+    other = make_client(coach, "Liam", "Brown")
+    client.post(f"/clients/{person.id}/accommodations/new", data=NEW)
+    response = client.post(f"/clients/{other.id}/accommodations/new", data=NEW)
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(AccommodationRequest.id))) == 1
 
 
 def test_request_validation(client, coach_client):

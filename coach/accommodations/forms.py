@@ -116,10 +116,14 @@ REQUEST_FIELDS = [
 DATE_FIELDS = ("date_needed", "request_date")
 
 
+class NewRequestForm(RequestForm):
+    idempotency_key = idempotency_field()  # a double tap of Save writes one request
+
+
 def request_form(client, item=None, today=None) -> RequestForm:
     """The request form, its jobs the client's (read with them). A new request (`today`
     given) is dated today, for the client's current job and its employer's contact."""
-    form = RequestForm(obj=item)
+    form = RequestForm(obj=item) if item is not None else NewRequestForm()
     jobs = [(p.id, f"{p.job_title} at {p.worksite.employer.name}") for p in client.placements]
     form.placement_id.choices = options([*jobs, (0, "No job yet")])
     if form.is_submitted():

@@ -45,7 +45,8 @@ def new_request(client_id: int):
         audit_view("client", client.id)
     form = request_form(client, today=agency_today())
     if form.validate_on_submit():
-        item = acc.write_request(client, current_user, lambda item: fill_request(form, item))
+        key = form.idempotency_key.data
+        item = acc.write_request(client, current_user, key, lambda item: fill_request(form, item))
         db.session.commit()
         flash(
             "Request saved as a draft. Check what the employer will see, then send it.", "success"

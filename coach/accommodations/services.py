@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import url_for
+from flask import abort, url_for
 
 from coach import signing
 from coach.agency import agency_today, current_agency
@@ -166,13 +166,16 @@ def set_status(request, status: str, user_id: int | None, why: str = "") -> None
     log_event(request, "status", summary, user_id)
 
 
-def write_request(client: Client, user: User, fill: Callable) -> AccommodationRequest:
-    """A new draft request for the client, `fill(request)` copying the form's values; its
-    log starts with how it was made. Nothing is committed here."""
-    request = AccommodationRequest(client_id=client.id, created_by_id=user.id)
+def write_request(client: Client, user: User, key: str, fill: Callable) -> AccommodationRequest:
+    """A new draft request for the client, once per form key, `fill(request)` copying the
+    form's values; its log starts with how it was made. Nothing is committed here."""
+    request = AccommodationRequest(client_id=client.id)
     fill(request)
-    db.session.add(request)
-    db.session.flush()
+    request, created = create_once(request, user.id, key)
+    if request.client_id != client.id:  # the key made a request for someone else
+        abort(400)
+    if not created:  # a second tap of Save: the request the first one wrote
+        return request
     log_event(
         request,
         "status",

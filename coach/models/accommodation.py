@@ -46,11 +46,16 @@ OPEN_STATUSES = ("draft", "sent")
 
 class AccommodationRequest(db.Model):
     __tablename__ = "accommodation_requests"
-    __table_args__ = (sa.Index("ix_accommodation_requests_status_created", "status", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_accommodation_requests_status_created", "status", "created_at"),
+        sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_requests_idempotency"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id"), index=True)
     created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    # The new-request form's key (requests written before it have none).
+    idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     placement_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("placements.id"), index=True
     )
