@@ -128,6 +128,16 @@ def test_a_request_key_used_for_another_client_is_refused(client, coach_client):
     assert db.session.scalar(sa.select(sa.func.count(AccommodationRequest.id))) == 1
 
 
+def test_the_send_form_has_a_key_of_its_own(client, coach_client):
+    _, person = coach_client
+    client.post(f"/clients/{person.id}/accommodations/new", data=NEW)
+    item = db.session.scalar(sa.select(AccommodationRequest))
+    page = client.get(f"/accommodations/{item.id}/send").text
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]*)"', page).group(1)
+    assert key and key != NEW["idempotency_key"]
+    assert 'value="Dana Brooks"' in page  # the contact still comes from the request
+
+
 def test_request_validation(client, coach_client):
     _, person = coach_client
     response = client.post(

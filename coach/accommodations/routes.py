@@ -127,7 +127,8 @@ def send_request(request_id: int):
         return _to_request(item.id)
     if request.method == "GET":
         audit_view("accommodation", item.id)
-    form = SendForm(obj=item)
+    # Not obj=item: the request's own idempotency key would fill the form's new one.
+    form = SendForm(contact_name=item.contact_name, contact_email=item.contact_email)
     if form.validate_on_submit():
         base = public_base_url()
         if form.how.data == "email" and base is None:
