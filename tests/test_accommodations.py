@@ -12,9 +12,11 @@ from coach.models import (
     AccommodationRequest,
     AuditEvent,
     OutboxMessage,
+    Placement,
     RequestEvent,
     Signature,
     SignoffLink,
+    Worksite,
 )
 from coach.signing import sha256_hex
 from coach.timeutil import utcnow
@@ -351,6 +353,24 @@ def test_edit_while_waiting_revokes_the_link(client, coach_client):
     assert (item.version, item.status) == (2, "draft")
     new_url = path_of(send(client, item))
     assert "Document version: 2" in client.application.test_client().get(new_url).text
+
+
+def test_changing_only_the_job_after_sending_makes_a_new_version(client, coach_client):
+    coach, person = coach_client
+    first_job = db.session.scalar(sa.select(Placement).where(Placement.client_id == person.id))
+    other_job = make_placement(person, db.session.get(Worksite, first_job.worksite_id), "Stocker")
+    client.post(
+        f"/clients/{person.id}/accommodations/new", data={**NEW, "placement_id": first_job.id}
+    )
+    item = db.session.scalar(sa.select(AccommodationRequest))
+    url = path_of(send(client, item))
+    client.post(f"/accommodations/{item.id}/edit", data={**NEW, "placement_id": other_job.id})
+    assert client.application.test_client().get(url).status_code == 410
+    db.session.expire_all()
+    item = db.session.get(AccommodationRequest, item.id)
+    assert (item.version, item.placement_id) == (2, other_job.id)
+    new_url = path_of(send(client, item))
+    assert "Position: Stocker" in client.application.test_client().get(new_url).text
 
 
 def test_signed_record_verifies_its_hash(client, coach_client):

@@ -124,6 +124,7 @@ def request_form(client, item=None, today=None) -> RequestForm:
     """The request form, its jobs the client's (read with them). A new request (`today`
     given) is dated today, for the client's current job and its employer's contact."""
     form = RequestForm(obj=item) if item is not None else NewRequestForm()
+    form.jobs = {p.id: p for p in client.placements}  # for fill_request
     jobs = [(p.id, f"{p.job_title} at {p.worksite.employer.name}") for p in client.placements]
     form.placement_id.choices = options([*jobs, (0, "No job yet")])
     if form.is_submitted():
@@ -149,7 +150,9 @@ def fill_request(form: RequestForm, item) -> None:
         value = getattr(form, name).data
         setattr(item, name, value if value is not None or name in DATE_FIELDS else "")
     item.estimated_cost_cents = to_units(form.estimated_cost.data, 100)
-    item.placement_id = form.placement_id.data or None
+    # The job itself, not only its id: the employer's document names it, and an edit that
+    # changes only the job must read as a new document (and a new version once sent).
+    item.placement = form.jobs.get(form.placement_id.data)
 
 
 class SendForm(FlaskForm):
