@@ -5,22 +5,24 @@ from coach.models import AuditEvent, Employer, Worksite
 from tests.factories import make_client, make_employer, make_placement, make_user, make_worksite
 
 
-def test_coach_sees_employers_they_work_with(client, login_as):
+def test_every_coach_sees_every_employer_of_the_agency(client, login_as):
+    """The directory is shared: job development needs every coach to see who the others
+    already know. What a page shows about clients stays on its own caseload."""
     me = login_as("coach")
     other = make_user("coach")
-    mine = make_employer("Created By Me", created_by=me)
+    make_employer("Created By Me", created_by=me)
     where_my_client_works = make_employer("My Client's Job", created_by=other)
     make_placement(make_client(me), make_worksite(where_my_client_works))
     theirs = make_employer("Someone Else's", created_by=other)
+    make_placement(make_client(other, "Hidden", "Theirs"), make_worksite(theirs))
     page = client.get("/employers/").text
     assert "Created By Me" in page and "My Client&#39;s Job" in page
-    assert "Someone Else" not in page
-    assert client.get(f"/employers/{mine.id}").status_code == 200
-    assert client.get(f"/employers/{theirs.id}").status_code == 404
-    assert client.get(f"/employers/{theirs.id}/edit").status_code == 404
-    assert (
-        client.post(f"/employers/{theirs.id}/worksites/new", data={"name": "X"}).status_code == 404
-    )
+    assert "Someone Else&#39;s" in page
+    their_page = client.get(f"/employers/{theirs.id}").text
+    assert "Someone Else" in their_page and "Hidden" not in their_page
+    assert client.get(f"/employers/{theirs.id}/edit").status_code == 200
+    response = client.post(f"/employers/{theirs.id}/worksites/new", data={"name": "Annex"})
+    assert response.status_code == 302
 
 
 def test_employer_page_lists_only_my_clients_there(client, login_as):

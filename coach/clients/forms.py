@@ -1,4 +1,3 @@
-
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, EmailField, SelectField, StringField
 from wtforms.validators import (

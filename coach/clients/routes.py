@@ -2,6 +2,7 @@ from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
 from coach.accommodations.services import disclosure_changed
+from coach.agency import agency_today
 from coach.audit.services import audit_view, record_event
 from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm
@@ -14,10 +15,11 @@ from coach.clients.services import (
 )
 from coach.extensions import db
 from coach.forms import add_error, options, to_units
+from coach.jobdev.services import week_count, weekly_target
 from coach.models import CLIENT_STATUSES, Client, Placement
 from coach.pages import client_page
 from coach.records import save_edit
-from coach.web import form_view, int_arg, render, saved_redirect
+from coach.web import form_view, int_arg, is_htmx, render, saved_redirect
 
 CLIENT_FIELDS = [
     "first_name",
@@ -58,6 +60,8 @@ def caseload():
         coach_id,
     )
     coaches = coach_choices(everyone=True) if current_user.sees_all_caseloads else []
+    # The week's employer contacts (the user's own), on the page but not in its list's fragment.
+    week = None if is_htmx() else week_count(current_user, agency_today(), weekly_target())
     return render(
         "clients/caseload.html",
         "clients/_client_list.html",
@@ -67,6 +71,7 @@ def caseload():
         coach_id=coach_id,
         coaches=coaches,
         statuses=CLIENT_STATUSES,
+        week=week,
     )
 
 
@@ -125,9 +130,7 @@ def edit_client(client_id: int):
             form.populate_obj(record)
             if not current_user.sees_all_caseloads:
                 record.coach_id = coach_id  # a coach cannot hand a client to someone else
-            if record.disclosure != disclosure and disclosure_changed(
-                record, current_user.id
-            ):
+            if record.disclosure != disclosure and disclosure_changed(record, current_user.id):
                 flash(
                     "What employers may see changed: open accommodation requests need a new link.",
                     "info",

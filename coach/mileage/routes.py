@@ -168,9 +168,7 @@ def edit_trip(trip_id: int):
         return redirect_to(month_url(trip))
     form = _trip_form(trip)
     if form.validate_on_submit():
-        save_edit(
-            trip, "trip", EDITED_FIELDS, lambda t: _apply(form, t), private=TRIP_TEXT
-        )
+        save_edit(trip, "trip", EDITED_FIELDS, lambda t: _apply(form, t), private=TRIP_TEXT)
         return saved_redirect(month_url(trip))
     places = ms.known_places(current_user)
     return render("mileage/trip_form.html", form=form, trip=trip, places=places)
