@@ -48,9 +48,7 @@ def test_a_new_trip_without_ids_still_opens(client, user):
 
 
 @pytest.mark.parametrize("value", [str(2**63), str(2**31), "-5", "0"])
-def test_a_posted_visit_id_beyond_the_range_gets_a_message_and_saves_nothing(
-    client, user, value
-):
+def test_a_posted_visit_id_beyond_the_range_gets_a_message_and_saves_nothing(client, user, value):
     response = client.post(
         "/mileage/new",
         data={

@@ -109,7 +109,9 @@ def test_from_an_employer_page_the_employer_is_filled_in(client, login_as, wedne
     form = client.get(link).text
     assert 'value="Lakeside Diner"' in form
     assert re.search(rf'value="{employer.id}" checked', form)
-    data = contact_form(employer_name="Lakeside Diner", employer_id=employer.id, **{"from": "employer"})
+    data = contact_form(
+        employer_name="Lakeside Diner", employer_id=employer.id, **{"from": "employer"}
+    )
     response = client.post("/jobdev/new", data=data)
     assert response.location == f"/employers/{employer.id}"
 
