@@ -266,7 +266,7 @@ def test_weeks_count_monday_to_sunday_in_the_agencys_zone(ctx, client, auth, mon
     this_week = client.get("/jobdev/?week=2026-11-30").text
     assert this_week.count('class="card"') == 1
 
-    starts, rows = weeks_table(date(2026, 11, 30))
+    starts, rows, _ = weeks_table(date(2026, 11, 30))
     assert starts[0] == date(2026, 10, 12) and starts[-1] == date(2026, 11, 30)
     by_name = {row.name: row.counts for row in rows}
     assert by_name == {

@@ -140,30 +140,37 @@ class CoachWeeks:
         return sum(self.counts)
 
 
-def weeks_table(today: date, weeks: int = WEEKS_SHOWN) -> tuple[list[date], list[CoachWeeks]]:
-    """Each coach's contacts per week for the last `weeks` weeks (this one last): every
-    active coach, and anyone else who logged contacts then. Two queries: the people, and
-    the contacts grouped by coach and day, bucketed into weeks here."""
+def weeks_table(
+    today: date, page: int = 1, per_page: int = 25, weeks: int = WEEKS_SHOWN
+) -> tuple[list[date], list[CoachWeeks], Pagination]:
+    """Each coach's contacts per week for the last `weeks` weeks (this one last), a page
+    of coaches at a time: every active coach, and anyone else who logged contacts then.
+    Three queries whatever the data: the page of people (and its count), and their
+    contacts grouped by coach and day, bucketed into weeks here."""
     starts = [week_start(today) - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    in_range = EmployerContact.contact_date.between(starts[0], starts[-1] + timedelta(days=6))
+    logged = sa.exists().where(EmployerContact.created_by_id == User.id, in_range)
+    people = db.paginate(
+        sa.select(User)
+        .where(sa.or_(sa.and_(User.role == "coach", User.active.is_(True)), logged))
+        .order_by(User.name, User.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+    rows = {user.id: CoachWeeks(user.id, user.name, [0] * weeks) for user in people.items}
     per_day = db.session.execute(
         sa.select(
             EmployerContact.created_by_id,
             EmployerContact.contact_date,
             sa.func.count(EmployerContact.id),
         )
-        .where(EmployerContact.contact_date.between(starts[0], starts[-1] + timedelta(days=6)))
+        .where(in_range, EmployerContact.created_by_id.in_(list(rows)))
         .group_by(EmployerContact.created_by_id, EmployerContact.contact_date)
     ).all()
-    counted = {coach_id for coach_id, _, _ in per_day}
-    people = db.session.execute(
-        sa.select(User.id, User.name)
-        .where(sa.or_(sa.and_(User.role == "coach", User.active.is_(True)), User.id.in_(counted)))
-        .order_by(User.name, User.id)
-    ).all()
-    rows = {uid: CoachWeeks(uid, name, [0] * weeks) for uid, name in people}
     for coach_id, day, count in per_day:
         rows[coach_id].counts[(week_start(day) - starts[0]).days // 7] += count
-    return starts, list(rows.values())
+    return starts, list(rows.values()), people
 
 
 # The contact form
