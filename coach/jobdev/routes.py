@@ -163,7 +163,6 @@ def edit_contact(contact_id: int):
 @roles_required("supervisor", "admin")
 def weeks():
     """Each coach's employer contacts per week, the last 8 weeks, against the target."""
-    size = current_app.config["PAGE_SIZE"]
-    starts, rows, page = js.weeks_table(agency_today(), int_arg("page", 1), size)
+    starts, rows, page = js.weeks_table(agency_today(), int_arg("page", 1))
     target = js.weekly_target()
     return render("jobdev/weeks.html", starts=starts, rows=rows, page=page, target=target)

@@ -16,6 +16,9 @@ from coach.records import create_once, get_or_404
 from coach.web import search_pattern
 
 WEEKS_SHOWN = 8  # the supervisors' table
+# Coaches per page of that table: about one supervisor's team, and a page that costs
+# the same however many coaches the agency has.
+COACHES_PER_PAGE = 10
 MATCHES_SHOWN = 8  # employers offered by the contact form's search
 
 
@@ -141,7 +144,7 @@ class CoachWeeks:
 
 
 def weeks_table(
-    today: date, page: int = 1, per_page: int = 25, weeks: int = WEEKS_SHOWN
+    today: date, page: int = 1, per_page: int = COACHES_PER_PAGE, weeks: int = WEEKS_SHOWN
 ) -> tuple[list[date], list[CoachWeeks], Pagination]:
     """Each coach's contacts per week for the last `weeks` weeks (this one last), a page
     of coaches at a time: every active coach, and anyone else who logged contacts then.
