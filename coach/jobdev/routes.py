@@ -86,6 +86,19 @@ def _page(form: ContactForm, contact=None):
     )
 
 
+def _save_new(form: ContactForm) -> EmployerContact:
+    """The contact this form's key made already (a double tap, a retry), or a new one
+    with its employer: the one picked or named, or a new prospect (saved together)."""
+    contact = js.contact_by_key(current_user, form.idempotency_key.data)
+    if contact is not None:
+        return contact
+    employer = js.employer_for_contact(current_user, form.employer_id.data, form.employer_name.data)
+    contact = EmployerContact()
+    _fill(form, contact, employer.id)
+    contact, _ = js.create_contact(current_user, form.idempotency_key.data, employer, contact)
+    return contact
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @form_view
 def new_contact():
@@ -97,16 +110,7 @@ def new_contact():
             employer = get_employer_for(current_user, employer_id)
             form.employer_id.data, form.employer_name.data = employer.id, employer.name
     if form.validate_on_submit():
-        contact = js.contact_by_key(current_user, form.idempotency_key.data)
-        if contact is None:
-            employer = js.employer_for_contact(
-                current_user, form.employer_id.data, form.employer_name.data
-            )
-            contact = EmployerContact()
-            _fill(form, contact, employer.id)
-            contact, _ = js.create_contact(
-                current_user, form.idempotency_key.data, employer, contact
-            )
+        contact = _save_new(form)
         flash(f"Contact with {js.employer_name(contact)} logged.", "success")
         if request.form.get("from") == "employer":
             return saved_redirect(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, assert_no_drafts_left, log_in
 from tests.factories import PASSWORD, make_client, make_contact, make_employer, make_user
 
 SHOTS = os.environ.get("COACH_SHOTS")  # a folder: save each page as a PNG to look at
@@ -52,6 +52,7 @@ def test_log_a_contact_with_a_new_prospect_in_three_taps(phone, live_app):
 
     expect(page.get_by_text("Contact with Blue Door Bakery logged.")).to_be_visible()
     expect(counter).to_contain_text("This week: 2 of 6 employer contacts (1 in person)")
+    assert_no_drafts_left(page)
     look(page, "home_after")
 
     counter.get_by_role("link").click()
@@ -85,3 +86,23 @@ def test_log_a_contact_with_a_new_prospect_in_three_taps(phone, live_app):
     look(boss, "weeks")
     row.locator("td").last.get_by_role("link").click()
     expect(boss.locator(".card")).to_have_count(2)
+
+
+def test_a_half_typed_contact_comes_back_after_a_reload(phone, live_app):
+    """Drafts keep radio choices too: the one ticked comes back, the others keep their
+    own values."""
+    with live_app.app_context():
+        make_user("coach", email="jordan@example.org", name="Jordan Lee")
+    page = phone()
+    log_in(page, "jordan@example.org", PASSWORD)
+    page.goto("/jobdev/new")
+    page.get_by_label("Phone").check()
+    page.get_by_label("Present a job seeker").check()
+    page.get_by_label("Short note (optional)").fill("Ask about the deli opening")
+    page.wait_for_timeout(600)  # app.js keeps the draft as the coach types
+    page.reload()
+    expect(page.get_by_label("Short note (optional)")).to_have_value("Ask about the deli opening")
+    expect(page.get_by_label("Phone")).to_be_checked()
+    expect(page.get_by_label("In person")).not_to_be_checked()
+    expect(page.get_by_label("Present a job seeker")).to_be_checked()
+    assert page.get_by_label("In person").get_attribute("value") == "in_person"
