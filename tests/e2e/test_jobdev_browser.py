@@ -12,9 +12,17 @@ from tests.factories import PASSWORD, make_client, make_contact, make_employer, 
 SHOTS = os.environ.get("COACH_SHOTS")  # a folder: save each page as a PNG to look at
 
 
+SMALL_TARGETS = """
+[...document.querySelectorAll('main a, main button, main label.choice, main .tags label')]
+  .filter(el => el.offsetParent !== null && el.getBoundingClientRect().height < 44)
+  .map(el => el.textContent.trim().slice(0, 40))
+"""
+
+
 def look(page, name: str) -> None:
     assert_accessible(page)
     assert_fits_phone(page)
+    assert page.evaluate(SMALL_TARGETS) == [], f"{name}: tap targets under 44 px"
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
@@ -86,6 +94,7 @@ def test_log_a_contact_with_a_new_prospect_in_three_taps(phone, live_app):
     look(boss, "weeks")
     row.locator("td").last.get_by_role("link").click()
     expect(boss.locator(".card")).to_have_count(2)
+    look(boss, "contacts_of_a_coach")
 
 
 def test_a_half_typed_contact_comes_back_after_a_reload(phone, live_app):
