@@ -154,6 +154,9 @@ def test_a_client_who_chose_not_to_disclose_is_greyed_out_and_refused(client, lo
     assert response.status_code == 200
     assert "Quiet Person chose not to disclose — not named to employers." in response.text
     assert count(EmployerContact) == count(Employer) == 0
+    someone_elses = make_client(make_user("coach"), "Not", "Mine", disclosure="diagnosis")
+    data = contact_form(employer_name="Kroger", client_ids=[named.id, someone_elses.id])
+    assert "not on your active caseload" in client.post("/jobdev/new", data=data).text
     data = contact_form(employer_name="Kroger", client_ids=[named.id])
     assert client.post("/jobdev/new", data=data).status_code == 302
     named_ids = db.session.scalars(sa.select(contact_clients.c.client_id)).all()

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectMultipleField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, StopValidation, ValidationError
 
 from coach.extensions import db
 from coach.forms import (
@@ -18,6 +18,19 @@ from coach.models import CONTACT_METHODS, CONTACT_PURPOSES, Employer
 # falls from a few weeks back (noted late) to a year ahead.
 CONTACT_WINDOW = (365, 0)
 NEXT_STEP_WINDOW = (60, 365)
+
+
+class ClientsField(SelectMultipleField):
+    """Checkboxes of job seekers, with a plain message for one who is not (or no longer)
+    on the user's active caseload."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise StopValidation(
+                "One of these clients is not on your active caseload any more: check the list."
+            ) from None
 
 
 class ContactForm(FlaskForm):
@@ -39,7 +52,7 @@ class ContactForm(FlaskForm):
         "Purpose", choices=options(CONTACT_PURPOSES.items()), default="learn_needs"
     )
     person_met = text("Person met (optional)", 120, render_kw={"list": "people"})
-    client_ids = SelectMultipleField("Job seekers discussed (optional)", coerce=int)
+    client_ids = ClientsField("Job seekers discussed (optional)", coerce=int)
     note = notes_field("Short note (optional)", 1000)
     next_step = text("Next step (optional)", 300)
     next_step_date = DateField(
@@ -53,7 +66,8 @@ class ContactForm(FlaskForm):
 
     def validate_client_ids(self, field):
         by_id = {c.id: c for c in self.clients}
-        private = [by_id[i].display_name for i in field.data or () if by_id[i].disclosure == "none"]
+        chosen = [by_id[i] for i in field.data or () if i in by_id]
+        private = [c.display_name for c in chosen if c.disclosure == "none"]
         if private:
             raise ValidationError(
                 f"{', '.join(private)} chose not to disclose — not named to employers."
