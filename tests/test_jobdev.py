@@ -301,3 +301,9 @@ def test_an_employer_with_a_placement_is_not_a_prospect(client, login_as):
     employers = client.get("/employers/?kind=employer").text
     assert "Hires Our Clients" in employers and "Only A Prospect" not in employers
     assert "Prospect</span>" not in client.get(f"/employers/{hired.id}").text
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-02", "2026-13-01", "x", ""])
+def test_any_week_in_the_address_answers_a_page(client, login_as, week):
+    login_as("coach")
+    assert client.get(f"/jobdev/?week={week}").status_code == 200

@@ -34,9 +34,10 @@ CONTACT_TEXT = ["person_met", "note", "next_step"]
 def week_arg() -> date | None:
     """?week=YYYY-MM-DD as the Monday of that week; None when absent or not a date."""
     try:
-        return js.week_start(date.fromisoformat(request.args.get("week", "")))
+        day = date.fromisoformat(request.args.get("week", ""))
     except ValueError:
         return None
+    return js.week_start(day) if 2000 <= day.year <= 2100 else None
 
 
 @bp.route("/")
