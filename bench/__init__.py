@@ -6,7 +6,7 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
     (coach0, whose caseload holds client 1 and task 1) or "boss" (the supervisor)."""
     return {
         "health": ("coach", "/healthz", {}),
-        "caseload": ("coach", "/clients/", {}),
+        "caseload": ("coach", "/clients/", {}),  # the home: with the week's contact counter
         "caseload search (fragment)": ("coach", "/clients/?q=Last0", {"HX-Request": "true"}),
         "client page": ("coach", "/clients/1", {}),
         "client visit history (fragment)": ("coach", "/clients/1/visits", {"HX-Request": "true"}),
@@ -16,4 +16,6 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "trip list": ("coach", "/mileage/?month=2026-11", {}),
         "supervisor visit list": ("boss", "/visits/", {}),
         "mileage review": ("boss", "/mileage/review", {}),
+        "employer contacts": ("coach", "/jobdev/", {}),
+        "contacts per week (8 weeks)": ("boss", "/jobdev/weeks", {}),
     }

@@ -14,6 +14,7 @@ from coach.models import (
     ChecklistRun,
     Client,
     Employer,
+    EmployerContact,
     Placement,
     StepScore,
     TaskAnalysis,
@@ -22,6 +23,7 @@ from coach.models import (
     User,
     Visit,
     Worksite,
+    contact_clients,
 )
 from coach.visits.services import service_units
 
@@ -246,7 +248,43 @@ def build(path: str, size: str) -> None:
             }
 
         insert(Trip, (trip(n) for n in range(trips_n)))
+        add_contacts(coaches_n, clients_n, employers_n, now)
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
         db.engine.dispose()
+
+
+CONTACTS_PER_COACH = 312  # six a week for a year: L has 10x the coaches, so 10x the contacts
+
+
+def add_contacts(coaches_n: int, clients_n: int, employers_n: int, now: datetime) -> None:
+    """Each coach's employer contacts over the last year (to the bench's today, and the
+    week after it, so this week's counter counts); every fifth names one of their clients."""
+    methods = ["in_person", "phone", "email", "in_person", "video"]
+    total = coaches_n * CONTACTS_PER_COACH
+
+    def contact(n):
+        coach = n % coaches_n
+        return {
+            "id": n + 1,
+            "employer_id": 1 + n % employers_n,
+            "created_by_id": 2 + coach,
+            "contact_date": now.date()
+            + timedelta(days=10)
+            - timedelta(days=n // coaches_n * 365 // CONTACTS_PER_COACH),
+            "person_met": "Pat Boss",
+            "method": methods[n % len(methods)],
+            "purpose": "learn_needs",
+            "note": "",
+            "next_step": "",
+            "idempotency_key": f"c{n}",
+            "created_at": now,
+        }
+
+    insert(EmployerContact, (contact(n) for n in range(total)))
+    # Client i belongs to coach i % coaches_n, as contact n belongs to coach n % coaches_n.
+    named = ({"contact_id": n + 1, "client_id": 1 + n % clients_n} for n in range(0, total, 5))
+    rows = list(named)
+    for i in range(0, len(rows), CHUNK):
+        db.session.execute(sa.insert(contact_clients), rows[i : i + CHUNK])

@@ -128,6 +128,7 @@ AREAS = {
     "admin": ["routes"],
     "clients": ["routes"],
     "employers": ["routes"],
+    "jobdev": ["routes"],
     "visits": ["routes"],
     "tasks": ["routes", "library"],
     "accommodations": ["routes", "signoff"],

@@ -27,6 +27,7 @@ def current_agency() -> AgencySettings:
         office_address="",
         unit_threshold_minutes=8,
         onsite_radius_m=250,
+        weekly_contact_target=6,
     )
     if has_app_context():
         g.agency = agency

@@ -315,11 +315,13 @@ def load_demo_data(seed: int = 7) -> str:
     visits = add_demo_visits(rng)
     add_demo_tasks(rng, staff["admin@example.org"])
     add_demo_trips(rng, coaches)
+    contacts = add_demo_contacts(rng, coaches)
     record_event("create", "demo_data", None, "demo agency loaded from the command line")
     db.session.commit()
     return (
         f"Demo agency '{agency.name}': {len(STAFF)} staff, 30 clients, "
-        f"{len(EMPLOYERS)} employers, {len(sites)} worksites, {visits} visits.\n"
+        f"{len(EMPLOYERS)} employers, {len(PROSPECTS)} prospects, {len(sites)} worksites, "
+        f"{visits} visits, {contacts} employer contacts.\n"
         + "\n".join(f"  {role:<10} {email}" for email, _, role in STAFF)
     )
 
@@ -409,6 +411,59 @@ def add_demo_tasks(rng: random.Random, author) -> None:
             for k, step in enumerate(step_rows):
                 skill = min(5, max(0, run_no // 2 + rng.randint(-1, 1) + (k % 2)))
                 db.session.add(StepScore(run_id=run.id, step_id=step.id, level=levels[skill]))
+
+
+PROSPECTS = [
+    ("Blue Door Bakery", "Morning bakers and counter staff; busy before the holidays."),
+    ("Scioto Hardware", "Stocking and cart return; hires in spring."),
+    ("Short North Cinemas", "Ushers and concessions, evenings and weekends."),
+    ("Arena District Hotel", "Housekeeping and laundry; steady all year."),
+]
+
+
+def add_demo_contacts(rng: random.Random, coaches) -> int:
+    """Job development: a few prospects, and eight weeks of each coach's employer
+    contacts (some weeks short of the target of six)."""
+    from coach.jobdev.services import week_start
+    from coach.models import CONTACT_METHODS, CONTACT_PURPOSES, EmployerContact
+
+    for name, needs in PROSPECTS:
+        db.session.add(Employer(name=name, needs=needs, created_by_id=rng.choice(coaches).id))
+    db.session.flush()
+    employers = db.session.scalars(db.select(Employer)).all()
+    agency = db.session.get(AgencySettings, 1)
+    today = local_today(agency.timezone)
+    made = 0
+    for coach in coaches:
+        seekers = db.session.scalars(
+            db.select(Client).where(
+                Client.coach_id == coach.id,
+                Client.status == "job_search",
+                Client.disclosure != "none",
+            )
+        ).all()
+        for week in range(8):
+            monday = week_start(today) - timedelta(weeks=week)
+            for n in range(rng.randint(3, 7)):
+                day = monday + timedelta(days=rng.randint(0, 4))
+                if day > today:
+                    continue
+                purpose = rng.choice(list(CONTACT_PURPOSES))
+                contact = EmployerContact(
+                    employer_id=rng.choice(employers).id,
+                    created_by_id=coach.id,
+                    idempotency_key=f"demo-contact-{coach.id}-{week}-{n}",
+                    contact_date=day,
+                    method=rng.choice(list(CONTACT_METHODS)),
+                    purpose=purpose,
+                    person_met=rng.choice(["", "Store manager", "HR lead", "Owner"]),
+                    next_step="Call back about openings" if n % 3 == 0 else "",
+                )
+                if purpose == "present_job_seeker" and seekers:
+                    contact.clients = [rng.choice(seekers)]
+                db.session.add(contact)
+                made += 1
+    return made
 
 
 def add_demo_trips(rng: random.Random, coaches) -> None:

@@ -225,3 +225,38 @@ def make_trip(coach, miles_tenths=125, trip_date=None, status="draft", **fields)
     db.session.add(trip)
     db.session.commit()
     return trip
+
+
+def make_contact(coach, employer, contact_date=None, method="in_person", clients=(), **fields):
+    """An employer contact logged by `coach` (job development)."""
+    from coach.agency import agency_today
+    from coach.models import EmployerContact
+
+    contact = EmployerContact(
+        employer_id=employer.id,
+        created_by_id=coach.id,
+        contact_date=contact_date or agency_today(),
+        method=method,
+        idempotency_key=secrets.token_hex(8),
+        **fields,
+    )
+    contact.clients = list(clients)
+    db.session.add(contact)
+    db.session.commit()
+    return contact
+
+
+def make_person(employer, creator, name="Dana Brooks", **fields):
+    """One of an employer's contact people."""
+    from coach.models import EmployerPerson
+
+    person = EmployerPerson(
+        employer_id=employer.id,
+        name=name,
+        created_by_id=creator.id,
+        idempotency_key=secrets.token_hex(8),
+        **fields,
+    )
+    db.session.add(person)
+    db.session.commit()
+    return person

@@ -5,7 +5,9 @@ import pytest
 
 from tests.factories import (
     make_client,
+    make_contact,
     make_employer,
+    make_person,
     make_placement,
     make_request,
     make_run,
@@ -37,7 +39,10 @@ def others_records(login_as):
     request = make_request(client, other)
     signature = make_signature(request, other)
     trip = make_trip(other, status="submitted")
+    contact = make_contact(other, employer, clients=[client], note="Private talk")
     return {
+        "contact_id": contact.id,
+        "person_id": make_person(employer, other).id,
         "trip_id": trip.id,
         "request_id": request.id,
         "signature_id": signature.id,
@@ -63,11 +68,18 @@ def routes_with_ids(app):
             yield rule
 
 
+# The employer directory (employers, their worksites and contact people) is shared across
+# the agency: every coach opens these; what they show about clients stays scoped.
+SHARED = {"employer_id", "worksite_id", "person_id"}
+
+
 def test_every_route_naming_a_record_hides_other_coaches_records(app, client, others_records):
     checked = 0
     for rule in routes_with_ids(app):
         missing = set(rule.arguments) - set(others_records)
         assert not missing, f"{rule} takes {missing}: teach this test about it"
+        if set(rule.arguments) <= SHARED:
+            continue
         url = rule.build({k: others_records[k] for k in rule.arguments})[1]
         for method in sorted(rule.methods & {"GET", "POST"}):
             for headers in ({}, HTMX):
@@ -76,3 +88,19 @@ def test_every_route_naming_a_record_hides_other_coaches_records(app, client, ot
                 assert "Private" not in response.text
                 checked += 1
     assert checked >= 20
+
+
+def test_the_shared_employer_directory_opens_without_showing_others_clients(
+    app, client, others_records
+):
+    opened = 0
+    for rule in routes_with_ids(app):
+        if not set(rule.arguments) <= SHARED or "GET" not in rule.methods:
+            continue
+        url = rule.build({k: others_records[k] for k in rule.arguments})[1]
+        for headers in ({}, HTMX):
+            response = client.get(url, headers=headers)
+            assert response.status_code == 200, f"GET {url} {headers}"
+            assert "Private" not in response.text
+            opened += 1
+    assert opened >= 8

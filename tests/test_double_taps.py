@@ -152,3 +152,42 @@ def test_an_end_that_loses_the_race_leaves_the_first_end_as_it_was(client, login
         sa.select(AuditEvent).where(AuditEvent.action == "end", AuditEvent.entity_id == visit.id)
     ).all()
     assert len(ends) == 1
+
+
+def test_a_contact_that_loses_the_race_leaves_one_contact_and_one_prospect(
+    client, login_as, monkeypatch
+):
+    """Two taps of Save on a contact naming a new prospect: the second sees neither the
+    first tap's contact nor its prospect (not committed yet), makes its own prospect,
+    and loses the insert race: its prospect goes with its rollback."""
+    from coach.models import Employer, EmployerContact
+
+    login_as("coach")
+    data = {
+        "idempotency_key": "contact-double-tap",
+        "employer_name": "Twice Tapped Cafe",
+        "method": "in_person",
+        "purpose": "learn_needs",
+        "contact_date": "2026-11-20",
+    }
+    first = client.post("/jobdev/new", data=data)
+    real_scalars = db.session.scalars
+    missed = []
+
+    def scalars(query, *args, **kwargs):
+        sql = str(query)
+        by_key = "employer_contacts.idempotency_key =" in sql and missed.count("key") < 2
+        by_name = "lower(employers.name)" in sql and "name" not in missed
+        if by_key or by_name:
+            missed.append("name" if by_name else "key")
+            model = Employer if by_name else EmployerContact
+            return real_scalars(sa.select(model).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.jobdev.services.db.session.scalars", scalars)
+    second = client.post("/jobdev/new", data=data)
+    monkeypatch.undo()
+    assert sorted(missed) == ["key", "key", "name"]
+    assert first.status_code == second.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(EmployerContact.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(Employer.id))) == 1

@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 
 from coach.extensions import db
 from coach.models import Client, Trip, Visit
-from tests.factories import make_client, make_employer, make_placement, make_task, make_worksite
+from tests.factories import (
+    make_client,
+    make_contact,
+    make_employer,
+    make_person,
+    make_placement,
+    make_task,
+    make_worksite,
+)
 
 NASTY = st.one_of(
     st.text(max_size=50),
@@ -52,6 +60,20 @@ FORMS = {
         ["worksite_id", "job_title", "start_date", "end_date", "hourly_wage", "weekly_hours"],
     ),
     "employer": ("/employers/new", ["name", "address", "contact_email", "contact_phone"]),
+    "employer contact": (
+        "/jobdev/new",
+        [
+            "idempotency_key",
+            "employer_name",
+            "employer_id",
+            "contact_date",
+            "method",
+            "purpose",
+            "client_ids",
+            "next_step_date",
+            "note",
+        ],
+    ),
     "visit": (
         "/clients/{client}/visits/new",
         [
@@ -195,6 +217,8 @@ def own_records(user) -> dict:
     _, token = create_link(open_request, "DOCUMENT", user, "Dana", "")
     db.session.commit()
     return {
+        "contact_id": make_contact(user, employer, clients=[person]).id,
+        "person_id": make_person(employer, user).id,
         "trip_id": make_trip(user).id,
         "request_id": request.id,
         "signature_id": signature.id,

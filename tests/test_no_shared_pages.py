@@ -16,6 +16,8 @@ from tests.factories import (
     PASSWORD,
     ensure_agency,
     make_client,
+    make_contact,
+    make_employer,
     make_request,
     make_run,
     make_task,
@@ -41,6 +43,7 @@ def two_viewers(tmp_path):
         run = make_run(task, coach, {first: "I", second: "V"})
         make_trip(coach, status="submitted")
         make_request(person, coach)
+        contact = make_contact(coach, make_employer("Kroger"), clients=[person])
         viewers = [
             (make_user("supervisor", name="Alma Avery").email, "Alma Avery"),
             (make_user("supervisor", name="Bert Brook").email, "Bert Brook"),
@@ -55,6 +58,10 @@ def two_viewers(tmp_path):
             "/mileage/review",
             "/visits/?start=2020-01-01",
             "/accommodations/",
+            "/jobdev/",
+            f"/jobdev/{contact.id}",
+            "/jobdev/weeks",
+            f"/employers/{contact.employer_id}",
         ]
     sessions = []
     for email, name in viewers * 2:  # Alma, Bert, Alma on a second device, Bert again

@@ -27,6 +27,7 @@ ONLY_FOR = {
     "mileage.export": {"supervisor", "admin"},
     "mileage.review": {"supervisor", "admin"},
     "tasks.edit_template": {"supervisor", "admin"},
+    "jobdev.weeks": {"supervisor", "admin"},
 }
 
 # Routes that, for someone logged in, send them elsewhere by design.

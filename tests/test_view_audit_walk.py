@@ -2,11 +2,11 @@
 row to the audit log for whoever opened it.
 
 A page shows a person's record when its URL names one (a client, visit, task, step,
-run, accommodation request, signed record or placement), or when it shows what such a
-record holds: a note, the client's notes, an accommodation's text, a link to one of
-the client's visits (a list of them), or the client's reference (the mileage log names
-clients by it). A client's name alone (the caseload, a select of clients on a form) is
-not counted."""
+run, accommodation request, signed record, placement, or an employer contact that names
+them), or when it shows what such a record holds: a note, the client's notes, an
+accommodation's text, a link to one of the client's visits (a list of them), or the
+client's reference (the mileage log names clients by it). A client's name alone (the
+caseload, a select of clients on a form) is not counted."""
 
 from datetime import timedelta
 
@@ -30,6 +30,7 @@ PERSON_ARGS = {
     "request_id",
     "signature_id",
     "placement_id",
+    "contact_id",  # an employer contact that names the client as a job seeker
 }
 
 # Polls itself every few seconds while the request's page (itself audited) is open, and

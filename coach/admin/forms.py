@@ -68,6 +68,16 @@ class AgencySettingsForm(FlaskForm):
         ],
     )
 
+    weekly_contact_target = IntegerField(
+        "Employer contacts a coach aims for each week",
+        default=6,
+        description="IPS asks for at least six. The home page counts each coach's week.",
+        validators=[
+            InputRequired(message="Enter a number."),
+            NumberRange(min=1, max=50, message="From 1 to 50."),
+        ],
+    )
+
     require_two_factor = SelectField(
         "Two-step login (password + code from an app)",
         choices=TWO_FACTOR_POLICIES,

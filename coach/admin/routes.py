@@ -31,6 +31,7 @@ SETTINGS_FIELDS = [
     "office_longitude",
     "unit_threshold_minutes",
     "onsite_radius_m",
+    "weekly_contact_target",
     "require_two_factor",
 ]
 

@@ -5,6 +5,7 @@ from wtforms.validators import Email, Length, Optional
 from coach.forms import (
     coordinate_field,
     coordinates_pair_ok,
+    idempotency_field,
     notes_field,
     phone_chars,
     strip_filter,
@@ -12,12 +13,9 @@ from coach.forms import (
 )
 
 
-class EmployerForm(FlaskForm):
-    name = text("Business name", 160, "Enter the business name.")
-    contact_name = text("Contact person (optional)", 120)
-    contact_title = text("Contact's job title (optional)", 120)
-    contact_email = EmailField(
-        "Contact email (optional)",
+def email_field(label: str) -> EmailField:
+    return EmailField(
+        label,
         validators=[
             Optional(),
             Email(message="Enter an email like name@example.org."),
@@ -25,13 +23,38 @@ class EmployerForm(FlaskForm):
         ],
         filters=[strip_filter],
     )
-    contact_phone = StringField(
-        "Contact phone (optional)",
+
+
+def phone_field(label: str) -> StringField:
+    return StringField(
+        label,
         validators=[Optional(), Length(max=40), phone_chars],
         filters=[strip_filter],
         render_kw={"inputmode": "tel"},
     )
+
+
+class EmployerForm(FlaskForm):
+    name = text("Business name", 160, "Enter the business name.")
+    contact_name = text("Contact person (optional)", 120)
+    contact_title = text("Contact's job title (optional)", 120)
+    contact_email = email_field("Contact email (optional)")
+    contact_phone = phone_field("Contact phone (optional)")
     notes = notes_field()
+    needs = notes_field("What the business needs (optional)", 2000)
+    hiring_seasons = text(
+        "Hiring seasons (optional)", 300, description="e.g. hires for the holidays in October"
+    )
+
+
+class PersonForm(FlaskForm):
+    """One of an employer's contact people."""
+
+    idempotency_key = idempotency_field()
+    name = text("Name", 120, "Enter the person's name.")
+    title = text("Job title (optional)", 120)
+    phone = phone_field("Phone (optional)")
+    email = email_field("Email (optional)")
 
 
 class NewEmployerForm(EmployerForm):

@@ -3,17 +3,23 @@ from flask_login import current_user
 
 from coach.audit.services import record_event
 from coach.employers import bp
-from coach.employers.forms import EmployerForm, NewEmployerForm, WorksiteForm
+from coach.employers.forms import EmployerForm, NewEmployerForm, PersonForm, WorksiteForm
 from coach.employers.services import (
+    KINDS,
+    add_person,
     employers_page,
     get_employer_for,
+    get_person_for,
     get_worksite_for,
     placements_at,
+    remove_person,
 )
 from coach.extensions import db
-from coach.models import Employer, Worksite
+from coach.forms import ActionForm
+from coach.jobdev.services import audit_shown, employer_contacts
+from coach.models import Employer, EmployerPerson, Worksite
 from coach.records import save_edit
-from coach.web import form_view, int_arg, render, saved_redirect
+from coach.web import form_view, int_arg, redirect_to, render, saved_redirect
 
 EMPLOYER_FIELDS = [
     "name",
@@ -22,7 +28,10 @@ EMPLOYER_FIELDS = [
     "contact_email",
     "contact_phone",
     "notes",
+    "needs",
+    "hiring_seasons",
 ]
+PERSON_FIELDS = ["name", "title", "phone", "email"]
 WORKSITE_FIELDS = ["name", "address", "latitude", "longitude"]
 
 
@@ -40,9 +49,17 @@ def _fill_worksite(form: WorksiteForm, site: Worksite) -> None:
 def employers():
     """Employers the coach works with (all of them for supervisors)."""
     search = request.args.get("q", "")[:80]
-    page = employers_page(current_user, int_arg("page", 1), current_app.config["PAGE_SIZE"], search)
+    kind = request.args.get("kind", "")
+    kind = kind if kind in KINDS else ""
+    size = current_app.config["PAGE_SIZE"]
+    page = employers_page(current_user, int_arg("page", 1), size, search, kind)
     return render(
-        "employers/employers.html", "employers/_employer_list.html", page=page, search=search
+        "employers/employers.html",
+        "employers/_employer_list.html",
+        page=page,
+        search=search,
+        kind=kind,
+        kinds=KINDS,
     )
 
 
@@ -68,12 +85,16 @@ def new_employer():
 
 @bp.route("/<int:employer_id>")
 def view_employer(employer_id: int):
-    """An employer: contact, worksites, and the jobs our clients hold there."""
-    employer = get_employer_for(current_user, employer_id)
+    """An employer or a prospect: its people, needs, worksites, and its history (our
+    contacts with it, and the jobs our clients hold there), newest first."""
+    employer = get_employer_for(current_user, employer_id, with_people=True)
+    contacts = employer_contacts(current_user, employer.id)
+    audit_shown(contacts)
     return render(
         "employers/employer.html",
         employer=employer,
         placements=placements_at(current_user, employer),
+        contacts=contacts,
     )
 
 
@@ -89,7 +110,7 @@ def edit_employer(employer_id: int):
             "employer",
             EMPLOYER_FIELDS,
             lambda e: _fill_employer(form, e),
-            private=["notes"],
+            private=["notes", "needs"],
         )
         return saved_redirect(url_for("employers.view_employer", employer_id=employer.id))
     return render("employers/employer_form.html", form=form, employer=employer)
@@ -123,3 +144,46 @@ def edit_worksite(worksite_id: int):
         save_edit(site, "worksite", WORKSITE_FIELDS, lambda s: _fill_worksite(form, s))
         return saved_redirect(url_for("employers.view_employer", employer_id=site.employer_id))
     return render("employers/worksite_form.html", form=form, employer=site.employer, worksite=site)
+
+
+def _fill_person(form: PersonForm, person: EmployerPerson) -> None:
+    for name in PERSON_FIELDS:
+        setattr(person, name, getattr(form, name).data or "")
+
+
+@bp.route("/<int:employer_id>/people/new", methods=["GET", "POST"])
+@form_view
+def new_person(employer_id: int):
+    """Add one of the employer's contact people."""
+    employer = get_employer_for(current_user, employer_id)
+    form = PersonForm()
+    if form.validate_on_submit():
+        person = EmployerPerson(employer_id=employer.id)
+        _fill_person(form, person)
+        add_person(current_user, form.idempotency_key.data, person)
+        flash("Person added.", "success")
+        return saved_redirect(url_for("employers.view_employer", employer_id=employer.id))
+    return render("employers/person_form.html", form=form, employer=employer, person=None)
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@form_view
+def edit_person(person_id: int):
+    """Edit a contact person's title, phone or email."""
+    person = get_person_for(current_user, person_id)
+    form = PersonForm(obj=person)
+    if form.validate_on_submit():
+        save_edit(person, "employer_person", PERSON_FIELDS, lambda p: _fill_person(form, p))
+        return saved_redirect(url_for("employers.view_employer", employer_id=person.employer_id))
+    return render("employers/person_form.html", form=form, employer=person.employer, person=person)
+
+
+@bp.route("/people/<int:person_id>/remove", methods=["POST"])
+def remove_employer_person(person_id: int):
+    """Take a contact person off the employer (they left the business)."""
+    person = get_person_for(current_user, person_id)
+    employer_id = person.employer_id
+    if ActionForm().validate_on_submit():
+        remove_person(person)
+        flash("Person removed.", "success")
+    return redirect_to(url_for("employers.view_employer", employer_id=employer_id))

@@ -19,8 +19,15 @@ from coach.models.caseload import (
     DISCLOSURE_CHOICES,
     Client,
     Employer,
+    EmployerPerson,
     Placement,
     Worksite,
+)
+from coach.models.jobdev import (
+    CONTACT_METHODS,
+    CONTACT_PURPOSES,
+    EmployerContact,
+    contact_clients,
 )
 from coach.models.mileage import (
     DEFAULT_RATES,
@@ -81,6 +88,11 @@ __all__ = [
     "Client",
     "DISCLOSURE_CHOICES",
     "Employer",
+    "EmployerContact",
+    "EmployerPerson",
+    "CONTACT_METHODS",
+    "CONTACT_PURPOSES",
+    "contact_clients",
     "LoginThrottle",
     "NOTE_FIELDS",
     "NOTE_SECTIONS",

@@ -26,6 +26,8 @@ class AgencySettings(db.Model):
     unit_threshold_minutes: so.Mapped[int] = so.mapped_column(default=8, server_default="8")
     # A visit's GPS fix within this distance of the worksite counts as on site.
     onsite_radius_m: so.Mapped[int] = so.mapped_column(default=250, server_default="250")
+    # Job development: employer contacts a coach aims for each week (IPS: at least six).
+    weekly_contact_target: so.Mapped[int] = so.mapped_column(default=6, server_default="6")
     # Who must use two-step login: "none", "staff" (supervisors and admins) or "all".
     require_two_factor: so.Mapped[str] = so.mapped_column(
         sa.String(10), default="none", server_default="none"

@@ -96,12 +96,39 @@ class Employer(db.Model):
     contact_email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
     contact_phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Job development: what the business needs, and when it hires.
+    needs: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    hiring_seasons: so.Mapped[str] = so.mapped_column(sa.String(300), default="", server_default="")
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     worksites: so.Mapped[list["Worksite"]] = so.relationship(
         back_populates="employer", lazy="raise", order_by="Worksite.name"
     )
+    people: so.Mapped[list["EmployerPerson"]] = so.relationship(
+        back_populates="employer", lazy="raise", order_by="EmployerPerson.id"
+    )
+
+
+class EmployerPerson(db.Model):
+    """One of an employer's contact people (besides the main contact on the employer)."""
+
+    __tablename__ = "employer_people"
+    __table_args__ = (
+        sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_employer_people_key"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    employer_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("employers.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    title: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    employer: so.Mapped[Employer] = so.relationship(back_populates="people", lazy="raise")
 
 
 class Worksite(db.Model):
@@ -173,3 +200,12 @@ class Placement(db.Model):
         """The work site's name, or "" when it only repeats the employer's."""
         site = self.worksite.name
         return "" if named_alike(self.employer_name, site) else site
+
+
+# An employer where no client of ours has (or had) a job is a prospect. Read with every
+# employer: one EXISTS on two indexed foreign keys.
+Employer.has_placement = so.column_property(
+    sa.exists()
+    .where(Worksite.employer_id == Employer.id, Placement.worksite_id == Worksite.id)
+    .correlate_except(Worksite, Placement)
+)

@@ -31,6 +31,8 @@
       if (el.type === "checkbox") {
         data[el.name] = data[el.name] || [];
         if (el.checked) data[el.name].push(el.value);
+      } else if (el.type === "radio") {
+        if (el.checked) data[el.name] = el.value;
       } else {
         data[el.name] = el.value;
       }
@@ -60,6 +62,9 @@
       if (el.type === "checkbox") {
         var on = value.indexOf(el.value) !== -1;
         if (el.checked !== on) { el.checked = on; changed = true; }
+      } else if (el.type === "radio") {  // one of a group: tick the one the draft had
+        var picked = el.value === value;
+        if (el.checked !== picked) { el.checked = picked; changed = true; }
       } else if (el.value !== value) {
         el.value = value;
         changed = true;

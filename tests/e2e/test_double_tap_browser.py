@@ -230,6 +230,22 @@ CASES = {
         "Airport store",
         r"/employers/\d+$",
     ),
+    "log an employer contact": (
+        COACH,
+        lambda r: f"/jobdev/new?employer={r['employer'].id}&from=employer",
+        {"note": "Manager wants two morning stockers"},
+        "Save contact",
+        "Contact with Green Valley Grocery logged.",
+        r"/employers/\d+$",
+    ),
+    "new contact person": (
+        COACH,
+        lambda r: f"/employers/{r['employer'].id}/people/new",
+        {"name": "Lee Park"},
+        "Save person",
+        "Lee Park",
+        r"/employers/\d+$",
+    ),
     "new client": (
         COACH,
         lambda r: "/clients/new",

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("jobdev", __name__, url_prefix="/jobdev")
