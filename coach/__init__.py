@@ -132,6 +132,7 @@ AREAS = {
     "tasks": ["routes", "library"],
     "accommodations": ["routes", "signoff"],
     "mileage": ["routes", "review"],
+    "leads": ["routes", "log"],
     "audit": ["routes"],
 }
 

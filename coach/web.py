@@ -30,7 +30,7 @@ MORE_TAB = {
     "mileage.export",
     "mileage.rates",
 }
-MORE_TAB_AREAS = {"admin", "audit", "employers", "accommodations"}
+MORE_TAB_AREAS = {"admin", "audit", "employers", "accommodations", "leads"}
 
 
 def current_tab(endpoint: str | None) -> str:

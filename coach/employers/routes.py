@@ -11,6 +11,7 @@ from coach.employers.services import (
     placements_at,
 )
 from coach.extensions import db
+from coach.leads.services import leads_at
 from coach.models import Employer, Worksite
 from coach.records import save_edit
 from coach.web import form_view, int_arg, render, saved_redirect
@@ -74,6 +75,7 @@ def view_employer(employer_id: int):
         "employers/employer.html",
         employer=employer,
         placements=placements_at(current_user, employer),
+        employer_leads=leads_at(current_user, employer),
     )
 
 
