@@ -16,6 +16,8 @@ from tests.factories import (
     PASSWORD,
     ensure_agency,
     make_client,
+    make_employer,
+    make_lead,
     make_request,
     make_run,
     make_task,
@@ -41,6 +43,7 @@ def two_viewers(tmp_path):
         run = make_run(task, coach, {first: "I", second: "V"})
         make_trip(coach, status="submitted")
         make_request(person, coach)
+        lead = make_lead(coach, make_employer(created_by=coach), [person])
         viewers = [
             (make_user("supervisor", name="Alma Avery").email, "Alma Avery"),
             (make_user("supervisor", name="Bert Brook").email, "Bert Brook"),
@@ -55,6 +58,9 @@ def two_viewers(tmp_path):
             "/mileage/review",
             "/visits/?start=2020-01-01",
             "/accommodations/",
+            "/leads/",
+            f"/leads/{lead.id}",
+            f"/leads/clients/{person.id}/log",
         ]
     sessions = []
     for email, name in viewers * 2:  # Alma, Bert, Alma on a second device, Bert again

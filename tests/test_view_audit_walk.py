@@ -30,6 +30,9 @@ PERSON_ARGS = {
     "request_id",
     "signature_id",
     "placement_id",
+    "application_id",
+    "interview_id",
+    "lead_id",  # its page names the job seekers it might suit
 }
 
 # Polls itself every few seconds while the request's page (itself audited) is open, and

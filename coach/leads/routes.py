@@ -110,6 +110,8 @@ def view_lead(lead_id: int):
 def edit_lead(lead_id: int):
     """Fix a lead's details."""
     lead = ls.get_lead_for(current_user, lead_id)
+    if request.method == "GET":
+        audit_views("client", [c.id for c in lead.clients])
     form = _lead_form(lead)
     if (clients := _valid_lead(form, lead)) is not None:
         save_edit(lead, "lead", EDITED_FIELDS, lambda r: _apply(form, r, clients), ["notes"])

@@ -3,6 +3,7 @@ them (whoever may see the client), the latest for the client page, a month for t
 counsellor, and the entries a lead adds as it moves."""
 
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -12,10 +13,19 @@ from coach.audit.services import record_event
 from coach.clients.services import may_see_client
 from coach.employers.services import visible_employers
 from coach.extensions import db
-from coach.models import Client, Employer, JobApplication, JobInterview, Lead, User
+from coach.models import (
+    APPLICATION_RESULTS,
+    INTERVIEW_COMPANY,
+    Client,
+    Employer,
+    JobApplication,
+    JobInterview,
+    Lead,
+    User,
+)
 from coach.records import create_once, get_or_404
 
-LATEST = 3  # entries of each kind on the client page
+LATEST = 5  # entries on the client page
 
 
 def visible_applications(user: User) -> sa.Select:
@@ -46,27 +56,54 @@ def get_interview_for(user: User, interview_id: int) -> JobInterview:
     )
 
 
-def latest_entries(client: Client) -> dict:
-    """The client's latest applications and interviews, for the client page (the client
-    was read through the caller's scope)."""
-    applications = sa.select(JobApplication).where(JobApplication.client_id == client.id)
-    interviews = sa.select(JobInterview).where(JobInterview.client_id == client.id)
-    return {
-        "applications": list(
-            db.session.scalars(
-                applications.order_by(
-                    JobApplication.applied_on.desc(), JobApplication.id.desc()
-                ).limit(LATEST)
-            )
-        ),
-        "interviews": list(
-            db.session.scalars(
-                interviews.order_by(JobInterview.interview_on.desc(), JobInterview.id.desc()).limit(
-                    LATEST
-                )
-            )
-        ),
-    }
+class LogLine(NamedTuple):
+    """One entry of the log, as the client page lists it."""
+
+    kind: str  # "application" or "interview"
+    id: int
+    day: date
+    employer_name: str
+    position: str
+    label: str  # the application's result, or who went to the interview
+
+
+def latest_entries(client: Client, limit: int = LATEST) -> list[LogLine]:
+    """The client's latest applications and interviews, newest first, in one statement
+    (the client was read through the caller's scope)."""
+    applications = sa.select(
+        sa.literal("application").label("kind"),
+        JobApplication.id,
+        JobApplication.applied_on,
+        JobApplication.employer_name,
+        JobApplication.position,
+        JobApplication.result,
+    ).where(JobApplication.client_id == client.id)
+    interviews = sa.select(
+        sa.literal("interview"),
+        JobInterview.id,
+        JobInterview.interview_on,
+        JobInterview.employer_name,
+        JobInterview.position,
+        JobInterview.went_with,
+    ).where(JobInterview.client_id == client.id)
+    both = sa.union_all(applications, interviews).subquery()
+    kind, entry_id, day = both.c.kind, both.c.id, both.c.applied_on
+    rows = db.session.execute(
+        sa.select(both).order_by(day.desc(), kind.desc(), entry_id.desc()).limit(limit)
+    )
+    return [
+        LogLine(
+            kind,
+            entry_id,
+            day,
+            employer,
+            position,
+            (APPLICATION_RESULTS if kind == "application" else INTERVIEW_COMPANY).get(
+                detail, detail
+            ),
+        )
+        for kind, entry_id, day, employer, position, detail in rows
+    ]
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
