@@ -476,7 +476,7 @@ def add_demo_leads(rng: random.Random, coaches) -> None:
     for coach in coaches:
         seekers = db.session.scalars(
             db.select(Client)
-            .where(Client.coach_id == coach.id, Client.status == "job_search")
+            .where(Client.coach_id == coach.id, Client.status.in_(("referral", "job_search")))
             .order_by(Client.id)
         ).all()
         for n, (position, made_ago, status, moved_ago) in enumerate(DEMO_LEADS):
