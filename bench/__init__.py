@@ -15,4 +15,6 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "trip list": ("coach", "/mileage/?month=2026-11", {}),
         "supervisor visit list": ("boss", "/visits/", {}),
         "mileage review": ("boss", "/mileage/review", {}),
+        "lead list": ("coach", "/leads/", {}),
+        "supervisor lead list": ("boss", "/leads/", {}),
     }
