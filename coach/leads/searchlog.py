@@ -71,7 +71,7 @@ def latest_entries(client: Client, limit: int = LATEST) -> list[LogLine]:
     """The client's latest applications and interviews, newest first, in one statement
     (the client was read through the caller's scope)."""
     applications = sa.select(
-        sa.literal("application").label("kind"),
+        sa.literal_column("'application'").label("kind"),
         JobApplication.id,
         JobApplication.applied_on,
         JobApplication.employer_name,
@@ -79,7 +79,7 @@ def latest_entries(client: Client, limit: int = LATEST) -> list[LogLine]:
         JobApplication.result,
     ).where(JobApplication.client_id == client.id)
     interviews = sa.select(
-        sa.literal("interview"),
+        sa.literal_column("'interview'"),
         JobInterview.id,
         JobInterview.interview_on,
         JobInterview.employer_name,

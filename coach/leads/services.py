@@ -25,6 +25,7 @@ from coach.models import (
     User,
     Worksite,
 )
+from coach.models.leads import DUE_FIRST, WAITING_FIRST
 from coach.records import create_once, get_or_404
 from coach.timeutil import utcnow
 
@@ -75,14 +76,14 @@ def leads_page(
         if coach_id:
             query = query.where(Lead.created_by_id == coach_id)
     if closed:
-        query = query.where(Lead.status.not_in(OPEN_LEAD_STATUSES)).order_by(
+        ended = [status for status in LEAD_STATUSES if status not in OPEN_LEAD_STATUSES]
+        query = query.where(Lead.status.in_(ended)).order_by(
             Lead.status_changed_at.desc(), Lead.id.desc()
         )
     else:
-        waiting = Lead.status == "new"
         query = query.where(Lead.status.in_(OPEN_LEAD_STATUSES)).order_by(
-            sa.case((waiting, 0), else_=1),
-            sa.case((waiting, Lead.created_at)),
+            sa.text(WAITING_FIRST.format(t="leads.")),
+            sa.text(DUE_FIRST.format(t="leads.")),
             Lead.status_changed_at.desc(),
             Lead.id.desc(),
         )

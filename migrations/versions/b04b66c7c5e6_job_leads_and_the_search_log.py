@@ -42,6 +42,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_leads_employer_id'), ['employer_id'], unique=False)
         batch_op.create_index('ix_leads_owner_status_made', ['created_by_id', 'status', 'created_at'], unique=False)
         batch_op.create_index('ix_leads_status_made', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_leads_changed', ['status_changed_at', 'id'], unique=False)
+    # The same as coach.models.leads.Lead.__table_args__: the open leads in list order.
+    op.create_index(
+        'ix_leads_open_order',
+        'leads',
+        [
+            sa.text("(status != 'new')"),
+            sa.text("(CASE WHEN status = 'new' THEN created_at END)"),
+            sa.text('status_changed_at DESC'),
+            sa.text('id DESC'),
+        ],
+    )
 
     op.create_table('job_applications',
     sa.Column('applied_on', sa.Date(), nullable=False),
@@ -151,8 +163,10 @@ def downgrade():
         batch_op.drop_index('ix_job_applications_client_day')
 
     op.drop_table('job_applications')
+    op.drop_index('ix_leads_open_order', table_name='leads')
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.drop_index('ix_leads_status_made')
+        batch_op.drop_index('ix_leads_changed')
         batch_op.drop_index('ix_leads_owner_status_made')
         batch_op.drop_index(batch_op.f('ix_leads_employer_id'))
 
