@@ -299,3 +299,10 @@ def test_the_employer_page_lists_its_leads(client, login_as):
     make_lead(coach, employer, position="Deli clerk")
     page = client.get(f"/employers/{employer.id}").text
     assert "Deli clerk" in page and f"/leads/new?employer={employer.id}" in page
+
+
+def test_the_filter_answers_htmx_with_the_list_only(client, login_as):
+    coach = login_as("coach")
+    make_lead(coach, make_employer(created_by=coach), position="Gone", status="closed")
+    response = client.get("/leads/?show=closed", headers={"HX-Request": "true"})
+    assert "Gone · " in response.text and "<html" not in response.text

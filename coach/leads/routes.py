@@ -31,6 +31,7 @@ def leads():
     now = utcnow()
     return render(
         "leads/leads.html",
+        "leads/_lead_list.html",
         page=page,
         rows=[lead_row(lead, now) for lead in page.items],
         closed=closed,
