@@ -232,6 +232,8 @@ def make_lead(coach, employer, clients=(), position="Stocker", **fields):
     from coach.models import Lead, LeadStatusChange
 
     fields.setdefault("status", "new")
+    if "created_at" in fields:  # a lead's last change is its making until it moves
+        fields.setdefault("status_changed_at", fields["created_at"])
     lead = Lead(
         position=position,
         employer_id=employer.id,

@@ -25,7 +25,7 @@ from coach.models import (
     User,
     Worksite,
 )
-from coach.models.leads import DUE_FIRST, WAITING_FIRST
+from coach.models.leads import WAITING_LAST
 from coach.records import create_once, get_or_404
 from coach.timeutil import utcnow
 
@@ -63,8 +63,9 @@ def leads_page(
     user: User, page: int, per_page: int, closed: bool = False, coach_id: int | None = None
 ) -> Pagination:
     """A page of the open leads: those waiting for their follow-up first, the most
-    overdue first (the oldest is due soonest), then the rest, latest change first. With
-    `closed`, the hired, not hired and closed ones, latest first."""
+    overdue first (the oldest is due soonest), then the rest, the one unchanged longest
+    first (the lead to chase). With `closed`, the hired, not hired and closed ones,
+    latest first."""
     query = visible_leads(user).options(
         so.joinedload(Lead.employer).load_only(Employer.name),
         so.selectinload(Lead.clients).load_only(
@@ -82,10 +83,7 @@ def leads_page(
         )
     else:
         query = query.where(Lead.status.in_(OPEN_LEAD_STATUSES)).order_by(
-            sa.text(WAITING_FIRST.format(t="leads.")),
-            sa.text(DUE_FIRST.format(t="leads.")),
-            Lead.status_changed_at.desc(),
-            Lead.id.desc(),
+            sa.text(WAITING_LAST.format(t="leads.")), Lead.status_changed_at, Lead.id
         )
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
@@ -149,7 +147,9 @@ def create_lead(user: User, key: str, lead: Lead, clients: list[Client]) -> tupl
     """Store the lead once per idempotency key, with its first status row: (lead,
     created). A repeat returns the first one, as it is."""
     lead.clients = clients
-    lead.status, lead.status_changed_at = "new", utcnow()
+    # Made and last changed at the same moment: the list orders new leads by the latter.
+    lead.status, lead.created_at = "new", utcnow()
+    lead.status_changed_at = lead.created_at
     lead, created = create_once(lead, user.id, key)
     if created:
         db.session.add(

@@ -57,14 +57,15 @@ def hours(tenths: int | None) -> Decimal | None:
     return None if tenths is None else Decimal(tenths) / 10
 
 
-# The open leads in list order: those waiting for their follow-up first, the oldest (the
-# most overdue) first, then the rest by latest change. ix_leads_open_order holds that
-# order, so a page of the supervisor's list is read off the index instead of sorting
-# every lead. The strings are literals, not bound parameters: SQLite uses an index on an
-# expression only for the same expression. {t} is "" in the index (SQLite refuses a
-# table name there) and "leads." in a query that joins other tables.
-WAITING_FIRST = "({t}status != 'new')"
-DUE_FIRST = "(CASE WHEN {t}status = 'new' THEN {t}created_at END)"
+# The open leads in list order: those waiting for their follow-up first, then the rest;
+# in each, the one unchanged longest first (a new lead's last change is its making, so
+# the most overdue comes first). ix_leads_open_order holds that order, so a page of the
+# supervisor's list is read off the index instead of sorting every lead. The string is
+# a literal, not a bound parameter: SQLite uses an index on an expression only for the
+# same expression. {t} is "" in the index (SQLite refuses a table name there) and
+# "leads." in a query that joins other tables; "<>" is how PostgreSQL gives the
+# expression back, so Alembic finds the index unchanged.
+WAITING_LAST = "({t}status <> 'new')"
 
 
 lead_clients = sa.Table(
@@ -84,11 +85,7 @@ class Lead(db.Model):
         sa.Index("ix_leads_owner_status_made", "created_by_id", "status", "created_at"),
         sa.Index("ix_leads_status_made", "status", "created_at"),
         sa.Index(
-            "ix_leads_open_order",
-            sa.text(WAITING_FIRST.format(t="")),
-            sa.text(DUE_FIRST.format(t="")),
-            sa.text("status_changed_at DESC"),
-            sa.text("id DESC"),
+            "ix_leads_open_order", sa.text(WAITING_LAST.format(t="")), "status_changed_at", "id"
         ),
         sa.Index("ix_leads_changed", "status_changed_at", "id"),  # the closed ones
         sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_leads_idempotency"),

@@ -47,12 +47,7 @@ def upgrade():
     op.create_index(
         'ix_leads_open_order',
         'leads',
-        [
-            sa.text("(status != 'new')"),
-            sa.text("(CASE WHEN status = 'new' THEN created_at END)"),
-            sa.text('status_changed_at DESC'),
-            sa.text('id DESC'),
-        ],
+        [sa.text("(status <> 'new')"), 'status_changed_at', 'id'],
     )
 
     op.create_table('job_applications',
