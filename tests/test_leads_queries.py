@@ -76,3 +76,30 @@ def test_the_supervisors_lead_list_costs_the_same_with_ten_times_the_leads(clien
     many = statements_of(client, path.format(coach=coaches[0].id))
     print(f"{path}: {few} → {many}")
     assert many == few and few <= 10
+
+
+def test_the_supervisors_lead_list_is_read_off_its_index(client, login_as):
+    """A page of every coach's open leads costs the same with 40 or 40,000: no sort."""
+    import sqlalchemy as sa
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    login_as("supervisor")
+    coach = make_user("coach")
+    make_lead(coach, make_employer(created_by=coach))
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, *args):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/leads/").status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    statement, parameters = next((s, p) for s, p in statements if "ORDER BY" in s and "leads" in s)
+    with db.engine.connect() as conn:
+        plan = " ".join(
+            row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        )
+    assert "ix_leads_open_order" in plan and "TEMP B-TREE" not in plan, plan
