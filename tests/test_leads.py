@@ -94,6 +94,7 @@ def test_bad_input_gets_a_message_beside_the_field_and_saves_nothing(client, log
         ({"position": ""}, "Enter the position, e.g. Stocker."),
         ({"employer_id": 0}, "Pick the employer."),
         ({"client_ids": [closed.id]}, "Sam Closed is no longer active (case closed)"),
+        ({"employer_id": 0, "hourly_wage": "0"}, "Pick the employer."),  # with other errors
     ]
     for fields, message in cases:
         response = client.post("/leads/new", data=lead_form(employer, **fields))

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, RadioField, SelectField, TimeField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from coach.clients.forms import PlacementForm
 from coach.forms import (
@@ -61,6 +61,10 @@ class LeadForm(FlaskForm):
         "Job seekers it might suit (optional)", coerce=int, validate_choice=False
     )
     notes = notes_field()
+
+    def validate_employer_id(self, field) -> None:
+        if not field.data:  # the "Pick the employer" line
+            raise ValidationError("Pick the employer.")
 
 
 class StatusForm(FlaskForm):

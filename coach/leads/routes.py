@@ -56,8 +56,6 @@ def _valid_lead(form: LeadForm, lead: Lead | None = None):
     """The chosen job seekers when the form is sound, else None (messages beside fields)."""
     if not form.validate_on_submit():
         return None
-    if not form.employer_id.data:
-        return add_error(form.employer_id, "Pick the employer.") or None
     keep = {c.id for c in lead.clients} if lead else set()
     clients, problem = ls.chosen_seekers(current_user, form.client_ids.data or [], keep)
     return (add_error(form.client_ids, problem) or None) if problem else clients
