@@ -18,4 +18,6 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "mileage review": ("boss", "/mileage/review", {}),
         "employer contacts": ("coach", "/jobdev/", {}),
         "contacts per week (8 weeks)": ("boss", "/jobdev/weeks", {}),
+        "lead list": ("coach", "/leads/", {}),
+        "supervisor lead list": ("boss", "/leads/", {}),
     }

@@ -15,6 +15,10 @@ from coach.models import (
     Client,
     Employer,
     EmployerContact,
+    JobApplication,
+    JobInterview,
+    Lead,
+    LeadStatusChange,
     Placement,
     StepScore,
     TaskAnalysis,
@@ -33,6 +37,11 @@ SIZES = {
     "S": (10, 300, 30_000, 3_000, 20_000),
     "L": (100, 3_000, 300_000, 30_000, 200_000),
 }
+# Job leads (each for one client, with its first status row) and search-log entries
+# (applications and interviews each): ten times as many at L.
+LEADS = {"S": 2_000, "L": 20_000}
+LOG_ENTRIES = {"S": 3_000, "L": 30_000}
+LEAD_STATUSES = ["new", "new", "new", "followed_up", "applied", "interview", "offer", "closed"]
 STEPS = 8
 CHUNK = 20_000
 
@@ -249,6 +258,7 @@ def build(path: str, size: str) -> None:
 
         insert(Trip, (trip(n) for n in range(trips_n)))
         add_contacts(coaches_n, clients_n, employers_n, now)
+        add_leads(size, coaches_n, clients_n, employers_n, now)
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
@@ -288,3 +298,69 @@ def add_contacts(coaches_n: int, clients_n: int, employers_n: int, now: datetime
     rows = list(named)
     for i in range(0, len(rows), CHUNK):
         db.session.execute(sa.insert(contact_clients), rows[i : i + CHUNK])
+
+
+def add_leads(size: str, coaches_n: int, clients_n: int, employers_n: int, now) -> None:
+    """Leads spread over the coaches (some overdue, some closed), and each client's
+    search log."""
+    from coach.models.leads import lead_clients
+
+    def lead(n):
+        client = n % clients_n
+        made = now - timedelta(hours=n % 120)
+        return {
+            "id": n + 1,
+            "position": "Courtesy clerk",
+            "employer_id": 1 + n % employers_n,
+            "hourly_wage_cents": 1500,
+            "weekly_hours_tenths": 200,
+            "shift": "weekday mornings",
+            "source": "job_board",
+            "source_detail": "",
+            "notes": "",
+            "status": LEAD_STATUSES[n % len(LEAD_STATUSES)],
+            "status_changed_at": made,
+            "created_by_id": 2 + client % coaches_n,
+            "idempotency_key": f"l{n}",
+            "created_at": made,
+        }
+
+    leads = [lead(n) for n in range(LEADS[size])]
+    insert(Lead, leads)
+    insert(
+        lead_clients,
+        ({"lead_id": n + 1, "client_id": 1 + n % clients_n} for n in range(len(leads))),
+    )
+    insert(
+        LeadStatusChange,
+        (
+            {
+                "lead_id": row["id"],
+                "status": "new",
+                "changed_at": row["created_at"],
+                "local_date": row["created_at"].date(),
+                "changed_by_id": row["created_by_id"],
+                "note": "",
+            }
+            for row in leads
+        ),
+    )
+    for model, day in ((JobApplication, "applied_on"), (JobInterview, "interview_on")):
+        extra = {"method": "online", "result": "pending"} if model is JobApplication else {}
+        insert(
+            model,
+            (
+                {
+                    "id": n + 1,
+                    "client_id": 1 + n % clients_n,
+                    "employer_name": f"Employer {n % employers_n:04d}",
+                    "position": "Stocker",
+                    day: date(2026, 11, 20) - timedelta(days=n // clients_n),
+                    "notes": "",
+                    "created_by_id": 2 + (n % clients_n) % coaches_n,
+                    "idempotency_key": f"{day[0]}{n}",
+                    **extra,
+                }
+                for n in range(LOG_ENTRIES[size])
+            ),
+        )

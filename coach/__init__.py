@@ -133,6 +133,7 @@ AREAS = {
     "tasks": ["routes", "library"],
     "accommodations": ["routes", "signoff"],
     "mileage": ["routes", "review"],
+    "leads": ["routes", "log"],
     "audit": ["routes"],
 }
 

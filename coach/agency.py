@@ -37,3 +37,16 @@ def current_agency() -> AgencySettings:
 def agency_today() -> date:
     """Today in the agency's zone: every default date and every "today" comes from here."""
     return local_today(current_agency().timezone)
+
+
+def parse_month(value: str | None) -> tuple[int, int]:
+    """'2026-11' → (2026, 11); anything else is this month."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        date(year, month, 1)
+        if 2000 <= year <= 2100:
+            return year, month
+    except ValueError:
+        pass
+    today = agency_today()
+    return today.year, today.month

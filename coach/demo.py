@@ -19,7 +19,7 @@ from coach.models import (
     Visit,
     Worksite,
 )
-from coach.timeutil import local_today, utcnow
+from coach.timeutil import local_today, to_local, utcnow
 from coach.visits.services import service_units
 
 DEMO_PASSWORD = "demo-password-123"
@@ -316,6 +316,7 @@ def load_demo_data(seed: int = 7) -> str:
     add_demo_tasks(rng, staff["admin@example.org"])
     add_demo_trips(rng, coaches)
     contacts = add_demo_contacts(rng, coaches)
+    add_demo_leads(rng, coaches)
     record_event("create", "demo_data", None, "demo agency loaded from the command line")
     db.session.commit()
     return (
@@ -506,3 +507,109 @@ def add_demo_trips(rng: random.Random, coaches) -> None:
             check_plausibility(trip)
             price(trip)
             db.session.add(trip)
+
+
+# (position, hours ago made, status it reached, hours ago it got there)
+DEMO_LEADS = [
+    ("Courtesy clerk", 70, "new", 70),  # overdue: made three days ago, never followed up
+    ("Dishwasher", 10, "new", 10),  # due tomorrow
+    ("Library page", 200, "applied", 150),
+    ("Stocker", 400, "interview", 100),
+    ("Prep cook", 700, "not_hired", 300),
+]
+
+
+def add_demo_leads(rng: random.Random, coaches) -> None:
+    """A few job leads per coach in different statuses (one overdue), and the search-log
+    entries the moves made, plus a few applications the job seekers made themselves."""
+    from coach.models import JobApplication, JobInterview, Lead, LeadStatusChange
+
+    agency = db.session.get(AgencySettings, 1)
+    now, today = utcnow(), local_today(agency.timezone)
+    employers = db.session.scalars(db.select(Employer).order_by(Employer.id)).all()
+    steps = ["new", "followed_up", "applied", "interview", "offer"]
+    for coach in coaches:
+        seekers = db.session.scalars(
+            db.select(Client)
+            .where(Client.coach_id == coach.id, Client.status.in_(("referral", "job_search")))
+            .order_by(Client.id)
+        ).all()
+        for n, (position, made_ago, status, moved_ago) in enumerate(DEMO_LEADS):
+            employer = employers[(coach.id + n) % len(employers)]
+            made = now - timedelta(hours=made_ago)
+            lead = Lead(
+                position=position,
+                employer_id=employer.id,
+                hourly_wage_cents=rng.choice([1400, 1500, 1650]),
+                weekly_hours_tenths=rng.choice([160, 200, 300]),
+                shift=rng.choice(["weekday mornings", "evenings and weekends", ""]),
+                source=rng.choice(["employer_contact", "job_board", "network"]),
+                status=status,
+                status_changed_at=now - timedelta(hours=moved_ago),
+                created_by_id=coach.id,
+                idempotency_key=f"demo-lead-{coach.id}-{n}",
+                created_at=made,
+            )
+            lead.clients = list(seekers[:1])
+            db.session.add(lead)
+            db.session.flush()
+            reached = steps[: steps.index(status) + 1] if status in steps else ["new", status]
+            for k, step in enumerate(reached):
+                at = (
+                    made
+                    if k == 0
+                    else now - timedelta(hours=moved_ago + 24 * (len(reached) - 1 - k))
+                )
+                db.session.add(
+                    LeadStatusChange(
+                        lead_id=lead.id,
+                        status=step,
+                        changed_at=at,
+                        local_date=to_local(at, agency.timezone).date(),
+                        changed_by_id=coach.id,
+                    )
+                )
+            if seekers and status in ("applied", "interview", "not_hired"):
+                day = today - timedelta(days=moved_ago // 24 + 1)
+                db.session.add(
+                    JobApplication(
+                        client_id=seekers[0].id,
+                        employer_name=employer.name,
+                        employer_id=employer.id,
+                        position=position,
+                        applied_on=day,
+                        method="coach",
+                        result={"applied": "pending"}.get(status, status),
+                        lead_id=lead.id,
+                        created_by_id=coach.id,
+                        idempotency_key=f"lead-{lead.id}-application-{seekers[0].id}",
+                    )
+                )
+            if seekers and status == "interview":
+                db.session.add(
+                    JobInterview(
+                        client_id=seekers[0].id,
+                        employer_name=employer.name,
+                        employer_id=employer.id,
+                        position=position,
+                        interview_on=today - timedelta(days=moved_ago // 24),
+                        went_with="coach",
+                        notes="Answered every question; asked about the schedule.",
+                        lead_id=lead.id,
+                        created_by_id=coach.id,
+                        idempotency_key=f"lead-{lead.id}-interview-{seekers[0].id}",
+                    )
+                )
+        for k, seeker in enumerate(seekers):
+            db.session.add(
+                JobApplication(
+                    client_id=seeker.id,
+                    employer_name=rng.choice(["Kroger", "Target", "Panera Bread"]),
+                    position=rng.choice(JOBS),
+                    applied_on=today - timedelta(days=3 + 4 * k),
+                    method="online",
+                    result=rng.choice(["pending", "no_answer"]),
+                    created_by_id=coach.id,
+                    idempotency_key=f"demo-application-{seeker.id}",
+                )
+            )

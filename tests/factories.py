@@ -260,3 +260,68 @@ def make_person(employer, creator, name="Dana Brooks", **fields):
     db.session.add(person)
     db.session.commit()
     return person
+
+
+def make_lead(coach, employer, clients=(), position="Stocker", **fields):
+    """A job lead of `coach` at `employer`, for `clients`, with its first status row."""
+    from coach.models import Lead, LeadStatusChange
+
+    fields.setdefault("status", "new")
+    if "created_at" in fields:  # a lead's last change is its making until it moves
+        fields.setdefault("status_changed_at", fields["created_at"])
+    lead = Lead(
+        position=position,
+        employer_id=employer.id,
+        created_by_id=coach.id,
+        idempotency_key=f"lead-{next(_seq)}-factory",
+        **fields,
+    )
+    lead.clients = list(clients)
+    db.session.add(lead)
+    db.session.flush()
+    db.session.add(
+        LeadStatusChange(
+            lead_id=lead.id,
+            status=lead.status,
+            changed_at=lead.created_at,
+            local_date=lead.created_at.date(),
+            changed_by_id=coach.id,
+        )
+    )
+    db.session.commit()
+    return lead
+
+
+def make_application(client, coach, **fields):
+    from coach.models import JobApplication
+
+    fields.setdefault("employer_name", "Green Valley Grocery")
+    fields.setdefault("position", "Cashier")
+    fields.setdefault("applied_on", date(2026, 11, 2))
+    fields.setdefault("method", "online")
+    entry = JobApplication(
+        client_id=client.id,
+        created_by_id=coach.id,
+        idempotency_key=f"app-{next(_seq)}-factory",
+        **fields,
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry
+
+
+def make_interview(client, coach, **fields):
+    from coach.models import JobInterview
+
+    fields.setdefault("employer_name", "Green Valley Grocery")
+    fields.setdefault("position", "Cashier")
+    fields.setdefault("interview_on", date(2026, 11, 4))
+    entry = JobInterview(
+        client_id=client.id,
+        created_by_id=coach.id,
+        idempotency_key=f"int-{next(_seq)}-factory",
+        **fields,
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry

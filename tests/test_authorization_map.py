@@ -4,9 +4,12 @@ for whom the record is not theirs, for GET and POST, pages and fragments alike."
 import pytest
 
 from tests.factories import (
+    make_application,
     make_client,
     make_contact,
     make_employer,
+    make_interview,
+    make_lead,
     make_person,
     make_placement,
     make_request,
@@ -59,6 +62,9 @@ def others_records(login_as):
         "worksite_id": worksite.id,
         "user_id": other.id,
         "session_id": make_session(other).id,
+        "lead_id": make_lead(other, employer, [client]).id,
+        "application_id": make_application(client, other).id,
+        "interview_id": make_interview(client, other).id,
     }
 
 

@@ -191,3 +191,68 @@ def test_a_contact_that_loses_the_race_leaves_one_contact_and_one_prospect(
     assert first.status_code == second.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(EmployerContact.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(Employer.id))) == 1
+
+
+def test_a_lead_save_that_loses_the_race_answers_with_the_first_lead(client, login_as, monkeypatch):
+    from coach.models import Lead
+    from tests.factories import make_lead
+
+    coach = login_as("coach")
+    employer = make_employer(created_by=coach)
+    first = make_lead(coach, employer)  # the first tap's lead, committed
+    first.idempotency_key = "lead-double-tap"
+    db.session.commit()
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        if "leads.idempotency_key =" in str(query) and not calls:
+            calls.append(1)
+            return real_scalars(sa.select(Lead).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
+    data = {"idempotency_key": "lead-double-tap", "position": "Stocker", "source": "other"}
+    response = client.post("/leads/new", data={**data, "employer_id": employer.id})
+    monkeypatch.undo()
+    assert calls == [1]
+    assert response.status_code == 302 and response.location.endswith(f"/leads/{first.id}")
+    assert db.session.scalar(sa.select(sa.func.count(Lead.id))) == 1
+
+
+def test_a_hire_that_loses_the_race_makes_no_second_job(client, login_as, monkeypatch):
+    """Two taps of the hire form on two workers: both read the lead before either
+    committed; the second's move finds the lead hired already and writes nothing."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from coach.leads import services as ls
+    from coach.models import Lead, LeadStatusChange, Placement
+    from tests.factories import make_lead
+
+    coach = login_as("coach")
+    rosa = make_client(coach, "Rosa", "Rivera")
+    employer = make_employer(created_by=coach)
+    site = make_worksite(employer)
+    lead = make_lead(coach, employer, [rosa])
+    data = {
+        "client_id": rosa.id,
+        "job_title": "Stocker",
+        "worksite_id": site.id,
+        "start_date": "2026-11-23",
+    }
+    assert client.post(f"/leads/{lead.id}/hire", data=data).status_code == 302
+    real_get = ls.get_lead_for
+
+    def read_before_the_first_commit(user, lead_id):
+        seen = real_get(user, lead_id)
+        set_committed_value(seen, "status", "new")  # as the second tap read it
+        return seen
+
+    monkeypatch.setattr("coach.leads.routes.ls.get_lead_for", read_before_the_first_commit)
+    second = client.post(f"/leads/{lead.id}/hire", data=data)
+    monkeypatch.undo()
+    assert second.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Placement.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(LeadStatusChange.id))) == 2  # new, hired
+    db.session.expire_all()
+    assert db.session.get(Lead, lead.id).status == "hired"

@@ -95,6 +95,11 @@ def test_demo_data_fills_an_empty_database(runner, ctx):
     assert "supervisor@example.org" in result.output
     assert db.session.scalar(sa.select(sa.func.count(Client.id))) == 30
     assert db.session.scalar(sa.select(sa.func.count(Placement.id))) > 5
+    from coach.models import JobApplication, Lead
+
+    statuses = set(db.session.scalars(sa.select(Lead.status)))
+    assert {"new", "applied", "interview", "not_hired"} <= statuses
+    assert db.session.scalar(sa.select(sa.func.count(JobApplication.id))) > 3
     assert runner.invoke(args=["demo-data"]).exit_code != 0  # not twice
 
 

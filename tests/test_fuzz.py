@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coach.extensions import db
-from coach.models import Client, Trip, Visit
+from coach.models import Client, Lead, Trip, Visit
 from tests.factories import (
     make_client,
     make_contact,
@@ -113,6 +113,27 @@ FORMS = {
             "start_lat",
         ],
     ),
+    "lead": (
+        "/leads/new",
+        [
+            "idempotency_key",
+            "position",
+            "employer_id",
+            "hourly_wage",
+            "weekly_hours",
+            "source",
+            "client_ids",
+            "notes",
+        ],
+    ),
+    "application": (
+        "/leads/clients/{client}/applications/new",
+        ["idempotency_key", "employer_name", "position", "applied_on", "method", "result"],
+    ),
+    "interview": (
+        "/leads/clients/{client}/interviews/new",
+        ["idempotency_key", "employer_name", "interview_on", "interview_time", "went_with"],
+    ),
     "accommodation": (
         "/clients/{client}/accommodations/new",
         [
@@ -164,6 +185,8 @@ def test_forms_survive_any_input(client, world, form):
         assert visit.ended_at is None or visit.ended_at >= visit.started_at
     for trip in db.session.scalars(sa.select(Trip)):
         assert trip.miles_tenths > 0 and trip.purpose.strip()
+    for lead in db.session.scalars(sa.select(Lead)):
+        assert lead.position.strip() and (lead.hourly_wage_cents or 1) > 0
 
 
 # Every POST route, pages and htmx fragments alike, with the caller's own records
@@ -197,6 +220,9 @@ def all_form_field_names() -> list[str]:
 def own_records(user) -> dict:
     from coach.accommodations.services import create_link
     from tests.factories import (
+        make_application,
+        make_interview,
+        make_lead,
         make_request,
         make_run,
         make_session,
@@ -235,6 +261,9 @@ def own_records(user) -> dict:
         "worksite_id": worksite.id,
         "user_id": user.id,
         "session_id": make_session(user).id,
+        "lead_id": make_lead(user, employer, [person]).id,
+        "application_id": make_application(person, user).id,
+        "interview_id": make_interview(person, user).id,
     }
 
 

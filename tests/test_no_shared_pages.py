@@ -18,6 +18,7 @@ from tests.factories import (
     make_client,
     make_contact,
     make_employer,
+    make_lead,
     make_request,
     make_run,
     make_task,
@@ -44,6 +45,7 @@ def two_viewers(tmp_path):
         make_trip(coach, status="submitted")
         make_request(person, coach)
         contact = make_contact(coach, make_employer("Kroger"), clients=[person])
+        lead = make_lead(coach, make_employer(created_by=coach), [person])
         viewers = [
             (make_user("supervisor", name="Alma Avery").email, "Alma Avery"),
             (make_user("supervisor", name="Bert Brook").email, "Bert Brook"),
@@ -62,6 +64,9 @@ def two_viewers(tmp_path):
             f"/jobdev/{contact.id}",
             "/jobdev/weeks",
             f"/employers/{contact.employer_id}",
+            "/leads/",
+            f"/leads/{lead.id}",
+            f"/leads/clients/{person.id}/log",
         ]
     sessions = []
     for email, name in viewers * 2:  # Alma, Bert, Alma on a second device, Bert again

@@ -1,7 +1,15 @@
 """Each coach gets their own rows from the same pages, and another coach's records
 answer 404."""
 
-from tests.factories import make_client, make_task, make_trip, make_visit
+from tests.factories import (
+    make_application,
+    make_client,
+    make_employer,
+    make_lead,
+    make_task,
+    make_trip,
+    make_visit,
+)
 
 
 def test_each_coach_sees_their_own_rows_on_the_same_pages(client, auth, login_as):
@@ -26,3 +34,25 @@ def test_each_coach_sees_their_own_rows_on_the_same_pages(client, auth, login_as
     assert "Bert&#39;s errand" in trips and "Alma" not in trips
     visits = client.get("/visits/?start=2026-01-01").text
     assert "Bert Sample" in visits and "Alma" not in visits
+
+
+def test_each_coach_sees_their_own_leads_and_search_logs(client, auth, login_as):
+    made = {}
+    for name in ("Alma", "Bert"):
+        coach = login_as("coach")
+        person = make_client(coach, name, "Sample")
+        lead = make_lead(coach, make_employer(f"{name}'s Shop", created_by=coach), [person])
+        make_application(person, coach, position=f"{name}'s application")
+        made[name] = (coach, person, lead)
+        auth.logout()
+    bert, bert_client, _ = made["Bert"]
+    _, alma_client, alma_lead = made["Alma"]
+    auth.login(bert.email)
+    leads = client.get("/leads/").text
+    assert "Bert&#39;s Shop" in leads and "Alma" not in leads
+    assert (
+        "Bert&#39;s application"
+        in client.get(f"/leads/clients/{bert_client.id}/log?month=2026-11").text
+    )
+    assert client.get(f"/leads/{alma_lead.id}").status_code == 404
+    assert client.get(f"/leads/clients/{alma_client.id}/log").status_code == 404

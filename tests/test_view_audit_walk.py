@@ -31,6 +31,9 @@ PERSON_ARGS = {
     "signature_id",
     "placement_id",
     "contact_id",  # an employer contact that names the client as a job seeker
+    "application_id",
+    "interview_id",
+    "lead_id",  # its page names the job seekers it might suit
 }
 
 # Polls itself every few seconds while the request's page (itself audited) is open, and

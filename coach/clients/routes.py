@@ -7,6 +7,7 @@ from coach.audit.services import audit_view, record_event
 from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm
 from coach.clients.services import (
+    add_placement,
     assignable_coaches,
     assigned_coach,
     caseload_page,
@@ -193,13 +194,9 @@ def new_placement(client_id: int):
         audit_view("client", client.id)
     form = _placement_form()
     if _valid_placement(form):
-        placement = Placement(client_id=client.id)
+        placement = Placement()
         _apply_placement(form, placement)
-        db.session.add(placement)
-        db.session.flush()
-        record_event(
-            "create", "placement", placement.id, f"client {client.id}: {placement.job_title}"
-        )
+        add_placement(client, placement)
         db.session.commit()
         flash("Placement saved.", "success")
         return saved_redirect(url_for("clients.view_client", client_id=client.id))

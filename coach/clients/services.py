@@ -4,6 +4,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_sqlalchemy.pagination import Pagination
 
+from coach.audit.services import record_event
 from coach.extensions import db
 from coach.forms import options
 from coach.models import ROLES, Client, Employer, Placement, User, Worksite
@@ -184,3 +185,20 @@ def job_choices(client: Client, today, none_label: str, keep_id: int | None = No
         if p.is_current(today) or p.id == keep_id
     ]
     return options([*jobs, (0, none_label)])
+
+
+def add_placement(client: Client, placement: Placement) -> Placement:
+    """Record a job the client got, with its audit event; not committed (a caller may
+    make more in the same transaction: the lead that led to it, the client's status)."""
+    placement.client_id = client.id
+    db.session.add(placement)
+    db.session.flush()
+    record_event("create", "placement", placement.id, f"client {client.id}: {placement.job_title}")
+    return placement
+
+
+def set_client_status(client: Client, status: str) -> None:
+    """Change the client's status, logged like an edit of it; not committed."""
+    if client.status != status:
+        record_event("update", "client", client.id, f"status: {client.status!r} → {status!r}")
+        client.status = status

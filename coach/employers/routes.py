@@ -17,6 +17,7 @@ from coach.employers.services import (
 from coach.extensions import db
 from coach.forms import ActionForm
 from coach.jobdev.services import audit_shown, employer_contacts
+from coach.leads.services import leads_at
 from coach.models import Employer, EmployerPerson, Worksite
 from coach.records import save_edit
 from coach.web import form_view, int_arg, redirect_to, render, saved_redirect
@@ -95,6 +96,7 @@ def view_employer(employer_id: int):
         employer=employer,
         placements=placements_at(current_user, employer),
         contacts=contacts,
+        employer_leads=leads_at(current_user, employer),
     )
 
 

@@ -5,7 +5,7 @@ from datetime import date
 from flask import flash, request, url_for
 from flask_login import current_user
 
-from coach.agency import agency_today
+from coach.agency import agency_today, parse_month
 from coach.audit.services import record_event
 from coach.clients.services import client_choices, get_client_for
 from coach.extensions import db
@@ -30,19 +30,6 @@ EDITED_FIELDS = [
     "odometer_end_tenths",
     "miles_tenths",
 ]
-
-
-def parse_month(value: str | None) -> tuple[int, int]:
-    """'2026-11' → (2026, 11); anything else is this month."""
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        date(year, month, 1)
-        if 2000 <= year <= 2100:
-            return year, month
-    except ValueError:
-        pass
-    today = agency_today()
-    return today.year, today.month
 
 
 def month_url(trip: Trip) -> str:

@@ -29,6 +29,19 @@ from coach.models.jobdev import (
     EmployerContact,
     contact_clients,
 )
+from coach.models.leads import (
+    APPLICATION_METHODS,
+    APPLICATION_RESULTS,
+    INTERVIEW_COMPANY,
+    LEAD_SOURCES,
+    LEAD_STATUSES,
+    LEAD_STEPS,
+    OPEN_LEAD_STATUSES,
+    JobApplication,
+    JobInterview,
+    Lead,
+    LeadStatusChange,
+)
 from coach.models.mileage import (
     DEFAULT_RATES,
     EDITABLE,
@@ -56,6 +69,17 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "APPLICATION_METHODS",
+    "APPLICATION_RESULTS",
+    "INTERVIEW_COMPANY",
+    "LEAD_SOURCES",
+    "LEAD_STATUSES",
+    "LEAD_STEPS",
+    "OPEN_LEAD_STATUSES",
+    "JobApplication",
+    "JobInterview",
+    "Lead",
+    "LeadStatusChange",
     "DEFAULT_RATES",
     "EDITABLE",
     "TRIP_STATUSES",

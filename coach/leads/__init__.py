@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("leads", __name__, url_prefix="/leads")
