@@ -126,13 +126,15 @@ def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:
 AREAS = {
     "auth": ["routes", "account"],
     "admin": ["routes"],
-    "clients": ["routes"],
+    "clients": ["routes", "events"],
     "employers": ["routes"],
     "visits": ["routes"],
     "tasks": ["routes", "library"],
     "accommodations": ["routes", "signoff"],
     "mileage": ["routes", "review"],
     "audit": ["routes"],
+    "today": ["routes"],
+    "contacts": ["routes"],
 }
 
 

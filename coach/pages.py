@@ -1,16 +1,18 @@
 """Pages that show several areas at once.
 
 The client page is a coach's home for one person: their details and jobs (clients),
-the visit panel (visits), their task analyses (tasks) and their accommodation requests
-(accommodations). Each area offers its part as a plain function; this module puts them
-together, so that no area reaches into another and a newcomer reads the client page
-here, then in clients/client.html. The visit history below them is the visits
-blueprint's own fragment, loaded when the coach scrolls to it.
+the visit panel (visits), their task analyses (tasks), their accommodation requests
+(accommodations) and their latest calls and messages (contacts). Each area offers its
+part as a plain function; this module puts them together, so that no area reaches into
+another and a newcomer reads the client page here, then in clients/client.html. The
+visit history below them is the visits blueprint's own fragment, loaded when the coach
+scrolls to it.
 """
 
 from coach.accommodations.services import requests_of
 from coach.agency import agency_today
 from coach.clients.services import get_client_for
+from coach.contacts.services import latest_contacts
 from coach.models import User
 from coach.tasks.services import tasks_of
 from coach.visits import panel
@@ -30,5 +32,6 @@ def client_page(user: User, client_id: int) -> dict:
         saved_key=None,
         tasks=tasks_of(client),  # listed on the page; offered by the panel during a visit
         requests=requests_of(user, client),
+        contacts=latest_contacts(user, client),
         **panel.panel_forms(client, visit, today),
     )

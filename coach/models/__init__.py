@@ -17,11 +17,14 @@ from coach.models.audit import AuditEvent
 from coach.models.caseload import (
     CLIENT_STATUSES,
     DISCLOSURE_CHOICES,
+    END_REASONS,
     Client,
     Employer,
     Placement,
     Worksite,
 )
+from coach.models.contact import CONTACT_KINDS, DIRECTIONS, REPLY_KINDS, ClientContact
+from coach.models.job_events import JOB_EVENT_KINDS, PlacementEvent
 from coach.models.mileage import (
     DEFAULT_RATES,
     EDITABLE,
@@ -49,6 +52,13 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "END_REASONS",
+    "JOB_EVENT_KINDS",
+    "PlacementEvent",
+    "CONTACT_KINDS",
+    "DIRECTIONS",
+    "REPLY_KINDS",
+    "ClientContact",
     "DEFAULT_RATES",
     "EDITABLE",
     "TRIP_STATUSES",

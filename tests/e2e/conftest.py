@@ -89,7 +89,7 @@ def log_in(page, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/clients/")
+    page.wait_for_url("**/today/")
 
 
 def assert_accessible(page) -> None:

@@ -1,0 +1,141 @@
+"""The rules of the Today page, each in one place: a plain function that returns, as a
+SQL select with `due_columns()`, the items due for the clients `user` may see. How a
+later area adds one is in docs/features.md ("Today")."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import url_for
+
+from coach.clients.services import may_see_client
+from coach.models import (
+    REPLY_KINDS,
+    AccommodationRequest,
+    Client,
+    ClientContact,
+    PlacementEvent,
+    User,
+    Visit,
+)
+from coach.today.due import When, due_columns, local_midnight, plus_minutes, rule
+
+REPLY_HOURS = 24
+EMPLOYER_HOURS = 24
+# An item left open this long has become a case for outreach: it leaves its rule.
+LOOKBACK_DAYS = 60
+
+
+def of_clients(user: User) -> sa.ColumnElement[bool]:
+    """The clients whose items a user sees: those they may see (the one caseload rule),
+    while their case is open."""
+    return sa.and_(may_see_client(user), Client.status != "closed")
+
+
+@rule(
+    "accommodation_check",
+    "Accommodation check",
+    link=lambda item: url_for("accommodations.view_request", request_id=item.source_id),
+)
+def accommodation_checks(user: User, when: When) -> sa.Select:
+    """An accommodation put in place gets an effectiveness check by its follow-up date
+    (to the end of that local day); recording the check clears it."""
+    request = AccommodationRequest
+    return (
+        due_columns(
+            "accommodation_check",
+            Client.id,
+            Client.coach_id,
+            local_midnight(request.follow_up_due, when, days_after=1),
+            sa.literal("Check the accommodation works"),
+            request.id,
+        )
+        .join(Client, Client.id == request.client_id)
+        .where(of_clients(user), request.follow_up_due.is_not(None))
+        .where(request.follow_up_done_on.is_(None))
+    )
+
+
+@rule(
+    "reply",
+    "Reply",
+    link=lambda item: url_for(
+        "contacts.new_contact", client=item.client_id, direction="out", back="today"
+    ),
+)
+def replies(user: User, when: When) -> sa.Select:
+    """A call or message from the client gets a reply within 24 hours. A later outbound
+    contact with that client, or a visit with them, clears it (a visit with another
+    client does not)."""
+    received, answer = ClientContact, so.aliased(ClientContact)
+    answered = (
+        sa.select(answer.id)
+        .where(answer.client_id == received.client_id, answer.direction == "out")
+        .where(answer.happened_at >= received.happened_at)
+    )
+    seen = (
+        sa.select(Visit.id)
+        .where(Visit.client_id == received.client_id, Visit.deleted_at.is_(None))
+        .where(Visit.started_at >= received.happened_at)
+    )
+    todo = sa.case(
+        (received.kind == "call", "Call back"),
+        (received.kind == "text", "Answer their text"),
+        else_="Answer their email",
+    )
+    return (
+        due_columns(
+            "reply",
+            Client.id,
+            Client.coach_id,
+            plus_minutes(received.happened_at, REPLY_HOURS * 60),
+            todo,
+            received.id,
+        )
+        .join(Client, Client.id == received.client_id)
+        .where(of_clients(user), received.direction == "in", received.kind.in_(REPLY_KINDS))
+        .where(received.happened_at >= when.now - timedelta(days=LOOKBACK_DAYS))
+        .where(~answered.exists(), ~seen.exists())
+    )
+
+
+@rule(
+    "see_employer",
+    "See the employer",
+    link=lambda item: url_for(
+        "contacts.new_contact", client=item.client_id, direction="out", employer="1", back="today"
+    ),
+)
+def employer_after_job_events(user: User, when: When) -> sa.Select:
+    """After a job problem or a job loss, seeing the employer is due within 24 hours. A
+    visit with the client at that job, or a contact marked "with the employer", after
+    it clears it (a visit with the client elsewhere, or a plain call, does not)."""
+    event = PlacementEvent
+    visited = (
+        sa.select(Visit.id)
+        .where(Visit.client_id == event.client_id, Visit.placement_id == event.placement_id)
+        .where(Visit.deleted_at.is_(None), Visit.started_at >= event.happened_at)
+    )
+    spoke = (
+        sa.select(ClientContact.id)
+        .where(ClientContact.client_id == event.client_id, ClientContact.with_employer)
+        .where(ClientContact.happened_at >= event.happened_at)
+    )
+    todo = sa.case(
+        (event.kind == "loss", "See the employer about the job loss"),
+        else_="See the employer about the job problem",
+    )
+    return (
+        due_columns(
+            "see_employer",
+            Client.id,
+            Client.coach_id,
+            plus_minutes(event.happened_at, EMPLOYER_HOURS * 60),
+            todo,
+            event.id,
+        )
+        .join(Client, Client.id == event.client_id)
+        .where(of_clients(user))
+        .where(event.happened_at >= when.now - timedelta(days=LOOKBACK_DAYS))
+        .where(~visited.exists(), ~spoke.exists())
+    )

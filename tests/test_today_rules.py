@@ -1,0 +1,193 @@
+"""Each Today rule at its edges: when it falls due, across a DST change, and what
+clears it (the right act, not a wrong one)."""
+
+import itertools
+from datetime import datetime, timedelta
+
+import pytest
+
+from coach.extensions import db
+from coach.models import ClientContact
+from coach.today.due import When, as_utc
+from coach.today.services import item_rows
+from tests.factories import make_client, make_user, make_visit
+
+TZ = "America/New_York"
+CALLED = datetime(2026, 11, 30, 9, 0)  # local
+KEYS = itertools.count()
+
+
+def when_at(local: datetime) -> When:
+    return When(now=as_utc(local, TZ), tz=TZ, today=local.date())
+
+
+def contact(person, coach, local: datetime, direction="in", kind="call") -> ClientContact:
+    row = ClientContact(
+        client_id=person.id,
+        coach_id=person.coach_id,
+        created_by_id=coach.id,
+        idempotency_key=f"k-{next(KEYS)}",
+        kind=kind,
+        direction=direction,
+        happened_at=as_utc(local, TZ),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def items(coach, local: datetime, kind="reply"):
+    return [i for i in item_rows(coach, when_at(local), 100) if i.kind == kind]
+
+
+@pytest.fixture
+def called(ctx):
+    coach = make_user("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    contact(person, coach, CALLED)
+    return coach, person
+
+
+def test_a_call_received_is_due_for_a_reply_within_24_hours(called):
+    coach, person = called
+    (item,) = items(coach, CALLED + timedelta(hours=23, minutes=59))
+    assert (item.client_id, item.todo, item.overdue, item.when) == (
+        person.id,
+        "Call back",
+        False,
+        "in 1 min",
+    )
+    (item,) = items(coach, CALLED + timedelta(hours=24, minutes=1))
+    assert item.overdue and item.when == "1 min late"
+
+
+def test_the_24_hours_are_real_hours_across_the_spring_change(ctx):
+    coach = make_user("coach")
+    person = make_client(coach)
+    # Saturday 9 am EST; clocks spring forward that night: due Sunday 10 am EDT.
+    contact(person, coach, datetime(2027, 3, 13, 9, 0))
+    (item,) = items(coach, datetime(2027, 3, 14, 9, 30))
+    assert not item.overdue and item.when == "in 30 min"
+    assert item.due_at == datetime(2027, 3, 14, 14, 0)  # UTC
+    (item,) = items(coach, datetime(2027, 3, 14, 10, 1))
+    assert item.overdue
+
+
+def test_texts_and_emails_are_answered_too_but_not_outbound_or_other_contacts(ctx):
+    coach = make_user("coach")
+    texted, mailed, quiet = (make_client(coach) for _ in range(3))
+    contact(texted, coach, CALLED, kind="text")
+    contact(mailed, coach, CALLED, kind="email")
+    contact(quiet, coach, CALLED, direction="out")
+    contact(quiet, coach, CALLED, kind="team_meeting")
+    contact(quiet, coach, CALLED, kind="in_person")
+    todos = {i.client_id: i.todo for i in items(coach, CALLED + timedelta(hours=1))}
+    assert todos == {texted.id: "Answer their text", mailed.id: "Answer their email"}
+
+
+def test_a_reply_logged_after_the_call_clears_it(called):
+    coach, person = called
+    contact(person, coach, CALLED + timedelta(hours=2), direction="out")
+    assert items(coach, CALLED + timedelta(hours=3)) == []
+
+
+def test_a_visit_with_the_client_after_the_call_clears_it(called):
+    coach, person = called
+    make_visit(person, coach, started_at=as_utc(CALLED + timedelta(hours=5), TZ))
+    assert items(coach, CALLED + timedelta(hours=6)) == []
+
+
+def test_wrong_acts_do_not_clear_it(called):
+    coach, person = called
+    other = make_client(coach, "Other", "Client")
+    make_visit(other, coach, started_at=as_utc(CALLED + timedelta(hours=1), TZ))
+    contact(other, coach, CALLED + timedelta(hours=1), direction="out")
+    contact(person, coach, CALLED - timedelta(hours=1), direction="out")  # before the call
+    make_visit(person, coach, started_at=as_utc(CALLED - timedelta(hours=2), TZ))
+    deleted = make_visit(person, coach, started_at=as_utc(CALLED + timedelta(hours=2), TZ))
+    deleted.deleted_at = deleted.ended_at
+    db.session.commit()
+    (item,) = items(coach, CALLED + timedelta(hours=3))
+    assert item.client_id == person.id
+
+
+def test_a_second_call_after_the_reply_is_due_again(called):
+    coach, person = called
+    contact(person, coach, CALLED + timedelta(hours=1), direction="out")
+    contact(person, coach, CALLED + timedelta(hours=2))
+    (item,) = items(coach, CALLED + timedelta(hours=3))
+    assert item.when == "in 23 h"
+
+
+def test_only_the_clients_coach_and_supervisors_see_it(called):
+    coach, person = called
+    assert items(make_user("coach"), CALLED) == []
+    assert [i.client_id for i in items(make_user("supervisor"), CALLED)] == [person.id]
+
+
+def test_a_message_unanswered_for_60_days_leaves_the_reply_rule(called):
+    coach, _ = called
+    assert len(items(coach, CALLED + timedelta(days=59))) == 1
+    assert items(coach, CALLED + timedelta(days=61)) == []
+
+
+# --- a job problem or loss: see the employer within 24 hours ---------------------------
+
+
+@pytest.fixture
+def job_trouble(ctx):
+    from coach.models import PlacementEvent
+    from tests.factories import make_employer, make_placement, make_worksite
+
+    coach = make_user("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    job = make_placement(person, make_worksite(make_employer()), "Stocker")
+    other_job = make_placement(person, make_worksite(make_employer("Other Store")), "Cashier")
+    event = PlacementEvent(
+        placement_id=job.id,
+        client_id=person.id,
+        created_by_id=coach.id,
+        idempotency_key="event-key-1",
+        kind="problem",
+        happened_at=as_utc(CALLED, TZ),
+    )
+    db.session.add(event)
+    db.session.commit()
+    return coach, person, job, other_job
+
+
+def test_a_job_problem_makes_the_employer_due_within_24_hours(job_trouble):
+    coach, person, *_ = job_trouble
+    (item,) = items(coach, CALLED + timedelta(hours=23, minutes=59), "see_employer")
+    assert item.todo == "See the employer about the job problem"
+    assert not item.overdue and item.when == "in 1 min"
+    (item,) = items(coach, CALLED + timedelta(hours=24, minutes=1), "see_employer")
+    assert item.overdue and item.when == "1 min late"
+
+
+def test_a_visit_at_that_job_clears_it(job_trouble):
+    coach, person, job, _ = job_trouble
+    started = as_utc(CALLED + timedelta(hours=3), TZ)
+    make_visit(person, coach, started_at=started, placement_id=job.id)
+    assert items(coach, CALLED + timedelta(hours=4), "see_employer") == []
+
+
+def test_a_contact_with_the_employer_clears_it(job_trouble):
+    coach, person, *_ = job_trouble
+    row = contact(person, coach, CALLED + timedelta(hours=1), direction="out")
+    assert len(items(coach, CALLED + timedelta(hours=2), "see_employer")) == 1  # a plain call
+    row.with_employer = True
+    db.session.commit()
+    assert items(coach, CALLED + timedelta(hours=2), "see_employer") == []
+
+
+def test_visits_elsewhere_or_before_do_not_clear_it(job_trouble):
+    coach, person, job, other_job = job_trouble
+    later = as_utc(CALLED + timedelta(hours=2), TZ)
+    make_visit(person, coach, started_at=later, placement_id=other_job.id)
+    make_visit(person, coach, started_at=later)  # the office, no job site
+    make_visit(make_client(coach), coach, started_at=later)  # another client
+    make_visit(
+        person, coach, started_at=as_utc(CALLED, TZ) - timedelta(hours=1), placement_id=job.id
+    )
+    assert len(items(coach, CALLED + timedelta(hours=3), "see_employer")) == 1
