@@ -87,7 +87,7 @@ def test_a_recorded_check_leaves_today(client, login_as, monkeypatch):
     assert "Rosa Diaz" not in client.get("/today/").text
 
 
-def test_items_further_than_a_week_and_closed_cases_wait(client, login_as, monkeypatch):
+def test_items_further_than_two_weeks_and_closed_cases_wait(client, login_as, monkeypatch):
     freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
     coach = login_as("coach")
     make_request(make_client(coach, "Later", "Person"), coach, follow_up_due=date(2026, 12, 20))
@@ -95,7 +95,7 @@ def test_items_further_than_a_week_and_closed_cases_wait(client, login_as, monke
     make_request(closed, coach, follow_up_due=date(2026, 11, 20))
     page = client.get("/today/").text
     assert "Later" not in page and "Closed" not in page
-    assert "Nothing due this week" in page
+    assert "Nothing due in the next two weeks" in page
 
 
 def test_most_urgent_first(client, login_as, monkeypatch):
@@ -175,3 +175,16 @@ def test_a_supervisors_page_costs_the_same_with_more_coaches(client, login_as, m
     for _ in range(5):
         fill_caseload(make_user("coach"), 3)
     assert statements_of(client, "/today/") == small <= 10
+
+
+def test_a_job_starting_in_5_days_shows_both_meetings(client, login_as, monkeypatch):
+    from tests.factories import make_employer, make_placement, make_worksite
+
+    freeze_clock(monkeypatch, datetime(2026, 12, 2, 9, 0))
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    make_placement(person, make_worksite(make_employer()), start_date=date(2026, 12, 7))
+    page = client.get("/today/").text
+    assert "Job starts soon: Meet before the job starts" in page
+    assert "New job: Meet in the first 3 days of the job" in page
+    assert page.count(f'href="/clients/{person.id}"') == 2

@@ -2,7 +2,7 @@
 clears it (the right act, not a wrong one)."""
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -191,3 +191,97 @@ def test_visits_elsewhere_or_before_do_not_clear_it(job_trouble):
         person, coach, started_at=as_utc(CALLED, TZ) - timedelta(hours=1), placement_id=job.id
     )
     assert len(items(coach, CALLED + timedelta(hours=3), "see_employer")) == 1
+
+
+# --- a job start: a meeting in the week before, and one within 3 days after ----------
+
+
+def start_job(coach, person, start, **fields):
+    from tests.factories import make_employer, make_placement, make_worksite
+
+    return make_placement(person, make_worksite(make_employer()), start_date=start, **fields)
+
+
+def meetings(coach, local: datetime) -> dict:
+    found = item_rows(coach, when_at(local), 100)
+    return {i.kind: i for i in found if i.kind.startswith("meet_")}
+
+
+MONDAY = date(2026, 12, 7)  # a job starting on a Monday
+BEFORE_WEEK = datetime(2026, 11, 30, 0, 0)  # the Monday before, local midnight
+
+
+@pytest.fixture
+def new_job(ctx):
+    coach = make_user("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    job = start_job(coach, person, MONDAY, created_at=as_utc(datetime(2026, 11, 20, 9), TZ))
+    return coach, person, job
+
+
+def test_a_job_starting_in_5_days_asks_for_both_meetings(new_job):
+    coach, _, job = new_job
+    found = meetings(coach, datetime(2026, 12, 2, 9, 0))
+    assert found["meet_before_start"].due_at == as_utc(datetime(2026, 12, 7, 0, 0), TZ)
+    assert found["meet_before_start"].when == "in 5 days"
+    assert found["meet_after_start"].due_at == as_utc(datetime(2026, 12, 11, 0, 0), TZ)
+    assert found["meet_after_start"].source_id == job.id
+
+
+def test_the_week_before_a_monday_start_begins_the_monday_before(new_job):
+    coach, person, _ = new_job
+    office = dict(contact_type="office")
+    make_visit(person, coach, started_at=as_utc(BEFORE_WEEK - timedelta(minutes=30), TZ), **office)
+    assert "meet_before_start" in meetings(coach, datetime(2026, 12, 2, 9, 0))
+    make_visit(person, coach, started_at=as_utc(BEFORE_WEEK + timedelta(minutes=30), TZ), **office)
+    found = meetings(coach, datetime(2026, 12, 2, 9, 0))
+    assert "meet_before_start" not in found and "meet_after_start" in found
+
+
+def test_the_before_meeting_is_late_from_the_start_day(new_job):
+    coach, *_ = new_job
+    assert not meetings(coach, datetime(2026, 12, 6, 23, 59))["meet_before_start"].overdue
+    assert meetings(coach, datetime(2026, 12, 7, 0, 1))["meet_before_start"].overdue
+
+
+def test_the_after_meeting_is_due_by_the_end_of_the_third_day(new_job):
+    coach, person, _ = new_job
+    assert not meetings(coach, datetime(2026, 12, 10, 23, 59))["meet_after_start"].overdue
+    assert meetings(coach, datetime(2026, 12, 11, 0, 1))["meet_after_start"].overdue
+    contact(person, coach, datetime(2026, 12, 9, 12, 0), direction="out", kind="in_person")
+    assert "meet_after_start" not in meetings(coach, datetime(2026, 12, 11, 0, 1))
+
+
+def test_calls_phone_visits_and_other_clients_do_not_count_as_meetings(new_job):
+    coach, person, _ = new_job
+    day = as_utc(datetime(2026, 12, 8, 10, 0), TZ)
+    make_visit(person, coach, started_at=day, contact_type="phone")
+    make_visit(make_client(coach), coach, started_at=day)
+    contact(person, coach, datetime(2026, 12, 8, 11, 0), direction="out", kind="call")
+    assert "meet_after_start" in meetings(coach, datetime(2026, 12, 9, 9, 0))
+    make_visit(person, coach, started_at=day)  # on site
+    assert "meet_after_start" not in meetings(coach, datetime(2026, 12, 9, 9, 0))
+
+
+def test_the_week_before_across_the_fall_change(ctx):
+    # Start Monday Nov 2, 2026, the day after clocks fall back: the week before opens
+    # Monday Oct 26 at 0:00 EDT (04:00 UTC); the start day begins at 0:00 EST (05:00 UTC).
+    coach = make_user("coach")
+    person = make_client(coach)
+    start_job(coach, person, date(2026, 11, 2), created_at=datetime(2026, 10, 1))
+    found = meetings(coach, datetime(2026, 10, 28, 9, 0))
+    assert found["meet_before_start"].due_at == datetime(2026, 11, 2, 5, 0)
+    make_visit(person, coach, started_at=datetime(2026, 10, 26, 3, 30))  # Oct 25, 11:30 pm
+    assert "meet_before_start" in meetings(coach, datetime(2026, 10, 28, 9, 0))
+    make_visit(person, coach, started_at=datetime(2026, 10, 26, 4, 30))  # Oct 26, 0:30 am
+    assert "meet_before_start" not in meetings(coach, datetime(2026, 10, 28, 9, 0))
+
+
+def test_jobs_recorded_late_or_ended_before_they_started_ask_nothing(ctx):
+    coach = make_user("coach")
+    late, cancelled = make_client(coach), make_client(coach)
+    start_job(coach, late, MONDAY, created_at=as_utc(datetime(2026, 12, 12, 9), TZ))
+    start_job(
+        coach, cancelled, MONDAY, end_date=date(2026, 12, 6), created_at=datetime(2026, 11, 1)
+    )
+    assert meetings(coach, datetime(2026, 12, 12, 10, 0)) == {}

@@ -14,6 +14,7 @@ from coach.models import (
     AccommodationRequest,
     Client,
     ClientContact,
+    Placement,
     PlacementEvent,
     User,
     Visit,
@@ -22,6 +23,8 @@ from coach.today.due import When, due_columns, local_midnight, plus_minutes, rul
 
 REPLY_HOURS = 24
 EMPLOYER_HOURS = 24
+# Visits that are a meeting with the client (a phone or video visit is not).
+MEETING_VISITS = ("on_site", "office")
 # An item left open this long has become a case for outreach: it leaves its rule.
 LOOKBACK_DAYS = 60
 
@@ -139,3 +142,59 @@ def employer_after_job_events(user: User, when: When) -> sa.Select:
         .where(event.happened_at >= when.now - timedelta(days=LOOKBACK_DAYS))
         .where(~visited.exists(), ~spoke.exists())
     )
+
+
+# --- a job start: meet the client in the week before it, and within 3 days after -----
+
+
+def met_in_person_since(client_id, since) -> sa.ColumnElement[bool]:
+    """A meeting with the client at or after `since`: a visit on site or in the office,
+    or a contact in person."""
+    visit = (
+        sa.select(Visit.id)
+        .where(Visit.client_id == client_id, Visit.deleted_at.is_(None))
+        .where(Visit.contact_type.in_(MEETING_VISITS), Visit.started_at >= since)
+    )
+    talk = (
+        sa.select(ClientContact.id)
+        .where(ClientContact.client_id == client_id, ClientContact.kind == "in_person")
+        .where(ClientContact.happened_at >= since)
+    )
+    return sa.or_(visit.exists(), talk.exists())
+
+
+def job_start_meetings(user, when, kind: str, todo: str, opens: int, due: int) -> sa.Select:
+    """Jobs starting around now whose meeting is not held yet: the meeting counts from
+    the local day `opens` days after the start (negative: before) and is due at the
+    start of the local day `due` days after it. Jobs recorded after that are not asked
+    for it, nor jobs ended before they started."""
+    job = Placement
+    due_at = local_midnight(job.start_date, when, days_after=due)
+    recent = when.today - timedelta(days=LOOKBACK_DAYS)
+    return (
+        due_columns(kind, Client.id, Client.coach_id, due_at, sa.literal(todo), job.id)
+        .join(Client, Client.id == job.client_id)
+        .where(of_clients(user), job.start_date >= recent, job.created_at < due_at)
+        .where(sa.or_(job.end_date.is_(None), job.end_date >= job.start_date))
+        .where(~met_in_person_since(job.client_id, local_midnight(job.start_date, when, opens)))
+    )
+
+
+def _client_page(item) -> str:
+    return url_for("clients.view_client", client_id=item.client_id)
+
+
+@rule("meet_before_start", "Job starts soon", link=_client_page)
+def meetings_before_starts(user: User, when: When) -> sa.Select:
+    """A meeting with the client in the week before their job starts, due by the start
+    day; a visit or an in-person contact from 7 days before the start clears it."""
+    todo = "Meet before the job starts"
+    return job_start_meetings(user, when, "meet_before_start", todo, opens=-7, due=0)
+
+
+@rule("meet_after_start", "New job", link=_client_page)
+def meetings_after_starts(user: User, when: When) -> sa.Select:
+    """A meeting within 3 days after the start, due by the end of the third day; a visit
+    or an in-person contact from the start day on clears it."""
+    todo = "Meet in the first 3 days of the job"
+    return job_start_meetings(user, when, "meet_after_start", todo, opens=0, due=4)

@@ -13,7 +13,7 @@ from coach.timeutil import to_local, utcnow
 from coach.today import rules  # noqa: F401  (lists the rules)
 from coach.today.due import RULES, When
 
-HORIZON_DAYS = 7  # Today lists what is overdue and what falls due within a week
+HORIZON_DAYS = 14  # Today lists what is overdue and what falls due within two weeks
 COACH_LIST = 60  # a coach's page: the most urgent items
 TEAM_LIST = 200  # a supervisor's page: the most urgent items of everyone
 TEAM_COACHES = 40  # …under at most this many coaches, the most overdue first
@@ -33,7 +33,7 @@ def due_items(user: User, when: When) -> sa.Subquery:
 
 def visible_due_items(user: User, when: When, coach_id: int | None = None) -> sa.Subquery:
     """The scope of the Today page: the items of the clients `user` may see (each rule
-    filters by the caseload rule), due up to a week ahead; `coach_id` narrows a
+    filters by the caseload rule), due up to two weeks ahead; `coach_id` narrows a
     supervisor's view to one coach."""
     items = due_items(user, when)
     horizon = when.now + timedelta(days=HORIZON_DAYS)

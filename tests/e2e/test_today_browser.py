@@ -22,7 +22,7 @@ def test_a_call_shows_on_today_and_the_reply_clears_it(phone, live_app):
         make_client(coach, "Rosa", "Rivera")
     page = phone()
     log_in(page, "jordan@example.org", PASSWORD)  # home is Today
-    expect(page.get_by_text("Nothing due this week")).to_be_visible()
+    expect(page.get_by_text("Nothing due in the next two weeks")).to_be_visible()
     assert_accessible(page)
 
     # 1. Rosa calls: from her page, log it in three taps.
@@ -53,5 +53,5 @@ def test_a_call_shows_on_today_and_the_reply_clears_it(phone, live_app):
 
     # 4. It clears.
     expect(page.get_by_text("Phone call logged.")).to_be_visible()
-    expect(page.get_by_text("Nothing due this week")).to_be_visible()
+    expect(page.get_by_text("Nothing due in the next two weeks")).to_be_visible()
     expect(page.locator(".due")).to_have_count(0)
