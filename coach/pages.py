@@ -15,6 +15,7 @@ from coach.clients.services import get_client_for
 from coach.contacts.services import latest_contacts
 from coach.models import User
 from coach.tasks.services import tasks_of
+from coach.today.services import needs_team_review
 from coach.visits import panel
 from coach.visits.services import open_visit
 
@@ -33,5 +34,6 @@ def client_page(user: User, client_id: int) -> dict:
         tasks=tasks_of(client),  # listed on the page; offered by the panel during a visit
         requests=requests_of(user, client),
         contacts=latest_contacts(user, client),
+        team_review=needs_team_review(client),
         **panel.panel_forms(client, visit, today),
     )

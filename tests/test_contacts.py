@@ -100,3 +100,69 @@ def test_a_call_answered_from_today_leaves_today(client, login_as, monkeypatch):
 def test_today_offers_to_log_a_call(client, login_as):
     login_as("coach")
     assert 'href="/contacts/new?back=today"' in client.get("/today/").text
+
+
+def test_an_unanswered_attempt_is_logged_as_outreach_and_three_flag_the_client(
+    client, login_as, monkeypatch
+):
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
+    person = make_client(login_as("coach"), "Rosa", "Diaz")
+    for n, kind in enumerate(("call", "letter", "home_visit")):
+        response = post(client, person, key=f"attempt-key-{n}", kind=kind, no_answer="y")
+        assert response.status_code == 302
+    rows = db.session.scalars(sa.select(ClientContact)).all()
+    assert [r.reached for r in rows] == [False, False, False]
+    page = client.get(f"/clients/{person.id}").text
+    assert "Flagged for team review" in page and "Home visit attempt, no answer" in page
+    assert "3 outreach attempts, no answer" in client.get("/today/").text
+
+
+def test_an_inbound_contact_is_never_an_unanswered_attempt(client, login_as):
+    person = make_client(login_as("coach"))
+    post(client, person, direction="in", no_answer="y")
+    assert db.session.scalars(sa.select(ClientContact)).one().reached
+
+
+def test_a_clients_rhythm_is_changed_on_their_page_and_audited(client, login_as):
+    person = make_client(login_as("coach"), "Rosa", "Diaz")
+    page = client.get(f"/clients/{person.id}").text
+    assert "the agency's rhythm" in page and f"/clients/{person.id}/rhythm" in page
+    assert (
+        "From 1 to 90 days."
+        in client.post(f"/clients/{person.id}/rhythm", data={"contact_every_days": "0"}).text
+    )
+    response = client.post(f"/clients/{person.id}/rhythm", data={"contact_every_days": "10"})
+    assert response.location == f"/clients/{person.id}"
+    assert "every 10 days (set for Rosa)" in client.get(f"/clients/{person.id}").text
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "update", AuditEvent.entity_type == "client"
+        )
+    ).one()
+    assert event.summary == "contact_every_days: None → 10"
+    client.post(f"/clients/{person.id}/rhythm", data={"contact_every_days": ""})
+    assert "the agency's rhythm" in client.get(f"/clients/{person.id}").text
+
+
+def test_another_coachs_client_rhythm_is_not_found(client, login_as):
+    login_as("coach")
+    theirs = make_client(make_user("coach"))
+    assert client.get(f"/clients/{theirs.id}/rhythm").status_code == 404
+    assert (
+        client.post(f"/clients/{theirs.id}/rhythm", data={"contact_every_days": "3"}).status_code
+        == 404
+    )
+
+
+def test_the_agency_sets_the_follow_along_rhythm(client, login_as):
+    from coach.models import AgencySettings
+
+    login_as("admin")
+    data = {"name": "Riverbend", "timezone": "America/New_York", "unit_threshold_minutes": 8}
+    data |= {"onsite_radius_m": 250, "weekly_contact_weeks": 6, "later_contact_days": 14}
+    assert client.post("/admin/settings", data=data).status_code == 302
+    agency = db.session.get(AgencySettings, 1)
+    db.session.refresh(agency)
+    assert (agency.weekly_contact_weeks, agency.later_contact_days) == (6, 14)
+    bad = client.post("/admin/settings", data={**data, "later_contact_days": 0}).text
+    assert "From 1 to 90." in bad

@@ -285,3 +285,116 @@ def test_jobs_recorded_late_or_ended_before_they_started_ask_nothing(ctx):
         coach, cancelled, MONDAY, end_date=date(2026, 12, 6), created_at=datetime(2026, 11, 1)
     )
     assert meetings(coach, datetime(2026, 12, 12, 10, 0)) == {}
+
+
+# --- follow-along rhythm, outreach after 30 days, team review after 3 attempts --------
+
+NOW = datetime(2026, 11, 30, 9, 0)  # local, Monday
+
+
+def kinds(coach, local=NOW, kind="follow_along", **rhythm) -> list:
+    when = When(now=as_utc(local, TZ), tz=TZ, today=local.date(), **rhythm)
+    return [i for i in item_rows(coach, when, 100) if i.kind == kind]
+
+
+@pytest.fixture
+def working(ctx):
+    """A client whose job started two weeks ago (weekly phase), added long ago."""
+    coach = make_user("coach")
+    person = make_client(coach, "Rosa", "Diaz", created_at=datetime(2026, 1, 1))
+    start_job(coach, person, date(2026, 11, 16), created_at=datetime(2026, 11, 1))
+    return coach, person
+
+
+def test_weekly_follow_along_runs_from_the_last_contact(working):
+    coach, person = working
+    (item,) = kinds(coach)
+    assert item.due_at == as_utc(datetime(2026, 11, 23, 0, 0), TZ)  # a week after the start
+    make_visit(person, coach, started_at=as_utc(datetime(2026, 11, 25, 10, 0), TZ))
+    (item,) = kinds(coach)
+    assert item.due_at == as_utc(datetime(2026, 12, 2, 10, 0), TZ) and item.when == "in 2 days"
+    contact(person, coach, datetime(2026, 11, 27, 10, 0), direction="out", kind="text")
+    (item,) = kinds(coach)
+    assert item.due_at == as_utc(datetime(2026, 12, 4, 10, 0), TZ)
+
+
+def test_unanswered_attempts_and_team_meetings_are_not_contacts(working):
+    coach, person = working
+    make_visit(person, coach, started_at=as_utc(datetime(2026, 11, 25, 10, 0), TZ))
+    row = contact(person, coach, datetime(2026, 11, 27, 10, 0), direction="out")
+    row.reached = False
+    contact(person, coach, datetime(2026, 11, 28, 10, 0), direction="out", kind="team_meeting")
+    db.session.commit()
+    (item,) = kinds(coach)
+    assert item.due_at == as_utc(datetime(2026, 12, 2, 10, 0), TZ)
+
+
+def test_the_weekly_phase_ends_after_the_agencys_weeks(ctx):
+    coach = make_user("coach")
+    four_weeks, a_day_less = make_client(coach), make_client(coach)
+    start_job(coach, four_weeks, date(2026, 11, 2), created_at=datetime(2026, 10, 1))
+    start_job(coach, a_day_less, date(2026, 11, 3), created_at=datetime(2026, 10, 1))
+    # Monthly is outreach's: only the one still in its weekly weeks has a follow-along.
+    assert [i.client_id for i in kinds(coach)] == [a_day_less.id]
+    # An agency with a 14-day later rhythm (and 2 weekly weeks) has both.
+    both = kinds(coach, weekly_weeks=2, later_days=14)
+    assert {i.client_id for i in both} == {four_weeks.id, a_day_less.id}
+
+
+def test_a_clients_own_rhythm_wins(working):
+    coach, person = working
+    person.contact_every_days = 3
+    db.session.commit()
+    make_visit(person, coach, started_at=as_utc(datetime(2026, 11, 28, 10, 0), TZ))
+    (item,) = kinds(coach)
+    assert item.due_at == as_utc(datetime(2026, 12, 1, 10, 0), TZ)
+
+
+def test_no_contact_in_30_days_makes_outreach_due_in_real_days(working):
+    coach, person = working
+    # Last seen Oct 31 at 9 am EDT; 30 days later across the fall change is 8 am EST.
+    make_visit(person, coach, started_at=as_utc(datetime(2026, 10, 31, 9, 0), TZ))
+    (item,) = kinds(coach, datetime(2026, 11, 30, 7, 59), "outreach")
+    assert not item.overdue and item.when == "in 1 min"
+    (item,) = kinds(coach, datetime(2026, 11, 30, 8, 1), "outreach")
+    assert item.overdue
+
+
+def test_a_client_never_contacted_is_due_30_days_after_they_were_added(ctx):
+    coach = make_user("coach")
+    make_client(coach, created_at=as_utc(datetime(2026, 11, 1, 9, 0), TZ))
+    (item,) = kinds(coach, kind="outreach")
+    assert item.due_at == as_utc(datetime(2026, 12, 1, 9, 0), TZ)  # both EST
+
+
+def test_an_answered_contact_clears_outreach_and_an_attempt_does_not(working):
+    coach, person = working
+    row = contact(person, coach, datetime(2026, 11, 29, 9, 0), direction="out")
+    row.reached = False
+    db.session.commit()
+    assert len(kinds(coach, kind="outreach")) == 1
+    contact(person, coach, datetime(2026, 11, 29, 10, 0), direction="in", kind="text")
+    assert kinds(coach, kind="outreach") == []
+
+
+def attempt(person, coach, local):
+    row = contact(person, coach, local, direction="out", kind="letter")
+    row.reached = False
+    db.session.commit()
+
+
+def test_three_attempts_with_no_answer_flag_the_client_for_team_review(working):
+    from coach.today.services import needs_team_review
+
+    coach, person = working
+    make_visit(person, coach, started_at=as_utc(datetime(2026, 10, 1, 9, 0), TZ))
+    attempt(person, coach, datetime(2026, 9, 30, 9, 0))  # before they were last seen
+    attempt(person, coach, datetime(2026, 11, 20, 9, 0))
+    attempt(person, coach, datetime(2026, 11, 25, 9, 0))
+    assert kinds(coach, kind="team_review") == [] and not needs_team_review(person)
+    attempt(person, coach, datetime(2026, 11, 28, 9, 0))
+    (item,) = kinds(coach, kind="team_review")
+    assert item.overdue and item.due_at == as_utc(datetime(2026, 11, 28, 9, 0), TZ)
+    assert needs_team_review(person)
+    contact(person, coach, datetime(2026, 11, 29, 9, 0), direction="in", kind="call")
+    assert kinds(coach, kind="team_review") == [] and not needs_team_review(person)

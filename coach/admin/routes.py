@@ -31,6 +31,8 @@ SETTINGS_FIELDS = [
     "office_longitude",
     "unit_threshold_minutes",
     "onsite_radius_m",
+    "weekly_contact_weeks",
+    "later_contact_days",
     "require_two_factor",
 ]
 

@@ -1,5 +1,13 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, EmailField, RadioField, SelectField, StringField
+from wtforms import (
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -114,3 +122,14 @@ class JobEventForm(FlaskForm):
         if self.kind.data == "loss" and not self.end_reason.data:
             return add_error(self.end_reason, "Choose why the job ended.")
         return valid
+
+
+class RhythmForm(FlaskForm):
+    """A client's own follow-along rhythm, instead of the agency's."""
+
+    contact_every_days = IntegerField(
+        "Contact every (days)",
+        validators=[Optional(), NumberRange(min=1, max=90, message="From 1 to 90 days.")],
+        description="Leave empty to follow the agency's rhythm.",
+        render_kw={"inputmode": "numeric"},
+    )

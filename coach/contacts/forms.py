@@ -35,6 +35,7 @@ class ContactForm(FlaskForm):
     )
     family_permission = BooleanField("The client agreed that I talk with their family")
     with_employer = BooleanField("With the client's employer")
+    no_answer = BooleanField("No answer: an outreach attempt")
     happened_at = DateTimeLocalField(
         "When (optional)",
         format=LOCAL_FORMATS,

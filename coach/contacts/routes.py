@@ -51,9 +51,10 @@ def new_contact():
             happened_at=form.moment(),
             family_permission=form.family_permission.data,
             with_employer=form.with_employer.data,
+            reached=not (form.no_answer.data and form.direction.data == "out"),
             note=form.note.data or "",
         )
-        flash(f"{contact.kind_label} logged.", "success")
+        flash(f"{contact.kind_label} logged{'' if contact.reached else ' (no answer)'}.", "success")
         back = "today.today" if request.args.get("back") == "today" else None
         target = url_for(back) if back else url_for("clients.view_client", client_id=client.id)
         return saved_redirect(target)

@@ -23,7 +23,13 @@ from coach.models.caseload import (
     Placement,
     Worksite,
 )
-from coach.models.contact import CONTACT_KINDS, DIRECTIONS, REPLY_KINDS, ClientContact
+from coach.models.contact import (
+    CONTACT_KINDS,
+    DIRECTIONS,
+    REPLY_KINDS,
+    WITH_CLIENT_KINDS,
+    ClientContact,
+)
 from coach.models.job_events import JOB_EVENT_KINDS, PlacementEvent
 from coach.models.mileage import (
     DEFAULT_RATES,
@@ -58,6 +64,7 @@ __all__ = [
     "CONTACT_KINDS",
     "DIRECTIONS",
     "REPLY_KINDS",
+    "WITH_CLIENT_KINDS",
     "ClientContact",
     "DEFAULT_RATES",
     "EDITABLE",

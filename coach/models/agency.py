@@ -26,6 +26,10 @@ class AgencySettings(db.Model):
     unit_threshold_minutes: so.Mapped[int] = so.mapped_column(default=8, server_default="8")
     # A visit's GPS fix within this distance of the worksite counts as on site.
     onsite_radius_m: so.Mapped[int] = so.mapped_column(default=250, server_default="250")
+    # Follow-along (Today): a contact every week for this many weeks after a job starts,
+    # then one every this many days.
+    weekly_contact_weeks: so.Mapped[int] = so.mapped_column(default=4, server_default="4")
+    later_contact_days: so.Mapped[int] = so.mapped_column(default=30, server_default="30")
     # Who must use two-step login: "none", "staff" (supervisors and admins) or "all".
     require_two_factor: so.Mapped[str] = so.mapped_column(
         sa.String(10), default="none", server_default="none"

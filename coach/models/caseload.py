@@ -67,6 +67,8 @@ class Client(db.Model):
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="referral")
     disclosure: so.Mapped[str] = so.mapped_column(sa.String(20), default="none")
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Follow-along: a contact every this many days, instead of the agency's rhythm.
+    contact_every_days: so.Mapped[int | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 

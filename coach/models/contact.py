@@ -15,9 +15,14 @@ CONTACT_KINDS = {
     "in_person": "In person",
     "team_meeting": "Team meeting",
     "family": "Family contact",
+    "letter": "Letter",
+    "home_visit": "Home visit",
+    "through_team": "Through the team",
 }
 # A call or message from the client gets a reply within 24 hours (Today).
 REPLY_KINDS = ("call", "text", "email")
+# Contacts with the client themselves (a team meeting or a family talk is about them).
+WITH_CLIENT_KINDS = ("call", "text", "email", "in_person", "letter", "home_visit")
 DIRECTIONS = {"in": "They contacted me", "out": "I contacted them"}
 
 
@@ -44,6 +49,8 @@ class ClientContact(db.Model):
     family_permission: so.Mapped[bool] = so.mapped_column(default=False)
     # Spoken with the client's employer (clears "see the employer" after a job event).
     with_employer: so.Mapped[bool] = so.mapped_column(default=False)
+    # False: an attempt nobody answered (outreach); it is not a contact for follow-along.
+    reached: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
@@ -55,6 +62,8 @@ class ClientContact(db.Model):
 
     @property
     def direction_label(self) -> str:
+        if not self.reached:
+            return "attempt, no answer"
         if self.with_employer:
             return "with the employer"
         return "from them" if self.direction == "in" else "from me"

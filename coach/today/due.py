@@ -21,11 +21,15 @@ from sqlalchemy.sql.expression import FunctionElement
 
 @dataclass(frozen=True)
 class When:
-    """The moment a rule is asked about: now (naive UTC), the agency's zone and today."""
+    """The moment a rule is asked about: now (naive UTC), the agency's zone and today,
+    and the agency's follow-along rhythm (weekly for so many weeks, then every so many
+    days)."""
 
     now: datetime
     tz: str
     today: date
+    weekly_weeks: int = 4
+    later_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -122,3 +126,9 @@ def local_midnight(day_column, when: When, days_after: int = 0):
 def as_utc(local: datetime, tz_name: str) -> datetime:
     """A naive local time as naive UTC (for tests and labels)."""
     return local.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC).replace(tzinfo=None)
+
+
+def later_of(first, second):
+    """The later of two timestamps in SQL, either of which may be NULL."""
+    a, b = sa.func.coalesce(first, second), sa.func.coalesce(second, first)
+    return sa.type_coerce(sa.case((a >= b, a), else_=b), sa.DateTime)

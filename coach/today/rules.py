@@ -2,7 +2,7 @@
 SQL select with `due_columns()`, the items due for the clients `user` may see. How a
 later area adds one is in docs/features.md ("Today")."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -11,6 +11,7 @@ from flask import url_for
 from coach.clients.services import may_see_client
 from coach.models import (
     REPLY_KINDS,
+    WITH_CLIENT_KINDS,
     AccommodationRequest,
     Client,
     ClientContact,
@@ -19,7 +20,7 @@ from coach.models import (
     User,
     Visit,
 )
-from coach.today.due import When, due_columns, local_midnight, plus_minutes, rule
+from coach.today.due import When, due_columns, later_of, local_midnight, plus_minutes, rule
 
 REPLY_HOURS = 24
 EMPLOYER_HOURS = 24
@@ -73,7 +74,7 @@ def replies(user: User, when: When) -> sa.Select:
     received, answer = ClientContact, so.aliased(ClientContact)
     answered = (
         sa.select(answer.id)
-        .where(answer.client_id == received.client_id, answer.direction == "out")
+        .where(answer.client_id == received.client_id, answer.direction == "out", answer.reached)
         .where(answer.happened_at >= received.happened_at)
     )
     seen = (
@@ -122,6 +123,7 @@ def employer_after_job_events(user: User, when: When) -> sa.Select:
     spoke = (
         sa.select(ClientContact.id)
         .where(ClientContact.client_id == event.client_id, ClientContact.with_employer)
+        .where(ClientContact.reached)
         .where(ClientContact.happened_at >= event.happened_at)
     )
     todo = sa.case(
@@ -158,6 +160,7 @@ def met_in_person_since(client_id, since) -> sa.ColumnElement[bool]:
     talk = (
         sa.select(ClientContact.id)
         .where(ClientContact.client_id == client_id, ClientContact.kind == "in_person")
+        .where(ClientContact.reached)
         .where(ClientContact.happened_at >= since)
     )
     return sa.or_(visit.exists(), talk.exists())
@@ -198,3 +201,118 @@ def meetings_after_starts(user: User, when: When) -> sa.Select:
     or an in-person contact from the start day on clears it."""
     todo = "Meet in the first 3 days of the job"
     return job_start_meetings(user, when, "meet_after_start", todo, opens=0, due=4)
+
+
+# --- follow-along, outreach, team review ----------------------------------------------
+
+OUTREACH_DAYS = 30  # no contact this long: outreach is due
+TEAM_REVIEW_ATTEMPTS = 3  # outreach attempts with no answer before the team reviews
+
+
+def last_contact(client_id) -> sa.ColumnElement:
+    """When the client was last seen or reached: their latest visit, or their latest
+    answered call, text, email, letter or meeting (NULL: never)."""
+    visit = (
+        sa.select(sa.func.max(Visit.started_at))
+        .where(Visit.client_id == client_id, Visit.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    talk = (
+        sa.select(sa.func.max(ClientContact.happened_at))
+        .where(ClientContact.client_id == client_id, ClientContact.reached)
+        .where(ClientContact.kind.in_(WITH_CLIENT_KINDS))
+        .scalar_subquery()
+    )
+    return later_of(visit, talk)
+
+
+def current_jobs(when: When) -> sa.Subquery:
+    """Each client with a job now, and the latest start among their jobs now."""
+    job = Placement
+    return (
+        sa.select(job.client_id, sa.func.max(job.start_date).label("started"))
+        .where(job.start_date <= when.today)
+        .where(sa.or_(job.end_date.is_(None), job.end_date >= when.today))
+        .group_by(job.client_id)
+        .subquery("current_jobs")
+    )
+
+
+@rule("follow_along", "Follow-along", link=_client_page)
+def follow_along(user: User, when: When) -> sa.Select:
+    """A client in a job gets a contact at the agency's rhythm: every week for the first
+    weeks after the start, then every so many days; or at the client's own rhythm when
+    their coach set one. The rhythm runs from the later of the last contact and the
+    start. A gap of 30 days or more is the outreach rule's."""
+    jobs = current_jobs(when)
+    weekly_until = when.today - timedelta(weeks=when.weekly_weeks)
+    every = sa.case(
+        (Client.contact_every_days.is_not(None), Client.contact_every_days),
+        (jobs.c.started > weekly_until, 7),
+        else_=when.later_days,
+    )
+    since = later_of(last_contact(Client.id), local_midnight(jobs.c.started, when))
+    return (
+        due_columns(
+            "follow_along",
+            Client.id,
+            Client.coach_id,
+            plus_minutes(since, every * 24 * 60),
+            sa.literal("Check in with the client"),
+            Client.id,
+        )
+        .join(jobs, jobs.c.client_id == Client.id)
+        .where(of_clients(user), every < OUTREACH_DAYS)
+    )
+
+
+@rule(
+    "outreach",
+    "Outreach",
+    link=lambda item: url_for(
+        "contacts.new_contact", client=item.client_id, direction="out", back="today"
+    ),
+)
+def outreach(user: User, when: When) -> sa.Select:
+    """No contact in 30 days (since the client was added, if never): outreach is due.
+    Any answered contact or visit clears it; an attempt nobody answered does not."""
+    since = sa.func.coalesce(last_contact(Client.id), Client.created_at)
+    return due_columns(
+        "outreach",
+        Client.id,
+        Client.coach_id,
+        plus_minutes(since, OUTREACH_DAYS * 24 * 60),
+        sa.literal("No contact in 30 days: reach out"),
+        Client.id,
+    ).where(of_clients(user))
+
+
+def unanswered_attempts(client_id) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """(how many, the latest) outreach attempts nobody answered since the client was
+    last seen or reached."""
+    attempt = so.aliased(ClientContact)
+    since = sa.func.coalesce(last_contact(client_id), sa.literal(datetime(1900, 1, 1)))
+    unanswered = (
+        attempt.client_id == client_id,
+        attempt.direction == "out",
+        ~attempt.reached,
+        attempt.happened_at > since,
+    )
+    count = sa.select(sa.func.count(attempt.id)).where(*unanswered).scalar_subquery()
+    latest = sa.select(sa.func.max(attempt.happened_at)).where(*unanswered).scalar_subquery()
+    return count, latest
+
+
+@rule("team_review", "Team review", link=_client_page)
+def team_reviews(user: User, when: When) -> sa.Select:
+    """Three outreach attempts with no answer: the client is flagged for the team's
+    review, due at once. An answered contact or a visit clears it."""
+    count, latest = unanswered_attempts(Client.id)
+    return due_columns(
+        "team_review",
+        Client.id,
+        Client.coach_id,
+        latest,
+        sa.literal("3 outreach attempts, no answer: bring to the team meeting"),
+        Client.id,
+    ).where(of_clients(user), count >= TEAM_REVIEW_ATTEMPTS)

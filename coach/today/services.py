@@ -10,7 +10,7 @@ from coach.agency import current_agency
 from coach.extensions import db
 from coach.models import Client, User
 from coach.timeutil import to_local, utcnow
-from coach.today import rules  # noqa: F401  (lists the rules)
+from coach.today import rules  # importing it lists the rules
 from coach.today.due import RULES, When
 
 HORIZON_DAYS = 14  # Today lists what is overdue and what falls due within two weeks
@@ -20,9 +20,15 @@ TEAM_COACHES = 40  # …under at most this many coaches, the most overdue first
 
 
 def now_for_rules() -> When:
-    tz = current_agency().timezone
+    agency = current_agency()
     now = utcnow()
-    return When(now=now, tz=tz, today=to_local(now, tz).date())
+    return When(
+        now=now,
+        tz=agency.timezone,
+        today=to_local(now, agency.timezone).date(),
+        weekly_weeks=agency.weekly_contact_weeks,
+        later_days=agency.later_contact_days,
+    )
 
 
 def due_items(user: User, when: When) -> sa.Subquery:
@@ -139,3 +145,10 @@ def due_label(due_at: datetime, when: When) -> str:
     if late:
         return "1 day late" if days == 1 else f"{days} days late"
     return "tomorrow" if days == 1 else f"in {days} days"
+
+
+def needs_team_review(client: Client) -> bool:
+    """Whether the client is flagged for the team's review: 3 outreach attempts nobody
+    answered since they were last seen or reached (the team-review rule's test)."""
+    count, _ = rules.unanswered_attempts(sa.literal(client.id))
+    return db.session.scalar(sa.select(count)) >= rules.TEAM_REVIEW_ATTEMPTS

@@ -1,5 +1,5 @@
 """Today: client contacts (calls, texts, emails, meetings that are not visits), job
-problems and losses (placement events), and why a job ended
+problems and losses (placement events), why a job ended, the follow-along rhythm
 
 Revision ID: dcff9f8e428d
 Revises: 5a1c0f7e2b93
@@ -30,6 +30,7 @@ def upgrade():
         sa.Column("happened_at", sa.DateTime(), nullable=False),
         sa.Column("family_permission", sa.Boolean(), nullable=False),
         sa.Column("with_employer", sa.Boolean(), nullable=False),
+        sa.Column("reached", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["client_id"], ["clients.id"]),
@@ -75,9 +76,23 @@ def upgrade():
         batch.add_column(
             sa.Column("end_reason", sa.String(length=20), server_default="", nullable=False)
         )
+    with op.batch_alter_table("clients") as batch:
+        batch.add_column(sa.Column("contact_every_days", sa.Integer(), nullable=True))
+    with op.batch_alter_table("agency_settings") as batch:
+        batch.add_column(
+            sa.Column("weekly_contact_weeks", sa.Integer(), server_default="4", nullable=False)
+        )
+        batch.add_column(
+            sa.Column("later_contact_days", sa.Integer(), server_default="30", nullable=False)
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("agency_settings") as batch:
+        batch.drop_column("later_contact_days")
+        batch.drop_column("weekly_contact_weeks")
+    with op.batch_alter_table("clients") as batch:
+        batch.drop_column("contact_every_days")
     with op.batch_alter_table("placements") as batch:
         batch.drop_column("end_reason")
     op.drop_table("placement_events")
