@@ -17,12 +17,12 @@ from coach.models import User
 from coach.tasks.services import tasks_of
 from coach.today.services import needs_team_review
 from coach.visits import panel
-from coach.visits.services import open_visit
+from coach.visits.services import ended_visit, open_visit
 
 
-def client_page(user: User, client_id: int) -> dict:
+def client_page(user: User, client_id: int, ended_id: int | None = None) -> dict:
     """Everything the client page shows, read for `user`; 404 if the client is not
-    theirs to see."""
+    theirs to see. `ended_id`: a visit of theirs that just ended, summed up."""
     client = get_client_for(user, client_id, with_jobs=True)
     visit = open_visit(user, client)
     today = agency_today()
@@ -35,5 +35,6 @@ def client_page(user: User, client_id: int) -> dict:
         requests=requests_of(user, client),
         contacts=latest_contacts(user, client),
         team_review=needs_team_review(client),
+        **panel.ended_summary(ended_visit(user, client, ended_id)),
         **panel.panel_forms(client, visit, today),
     )

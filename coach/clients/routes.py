@@ -20,7 +20,15 @@ from coach.forms import add_error, options, to_units
 from coach.models import CLIENT_STATUSES, Client, Placement
 from coach.pages import client_page
 from coach.records import save_edit
-from coach.web import form_view, int_arg, link_args, render, roles_required, saved_redirect
+from coach.web import (
+    form_view,
+    id_arg,
+    int_arg,
+    link_args,
+    render,
+    roles_required,
+    saved_redirect,
+)
 
 CLIENT_FIELDS = [
     "first_name",
@@ -115,7 +123,7 @@ def new_client():
 @bp.route("/<int:client_id>")
 def view_client(client_id: int):
     """One client: the visit panel, details, jobs and visits. Every view is audited."""
-    page = client_page(current_user, client_id)
+    page = client_page(current_user, client_id, id_arg("ended"))
     audit_view("client", client_id)  # after the reads: one transaction, not two
     return render("clients/client.html", **page)
 

@@ -79,7 +79,11 @@ def replies(user: User, when: When) -> sa.Select:
     )
     seen = (
         sa.select(Visit.id)
-        .where(Visit.client_id == received.client_id, Visit.deleted_at.is_(None))
+        .where(
+            Visit.client_id == received.client_id,
+            Visit.deleted_at.is_(None),
+            Visit.ended_at.is_not(None),
+        )
         .where(Visit.started_at >= received.happened_at)
     )
     todo = sa.case(
@@ -118,7 +122,11 @@ def employer_after_job_events(user: User, when: When) -> sa.Select:
     visited = (
         sa.select(Visit.id)
         .where(Visit.client_id == event.client_id, Visit.placement_id == event.placement_id)
-        .where(Visit.deleted_at.is_(None), Visit.started_at >= event.happened_at)
+        .where(
+            Visit.deleted_at.is_(None),
+            Visit.ended_at.is_not(None),
+            Visit.started_at >= event.happened_at,
+        )
     )
     spoke = (
         sa.select(ClientContact.id)
@@ -154,7 +162,9 @@ def met_in_person_since(client_id, since) -> sa.ColumnElement[bool]:
     or a contact in person."""
     visit = (
         sa.select(Visit.id)
-        .where(Visit.client_id == client_id, Visit.deleted_at.is_(None))
+        .where(
+            Visit.client_id == client_id, Visit.deleted_at.is_(None), Visit.ended_at.is_not(None)
+        )
         .where(Visit.contact_type.in_(MEETING_VISITS), Visit.started_at >= since)
     )
     talk = (
@@ -210,11 +220,13 @@ TEAM_REVIEW_ATTEMPTS = 3  # outreach attempts with no answer before the team rev
 
 
 def last_contact(client_id) -> sa.ColumnElement:
-    """When the client was last seen or reached: their latest visit, or their latest
+    """When the client was last seen or reached: their latest (ended) visit, or their latest
     answered call, text, email, letter or meeting (NULL: never)."""
     visit = (
         sa.select(sa.func.max(Visit.started_at))
-        .where(Visit.client_id == client_id, Visit.deleted_at.is_(None))
+        .where(
+            Visit.client_id == client_id, Visit.deleted_at.is_(None), Visit.ended_at.is_not(None)
+        )
         .scalar_subquery()
     )
     talk = (

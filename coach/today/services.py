@@ -152,3 +152,22 @@ def needs_team_review(client: Client) -> bool:
     answered since they were last seen or reached (the team-review rule's test)."""
     count, _ = rules.unanswered_attempts(sa.literal(client.id))
     return db.session.scalar(sa.select(count)) >= rules.TEAM_REVIEW_ATTEMPTS
+
+
+def open_items_of(user: User, client_id: int) -> set[tuple]:
+    """One client's items on Today: {(kind, source_id, due_at, todo)}. Read before and
+    after an act (ending a visit) to say what the act cleared."""
+    items = visible_due_items(user, now_for_rules())
+    query = sa.select(items.c.kind, items.c.source_id, items.c.due_at, items.c.todo).where(
+        items.c.client_id == client_id
+    )
+    return {tuple(row) for row in db.session.execute(query)}
+
+
+def cleared(before: set[tuple], after: set[tuple]) -> list[str]:
+    """What an act cleared: the items open before it and not after ("Reply: Call back").
+    A rhythm item that moved on (the next follow-along) counts as cleared."""
+    return [
+        f"{RULES[kind].label}: {todo}"
+        for kind, _, _, todo in sorted(before - after, key=lambda item: item[2])
+    ]
