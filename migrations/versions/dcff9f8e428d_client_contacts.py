@@ -1,5 +1,6 @@
 """Today: client contacts (calls, texts, emails, meetings that are not visits), job
-problems and losses (placement events), why a job ended, the follow-along rhythm
+problems and losses (placement events), why a job ended, the follow-along rhythm, the
+weekly digest
 
 Revision ID: dcff9f8e428d
 Revises: 5a1c0f7e2b93
@@ -78,6 +79,11 @@ def upgrade():
         )
     with op.batch_alter_table("clients") as batch:
         batch.add_column(sa.Column("contact_every_days", sa.Integer(), nullable=True))
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(
+            sa.Column("weekly_digest", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+        batch.add_column(sa.Column("digest_sent_on", sa.Date(), nullable=True))
     with op.batch_alter_table("agency_settings") as batch:
         batch.add_column(
             sa.Column("weekly_contact_weeks", sa.Integer(), server_default="4", nullable=False)
@@ -88,6 +94,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("digest_sent_on")
+        batch.drop_column("weekly_digest")
     with op.batch_alter_table("agency_settings") as batch:
         batch.drop_column("later_contact_days")
         batch.drop_column("weekly_contact_weeks")
