@@ -142,12 +142,33 @@ def test_the_page_audits_the_clients_it_shows(client, login_as, monkeypatch):
 
 
 def fill_caseload(coach, clients: int) -> None:
+    """Clients with something for every rule: an accommodation check, a call to return,
+    a job problem, a job starting in 5 days, three unanswered attempts, a visit."""
+    from coach.models import PlacementEvent
+    from tests.factories import make_employer, make_placement, make_visit, make_worksite
     from tests.test_today_rules import contact
 
+    site = make_worksite(make_employer())
     for n in range(clients):
-        person = make_client(coach, "Person", f"Number{n}")
+        person = make_client(coach, "Person", f"Number{n}", created_at=datetime(2026, 9, 1))
         make_request(person, coach, follow_up_due=date(2026, 11, 20 + n % 10))
         contact(person, coach, datetime(2026, 11, 29, 8 + n % 10, 0))
+        job = make_placement(person, site, start_date=date(2026, 11, 16))
+        make_placement(person, site, start_date=date(2026, 12, 5), created_at=datetime(2026, 11, 1))
+        make_visit(person, coach, started_at=datetime(2026, 11, 20, 14, 0), placement_id=job.id)
+        for hour in (20, 21, 22):  # after the call (a contact too), unanswered
+            contact(person, coach, datetime(2026, 11, 29, hour), direction="out").reached = False
+        db.session.add(
+            PlacementEvent(
+                placement_id=job.id,
+                client_id=person.id,
+                created_by_id=coach.id,
+                idempotency_key=f"event-{person.id}",
+                kind="problem",
+                happened_at=datetime(2026, 11, 30, 12, 0),
+            )
+        )
+        db.session.commit()
 
 
 def statements_of(client, path: str) -> int:
@@ -163,6 +184,9 @@ def test_the_page_costs_the_same_with_ten_times_the_items(client, login_as, monk
     coach = login_as("coach")
     fill_caseload(coach, 2)
     small = statements_of(client, "/today/")
+    kinds = client.get("/today/").text
+    for label in ("Reply:", "See the employer:", "Job starts soon:", "New job:", "Team review:"):
+        assert label in kinds  # every rule has items at both sizes
     fill_caseload(coach, 18)
     assert statements_of(client, "/today/") == small <= 10
 

@@ -238,11 +238,13 @@ def last_contact(client_id) -> sa.ColumnElement:
     return later_of(visit, talk)
 
 
-def current_jobs(when: When) -> sa.Subquery:
-    """Each client with a job now, and the latest start among their jobs now."""
-    job = Placement
+def current_jobs(user: User, when: When) -> sa.Subquery:
+    """Each client of `user`'s with a job now, and the latest start among those jobs."""
+    job, mine = Placement, so.aliased(Client)
     return (
         sa.select(job.client_id, sa.func.max(job.start_date).label("started"))
+        .join(mine, mine.id == job.client_id)
+        .where(may_see_client(user) if user.sees_all_caseloads else mine.coach_id == user.id)
         .where(job.start_date <= when.today)
         .where(sa.or_(job.end_date.is_(None), job.end_date >= when.today))
         .group_by(job.client_id)
@@ -256,7 +258,7 @@ def follow_along(user: User, when: When) -> sa.Select:
     weeks after the start, then every so many days; or at the client's own rhythm when
     their coach set one. The rhythm runs from the later of the last contact and the
     start. A gap of 30 days or more is the outreach rule's."""
-    jobs = current_jobs(when)
+    jobs = current_jobs(user, when)
     weekly_until = when.today - timedelta(weeks=when.weekly_weeks)
     every = sa.case(
         (Client.contact_every_days.is_not(None), Client.contact_every_days),
