@@ -55,6 +55,8 @@ def two_viewers(tmp_path):
             "/mileage/review",
             "/visits/?start=2020-01-01",
             "/accommodations/",
+            "/today/",
+            "/contacts/new",
         ]
     sessions = []
     for email, name in viewers * 2:  # Alma, Bert, Alma on a second device, Bert again
