@@ -14,6 +14,8 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "checklist run": ("coach", f"/runs/{run_id}", {}),
         "task progress": ("coach", "/tasks/1/progress", {}),
         "trip list": ("coach", "/mileage/?month=2026-11", {}),
+        "today": ("coach", "/today/", {}),
+        "supervisor today": ("boss", "/today/", {}),
         "supervisor visit list": ("boss", "/visits/", {}),
         "mileage review": ("boss", "/mileage/review", {}),
         "employer contacts": ("coach", "/jobdev/", {}),

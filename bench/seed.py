@@ -13,6 +13,7 @@ from coach.models import (
     AgencySettings,
     ChecklistRun,
     Client,
+    ClientContact,
     Employer,
     EmployerContact,
     JobApplication,
@@ -20,6 +21,7 @@ from coach.models import (
     Lead,
     LeadStatusChange,
     Placement,
+    PlacementEvent,
     StepScore,
     TaskAnalysis,
     TaskStep,
@@ -259,6 +261,7 @@ def build(path: str, size: str) -> None:
         insert(Trip, (trip(n) for n in range(trips_n)))
         add_contacts(coaches_n, clients_n, employers_n, now)
         add_leads(size, coaches_n, clients_n, employers_n, now)
+        seed_today(now, clients_n, coaches_n, employers_n)
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
@@ -364,3 +367,68 @@ def add_leads(size: str, coaches_n: int, clients_n: int, employers_n: int, now) 
                 for n in range(LOG_ENTRIES[size])
             ),
         )
+
+
+CONTACTS_PER_CLIENT = 5
+
+
+def seed_today(now: datetime, clients_n: int, coaches_n: int, employers_n: int) -> None:
+    """What Today reads, in proportion to the clients (so L has 10 times S): calls and
+    texts each way, a call left unanswered for every third client, three unanswered
+    outreach attempts for every tenth, a job problem for every twentieth, and a second
+    job starting in five days for every thirtieth."""
+
+    def contact(n):
+        client = n // CONTACTS_PER_CLIENT
+        k = n % CONTACTS_PER_CLIENT
+        unanswered_call = k == 0 and client % 3 == 0
+        attempt = k >= 2 and client % 10 == 0
+        return {
+            "id": n + 1,
+            "client_id": client + 1,
+            "coach_id": 2 + client % coaches_n,
+            "created_by_id": 2 + client % coaches_n,
+            "idempotency_key": f"c{n}",
+            "kind": "letter" if attempt else ("call" if k % 2 == 0 else "text"),
+            "direction": "in" if unanswered_call or (k == 1 and not attempt) else "out",
+            "happened_at": now - timedelta(hours=1 + k)
+            if attempt or unanswered_call
+            else now - timedelta(days=3 + 7 * k),
+            "family_permission": False,
+            "with_employer": False,
+            "reached": not attempt,
+            "note": "Asked about next week's schedule.",
+            "created_at": now,
+        }
+
+    insert(ClientContact, (contact(n) for n in range(clients_n * CONTACTS_PER_CLIENT)))
+    insert(
+        PlacementEvent,
+        (
+            {
+                "placement_id": i + 1,
+                "client_id": i + 1,
+                "created_by_id": 2 + i % coaches_n,
+                "idempotency_key": f"e{i}",
+                "kind": "problem",
+                "happened_at": now - timedelta(hours=2),
+                "note": "Late twice this week.",
+                "created_at": now,
+            }
+            for i in range(0, clients_n, 20)
+        ),
+    )
+    insert(
+        Placement,
+        (
+            {
+                "id": clients_n + i + 1,
+                "client_id": i + 1,
+                "worksite_id": 1 + (i + 1) % employers_n,
+                "job_title": "Cashier",
+                "start_date": now.date() + timedelta(days=5),
+                "created_at": now - timedelta(days=2),
+            }
+            for i in range(0, clients_n, 30)
+        ),
+    )

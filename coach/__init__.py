@@ -126,7 +126,7 @@ def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:
 AREAS = {
     "auth": ["routes", "account"],
     "admin": ["routes"],
-    "clients": ["routes"],
+    "clients": ["routes", "events"],
     "employers": ["routes"],
     "jobdev": ["routes"],
     "visits": ["routes"],
@@ -135,6 +135,8 @@ AREAS = {
     "mileage": ["routes", "review"],
     "leads": ["routes", "log"],
     "audit": ["routes"],
+    "today": ["routes"],
+    "contacts": ["routes"],
 }
 
 

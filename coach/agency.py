@@ -28,6 +28,8 @@ def current_agency() -> AgencySettings:
         unit_threshold_minutes=8,
         onsite_radius_m=250,
         weekly_contact_target=6,
+        weekly_contact_weeks=4,
+        later_contact_days=30,
     )
     if has_app_context():
         g.agency = agency

@@ -96,6 +96,16 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(f"The copy failed its integrity check: {check}")
         click.echo(f"Backed up {url.database} to {path} (integrity check: ok).")
 
+    @app.cli.command("send-digests")
+    def send_digests_command() -> None:
+        """Email each coach their overdue items and the week's deadlines (Mondays, cron)."""
+        from coach.today.digest import send_digests
+
+        sent, skipped = send_digests()
+        click.echo(
+            f"Sent {sent} digest{'' if sent == 1 else 's'} ({skipped} with nothing to send)."
+        )
+
     @app.cli.command("demo-data")
     def demo_data_command() -> None:
         """Fill an empty database with a realistic demo agency."""

@@ -37,6 +37,8 @@ def current_tab(endpoint: str | None) -> str:
     """The main tab a page belongs to, marked aria-current; '' for none."""
     endpoint = endpoint or ""
     area = endpoint.split(".")[0]
+    if area == "today":
+        return "today"
     if area == "clients":
         return "caseload"
     if area == "visits":

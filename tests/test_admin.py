@@ -88,6 +88,7 @@ def test_settings_time_zone_changes_displayed_times(client, login_as):
     coach.last_login_at = datetime(2026, 7, 1, 16, 30)  # UTC
     db.session.commit()
     rules = {"unit_threshold_minutes": 8, "onsite_radius_m": 250, "weekly_contact_target": 6}
+    rules |= {"weekly_contact_weeks": 4, "later_contact_days": 30}
     client.post(
         "/admin/settings",
         data={"name": "Riverbend", "timezone": "America/Chicago", "office_address": "", **rules},

@@ -9,7 +9,7 @@ case answering 500.
 import sqlalchemy as sa
 
 from coach.extensions import db
-from coach.models import AuditEvent, ChecklistRun, StepScore, Visit
+from coach.models import AuditEvent, ChecklistRun, ClientContact, StepScore, Visit
 from tests.factories import (
     make_client,
     make_employer,
@@ -256,3 +256,27 @@ def test_a_hire_that_loses_the_race_makes_no_second_job(client, login_as, monkey
     assert db.session.scalar(sa.select(sa.func.count(LeadStatusChange.id))) == 2  # new, hired
     db.session.expire_all()
     assert db.session.get(Lead, lead.id).status == "hired"
+
+
+def test_a_contact_that_loses_the_race_is_logged_once(client, login_as, monkeypatch):
+    person = make_client(login_as("coach"))
+    data = {"idempotency_key": "contact-double-tap", "client_id": person.id, "kind": "call"}
+    data["direction"] = "in"
+    first = client.post("/contacts/new", data=data)
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        # The lookup by key misses once: the other tap's contact is not committed yet.
+        if "client_contacts.idempotency_key" in str(query) and not calls:
+            calls.append(1)
+            return real_scalars(sa.select(ClientContact).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
+    second = client.post("/contacts/new", data=data)
+    assert calls, "the second tap's lookup by key missed"
+    monkeypatch.undo()
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count(ClientContact.id))) == 1

@@ -134,6 +134,22 @@ FORMS = {
         "/leads/clients/{client}/interviews/new",
         ["idempotency_key", "employer_name", "interview_on", "interview_time", "went_with"],
     ),
+    "contact": (
+        "/contacts/new",
+        [
+            "idempotency_key",
+            "client_id",
+            "kind",
+            "direction",
+            "family_permission",
+            "happened_at",
+            "note",
+        ],
+    ),
+    "job event": (
+        "/clients/placements/{placement}/events/new",
+        ["idempotency_key", "kind", "end_reason", "end_date", "note"],
+    ),
     "accommodation": (
         "/clients/{client}/accommodations/new",
         [
@@ -153,9 +169,9 @@ FORMS = {
 def world(login_as):
     coach = login_as("coach")
     person = make_client(coach)
-    make_placement(person, make_worksite(make_employer()))
+    placement = make_placement(person, make_worksite(make_employer()))
     make_task(person, coach, ["One"])
-    return {"client": person.id}
+    return {"client": person.id, "placement": placement.id}
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))

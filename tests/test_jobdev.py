@@ -58,12 +58,12 @@ def test_the_form_opens_with_sensible_defaults_and_the_employer_focused(
 def test_a_new_name_makes_a_prospect_in_the_same_save(client, login_as, wednesday):
     coach = login_as("coach")
     response = client.post("/jobdev/new", data=contact_form(employer_name="Blue Door Bakery"))
-    assert response.status_code == 302 and response.location == "/clients/"
+    assert response.status_code == 302 and response.location == "/today/"
     prospect = db.session.scalar(sa.select(Employer))
     assert (prospect.name, prospect.created_by_id) == ("Blue Door Bakery", coach.id)
     contact = db.session.scalar(sa.select(EmployerContact))
     assert (contact.employer_id, contact.contact_date) == (prospect.id, date(2026, 11, 25))
-    home = client.get("/clients/").text
+    home = client.get("/today/").text
     assert "Contact with Blue Door Bakery logged." in home
     assert "<strong>1 of 6</strong> employer contacts (1 in person)" in home
     page = client.get(f"/employers/{prospect.id}").text
@@ -221,9 +221,11 @@ def test_the_weekly_target_is_an_agency_setting(client, login_as, wednesday):
         "onsite_radius_m": 250,
         "require_two_factor": "none",
         "weekly_contact_target": 8,
+        "weekly_contact_weeks": 4,
+        "later_contact_days": 30,
     }
     assert client.post("/admin/settings", data=settings).status_code == 302
-    assert "<strong>0 of 8</strong>" in client.get("/clients/").text
+    assert "<strong>0 of 8</strong>" in client.get("/today/").text
     settings["weekly_contact_target"] = 0
     assert "From 1 to 50." in client.post("/admin/settings", data=settings).text
 
@@ -257,13 +259,13 @@ def test_weeks_count_monday_to_sunday_in_the_agencys_zone(ctx, client, auth, mon
     assert 'value="2026-11-29"' in form
     data = contact_form(employer_name="Lakeside Diner", contact_date="2026-11-29")
     assert client.post("/jobdev/new", data=data).status_code == 302
-    assert "<strong>2 of 6</strong> employer contacts (2 in person)" in client.get("/clients/").text
+    assert "<strong>2 of 6</strong> employer contacts (2 in person)" in client.get("/today/").text
 
     # Monday morning: a new week; one phone call so far.
     freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
-    assert "<strong>0 of 6</strong> employer contacts (0 in person)" in client.get("/clients/").text
+    assert "<strong>0 of 6</strong> employer contacts (0 in person)" in client.get("/today/").text
     make_contact(ana, kroger, date(2026, 11, 30), "phone")
-    home = client.get("/clients/").text
+    home = client.get("/today/").text
     assert "<strong>1 of 6</strong> employer contacts (0 in person)" in home
     assert 'href="/jobdev/?week=2026-11-30"' in home
     this_week = client.get("/jobdev/?week=2026-11-30").text
@@ -286,7 +288,7 @@ def test_weeks_count_monday_to_sunday_in_the_agencys_zone(ctx, client, auth, mon
     assert figures[-3:] == [("2026-11-16", "2"), ("2026-11-23", "2"), ("2026-11-30", "1")]
     behind = client.get(f"/jobdev/?coach={ana.id}&week=2026-11-23").text
     assert behind.count('class="card"') == 2
-    assert "<strong>0 of 6</strong>" in client.get("/clients/").text  # the supervisor's own
+    assert "<strong>0 of 6</strong>" in client.get("/today/").text  # the supervisor's own
 
 
 def test_an_employer_with_a_placement_is_not_a_prospect(client, login_as):

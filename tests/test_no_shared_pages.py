@@ -67,6 +67,8 @@ def two_viewers(tmp_path):
             "/leads/",
             f"/leads/{lead.id}",
             f"/leads/clients/{person.id}/log",
+            "/today/",
+            "/contacts/new",
         ]
     sessions = []
     for email, name in viewers * 2:  # Alma, Bert, Alma on a second device, Bert again

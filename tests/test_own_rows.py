@@ -1,11 +1,13 @@
 """Each coach gets their own rows from the same pages, and another coach's records
 answer 404."""
 
+from coach.timeutil import utcnow
 from tests.factories import (
     make_application,
     make_client,
     make_employer,
     make_lead,
+    make_request,
     make_task,
     make_trip,
     make_visit,
@@ -20,8 +22,9 @@ def test_each_coach_sees_their_own_rows_on_the_same_pages(client, auth, login_as
         make_visit(person, coach, tasks_observed=f"{name} stocked shelves")
         task = make_task(person, coach, title=f"{name}'s task")
         make_trip(coach, purpose=f"{name}'s errand")
+        make_request(person, coach, follow_up_due=utcnow().date())  # on Today
         made[name] = (coach, person, task)
-        for path in (f"/clients/{person.id}", f"/tasks/{task.id}/progress", "/mileage/"):
+        for path in (f"/clients/{person.id}", f"/tasks/{task.id}/progress", "/mileage/", "/today/"):
             assert client.get(path).status_code == 200
         auth.logout()
     bert, bert_client, _ = made["Bert"]
@@ -34,6 +37,10 @@ def test_each_coach_sees_their_own_rows_on_the_same_pages(client, auth, login_as
     assert "Bert&#39;s errand" in trips and "Alma" not in trips
     visits = client.get("/visits/?start=2026-01-01").text
     assert "Bert Sample" in visits and "Alma" not in visits
+    today = client.get("/today/").text
+    assert "Bert Sample" in today and "Alma" not in today
+    contact_form = client.get("/contacts/new").text
+    assert "Bert Sample" in contact_form and "Alma" not in contact_form
 
 
 def test_each_coach_sees_their_own_leads_and_search_logs(client, auth, login_as):

@@ -32,7 +32,7 @@ ONLY_FOR = {
 
 # Routes that, for someone logged in, send them elsewhere by design.
 REDIRECTS = {
-    "auth.index": "/clients/",  # home is the caseload
+    "auth.index": "/today/",  # home is Today
     "auth.login": "/",  # already logged in
     "auth.login_code": "/login",  # no password step under way
     "auth.first_run": "/login",  # the agency is set up

@@ -413,6 +413,8 @@ def test_billing_rule_and_radius_are_agency_settings(client, auth, login_as):
             "unit_threshold_minutes": 1,
             "onsite_radius_m": 1000,
             "weekly_contact_target": 6,
+            "weekly_contact_weeks": 4,
+            "later_contact_days": 30,
         },
     )
     assert response.status_code == 302

@@ -77,6 +77,23 @@ class AgencySettingsForm(FlaskForm):
             NumberRange(min=1, max=50, message="From 1 to 50."),
         ],
     )
+    weekly_contact_weeks = IntegerField(
+        "Follow-along: weekly contact for the first (weeks of a job)",
+        default=4,
+        validators=[
+            InputRequired(message="Enter weeks."),
+            NumberRange(min=0, max=52, message="From 0 to 52."),
+        ],
+    )
+    later_contact_days = IntegerField(
+        "Follow-along: then a contact every (days)",
+        default=30,
+        description="30 or more: the no-contact-in-30-days outreach takes over.",
+        validators=[
+            InputRequired(message="Enter days."),
+            NumberRange(min=1, max=90, message="From 1 to 90."),
+        ],
+    )
 
     require_two_factor = SelectField(
         "Two-step login (password + code from an app)",

@@ -32,6 +32,8 @@ SETTINGS_FIELDS = [
     "unit_threshold_minutes",
     "onsite_radius_m",
     "weekly_contact_target",
+    "weekly_contact_weeks",
+    "later_contact_days",
     "require_two_factor",
 ]
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from coach.audit.services import record_event
 from coach.auth import bp
-from coach.auth.forms import ChangeEmailForm, EnrolForm, PasswordConfirmForm
+from coach.auth.forms import ChangeEmailForm, DigestForm, EnrolForm, PasswordConfirmForm
 from coach.auth.services import change_own_email, confirm_current_password, normalize_email
 from coach.auth.sessions import (
     current_session_id,
@@ -26,6 +26,7 @@ from coach.auth.twofactor import (
 )
 from coach.extensions import db
 from coach.forms import ActionForm
+from coach.records import save_edit
 from coach.web import form_view, redirect_to
 
 
@@ -43,7 +44,22 @@ def account():
         "auth/account.html",
         sessions=len(open_sessions(current_user.id)),
         codes_left=recovery_codes_left(current_user) if current_user.has_two_factor else 0,
+        digest_form=DigestForm(obj=current_user),
     )
+
+
+@bp.route("/account/digest", methods=["POST"])
+def digest():
+    """Turn the Monday email of what is due on or off (audited)."""
+    form = DigestForm()
+    if form.validate_on_submit():
+        save_edit(
+            current_user,
+            "user",
+            ["weekly_digest"],
+            lambda u: setattr(u, "weekly_digest", form.weekly_digest.data),
+        )
+    return redirect_to(url_for("auth.account"))
 
 
 @bp.route("/account/email", methods=["GET", "POST"])

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from coach.forms import new_password_fields, no_control_chars, strip_filter
@@ -95,3 +95,7 @@ class ChangeEmailForm(FlaskForm):
         render_kw={"autocomplete": "username"},
     )
     current = current_password_field()
+
+
+class DigestForm(FlaskForm):
+    weekly_digest = BooleanField("Email me on Monday mornings what is overdue and due that week")

@@ -33,10 +33,10 @@ def _login_rate_limit() -> str:
 @bp.route("/")
 @public
 def index():
-    """Home: the caseload for anyone logged in."""
+    """Home: Today (what is due) for anyone logged in."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    return redirect(url_for("clients.caseload"))
+    return redirect(url_for("today.today"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,5 +1,13 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, EmailField, SelectField, StringField
+from wtforms import (
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -9,8 +17,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from coach.forms import finite, notes_field, phone_chars, strip_filter, text
-from coach.models import CLIENT_STATUSES, DISCLOSURE_CHOICES
+from coach.forms import (
+    DONE_WINDOW,
+    add_error,
+    finite,
+    idempotency_field,
+    notes_field,
+    options,
+    phone_chars,
+    strip_filter,
+    text,
+    within_window,
+)
+from coach.models import CLIENT_STATUSES, DISCLOSURE_CHOICES, END_REASONS, JOB_EVENT_KINDS
 
 
 class ClientForm(FlaskForm):
@@ -75,3 +94,42 @@ class PlacementForm(FlaskForm):
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError("The end date is before the start date.")
+
+
+class JobEventForm(FlaskForm):
+    """A job problem, or the job's loss (which ends the job, with why)."""
+
+    idempotency_key = idempotency_field()
+    kind = RadioField(
+        "What happened",
+        choices=JOB_EVENT_KINDS,
+        default="problem",
+        validators=[InputRequired("Say what happened.")],
+    )
+    end_reason = SelectField(
+        "Why the job ended (for a job loss)",
+        choices=options([("", "Choose…"), *END_REASONS.items()]),
+        validators=[Optional()],
+    )
+    end_date = DateField(
+        "Last day (for a job loss; empty: today)",
+        validators=[Optional(), within_window(DONE_WINDOW)],
+    )
+    note = notes_field("What happened (optional)", max_len=2000)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.kind.data == "loss" and not self.end_reason.data:
+            return add_error(self.end_reason, "Choose why the job ended.")
+        return valid
+
+
+class RhythmForm(FlaskForm):
+    """A client's own follow-along rhythm, instead of the agency's."""
+
+    contact_every_days = IntegerField(
+        "Contact every (days)",
+        validators=[Optional(), NumberRange(min=1, max=90, message="From 1 to 90 days.")],
+        description="Leave empty to follow the agency's rhythm.",
+        render_kw={"inputmode": "numeric"},
+    )

@@ -2,7 +2,6 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
 from coach.accommodations.services import disclosure_changed
-from coach.agency import agency_today
 from coach.audit.services import audit_view, record_event
 from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm
@@ -19,14 +18,13 @@ from coach.clients.services import (
 )
 from coach.extensions import db
 from coach.forms import add_error, options, to_units
-from coach.jobdev.services import week_count, weekly_target
 from coach.models import CLIENT_STATUSES, Client, Placement
 from coach.pages import client_page
 from coach.records import save_edit
 from coach.web import (
     form_view,
+    id_arg,
     int_arg,
-    is_htmx,
     link_args,
     render,
     roles_required,
@@ -71,8 +69,6 @@ def caseload():
         status,
         coach_id,
     )
-    # The week's employer contacts (the user's own), on the page but not in its list's fragment.
-    week = None if is_htmx() else week_count(current_user, agency_today(), weekly_target())
     return render(
         "clients/caseload.html",
         "clients/_client_list.html",
@@ -81,7 +77,6 @@ def caseload():
         status=status,
         coach=staff_member(coach_id),  # shown to those who may filter by coach
         statuses=CLIENT_STATUSES,
-        week=week,
     )
 
 
@@ -129,7 +124,7 @@ def new_client():
 @bp.route("/<int:client_id>")
 def view_client(client_id: int):
     """One client: the visit panel, details, jobs and visits. Every view is audited."""
-    page = client_page(current_user, client_id)
+    page = client_page(current_user, client_id, id_arg("ended"))
     audit_view("client", client_id)  # after the reads: one transaction, not two
     return render("clients/client.html", **page)
 

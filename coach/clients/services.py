@@ -7,9 +7,9 @@ from flask_sqlalchemy.pagination import Pagination
 from coach.audit.services import record_event
 from coach.extensions import db
 from coach.forms import options
-from coach.models import ROLES, Client, Employer, Placement, User, Worksite
+from coach.models import ROLES, Client, Employer, Placement, PlacementEvent, User, Worksite
 from coach.models.caseload import named_alike
-from coach.records import get_or_404
+from coach.records import create_once, get_or_404
 from coach.web import search_pattern
 
 
@@ -202,3 +202,27 @@ def set_client_status(client: Client, status: str) -> None:
     if client.status != status:
         record_event("update", "client", client.id, f"status: {client.status!r} → {status!r}")
         client.status = status
+
+
+def log_job_event(user: User, placement: Placement, key: str, kind: str, note: str, **loss):
+    """Log a job problem or a job loss once per idempotency key: (event, created). A loss
+    ends the job on `loss["end_date"]` with `loss["end_reason"]`, audited."""
+    event = PlacementEvent(
+        placement_id=placement.id, client_id=placement.client_id, kind=kind, note=note
+    )
+    event, created = create_once(event, user.id, key)
+    if not created:
+        return event, False
+    record_event("create", "placement_event", event.id, f"placement {placement.id}: {kind}")
+    if kind == "loss":
+        before = (placement.end_date, placement.end_reason)
+        placement.end_date, placement.end_reason = loss["end_date"], loss["end_reason"]
+        record_event(
+            "update",
+            "placement",
+            placement.id,
+            f"end_date: {before[0]!r} → {placement.end_date!r}; "
+            f"end_reason: {before[1]!r} → {placement.end_reason!r}",
+        )
+    db.session.commit()
+    return event, True

@@ -117,7 +117,7 @@ def new_contact():
             return saved_redirect(
                 url_for("employers.view_employer", employer_id=contact.employer_id)
             )
-        return saved_redirect(url_for("clients.caseload"))
+        return saved_redirect(url_for("today.today"))  # home, with the week's counter
     return _page(form)
 
 

@@ -36,12 +36,15 @@ LOGGED = {"applied": "application", "interview": "interview"}
 APPLICATION_RESULT = {"interview": "interview", "offer": "offer", "hired": "hired"}
 
 
+def may_see_lead(user: User) -> sa.ColumnElement[bool]:
+    """The one rule for leads: a coach sees their own, a supervisor or an admin all."""
+    return sa.true() if user.sees_all_caseloads else Lead.created_by_id == user.id
+
+
 def visible_leads(user: User) -> sa.Select:
     """Leads this user may see: a coach their own, a supervisor or an admin every one.
     Every query of leads starts here."""
-    if user.sees_all_caseloads:
-        return sa.select(Lead)
-    return sa.select(Lead).where(Lead.created_by_id == user.id)
+    return sa.select(Lead).where(may_see_lead(user))
 
 
 def get_lead_for(user: User, lead_id: int) -> Lead:

@@ -5,7 +5,7 @@ from datetime import date
 from flask import flash, request, url_for
 from flask_login import current_user
 
-from coach.agency import agency_today, parse_month
+from coach.agency import agency_today, current_agency, parse_month
 from coach.audit.services import record_event
 from coach.clients.services import client_choices, get_client_for
 from coach.extensions import db
@@ -15,6 +15,7 @@ from coach.mileage import services as ms
 from coach.mileage.forms import TripForm
 from coach.models import Trip
 from coach.records import save_edit
+from coach.timeutil import to_local
 from coach.visits.services import get_visit_for
 from coach.web import form_view, id_arg, redirect_to, render, saved_redirect
 
@@ -97,6 +98,7 @@ def _prefill(form: TripForm) -> None:
     if visit_id := id_arg("visit"):
         visit = get_visit_for(current_user, visit_id)
         form.visit_id.data, form.client_id.data = visit.id, visit.client_id
+        form.trip_date.data = to_local(visit.started_at, current_agency().timezone).date()
         form.purpose.data = "Job-site visit"  # no client name: exports carry purposes
         if visit.worksite:
             form.destination.data = ms.place_label(visit.worksite.name, visit.worksite.address)

@@ -17,12 +17,21 @@ from coach.models.audit import AuditEvent
 from coach.models.caseload import (
     CLIENT_STATUSES,
     DISCLOSURE_CHOICES,
+    END_REASONS,
     Client,
     Employer,
     EmployerPerson,
     Placement,
     Worksite,
 )
+from coach.models.contact import (
+    CONTACT_KINDS,
+    DIRECTIONS,
+    REPLY_KINDS,
+    WITH_CLIENT_KINDS,
+    ClientContact,
+)
+from coach.models.job_events import JOB_EVENT_KINDS, PlacementEvent
 from coach.models.jobdev import (
     CONTACT_METHODS,
     CONTACT_PURPOSES,
@@ -80,6 +89,14 @@ __all__ = [
     "JobInterview",
     "Lead",
     "LeadStatusChange",
+    "END_REASONS",
+    "JOB_EVENT_KINDS",
+    "PlacementEvent",
+    "CONTACT_KINDS",
+    "DIRECTIONS",
+    "REPLY_KINDS",
+    "WITH_CLIENT_KINDS",
+    "ClientContact",
     "DEFAULT_RATES",
     "EDITABLE",
     "TRIP_STATUSES",

@@ -28,6 +28,10 @@ class AgencySettings(db.Model):
     onsite_radius_m: so.Mapped[int] = so.mapped_column(default=250, server_default="250")
     # Job development: employer contacts a coach aims for each week (IPS: at least six).
     weekly_contact_target: so.Mapped[int] = so.mapped_column(default=6, server_default="6")
+    # Follow-along (Today): a contact every week for this many weeks after a job starts,
+    # then one every this many days.
+    weekly_contact_weeks: so.Mapped[int] = so.mapped_column(default=4, server_default="4")
+    later_contact_days: so.Mapped[int] = so.mapped_column(default=30, server_default="30")
     # Who must use two-step login: "none", "staff" (supervisors and admins) or "all".
     require_two_factor: so.Mapped[str] = so.mapped_column(
         sa.String(10), default="none", server_default="none"

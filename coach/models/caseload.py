@@ -25,6 +25,16 @@ DISCLOSURE_CHOICES = {
 }
 
 
+# Why a job ended (a job loss logged on the placement says which).
+END_REASONS = {
+    "quit": "Quit",
+    "fired": "Fired",
+    "laid_off": "Laid off",
+    "temporary_ended": "Temporary job ended",
+    "better_job": "Left for a better job",
+}
+
+
 def display_name(first: str, preferred: str, last: str) -> str:
     """How the coach addresses the person: preferred name first."""
     if preferred and preferred != first:
@@ -57,6 +67,8 @@ class Client(db.Model):
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default="referral")
     disclosure: so.Mapped[str] = so.mapped_column(sa.String(20), default="none")
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Follow-along: a contact every this many days, instead of the agency's rhythm.
+    contact_every_days: so.Mapped[int | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -166,6 +178,7 @@ class Placement(db.Model):
     job_title: so.Mapped[str] = so.mapped_column(sa.String(160))
     start_date: so.Mapped[date]
     end_date: so.Mapped[date | None]
+    end_reason: so.Mapped[str] = so.mapped_column(sa.String(20), default="", server_default="")
     # Money in integer cents, hours in tenths: SQLite has no exact decimal type.
     hourly_wage_cents: so.Mapped[int | None]
     weekly_hours_tenths: so.Mapped[int | None]
@@ -187,6 +200,10 @@ class Placement(db.Model):
         if self.weekly_hours_tenths is None:
             return None
         return Decimal(self.weekly_hours_tenths) / 10
+
+    @property
+    def end_reason_label(self) -> str:
+        return END_REASONS.get(self.end_reason, self.end_reason)
 
     def is_current(self, today: date) -> bool:
         return self.start_date <= today and (self.end_date is None or self.end_date >= today)

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -28,6 +28,9 @@ class User(UserMixin, db.Model):
     totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_login_at: so.Mapped[datetime | None]
+    # The Monday email of what is due (Today); a coach can turn it off in My account.
+    weekly_digest: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    digest_sent_on: so.Mapped[date | None]
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users

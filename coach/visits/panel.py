@@ -36,8 +36,9 @@ def note_form(visit, client, today):
     return form
 
 
-def render_panel(client, visit=None, form=None, saved_key=None, status=200):
-    """The visit panel on the client page, and for htmx the refreshed history as well."""
+def render_panel(client, visit=None, form=None, saved_key=None, status=200, ended=None):
+    """The visit panel on the client page, and for htmx the refreshed history as well;
+    `ended`: the visit that just ended, summed up above the Start button."""
     today = agency_today()
     if form is None:
         forms = panel_forms(client, visit, today)
@@ -50,6 +51,7 @@ def render_panel(client, visit=None, form=None, saved_key=None, status=200):
         today=today,
         tasks=tasks_of(client) if visit else [],
         **forms,
+        **ended_summary(ended),
     )
     if visit is None and saved_key:
         context.update(visit_history(client))
@@ -75,3 +77,11 @@ def visit_history(client, before=None) -> dict:
     visits, more = sv.timeline(current_user, client, before, TIMELINE_SIZE)
     months = [] if before else sv.monthly_units(current_user, client, current_agency().timezone)
     return dict(visits=visits, more=more, months=months)
+
+
+def ended_summary(visit) -> dict:
+    """What the summary of a visit that just ended shows besides the visit itself: the
+    checklist runs done during it."""
+    if not visit:
+        return {}
+    return dict(ended=visit, ended_runs=sv.runs_during(visit))

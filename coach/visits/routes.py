@@ -7,6 +7,7 @@ from coach.clients.services import get_client_for, staff_member
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired
 from coach.tasks.services import runs_during
+from coach.today.services import cleared, open_items_of
 from coach.visits import bp, panel
 from coach.visits import services as sv
 from coach.visits.forms import (
@@ -74,6 +75,7 @@ def _save_or_end(visit_id: int, end: bool):
         form.validate_on_submit() and times_ok(form, require_end=False, end_now=end, visit=visit)
     ):
         return panel.render_panel(client, visit, form, status=400 if csrf_expired(form) else 200)
+    due_before = open_items_of(current_user, client.id) if end else set()
     if end and not sv.claim_end(visit):  # a double tap's other request ended it first
         db.session.rollback()  # lets go of the write lock; the client is read again
         return _already_ended(get_client_for(current_user, client.id, with_jobs=True), visit)
@@ -81,12 +83,22 @@ def _save_or_end(visit_id: int, end: bool):
     sv.save_note(visit, end, ended_at(form) if end else None, current_agency())
     key = f"visit-{visit.id}"
     if end:
-        units = f"{visit.service_units} unit{'s' if visit.service_units != 1 else ''}"
-        flash(f"Visit saved: {visit.duration_minutes} min, {units}.", "success")
+        _summarise_end(visit, due_before)
     if not is_htmx():
         flash(key, "draft-saved")
-        return redirect_to(url_for("clients.view_client", client_id=client.id) + "#visit-panel")
-    return panel.render_panel(client, None if end else visit, saved_key=key)
+        ended = {"ended": visit.id} if end else {}
+        return redirect_to(
+            url_for("clients.view_client", client_id=client.id, **ended) + "#visit-panel"
+        )
+    return panel.render_panel(client, None if end else visit, saved_key=key, ended=end and visit)
+
+
+def _summarise_end(visit, due_before: set) -> None:
+    """The ended visit's summary lines: its minutes and units, and what it cleared."""
+    units = f"{visit.service_units} unit{'s' if visit.service_units != 1 else ''}"
+    flash(f"Visit saved: {visit.duration_minutes} min, {units}.", "success")
+    for item in cleared(due_before, open_items_of(current_user, visit.client_id)):
+        flash(item, "cleared")
 
 
 def _already_ended(client, visit):

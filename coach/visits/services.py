@@ -220,6 +220,15 @@ def finish(visit: Visit, settings: AgencySettings, ended_at: datetime | None = N
     count_units(visit, settings)
 
 
+def ended_visit(user: User, client: Client, visit_id: int | None) -> Visit | None:
+    """The client's visit `visit_id` if it has ended (for its summary), else None."""
+    if not visit_id:
+        return None
+    query = visible_visits(user).where(Visit.id == visit_id, Visit.client_id == client.id)
+    visit = db.session.scalars(query.where(Visit.ended_at.is_not(None))).first()
+    return visit
+
+
 def claim_end(visit: Visit) -> bool:
     """Claim the right to end this visit: false if another request ended it since it was
     read (two taps of End on two workers). The conditional update waits for the other
@@ -434,3 +443,21 @@ def report_totals(query: sa.Select) -> tuple[int, int, int]:
         )
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
+
+
+def runs_during(visit: Visit) -> list[tuple[str, int, int]]:
+    """The checklist runs done during a visit: (task title, steps independent, steps
+    scored), in the order they were run."""
+    from coach.models import ChecklistRun, StepScore, TaskAnalysis
+
+    independent = sa.func.sum(sa.case((StepScore.level == "I", 1), else_=0))
+    query = (
+        sa.select(TaskAnalysis.title, independent, sa.func.count(StepScore.id))
+        .select_from(ChecklistRun)
+        .join(TaskAnalysis, TaskAnalysis.id == ChecklistRun.task_id)
+        .outerjoin(StepScore, StepScore.run_id == ChecklistRun.id)
+        .where(ChecklistRun.visit_id == visit.id)
+        .group_by(ChecklistRun.id, TaskAnalysis.title, ChecklistRun.started_at)
+        .order_by(ChecklistRun.started_at, ChecklistRun.id)
+    )
+    return [(title, int(done or 0), scored) for title, done, scored in db.session.execute(query)]

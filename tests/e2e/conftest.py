@@ -89,6 +89,12 @@ def log_in(page, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/today/")  # home is Today
+
+
+def open_caseload(page) -> None:
+    """The Caseload tab (the home page is Today)."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload").click()
     page.wait_for_url("**/clients/")
 
 

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in, open_caseload
 from tests.factories import (
     PASSWORD,
     make_client,
@@ -27,6 +27,7 @@ def test_coach_sends_and_employer_signs_in_another_browser(phone, live_app):
         make_placement(rosa, make_worksite(employer), "Cashier")
     coach_page = phone()
     log_in(coach_page, "jordan@example.org", PASSWORD)
+    open_caseload(coach_page)
     coach_page.get_by_role("link", name="Rosa Rivera").click()
     coach_page.get_by_role("link", name="New request").click()
     coach_page.get_by_label("Functional limitation").fill("Cannot stand for more than an hour")

@@ -76,7 +76,7 @@ def test_supervisor_sets_up_two_step_login_then_logs_in_with_a_code(phone, live_
     page.get_by_role("button", name="Log in").click()
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="All caseloads")).to_be_visible()
+    expect(page.get_by_role("heading", name="Today")).to_be_visible()
     expect(page.get_by_text("9 left")).to_be_visible()
 
 

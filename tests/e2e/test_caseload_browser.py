@@ -36,6 +36,8 @@ def test_coach_logs_in_and_opens_a_client(page, live_app):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
+    expect(page.get_by_role("heading", name="Today")).to_be_visible()  # home
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload").click()
     expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
     expect(page.get_by_text("Rosa Rivera")).to_be_visible()
     expect(page.get_by_text("Hidden Person")).to_have_count(0)

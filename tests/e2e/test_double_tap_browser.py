@@ -43,10 +43,17 @@ def people():
     rosa = make_client(coach, "Rosa", "Rivera", disclosure="functional")
     employer = make_employer("Green Valley Grocery", created_by=coach, contact_name="Dana Brooks")
     site = make_worksite(employer, latitude=WHERE["latitude"], longitude=WHERE["longitude"])
-    make_placement(rosa, site, "Cashier")
+    job = make_placement(rosa, site, "Cashier")
     task = make_task(rosa, coach)
     item = make_request(rosa, coach)
-    return {"coach": coach, "rosa": rosa, "employer": employer, "task": task, "item": item}
+    return {
+        "coach": coach,
+        "rosa": rosa,
+        "employer": employer,
+        "task": task,
+        "item": item,
+        "job": job,
+    }
 
 
 def a_while_ago():
@@ -86,6 +93,22 @@ CASES = {
         "Save trip",
         "Trip saved: 12.5 mi.",
         r"/mileage/\?month=",
+    ),
+    "log a contact": (
+        COACH,
+        lambda r: f"/contacts/new?client={r['rosa'].id}",
+        {"[value=text]": True},
+        "Save contact",
+        "Text message logged.",
+        r"/clients/\d+",
+    ),
+    "log a job problem": (
+        COACH,
+        lambda r: f"/clients/placements/{r['job'].id}/events/new",
+        {},
+        "Save",
+        "Job problem logged",
+        r"/clients/\d+",
     ),
     "edit trip": (
         COACH,
@@ -426,7 +449,7 @@ def log_in_as(page, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/clients/|/setup|/account"))
+    page.wait_for_url(re.compile(r"/today/|/setup|/account"))
 
 
 def test_a_double_tapped_plain_post_is_sent_once_and_its_button_comes_back(phone, live_app):

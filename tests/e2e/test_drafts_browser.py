@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_drafts_left, log_in
+from tests.e2e.conftest import assert_no_drafts_left, log_in, open_caseload
 from tests.factories import PASSWORD, make_user
 
 
@@ -12,6 +12,7 @@ def test_expired_session_brings_the_coach_back_to_the_form_with_the_text(page, l
     with live_app.app_context():
         make_user("coach", email="jordan@example.org")
     log_in(page, "jordan@example.org", PASSWORD)
+    open_caseload(page)
     page.get_by_role("link", name="Add client").click()
     page.get_by_label("First name").fill("Keisha")
     page.get_by_label("Last name").fill("Allen")
@@ -40,6 +41,7 @@ def test_logout_clears_unsaved_drafts(page, live_app):
     with live_app.app_context():
         make_user("coach", email="jordan@example.org")
     log_in(page, "jordan@example.org", PASSWORD)
+    open_caseload(page)
     page.goto("/clients/new")
     page.get_by_label("First name").fill("Unsaved")
     assert page.evaluate("Object.keys(localStorage).length") == 1

@@ -39,6 +39,8 @@ def test_first_admin_adds_a_coach_who_adds_a_client(page, live_app):
     page.get_by_label("Repeat the password").fill("jordans own password")
     page.get_by_role("button", name="Change password").click()
 
+    expect(page.get_by_role("heading", name="Today")).to_be_visible()  # home
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Caseload").click()
     expect(page.get_by_role("heading", name="My caseload")).to_be_visible()
     expect(page.get_by_text("No clients on this caseload yet")).to_be_visible()
     page.get_by_role("link", name="Add client").click()

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in, open_caseload
 from tests.factories import PASSWORD, make_client, make_run, make_task, make_user
 
 STEPS = [
@@ -29,6 +29,7 @@ def test_score_five_steps_then_see_chart_and_grid(page, live_app):
                 started_at=datetime(2026, 11, day, 15),
             )
     log_in(page, "jordan@example.org", PASSWORD)
+    open_caseload(page)
     page.get_by_role("link", name="Rosa Rivera").click()
     page.get_by_role("link", name="Roll silverware").click()
     page.get_by_role("button", name="Start a run").click()

@@ -5,7 +5,7 @@ import sqlite3
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_no_drafts_left, log_in
+from tests.e2e.conftest import assert_no_drafts_left, log_in, open_caseload
 from tests.factories import PASSWORD, make_client, make_user
 
 NOTE = "Stocked the cooler; needed one prompt for the date labels."
@@ -23,6 +23,7 @@ def test_a_503_on_save_keeps_the_visit_note_draft(phone, live_app, monkeypatch):
         make_client(coach, "Rosa", "Rivera", status="employed")
     page = phone()
     log_in(page, "jordan@example.org", PASSWORD)
+    open_caseload(page)
     page.get_by_role("link", name="Rosa Rivera").click()
     page.get_by_role("button", name="Start visit").click()
     expect(page.get_by_role("heading", name="Visit under way")).to_be_visible()

@@ -2,7 +2,13 @@
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, assert_no_drafts_left, log_in
+from tests.e2e.conftest import (
+    assert_accessible,
+    assert_fits_phone,
+    assert_no_drafts_left,
+    log_in,
+    open_caseload,
+)
 from tests.factories import (
     PASSWORD,
     make_client,
@@ -36,6 +42,7 @@ def test_visit_note_survives_a_reload_and_lands_on_the_timeline(phone, live_app)
         permissions=["geolocation"],
     )
     log_in(page, "jordan@example.org", PASSWORD)
+    open_caseload(page)
 
     page.get_by_role("link", name="Rosa Rivera").click()
     page.get_by_role("button", name="Start visit").click()
@@ -94,6 +101,7 @@ def test_visit_without_location_permission_still_saves(phone, live_app):
     seed(live_app)
     page = phone()  # no geolocation permission: the browser refuses
     log_in(page, "jordan@example.org", PASSWORD)
+    open_caseload(page)
     page.get_by_role("link", name="Rosa Rivera").click()
     page.get_by_role("button", name="Start visit").click()
     expect(page.locator("#visit-panel").get_by_text("Location not checked")).to_be_visible()
@@ -104,6 +112,7 @@ def test_visit_without_location_permission_still_saves(phone, live_app):
 def test_write_up_an_earlier_visit_and_amend_it(page, live_app):
     seed(live_app)
     log_in(page, "jordan@example.org", PASSWORD)
+    open_caseload(page)
     page.get_by_role("link", name="Rosa Rivera").click()
     page.get_by_role("link", name="Write up an earlier visit").click()
     page.get_by_label("Started").fill("2026-11-02T09:00")

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("today", __name__, url_prefix="/today")

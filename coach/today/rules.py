@@ -1,0 +1,362 @@
+"""The rules of the Today page, each in one place: a plain function that returns, as a
+SQL select with `due_columns()`, the items due for the clients `user` may see. How a
+later area adds one is in docs/features.md ("Today")."""
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import url_for
+
+from coach.clients.services import may_see_client
+from coach.leads.follow_up import FOLLOW_UP_AFTER
+from coach.leads.services import may_see_lead
+from coach.models import (
+    REPLY_KINDS,
+    WITH_CLIENT_KINDS,
+    AccommodationRequest,
+    Client,
+    ClientContact,
+    Lead,
+    Placement,
+    PlacementEvent,
+    User,
+    Visit,
+)
+from coach.models.leads import lead_clients
+from coach.today.due import When, due_columns, later_of, local_midnight, plus_minutes, rule
+
+REPLY_HOURS = 24
+EMPLOYER_HOURS = 24
+# Visits that are a meeting with the client (a phone or video visit is not).
+MEETING_VISITS = ("on_site", "office")
+# An item left open this long has become a case for outreach: it leaves its rule.
+LOOKBACK_DAYS = 60
+
+
+def of_clients(user: User) -> sa.ColumnElement[bool]:
+    """The clients whose items a user sees: those they may see (the one caseload rule),
+    while their case is open."""
+    return sa.and_(may_see_client(user), Client.status != "closed")
+
+
+@rule(
+    "accommodation_check",
+    "Accommodation check",
+    link=lambda item: url_for("accommodations.view_request", request_id=item.source_id),
+)
+def accommodation_checks(user: User, when: When) -> sa.Select:
+    """An accommodation put in place gets an effectiveness check by its follow-up date
+    (to the end of that local day); recording the check clears it."""
+    request = AccommodationRequest
+    return (
+        due_columns(
+            "accommodation_check",
+            Client.id,
+            Client.coach_id,
+            local_midnight(request.follow_up_due, when, days_after=1),
+            sa.literal("Check the accommodation works"),
+            request.id,
+        )
+        .join(Client, Client.id == request.client_id)
+        .where(of_clients(user), request.follow_up_due.is_not(None))
+        .where(request.follow_up_done_on.is_(None))
+    )
+
+
+@rule(
+    "reply",
+    "Reply",
+    link=lambda item: url_for(
+        "contacts.new_contact", client=item.client_id, direction="out", back="today"
+    ),
+)
+def replies(user: User, when: When) -> sa.Select:
+    """A call or message from the client gets a reply within 24 hours. A later outbound
+    contact with that client, or a visit with them, clears it (a visit with another
+    client does not)."""
+    received, answer = ClientContact, so.aliased(ClientContact)
+    answered = (
+        sa.select(answer.id)
+        .where(answer.client_id == received.client_id, answer.direction == "out", answer.reached)
+        .where(answer.happened_at >= received.happened_at)
+    )
+    seen = (
+        sa.select(Visit.id)
+        .where(
+            Visit.client_id == received.client_id,
+            Visit.deleted_at.is_(None),
+            Visit.ended_at.is_not(None),
+        )
+        .where(Visit.started_at >= received.happened_at)
+    )
+    todo = sa.case(
+        (received.kind == "call", "Call back"),
+        (received.kind == "text", "Answer their text"),
+        else_="Answer their email",
+    )
+    return (
+        due_columns(
+            "reply",
+            Client.id,
+            Client.coach_id,
+            plus_minutes(received.happened_at, REPLY_HOURS * 60),
+            todo,
+            received.id,
+        )
+        .join(Client, Client.id == received.client_id)
+        .where(of_clients(user), received.direction == "in", received.kind.in_(REPLY_KINDS))
+        .where(received.happened_at >= when.now - timedelta(days=LOOKBACK_DAYS))
+        .where(~answered.exists(), ~seen.exists())
+    )
+
+
+@rule(
+    "see_employer",
+    "See the employer",
+    link=lambda item: url_for(
+        "contacts.new_contact", client=item.client_id, direction="out", employer="1", back="today"
+    ),
+)
+def employer_after_job_events(user: User, when: When) -> sa.Select:
+    """After a job problem or a job loss, seeing the employer is due within 24 hours. A
+    visit with the client at that job, or a contact marked "with the employer", after
+    it clears it (a visit with the client elsewhere, or a plain call, does not)."""
+    event = PlacementEvent
+    visited = (
+        sa.select(Visit.id)
+        .where(Visit.client_id == event.client_id, Visit.placement_id == event.placement_id)
+        .where(
+            Visit.deleted_at.is_(None),
+            Visit.ended_at.is_not(None),
+            Visit.started_at >= event.happened_at,
+        )
+    )
+    spoke = (
+        sa.select(ClientContact.id)
+        .where(ClientContact.client_id == event.client_id, ClientContact.with_employer)
+        .where(ClientContact.reached)
+        .where(ClientContact.happened_at >= event.happened_at)
+    )
+    todo = sa.case(
+        (event.kind == "loss", "See the employer about the job loss"),
+        else_="See the employer about the job problem",
+    )
+    return (
+        due_columns(
+            "see_employer",
+            Client.id,
+            Client.coach_id,
+            plus_minutes(event.happened_at, EMPLOYER_HOURS * 60),
+            todo,
+            event.id,
+        )
+        .join(Client, Client.id == event.client_id)
+        .where(of_clients(user))
+        .where(event.happened_at >= when.now - timedelta(days=LOOKBACK_DAYS))
+        .where(~visited.exists(), ~spoke.exists())
+    )
+
+
+# --- a job start: meet the client in the week before it, and within 3 days after -----
+
+
+def met_in_person_since(client_id, since) -> sa.ColumnElement[bool]:
+    """A meeting with the client at or after `since`: a visit on site or in the office,
+    or a contact in person."""
+    visit = (
+        sa.select(Visit.id)
+        .where(
+            Visit.client_id == client_id, Visit.deleted_at.is_(None), Visit.ended_at.is_not(None)
+        )
+        .where(Visit.contact_type.in_(MEETING_VISITS), Visit.started_at >= since)
+    )
+    talk = (
+        sa.select(ClientContact.id)
+        .where(ClientContact.client_id == client_id, ClientContact.kind == "in_person")
+        .where(ClientContact.reached)
+        .where(ClientContact.happened_at >= since)
+    )
+    return sa.or_(visit.exists(), talk.exists())
+
+
+def job_start_meetings(user, when, kind: str, todo: str, opens: int, due: int) -> sa.Select:
+    """Jobs starting around now whose meeting is not held yet: the meeting counts from
+    the local day `opens` days after the start (negative: before) and is due at the
+    start of the local day `due` days after it. Jobs recorded after that are not asked
+    for it, nor jobs ended before they started."""
+    job = Placement
+    due_at = local_midnight(job.start_date, when, days_after=due)
+    recent = when.today - timedelta(days=LOOKBACK_DAYS)
+    return (
+        due_columns(kind, Client.id, Client.coach_id, due_at, sa.literal(todo), job.id)
+        .join(Client, Client.id == job.client_id)
+        .where(of_clients(user), job.start_date >= recent, job.created_at < due_at)
+        .where(sa.or_(job.end_date.is_(None), job.end_date >= job.start_date))
+        .where(~met_in_person_since(job.client_id, local_midnight(job.start_date, when, opens)))
+    )
+
+
+def _client_page(item) -> str:
+    return url_for("clients.view_client", client_id=item.client_id)
+
+
+@rule("meet_before_start", "Job starts soon", link=_client_page)
+def meetings_before_starts(user: User, when: When) -> sa.Select:
+    """A meeting with the client in the week before their job starts, due by the start
+    day; a visit or an in-person contact from 7 days before the start clears it."""
+    todo = "Meet before the job starts"
+    return job_start_meetings(user, when, "meet_before_start", todo, opens=-7, due=0)
+
+
+@rule("meet_after_start", "New job", link=_client_page)
+def meetings_after_starts(user: User, when: When) -> sa.Select:
+    """A meeting within 3 days after the start, due by the end of the third day; a visit
+    or an in-person contact from the start day on clears it."""
+    todo = "Meet in the first 3 days of the job"
+    return job_start_meetings(user, when, "meet_after_start", todo, opens=0, due=4)
+
+
+# --- follow-along, outreach, team review ----------------------------------------------
+
+OUTREACH_DAYS = 30  # no contact this long: outreach is due
+TEAM_REVIEW_ATTEMPTS = 3  # outreach attempts with no answer before the team reviews
+
+
+def last_contact(client_id) -> sa.ColumnElement:
+    """When the client was last seen or reached: their latest (ended) visit, or their latest
+    answered call, text, email, letter or meeting (NULL: never)."""
+    visit = (
+        sa.select(sa.func.max(Visit.started_at))
+        .where(
+            Visit.client_id == client_id, Visit.deleted_at.is_(None), Visit.ended_at.is_not(None)
+        )
+        .scalar_subquery()
+    )
+    talk = (
+        sa.select(sa.func.max(ClientContact.happened_at))
+        .where(ClientContact.client_id == client_id, ClientContact.reached)
+        .where(ClientContact.kind.in_(WITH_CLIENT_KINDS))
+        .scalar_subquery()
+    )
+    return later_of(visit, talk)
+
+
+def current_jobs(user: User, when: When) -> sa.Subquery:
+    """Each client of `user`'s with a job now, and the latest start among those jobs."""
+    job, mine = Placement, so.aliased(Client)
+    return (
+        sa.select(job.client_id, sa.func.max(job.start_date).label("started"))
+        .join(mine, mine.id == job.client_id)
+        .where(may_see_client(user) if user.sees_all_caseloads else mine.coach_id == user.id)
+        .where(job.start_date <= when.today)
+        .where(sa.or_(job.end_date.is_(None), job.end_date >= when.today))
+        .group_by(job.client_id)
+        .subquery("current_jobs")
+    )
+
+
+@rule("follow_along", "Follow-along", link=_client_page)
+def follow_along(user: User, when: When) -> sa.Select:
+    """A client in a job gets a contact at the agency's rhythm: every week for the first
+    weeks after the start, then every so many days; or at the client's own rhythm when
+    their coach set one. The rhythm runs from the later of the last contact and the
+    start. A gap of 30 days or more is the outreach rule's."""
+    jobs = current_jobs(user, when)
+    weekly_until = when.today - timedelta(weeks=when.weekly_weeks)
+    every = sa.case(
+        (Client.contact_every_days.is_not(None), Client.contact_every_days),
+        (jobs.c.started > weekly_until, 7),
+        else_=when.later_days,
+    )
+    since = later_of(last_contact(Client.id), local_midnight(jobs.c.started, when))
+    return (
+        due_columns(
+            "follow_along",
+            Client.id,
+            Client.coach_id,
+            plus_minutes(since, every * 24 * 60),
+            sa.literal("Check in with the client"),
+            Client.id,
+        )
+        .join(jobs, jobs.c.client_id == Client.id)
+        .where(of_clients(user), every < OUTREACH_DAYS)
+    )
+
+
+@rule(
+    "outreach",
+    "Outreach",
+    link=lambda item: url_for(
+        "contacts.new_contact", client=item.client_id, direction="out", back="today"
+    ),
+)
+def outreach(user: User, when: When) -> sa.Select:
+    """No contact in 30 days (since the client was added, if never): outreach is due.
+    Any answered contact or visit clears it; an attempt nobody answered does not."""
+    since = sa.func.coalesce(last_contact(Client.id), Client.created_at)
+    return due_columns(
+        "outreach",
+        Client.id,
+        Client.coach_id,
+        plus_minutes(since, OUTREACH_DAYS * 24 * 60),
+        sa.literal("No contact in 30 days: reach out"),
+        Client.id,
+    ).where(of_clients(user))
+
+
+def unanswered_attempts(client_id) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """(how many, the latest) outreach attempts nobody answered since the client was
+    last seen or reached."""
+    attempt = so.aliased(ClientContact)
+    since = sa.func.coalesce(last_contact(client_id), sa.literal(datetime(1900, 1, 1)))
+    unanswered = (
+        attempt.client_id == client_id,
+        attempt.direction == "out",
+        ~attempt.reached,
+        attempt.happened_at > since,
+    )
+    count = sa.select(sa.func.count(attempt.id)).where(*unanswered).scalar_subquery()
+    latest = sa.select(sa.func.max(attempt.happened_at)).where(*unanswered).scalar_subquery()
+    return count, latest
+
+
+@rule("team_review", "Team review", link=_client_page)
+def team_reviews(user: User, when: When) -> sa.Select:
+    """Three outreach attempts with no answer: the client is flagged for the team's
+    review, due at once. An answered contact or a visit clears it."""
+    count, latest = unanswered_attempts(Client.id)
+    return due_columns(
+        "team_review",
+        Client.id,
+        Client.coach_id,
+        latest,
+        sa.literal("3 outreach attempts, no answer: bring to the team meeting"),
+        Client.id,
+    ).where(of_clients(user), count >= TEAM_REVIEW_ATTEMPTS)
+
+
+@rule("lead", "Job lead", link=lambda item: url_for("leads.view_lead", lead_id=item.source_id))
+def lead_follow_ups(user: User, when: When) -> sa.Select:
+    """A new job lead is followed up within 48 hours (coach/leads/follow_up.py): any
+    change of its status clears it. It shows once, under its first job seeker; its coach
+    is the one who owns the lead."""
+    first_seeker = (
+        sa.select(sa.func.min(lead_clients.c.client_id))
+        .where(lead_clients.c.lead_id == Lead.id)
+        .scalar_subquery()
+    )
+    return (
+        due_columns(
+            "lead",
+            Client.id,
+            Lead.created_by_id,
+            plus_minutes(Lead.created_at, int(FOLLOW_UP_AFTER.total_seconds()) // 60),
+            sa.literal("Follow up the lead"),
+            Lead.id,
+        )
+        .select_from(Lead)
+        .join(Client, Client.id == first_seeker)
+        .where(may_see_lead(user), of_clients(user), Lead.status == "new")
+        .where(Lead.created_at >= when.now - timedelta(days=LOOKBACK_DAYS))
+    )

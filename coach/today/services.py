@@ -1,0 +1,173 @@
+"""The Today page: every rule's items for a user in one UNION query, most urgent first,
+and how long is left on each."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from coach.agency import current_agency
+from coach.extensions import db
+from coach.models import Client, User
+from coach.timeutil import to_local, utcnow
+from coach.today import rules  # importing it lists the rules
+from coach.today.due import RULES, When
+
+HORIZON_DAYS = 14  # Today lists what is overdue and what falls due within two weeks
+COACH_LIST = 60  # a coach's page: the most urgent items
+TEAM_LIST = 200  # a supervisor's page: the most urgent items of everyone
+TEAM_COACHES = 40  # …under at most this many coaches, the most overdue first
+
+
+def now_for_rules() -> When:
+    agency = current_agency()
+    now = utcnow()
+    return When(
+        now=now,
+        tz=agency.timezone,
+        today=to_local(now, agency.timezone).date(),
+        weekly_weeks=agency.weekly_contact_weeks,
+        later_days=agency.later_contact_days,
+    )
+
+
+def due_items(user: User, when: When) -> sa.Subquery:
+    """Every rule's open items for the clients `user` may see: one UNION ALL."""
+    selects = [r.items(user, when) for r in RULES.values()]
+    return sa.union_all(*selects).subquery("due")
+
+
+def visible_due_items(user: User, when: When, coach_id: int | None = None) -> sa.Subquery:
+    """The scope of the Today page: the items of the clients `user` may see (each rule
+    filters by the caseload rule), due up to two weeks ahead; `coach_id` narrows a
+    supervisor's view to one coach."""
+    items = due_items(user, when)
+    horizon = when.now + timedelta(days=HORIZON_DAYS)
+    query = sa.select(items).where(items.c.due_at <= horizon)
+    if coach_id:
+        query = query.where(items.c.coach_id == coach_id)
+    return query.subquery("visible_due")
+
+
+@dataclass
+class DueItem:
+    kind: str
+    client_id: int
+    client_name: str
+    coach_id: int
+    due_at: datetime
+    todo: str
+    source_id: int
+    when: str  # "in 5 h", "2 days late"
+    overdue: bool
+
+    @property
+    def label(self) -> str:
+        return RULES[self.kind].label
+
+    @property
+    def link(self) -> str:
+        return RULES[self.kind].link(self)
+
+
+def item_rows(user: User, when: When, limit: int, coach_id: int | None = None) -> list[DueItem]:
+    """The most urgent items, with the client's name: one query."""
+    items = visible_due_items(user, when, coach_id)
+    query = (
+        sa.select(items, Client.first_name, Client.preferred_name, Client.last_name)
+        .join(Client, Client.id == items.c.client_id)
+        .order_by(items.c.due_at, items.c.kind, items.c.source_id)
+        .limit(limit)
+    )
+    return [
+        DueItem(
+            kind=row.kind,
+            client_id=row.client_id,
+            client_name=f"{row.preferred_name or row.first_name} {row.last_name}",
+            coach_id=row.coach_id,
+            due_at=row.due_at,
+            todo=row.todo,
+            source_id=row.source_id,
+            when=due_label(row.due_at, when),
+            overdue=row.due_at < when.now,
+        )
+        for row in db.session.execute(query)
+    ]
+
+
+@dataclass
+class CoachGroup:
+    coach_id: int
+    name: str
+    overdue: int
+    total: int
+    items: list[DueItem]
+
+
+def team_groups(user: User, when: When, coach_id: int | None = None) -> list[CoachGroup]:
+    """A supervisor's Today: the coaches with items, the most overdue first, each with
+    their overdue count and their most urgent items (two queries)."""
+    items = visible_due_items(user, when, coach_id)
+    counts = (
+        sa.select(
+            items.c.coach_id,
+            User.name,
+            sa.func.sum(sa.case((items.c.due_at < when.now, 1), else_=0)).label("overdue"),
+            sa.func.count().label("total"),
+        )
+        .join(User, User.id == items.c.coach_id)
+        .group_by(items.c.coach_id, User.name)
+        .order_by(sa.desc("overdue"), User.name, items.c.coach_id)
+        .limit(TEAM_COACHES)
+    )
+    groups = {
+        row.coach_id: CoachGroup(row.coach_id, row.name, int(row.overdue), row.total, [])
+        for row in db.session.execute(counts)
+    }
+    for item in item_rows(user, when, TEAM_LIST, coach_id):
+        if item.coach_id in groups:
+            groups[item.coach_id].items.append(item)
+    return list(groups.values())
+
+
+def due_label(due_at: datetime, when: When) -> str:
+    """How long is left, or how late it is: "in 40 min", "in 5 h", "tomorrow",
+    "in 3 days", "2 h late", "2 days late". Under a day it counts hours; from a day on,
+    days between the agency's local dates (so "tomorrow" is tomorrow there)."""
+    seconds = (due_at - when.now).total_seconds()
+    late = seconds < 0
+    minutes = int(abs(seconds) // 60)
+    if minutes < 60:
+        return f"{max(minutes, 1)} min late" if late else f"in {max(minutes, 1)} min"
+    if minutes < 24 * 60:
+        return f"{minutes // 60} h late" if late else f"in {minutes // 60} h"
+    days = abs((to_local(due_at, when.tz).date() - when.today).days) or 1
+    if late:
+        return "1 day late" if days == 1 else f"{days} days late"
+    return "tomorrow" if days == 1 else f"in {days} days"
+
+
+def needs_team_review(client: Client) -> bool:
+    """Whether the client is flagged for the team's review: 3 outreach attempts nobody
+    answered since they were last seen or reached (the team-review rule's test)."""
+    count, _ = rules.unanswered_attempts(sa.literal(client.id))
+    return db.session.scalar(sa.select(count)) >= rules.TEAM_REVIEW_ATTEMPTS
+
+
+def open_items_of(user: User, client_id: int) -> set[tuple]:
+    """One client's items on Today: {(kind, source_id, due_at, todo)}. Read before and
+    after an act (ending a visit) to say what the act cleared."""
+    items = visible_due_items(user, now_for_rules())
+    query = sa.select(items.c.kind, items.c.source_id, items.c.due_at, items.c.todo).where(
+        items.c.client_id == client_id
+    )
+    return {tuple(row) for row in db.session.execute(query)}
+
+
+def cleared(before: set[tuple], after: set[tuple]) -> list[str]:
+    """What an act cleared: the items open before it and not after ("Reply: Call back").
+    A rhythm item that moved on (the next follow-along) counts as cleared."""
+    return [
+        f"{RULES[kind].label}: {todo}"
+        for kind, _, _, todo in sorted(before - after, key=lambda item: item[2])
+    ]

@@ -1,0 +1,233 @@
+"""The Today page: the items due, most urgent first, how long is left, and who sees
+whose; the rule mechanism's time arithmetic in SQL."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from coach.extensions import db
+from coach.today.due import When, as_utc, local_midnight
+from coach.today.services import due_label
+from tests.clock import freeze_clock
+from tests.factories import make_client, make_request, make_user
+
+TZ = "America/New_York"
+
+
+def when_at(local: datetime) -> When:
+    return When(now=as_utc(local, TZ), tz=TZ, today=local.date())
+
+
+def test_the_label_says_how_long_is_left_or_how_late():
+    when = when_at(datetime(2026, 11, 30, 9, 0))
+    at = lambda *a: as_utc(datetime(*a), TZ)  # noqa: E731
+    assert due_label(at(2026, 11, 30, 14, 0), when) == "in 5 h"
+    assert due_label(at(2026, 11, 30, 9, 40), when) == "in 40 min"
+    assert due_label(at(2026, 11, 30, 8, 59), when) == "1 min late"
+    assert due_label(at(2026, 11, 30, 3, 0), when) == "6 h late"
+    assert due_label(at(2026, 12, 1, 10, 0), when) == "tomorrow"
+    assert due_label(at(2026, 12, 3, 10, 0), when) == "in 3 days"
+    assert due_label(at(2026, 11, 28, 8, 0), when) == "2 days late"
+    assert due_label(at(2026, 11, 29, 8, 0), when) == "1 day late"
+
+
+def test_the_day_count_is_the_agencys_local_date():
+    # 8 pm local on Nov 30 is already Dec 1 in UTC; due 10 am Dec 2 local is "in 2 days".
+    when = when_at(datetime(2026, 11, 30, 20, 0))
+    assert due_label(as_utc(datetime(2026, 12, 2, 10, 0), TZ), when) == "in 2 days"
+
+
+def sql_midnight(ctx_day: date, when: When, days_after=0) -> datetime:
+    return db.session.scalar(sa.select(local_midnight(sa.literal(ctx_day), when, days_after)))
+
+
+def test_local_midnight_in_sql_follows_daylight_saving(ctx):
+    when = when_at(datetime(2026, 11, 30, 9, 0))
+    assert sql_midnight(date(2026, 11, 30), when) == datetime(2026, 11, 30, 5, 0)  # EST
+    assert sql_midnight(date(2026, 7, 1), when) == datetime(2026, 7, 1, 4, 0)  # EDT
+    # Spring forward on Sunday Mar 14, 2027: midnight that day is still EST,
+    # the next midnight is EDT; a day after Mar 14 is 23 hours later.
+    assert sql_midnight(date(2027, 3, 14), when) == datetime(2027, 3, 14, 5, 0)
+    assert sql_midnight(date(2027, 3, 14), when, days_after=1) == datetime(2027, 3, 15, 4, 0)
+    assert sql_midnight(date(2027, 3, 15), when) == datetime(2027, 3, 15, 4, 0)
+    # Fall back on Sunday Nov 1, 2026.
+    assert sql_midnight(date(2026, 10, 31), when, days_after=1) == datetime(2026, 11, 1, 4, 0)
+    assert sql_midnight(date(2026, 11, 1), when, days_after=1) == datetime(2026, 11, 2, 5, 0)
+
+
+def test_home_is_today_and_its_tab_comes_first(client, login_as):
+    login_as("coach")
+    response = client.get("/")
+    assert response.location == "/today/"
+    page = client.get("/today/").text
+    assert 'href="/today/" aria-current="page"' in page
+    assert page.index("/today/") < page.index("/clients/")
+
+
+def test_a_coach_sees_their_accommodation_check_and_not_anothers(client, login_as, monkeypatch):
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
+    coach = login_as("coach")
+    other = make_user("coach")
+    mine = make_request(make_client(coach, "Rosa", "Diaz"), coach, follow_up_due=date(2026, 11, 28))
+    make_request(make_client(other, "Private", "Person"), other, follow_up_due=date(2026, 11, 28))
+    page = client.get("/today/").text
+    assert "Rosa Diaz" in page and "Private" not in page
+    assert "1 day late" in page  # due by the end of Nov 28: late since Nov 29, 0:00
+    assert f'href="/accommodations/{mine.id}"' in page
+    assert "1 overdue" in page
+
+
+def test_a_recorded_check_leaves_today(client, login_as, monkeypatch):
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    make_request(
+        person, coach, follow_up_due=date(2026, 12, 1), follow_up_done_on=date(2026, 11, 29)
+    )
+    assert "Rosa Diaz" not in client.get("/today/").text
+
+
+def test_items_further_than_two_weeks_and_closed_cases_wait(client, login_as, monkeypatch):
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
+    coach = login_as("coach")
+    make_request(make_client(coach, "Later", "Person"), coach, follow_up_due=date(2026, 12, 20))
+    closed = make_client(coach, "Closed", "Case", status="closed")
+    make_request(closed, coach, follow_up_due=date(2026, 11, 20))
+    page = client.get("/today/").text
+    assert "Later" not in page and "Closed" not in page
+    assert "Nothing due in the next two weeks" in page
+
+
+def test_most_urgent_first(client, login_as, monkeypatch):
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
+    coach = login_as("coach")
+    make_request(make_client(coach, "Soon", "Person"), coach, follow_up_due=date(2026, 12, 2))
+    make_request(make_client(coach, "Late", "Person"), coach, follow_up_due=date(2026, 11, 20))
+    make_request(make_client(coach, "Now", "Person"), coach, follow_up_due=date(2026, 11, 30))
+    page = client.get("/today/").text
+    assert page.index("Late Person") < page.index("Now Person") < page.index("Soon Person")
+    assert "in 15 h" in page  # by the end of today: midnight, from 9 am
+
+
+def test_a_supervisor_sees_everyone_grouped_by_coach_with_overdue_counts(
+    client, login_as, monkeypatch
+):
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
+    login_as("supervisor")
+    ann, bob = make_user("coach", name="Ann Coach"), make_user("coach", name="Bob Coach")
+    for day in (20, 21):
+        make_request(
+            make_client(ann, "Annie", f"Client{day}"), ann, follow_up_due=date(2026, 11, day)
+        )
+    make_request(make_client(bob, "Bobby", "Client"), bob, follow_up_due=date(2026, 12, 3))
+    page = client.get("/today/").text
+    assert page.index("Ann Coach") < page.index("Bob Coach")  # the most overdue first
+    assert "2 overdue of 2" in page and "0 overdue of 1" in page
+    only_bob = client.get(f"/today/?coach={bob.id}").text
+    assert "Bobby Client" in only_bob and "Annie" not in only_bob
+
+
+def test_the_page_audits_the_clients_it_shows(client, login_as, monkeypatch):
+    from coach.models import AuditEvent
+
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    make_request(person, coach, follow_up_due=date(2026, 11, 30))
+    client.get("/today/")
+    rows = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.user_id == coach.id, AuditEvent.action == "view")
+    ).all()
+    assert [(r.entity_type, r.entity_id) for r in rows] == [("client", person.id)]
+
+
+def fill_caseload(coach, clients: int) -> None:
+    """Clients with something for every rule: an accommodation check, a call to return,
+    a job problem, a job starting in 5 days, three unanswered attempts, a visit."""
+    from coach.models import PlacementEvent
+    from tests.factories import make_employer, make_placement, make_visit, make_worksite
+    from tests.test_today_rules import contact
+
+    site = make_worksite(make_employer())
+    for n in range(clients):
+        person = make_client(coach, "Person", f"Number{n}", created_at=datetime(2026, 9, 1))
+        make_request(person, coach, follow_up_due=date(2026, 11, 20 + n % 10))
+        contact(person, coach, datetime(2026, 11, 29, 8 + n % 10, 0))
+        job = make_placement(person, site, start_date=date(2026, 11, 16))
+        make_placement(person, site, start_date=date(2026, 12, 5), created_at=datetime(2026, 11, 1))
+        make_visit(person, coach, started_at=datetime(2026, 11, 20, 14, 0), placement_id=job.id)
+        for hour in (20, 21, 22):  # after the call (a contact too), unanswered
+            contact(person, coach, datetime(2026, 11, 29, hour), direction="out").reached = False
+        db.session.add(
+            PlacementEvent(
+                placement_id=job.id,
+                client_id=person.id,
+                created_by_id=coach.id,
+                idempotency_key=f"event-{person.id}",
+                kind="problem",
+                happened_at=datetime(2026, 11, 30, 12, 0),
+            )
+        )
+        db.session.commit()
+
+
+def statements_of(client, path: str) -> int:
+    from tests.conftest import count_queries
+
+    with count_queries() as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
+
+
+def test_the_page_costs_the_same_with_ten_times_the_items(client, login_as, monkeypatch):
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
+    coach = login_as("coach")
+    fill_caseload(coach, 2)
+    small = statements_of(client, "/today/")
+    kinds = client.get("/today/").text
+    for label in ("Reply:", "See the employer:", "Job starts soon:", "New job:", "Team review:"):
+        assert label in kinds  # every rule has items at both sizes
+    fill_caseload(coach, 18)
+    assert statements_of(client, "/today/") == small <= 10
+
+
+def test_a_supervisors_page_costs_the_same_with_more_coaches(client, login_as, monkeypatch):
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
+    login_as("supervisor")
+    fill_caseload(make_user("coach"), 2)
+    small = statements_of(client, "/today/")
+    for _ in range(5):
+        fill_caseload(make_user("coach"), 3)
+    assert statements_of(client, "/today/") == small <= 10
+
+
+def test_a_job_starting_in_5_days_shows_both_meetings(client, login_as, monkeypatch):
+    from tests.factories import make_employer, make_placement, make_worksite
+
+    freeze_clock(monkeypatch, datetime(2026, 12, 2, 9, 0))
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    make_placement(person, make_worksite(make_employer()), start_date=date(2026, 12, 7))
+    page = client.get("/today/").text
+    assert "Job starts soon: Meet before the job starts" in page
+    assert "New job: Meet in the first 3 days of the job" in page
+    assert page.count(f'href="/clients/{person.id}"') == 2
+
+
+def test_today_lists_a_new_lead_and_shows_the_weeks_employer_contacts(
+    client, login_as, monkeypatch
+):
+    from tests.factories import make_contact, make_employer, make_lead
+
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))  # a Monday
+    coach = login_as("coach")
+    rosa = make_client(coach, "Rosa", "Diaz")
+    bakery = make_employer("Blue Door Bakery", created_by=coach)
+    lead = make_lead(coach, bakery, [rosa], created_at=as_utc(datetime(2026, 11, 29, 9, 0), TZ))
+    make_contact(coach, bakery, date(2026, 11, 30), "in_person")
+    make_contact(coach, bakery, date(2026, 11, 29), "phone")  # Sunday: last week
+    page = client.get("/today/").text
+    item = page.split(f'href="/leads/{lead.id}"')[1].split("</a>")[0]
+    assert "Rosa Diaz" in item and "tomorrow" in item and "Follow up the lead" in item
+    assert "<strong>1 of 6</strong> employer contacts (1 in person)" in page
+    assert 'href="/jobdev/new"' in page  # log a contact from home
