@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in, open_caseload
 from tests.factories import PASSWORD, make_client, make_user
 
 
@@ -38,6 +38,7 @@ def test_contact_lead_hire_and_the_week_counter(phone, live_app):
     check(page)
 
     # 2. A lead there for Rosa, from her page.
+    open_caseload(page)  # home is Today
     page.get_by_role("link", name="Rosa Rivera").click()
     page.get_by_role("link", name="Add a job lead").click()
     page.get_by_label("Position").fill("Baker's assistant")

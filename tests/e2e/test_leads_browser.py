@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in, open_caseload
 from tests.factories import (
     PASSWORD,
     make_client,
@@ -23,6 +23,7 @@ def test_add_a_lead_see_it_due_mark_it_hired_and_find_the_job(phone, live_app):
         rosa_id = rosa.id
     page = phone()
     log_in(page, "jordan@example.org", PASSWORD)
+    open_caseload(page)  # home is Today
     page.get_by_role("link", name="Rosa Rivera").click()
     page.get_by_role("link", name="Add a job lead").click()
     page.get_by_label("Position").fill("Courtesy clerk")
