@@ -6,7 +6,15 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, PasswordField, SelectChoice, StringField, TextAreaField
+from wtforms import (
+    DecimalField,
+    FloatField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -193,3 +201,32 @@ def exists_locally(form, field):
     skipped in spring (it would be stored an hour off). A repeated fall hour is real."""
     if problem := missing_local_time(field.data, current_agency().timezone):
         raise ValidationError(problem)
+
+
+def wage_field() -> DecimalField:
+    """A job's hourly wage in dollars, optional: above $0 and up to $500 (a job or a lead
+    paying nothing, or a typo's thousands, is refused beside the field)."""
+    return DecimalField(
+        "Hourly wage, $ (optional)",
+        places=2,
+        validators=[
+            Optional(),
+            finite,
+            NumberRange(min=0.01, max=500, message="Enter a wage above $0, up to $500 an hour."),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+def weekly_hours_field() -> DecimalField:
+    """A job's hours a week, optional, in tenths: 0.1 to 80."""
+    return DecimalField(
+        "Hours a week (optional)",
+        places=1,
+        validators=[
+            Optional(),
+            finite,
+            NumberRange(min=0.1, max=80, message="Enter 0.1 to 80 hours."),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )

@@ -242,7 +242,7 @@ def test_placement_validation(client, login_as):
         },
     )
     assert "The end date is before the start date." in response.text
-    assert "Enter a wage from 0 to 1000." in response.text
+    assert "Enter a wage above $0, up to $500 an hour." in response.text
     response = client.post(
         f"/clients/{mine.id}/placements/new",
         data={"worksite_id": site.id + 100, "job_title": "X", "start_date": "2026-03-02"},

@@ -1,7 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     EmailField,
     IntegerField,
     RadioField,
@@ -20,13 +19,14 @@ from wtforms.validators import (
 from coach.forms import (
     DONE_WINDOW,
     add_error,
-    finite,
     idempotency_field,
     notes_field,
     options,
     phone_chars,
     strip_filter,
     text,
+    wage_field,
+    weekly_hours_field,
     within_window,
 )
 from coach.models import CLIENT_STATUSES, DISCLOSURE_CHOICES, END_REASONS, JOB_EVENT_KINDS
@@ -72,22 +72,8 @@ class PlacementForm(FlaskForm):
     job_title = text("Job title", 160, "Enter the job title.")
     start_date = DateField("Start date", validators=[InputRequired(message="Enter a start date.")])
     end_date = DateField("End date (optional)", validators=[Optional()])
-    hourly_wage = DecimalField(
-        "Hourly wage, $ (optional)",
-        places=2,
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=0, max=1000, message="Enter a wage from 0 to 1000."),
-        ],
-        render_kw={"inputmode": "decimal"},
-    )
-    weekly_hours = DecimalField(
-        "Hours a week (optional)",
-        places=1,
-        validators=[Optional(), finite, NumberRange(min=0, max=80, message="Enter 0 to 80 hours.")],
-        render_kw={"inputmode": "decimal"},
-    )
+    hourly_wage = wage_field()
+    weekly_hours = weekly_hours_field()
     supervisor_name = text("Supervisor at work (optional)", 120)
     notes = notes_field()
 

@@ -1,15 +1,16 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, RadioField, SelectField, TimeField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms import DateField, RadioField, SelectField, TimeField
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from coach.clients.forms import PlacementForm
 from coach.forms import (
     DONE_WINDOW,
-    finite,
     idempotency_field,
     notes_field,
     options,
     text,
+    wage_field,
+    weekly_hours_field,
     within_window,
 )
 from coach.models import (
@@ -32,26 +33,8 @@ class LeadForm(FlaskForm):
     employer_id = SelectField(
         "Employer", coerce=int, validators=[InputRequired(message="Pick the employer.")]
     )
-    hourly_wage = DecimalField(
-        "Hourly wage, $ (optional)",
-        places=2,
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=0.01, max=500, message="Enter a wage above $0, up to $500 an hour."),
-        ],
-        render_kw={"inputmode": "decimal"},
-    )
-    weekly_hours = DecimalField(
-        "Hours a week (optional)",
-        places=1,
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=0.1, max=80, message="Enter 0.1 to 80 hours."),
-        ],
-        render_kw={"inputmode": "decimal"},
-    )
+    hourly_wage = wage_field()
+    weekly_hours = weekly_hours_field()
     shift = text("Shift (optional)", 120, description="e.g. weekday mornings")
     source = SelectField("Where it came from", choices=options(LEAD_SOURCES.items()))
     source_detail = text(
