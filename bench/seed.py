@@ -31,6 +31,7 @@ from coach.models import (
     Worksite,
     contact_clients,
 )
+from coach.today.kept import refresh_every_client
 from coach.visits.services import service_units
 
 PASSWORD = "bench-password-123"
@@ -262,6 +263,8 @@ def build(path: str, size: str) -> None:
         add_contacts(coaches_n, clients_n, employers_n, now)
         add_leads(size, coaches_n, clients_n, employers_n, now)
         seed_today(now, clients_n, coaches_n, employers_n)
+        # Core inserts skip the session's flush, which keeps Today's items: write them.
+        refresh_every_client(db.session.connection())
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()

@@ -82,6 +82,10 @@ def register_extensions(app: Flask) -> None:
         # the session is ended (log out, password change, deactivation, "end session").
         return load_session_user(int(user_id))
 
+    from coach.today.kept import start_keeping
+
+    start_keeping(db.session)  # Today's items are written with the records they come from
+
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             create_private_file(db.engine.url.database)

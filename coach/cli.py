@@ -106,6 +106,17 @@ def register_cli(app: Flask) -> None:
             f"Sent {sent} digest{'' if sent == 1 else 's'} ({skipped} with nothing to send)."
         )
 
+    @app.cli.command("refresh-today")
+    def refresh_today_command() -> None:
+        """Write every client's Today items again from the rules (after changing a rule)."""
+        from coach.models import DueItem
+        from coach.today.kept import refresh_every_client
+
+        refresh_every_client(db.session.connection())
+        db.session.commit()
+        count = db.session.scalar(sa.select(sa.func.count(DueItem.id)))
+        click.echo(f"Wrote {count} due item{'' if count == 1 else 's'}.")
+
     @app.cli.command("demo-data")
     def demo_data_command() -> None:
         """Fill an empty database with a realistic demo agency."""

@@ -10,11 +10,19 @@ from coach.extensions import db
 from coach.models import ClientContact
 from coach.today.due import When, as_utc
 from coach.today.services import item_rows
-from tests.factories import make_client, make_user, make_visit
+from tests.clock import freeze_clock
+from tests.factories import ensure_agency, make_client, make_user, make_visit
 
 TZ = "America/New_York"
 CALLED = datetime(2026, 11, 30, 9, 0)  # local
 KEYS = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def written_on_nov_30(monkeypatch):
+    """Items are written when their records are: on a fixed day, so that what a rule
+    leaves out as long closed does not depend on the day the tests run."""
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 8, 0), TZ)
 
 
 def when_at(local: datetime) -> When:
@@ -292,9 +300,8 @@ def test_jobs_recorded_late_or_ended_before_they_started_ask_nothing(ctx):
 NOW = datetime(2026, 11, 30, 9, 0)  # local, Monday
 
 
-def kinds(coach, local=NOW, kind="follow_along", **rhythm) -> list:
-    when = When(now=as_utc(local, TZ), tz=TZ, today=local.date(), **rhythm)
-    return [i for i in item_rows(coach, when, 100) if i.kind == kind]
+def kinds(coach, local=NOW, kind="follow_along") -> list:
+    return [i for i in item_rows(coach, when_at(local), 100) if i.kind == kind]
 
 
 @pytest.fixture
@@ -336,8 +343,11 @@ def test_the_weekly_phase_ends_after_the_agencys_weeks(ctx):
     start_job(coach, a_day_less, date(2026, 11, 3), created_at=datetime(2026, 10, 1))
     # Monthly is outreach's: only the one still in its weekly weeks has a follow-along.
     assert [i.client_id for i in kinds(coach)] == [a_day_less.id]
-    # An agency with a 14-day later rhythm (and 2 weekly weeks) has both.
-    both = kinds(coach, weekly_weeks=2, later_days=14)
+    # An agency with a 14-day later rhythm (and 2 weekly weeks) has both: changing the
+    # setting writes every client's items again.
+    ensure_agency(weekly_contact_weeks=2, later_contact_days=14)
+    db.session.commit()
+    both = kinds(coach)
     assert {i.client_id for i in both} == {four_weeks.id, a_day_less.id}
 
 

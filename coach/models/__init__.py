@@ -67,6 +67,7 @@ from coach.models.tasks import (
     TaskStep,
     TaskTemplate,
 )
+from coach.models.today import DueItem
 from coach.models.user import ROLES, LoginThrottle, RecoveryCode, User, UserSession
 from coach.models.visit import (
     CONTACT_TYPES,
@@ -78,6 +79,7 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "DueItem",
     "APPLICATION_METHODS",
     "APPLICATION_RESULTS",
     "INTERVIEW_COMPANY",

@@ -12,12 +12,12 @@ from coach.mail import send_mail
 from coach.models import User
 from coach.timeutil import format_local
 from coach.today.due import When
-from coach.today.services import DueItem, item_rows, now_for_rules
+from coach.today.services import ShownItem, item_rows, now_for_rules
 
 DIGEST_SIZE = 100  # the most urgent items in one email
 
 
-def digest_body(user: User, items: list[DueItem], when: When, today_url: str) -> str:
+def digest_body(user: User, items: list[ShownItem], when: When, today_url: str) -> str:
     """The email's text: overdue first, then this week's deadlines, one line each."""
     overdue = [item for item in items if item.overdue]
     coming = [item for item in items if not item.overdue]

@@ -1,11 +1,14 @@
 """The rule mechanism of the Today page: what a rule returns, how rules are listed, and
-the two pieces of time arithmetic rules do in SQL.
+the pieces of time arithmetic rules do in SQL.
 
-A rule is a plain function `(user, when) -> sa.Select` whose select has the columns of
-`due_columns()`: the kind of item, the client, their coach, when it is due (naive UTC),
-what to do, and the source record's id. The Today page UNIONs every rule's select in one
-query, so no rule loops over clients in Python. `@rule(kind, link)` lists a rule; `link`
-turns one item into the URL of the act that clears it.
+A rule is a plain function `(clients, when) -> sa.Select` (or a tuple of selects) whose
+select has the columns of `due_columns()`: the kind of item, the client, their coach, when
+it is due (naive UTC), what to do, the source record's id, and when the item starts and
+stops showing. `clients` is a condition on Client: the clients whose items to write
+(coach/today/kept.py writes them as rows whenever a record they read changes). A rule's
+answer must not depend on the time it is asked: what changes with time alone goes in
+`opens_at` and `closes_at`. `@rule(kind, label, link)` lists a rule; `link` turns one item
+into the URL of the act that clears it.
 """
 
 from collections.abc import Callable
@@ -21,9 +24,9 @@ from sqlalchemy.sql.expression import FunctionElement
 
 @dataclass(frozen=True)
 class When:
-    """The moment a rule is asked about: now (naive UTC), the agency's zone and today,
-    and the agency's follow-along rhythm (weekly for so many weeks, then every so many
-    days)."""
+    """The moment items are written or read: now (naive UTC), the agency's zone and
+    today, and the agency's follow-along rhythm (weekly for so many weeks, then every so
+    many days)."""
 
     now: datetime
     tz: str
@@ -36,7 +39,7 @@ class When:
 class Rule:
     kind: str
     label: str  # what the kind is called on the page ("Reply", "Accommodation check")
-    items: Callable[..., sa.Select]
+    items: Callable[..., sa.Select | tuple[sa.Select, ...]]
     link: Callable[..., str] = field(compare=False)
 
 
@@ -46,14 +49,19 @@ RULES: dict[str, Rule] = {}
 def rule(kind: str, label: str, link: Callable[..., str]) -> Callable:
     """List a rule under `kind`: the Today page asks every listed rule."""
 
-    def register(items: Callable[..., sa.Select]) -> Callable[..., sa.Select]:
+    def register(items: Callable) -> Callable:
         RULES[kind] = Rule(kind, label, items, link)
         return items
 
     return register
 
 
-def due_columns(kind: str, client_id, coach_id, due_at, todo, source_id) -> sa.Select:
+NEVER = sa.cast(sa.null(), sa.DateTime)  # no opening or closing time
+
+
+def due_columns(
+    kind: str, client_id, coach_id, due_at, todo, source_id, opens_at=NEVER, closes_at=NEVER
+) -> sa.Select:
     """The select every rule returns, with the same columns in the same order."""
     return sa.select(
         sa.literal(kind, sa.String).label("kind"),
@@ -62,6 +70,8 @@ def due_columns(kind: str, client_id, coach_id, due_at, todo, source_id) -> sa.S
         sa.type_coerce(due_at, sa.DateTime).label("due_at"),
         sa.type_coerce(todo, sa.String).label("todo"),
         source_id.label("source_id"),
+        sa.type_coerce(opens_at, sa.DateTime).label("opens_at"),
+        sa.type_coerce(closes_at, sa.DateTime).label("closes_at"),
     )
 
 
@@ -126,6 +136,12 @@ def local_midnight(day_column, when: When, days_after: int = 0):
 def as_utc(local: datetime, tz_name: str) -> datetime:
     """A naive local time as naive UTC (for tests and labels)."""
     return local.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC).replace(tzinfo=None)
+
+
+def earlier_of(first, second):
+    """The earlier of two timestamps in SQL, either of which may be NULL (never)."""
+    a, b = sa.func.coalesce(first, second), sa.func.coalesce(second, first)
+    return sa.type_coerce(sa.case((a <= b, a), else_=b), sa.DateTime)
 
 
 def later_of(first, second):

@@ -1,16 +1,15 @@
 """The rules of the Today page, each in one place: a plain function that returns, as a
-SQL select with `due_columns()`, the items due for the clients `user` may see. How a
-later area adds one is in docs/features.md ("Today")."""
+SQL select with `due_columns()`, the items due for the clients `clients` selects (written
+as rows by coach/today/kept.py). How a later area adds one is in docs/features.md
+("Today")."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import url_for
 
-from coach.clients.services import may_see_client
 from coach.leads.follow_up import FOLLOW_UP_AFTER
-from coach.leads.services import may_see_lead
 from coach.models import (
     REPLY_KINDS,
     WITH_CLIENT_KINDS,
@@ -20,11 +19,18 @@ from coach.models import (
     Lead,
     Placement,
     PlacementEvent,
-    User,
     Visit,
 )
 from coach.models.leads import lead_clients
-from coach.today.due import When, due_columns, later_of, local_midnight, plus_minutes, rule
+from coach.today.due import (
+    When,
+    due_columns,
+    earlier_of,
+    later_of,
+    local_midnight,
+    plus_minutes,
+    rule,
+)
 
 REPLY_HOURS = 24
 EMPLOYER_HOURS = 24
@@ -32,12 +38,12 @@ EMPLOYER_HOURS = 24
 MEETING_VISITS = ("on_site", "office")
 # An item left open this long has become a case for outreach: it leaves its rule.
 LOOKBACK_DAYS = 60
+LOOKBACK_MINUTES = LOOKBACK_DAYS * 24 * 60
 
 
-def of_clients(user: User) -> sa.ColumnElement[bool]:
-    """The clients whose items a user sees: those they may see (the one caseload rule),
-    while their case is open."""
-    return sa.and_(may_see_client(user), Client.status != "closed")
+def of_clients(clients: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """The clients `clients` selects, while their case is open."""
+    return sa.and_(clients, Client.status != "closed")
 
 
 @rule(
@@ -45,7 +51,7 @@ def of_clients(user: User) -> sa.ColumnElement[bool]:
     "Accommodation check",
     link=lambda item: url_for("accommodations.view_request", request_id=item.source_id),
 )
-def accommodation_checks(user: User, when: When) -> sa.Select:
+def accommodation_checks(clients, when: When) -> sa.Select:
     """An accommodation put in place gets an effectiveness check by its follow-up date
     (to the end of that local day); recording the check clears it."""
     request = AccommodationRequest
@@ -59,7 +65,7 @@ def accommodation_checks(user: User, when: When) -> sa.Select:
             request.id,
         )
         .join(Client, Client.id == request.client_id)
-        .where(of_clients(user), request.follow_up_due.is_not(None))
+        .where(of_clients(clients), request.follow_up_due.is_not(None))
         .where(request.follow_up_done_on.is_(None))
     )
 
@@ -71,7 +77,7 @@ def accommodation_checks(user: User, when: When) -> sa.Select:
         "contacts.new_contact", client=item.client_id, direction="out", back="today"
     ),
 )
-def replies(user: User, when: When) -> sa.Select:
+def replies(clients, when: When) -> sa.Select:
     """A call or message from the client gets a reply within 24 hours. A later outbound
     contact with that client, or a visit with them, clears it (a visit with another
     client does not)."""
@@ -103,10 +109,10 @@ def replies(user: User, when: When) -> sa.Select:
             plus_minutes(received.happened_at, REPLY_HOURS * 60),
             todo,
             received.id,
+            closes_at=plus_minutes(received.happened_at, LOOKBACK_MINUTES),
         )
         .join(Client, Client.id == received.client_id)
-        .where(of_clients(user), received.direction == "in", received.kind.in_(REPLY_KINDS))
-        .where(received.happened_at >= when.now - timedelta(days=LOOKBACK_DAYS))
+        .where(of_clients(clients), received.direction == "in", received.kind.in_(REPLY_KINDS))
         .where(~answered.exists(), ~seen.exists())
     )
 
@@ -118,7 +124,7 @@ def replies(user: User, when: When) -> sa.Select:
         "contacts.new_contact", client=item.client_id, direction="out", employer="1", back="today"
     ),
 )
-def employer_after_job_events(user: User, when: When) -> sa.Select:
+def employer_after_job_events(clients, when: When) -> sa.Select:
     """After a job problem or a job loss, seeing the employer is due within 24 hours. A
     visit with the client at that job, or a contact marked "with the employer", after
     it clears it (a visit with the client elsewhere, or a plain call, does not)."""
@@ -150,10 +156,10 @@ def employer_after_job_events(user: User, when: When) -> sa.Select:
             plus_minutes(event.happened_at, EMPLOYER_HOURS * 60),
             todo,
             event.id,
+            closes_at=plus_minutes(event.happened_at, LOOKBACK_MINUTES),
         )
         .join(Client, Client.id == event.client_id)
-        .where(of_clients(user))
-        .where(event.happened_at >= when.now - timedelta(days=LOOKBACK_DAYS))
+        .where(of_clients(clients))
         .where(~visited.exists(), ~spoke.exists())
     )
 
@@ -180,18 +186,20 @@ def met_in_person_since(client_id, since) -> sa.ColumnElement[bool]:
     return sa.or_(visit.exists(), talk.exists())
 
 
-def job_start_meetings(user, when, kind: str, todo: str, opens: int, due: int) -> sa.Select:
-    """Jobs starting around now whose meeting is not held yet: the meeting counts from
-    the local day `opens` days after the start (negative: before) and is due at the
-    start of the local day `due` days after it. Jobs recorded after that are not asked
-    for it, nor jobs ended before they started."""
+def job_start_meetings(clients, when, kind: str, todo: str, opens: int, due: int) -> sa.Select:
+    """Jobs whose meeting is not held yet: the meeting counts from the local day `opens`
+    days after the start (negative: before) and is due at the start of the local day
+    `due` days after it. Jobs recorded after that are not asked for it, nor jobs ended
+    before they started; the item leaves Today 60 days after the start."""
     job = Placement
     due_at = local_midnight(job.start_date, when, days_after=due)
-    recent = when.today - timedelta(days=LOOKBACK_DAYS)
+    closes_at = local_midnight(job.start_date, when, days_after=LOOKBACK_DAYS + 1)
     return (
-        due_columns(kind, Client.id, Client.coach_id, due_at, sa.literal(todo), job.id)
+        due_columns(
+            kind, Client.id, Client.coach_id, due_at, sa.literal(todo), job.id, closes_at=closes_at
+        )
         .join(Client, Client.id == job.client_id)
-        .where(of_clients(user), job.start_date >= recent, job.created_at < due_at)
+        .where(of_clients(clients), job.created_at < due_at)
         .where(sa.or_(job.end_date.is_(None), job.end_date >= job.start_date))
         .where(~met_in_person_since(job.client_id, local_midnight(job.start_date, when, opens)))
     )
@@ -202,19 +210,19 @@ def _client_page(item) -> str:
 
 
 @rule("meet_before_start", "Job starts soon", link=_client_page)
-def meetings_before_starts(user: User, when: When) -> sa.Select:
+def meetings_before_starts(clients, when: When) -> sa.Select:
     """A meeting with the client in the week before their job starts, due by the start
     day; a visit or an in-person contact from 7 days before the start clears it."""
     todo = "Meet before the job starts"
-    return job_start_meetings(user, when, "meet_before_start", todo, opens=-7, due=0)
+    return job_start_meetings(clients, when, "meet_before_start", todo, opens=-7, due=0)
 
 
 @rule("meet_after_start", "New job", link=_client_page)
-def meetings_after_starts(user: User, when: When) -> sa.Select:
+def meetings_after_starts(clients, when: When) -> sa.Select:
     """A meeting within 3 days after the start, due by the end of the third day; a visit
     or an in-person contact from the start day on clears it."""
     todo = "Meet in the first 3 days of the job"
-    return job_start_meetings(user, when, "meet_after_start", todo, opens=0, due=4)
+    return job_start_meetings(clients, when, "meet_after_start", todo, opens=0, due=4)
 
 
 # --- follow-along, outreach, team review ----------------------------------------------
@@ -242,45 +250,73 @@ def last_contact(client_id) -> sa.ColumnElement:
     return later_of(visit, talk)
 
 
-def current_jobs(user: User, when: When) -> sa.Subquery:
-    """Each client of `user`'s with a job now, and the latest start among those jobs."""
-    job, mine = Placement, so.aliased(Client)
+def jobs_followed(when: When) -> sa.Subquery:
+    """Each job that did not end before it started, with the local midnights that open
+    and close its follow-along: its start, and the end of its last day or the start of
+    the client's next job, whichever comes first (one job followed at a time: the
+    newest)."""
+    job, later = Placement, so.aliased(Placement)
+    kept = sa.or_(job.end_date.is_(None), job.end_date >= job.start_date)
+    next_start = (
+        sa.select(sa.func.min(later.start_date))
+        .where(later.client_id == job.client_id, later.id != job.id)
+        .where(
+            sa.or_(
+                later.start_date > job.start_date,
+                sa.and_(later.start_date == job.start_date, later.id > job.id),
+            )
+        )
+        .where(sa.or_(later.end_date.is_(None), later.end_date >= later.start_date))
+        .scalar_subquery()
+    )
     return (
-        sa.select(job.client_id, sa.func.max(job.start_date).label("started"))
-        .join(mine, mine.id == job.client_id)
-        .where(may_see_client(user) if user.sees_all_caseloads else mine.coach_id == user.id)
-        .where(job.start_date <= when.today)
-        .where(sa.or_(job.end_date.is_(None), job.end_date >= when.today))
-        .group_by(job.client_id)
-        .subquery("current_jobs")
+        sa.select(
+            job.id,
+            job.client_id,
+            local_midnight(job.start_date, when).label("started"),
+            earlier_of(
+                local_midnight(job.end_date, when, days_after=1), local_midnight(next_start, when)
+            ).label("ends"),
+            local_midnight(job.start_date, when, days_after=7 * when.weekly_weeks).label(
+                "weekly_until"
+            ),
+        )
+        .where(kept)
+        .subquery("jobs_followed")
     )
 
 
 @rule("follow_along", "Follow-along", link=_client_page)
-def follow_along(user: User, when: When) -> sa.Select:
+def follow_along(clients, when: When) -> tuple[sa.Select, ...]:
     """A client in a job gets a contact at the agency's rhythm: every week for the first
     weeks after the start, then every so many days; or at the client's own rhythm when
     their coach set one. The rhythm runs from the later of the last contact and the
-    start. A gap of 30 days or more is the outreach rule's."""
-    jobs = current_jobs(user, when)
-    weekly_until = when.today - timedelta(weeks=when.weekly_weeks)
-    every = sa.case(
-        (Client.contact_every_days.is_not(None), Client.contact_every_days),
-        (jobs.c.started > weekly_until, 7),
-        else_=when.later_days,
-    )
-    since = later_of(last_contact(Client.id), local_midnight(jobs.c.started, when))
-    return (
-        due_columns(
-            "follow_along",
-            Client.id,
-            Client.coach_id,
-            plus_minutes(since, every * 24 * 60),
-            sa.literal("Check in with the client"),
-            Client.id,
+    start. A gap of 30 days or more is the outreach rule's. Each phase is an item showing
+    in its own time: the client's own rhythm for the whole job, or the weekly phase and
+    then the later one."""
+    jobs = jobs_followed(when)
+    since = later_of(last_contact(Client.id), jobs.c.started)
+    todo = sa.literal("Check in with the client")
+    own = Client.contact_every_days
+
+    def phase(every, opens_at, closes_at, *where) -> sa.Select:
+        due_at = plus_minutes(since, every * 24 * 60)
+        columns = (Client.id, Client.coach_id, due_at, todo, jobs.c.id, opens_at, closes_at)
+        return (
+            due_columns("follow_along", *columns)
+            .join(jobs, jobs.c.client_id == Client.id)
+            .where(of_clients(clients), *where)
         )
-        .join(jobs, jobs.c.client_id == Client.id)
-        .where(of_clients(user), every < OUTREACH_DAYS)
+
+    own_rhythm = phase(own, jobs.c.started, jobs.c.ends, own.is_not(None), own < OUTREACH_DAYS)
+    weekly_end = earlier_of(jobs.c.ends, jobs.c.weekly_until)
+    weekly = phase(7, jobs.c.started, weekly_end, own.is_(None))
+    if when.later_days >= OUTREACH_DAYS:
+        return own_rhythm, weekly
+    return (
+        own_rhythm,
+        weekly,
+        phase(when.later_days, jobs.c.weekly_until, jobs.c.ends, own.is_(None)),
     )
 
 
@@ -291,7 +327,7 @@ def follow_along(user: User, when: When) -> sa.Select:
         "contacts.new_contact", client=item.client_id, direction="out", back="today"
     ),
 )
-def outreach(user: User, when: When) -> sa.Select:
+def outreach(clients, when: When) -> sa.Select:
     """No contact in 30 days (since the client was added, if never): outreach is due.
     Any answered contact or visit clears it; an attempt nobody answered does not."""
     since = sa.func.coalesce(last_contact(Client.id), Client.created_at)
@@ -302,7 +338,7 @@ def outreach(user: User, when: When) -> sa.Select:
         plus_minutes(since, OUTREACH_DAYS * 24 * 60),
         sa.literal("No contact in 30 days: reach out"),
         Client.id,
-    ).where(of_clients(user))
+    ).where(of_clients(clients))
 
 
 def unanswered_attempts(client_id) -> tuple[sa.ColumnElement, sa.ColumnElement]:
@@ -322,7 +358,7 @@ def unanswered_attempts(client_id) -> tuple[sa.ColumnElement, sa.ColumnElement]:
 
 
 @rule("team_review", "Team review", link=_client_page)
-def team_reviews(user: User, when: When) -> sa.Select:
+def team_reviews(clients, when: When) -> sa.Select:
     """Three outreach attempts with no answer: the client is flagged for the team's
     review, due at once. An answered contact or a visit clears it."""
     count, latest = unanswered_attempts(Client.id)
@@ -333,11 +369,11 @@ def team_reviews(user: User, when: When) -> sa.Select:
         latest,
         sa.literal("3 outreach attempts, no answer: bring to the team meeting"),
         Client.id,
-    ).where(of_clients(user), count >= TEAM_REVIEW_ATTEMPTS)
+    ).where(of_clients(clients), count >= TEAM_REVIEW_ATTEMPTS)
 
 
 @rule("lead", "Job lead", link=lambda item: url_for("leads.view_lead", lead_id=item.source_id))
-def lead_follow_ups(user: User, when: When) -> sa.Select:
+def lead_follow_ups(clients, when: When) -> sa.Select:
     """A new job lead is followed up within 48 hours (coach/leads/follow_up.py): any
     change of its status clears it. It shows once, under its first job seeker; its coach
     is the one who owns the lead."""
@@ -354,9 +390,9 @@ def lead_follow_ups(user: User, when: When) -> sa.Select:
             plus_minutes(Lead.created_at, int(FOLLOW_UP_AFTER.total_seconds()) // 60),
             sa.literal("Follow up the lead"),
             Lead.id,
+            closes_at=plus_minutes(Lead.created_at, LOOKBACK_MINUTES),
         )
         .select_from(Lead)
         .join(Client, Client.id == first_seeker)
-        .where(may_see_lead(user), of_clients(user), Lead.status == "new")
-        .where(Lead.created_at >= when.now - timedelta(days=LOOKBACK_DAYS))
+        .where(of_clients(clients), Lead.status == "new")
     )

@@ -1,5 +1,5 @@
-"""The Today page: every rule's items for a user in one UNION query, most urgent first,
-and how long is left on each."""
+"""The Today page: the items due for the clients a user may see, read from the kept rows
+(coach/today/kept.py), most urgent first, and how long is left on each."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from coach.agency import current_agency
+from coach.clients.services import may_see_client
 from coach.extensions import db
-from coach.models import Client, User
+from coach.models import Client, DueItem, User
 from coach.timeutil import to_local, utcnow
-from coach.today import rules  # importing it lists the rules
 from coach.today.due import RULES, When
 
 HORIZON_DAYS = 14  # Today lists what is overdue and what falls due within two weeks
@@ -31,26 +31,37 @@ def now_for_rules() -> When:
     )
 
 
-def due_items(user: User, when: When) -> sa.Subquery:
-    """Every rule's open items for the clients `user` may see: one UNION ALL."""
-    selects = [r.items(user, when) for r in RULES.values()]
-    return sa.union_all(*selects).subquery("due")
+ITEM_COLUMNS = (
+    DueItem.kind,
+    DueItem.client_id,
+    DueItem.coach_id,
+    DueItem.due_at,
+    DueItem.todo,
+    DueItem.source_id,
+)
 
 
-def visible_due_items(user: User, when: When, coach_id: int | None = None) -> sa.Subquery:
-    """The scope of the Today page: the items of the clients `user` may see (each rule
-    filters by the caseload rule), due up to two weeks ahead; `coach_id` narrows a
-    supervisor's view to one coach."""
-    items = due_items(user, when)
+def visible_due_items(user: User, when: When, coach_id: int | None = None) -> sa.Select:
+    """The scope of the Today page: the open items of the clients `user` may see (a
+    coach's own; a job lead's only for the coach who owns it), due up to two weeks ahead;
+    `coach_id` narrows a supervisor's view to one coach."""
     horizon = when.now + timedelta(days=HORIZON_DAYS)
-    query = sa.select(items).where(items.c.due_at <= horizon)
+    query = (
+        sa.select(DueItem)
+        .join(Client, Client.id == DueItem.client_id)
+        .where(may_see_client(user), DueItem.due_at <= horizon)
+        .where(sa.or_(DueItem.opens_at.is_(None), DueItem.opens_at <= when.now))
+        .where(sa.or_(DueItem.closes_at.is_(None), DueItem.closes_at > when.now))
+    )
+    if not user.sees_all_caseloads:
+        query = query.where(DueItem.coach_id == user.id)
     if coach_id:
-        query = query.where(items.c.coach_id == coach_id)
-    return query.subquery("visible_due")
+        query = query.where(DueItem.coach_id == coach_id)
+    return query
 
 
 @dataclass
-class DueItem:
+class ShownItem:
     kind: str
     client_id: int
     client_name: str
@@ -70,17 +81,18 @@ class DueItem:
         return RULES[self.kind].link(self)
 
 
-def item_rows(user: User, when: When, limit: int, coach_id: int | None = None) -> list[DueItem]:
+def item_rows(user: User, when: When, limit: int, coach_id: int | None = None) -> list[ShownItem]:
     """The most urgent items, with the client's name: one query."""
-    items = visible_due_items(user, when, coach_id)
     query = (
-        sa.select(items, Client.first_name, Client.preferred_name, Client.last_name)
-        .join(Client, Client.id == items.c.client_id)
-        .order_by(items.c.due_at, items.c.kind, items.c.source_id)
+        visible_due_items(user, when, coach_id)
+        .with_only_columns(
+            *ITEM_COLUMNS, Client.first_name, Client.preferred_name, Client.last_name
+        )
+        .order_by(DueItem.due_at, DueItem.kind, DueItem.source_id)
         .limit(limit)
     )
     return [
-        DueItem(
+        ShownItem(
             kind=row.kind,
             client_id=row.client_id,
             client_name=f"{row.preferred_name or row.first_name} {row.last_name}",
@@ -101,23 +113,21 @@ class CoachGroup:
     name: str
     overdue: int
     total: int
-    items: list[DueItem]
+    items: list[ShownItem]
 
 
 def team_groups(user: User, when: When, coach_id: int | None = None) -> list[CoachGroup]:
     """A supervisor's Today: the coaches with items, the most overdue first, each with
     their overdue count and their most urgent items (two queries)."""
-    items = visible_due_items(user, when, coach_id)
+    overdue = sa.func.sum(sa.case((DueItem.due_at < when.now, 1), else_=0))
     counts = (
-        sa.select(
-            items.c.coach_id,
-            User.name,
-            sa.func.sum(sa.case((items.c.due_at < when.now, 1), else_=0)).label("overdue"),
-            sa.func.count().label("total"),
+        visible_due_items(user, when, coach_id)
+        .with_only_columns(
+            DueItem.coach_id, User.name, overdue.label("overdue"), sa.func.count().label("total")
         )
-        .join(User, User.id == items.c.coach_id)
-        .group_by(items.c.coach_id, User.name)
-        .order_by(sa.desc("overdue"), User.name, items.c.coach_id)
+        .join(User, User.id == DueItem.coach_id)
+        .group_by(DueItem.coach_id, User.name)
+        .order_by(sa.desc("overdue"), User.name, DueItem.coach_id)
         .limit(TEAM_COACHES)
     )
     groups = {
@@ -148,18 +158,21 @@ def due_label(due_at: datetime, when: When) -> str:
 
 
 def needs_team_review(client: Client) -> bool:
-    """Whether the client is flagged for the team's review: 3 outreach attempts nobody
-    answered since they were last seen or reached (the team-review rule's test)."""
-    count, _ = rules.unanswered_attempts(sa.literal(client.id))
-    return db.session.scalar(sa.select(count)) >= rules.TEAM_REVIEW_ATTEMPTS
+    """Whether the client is flagged for the team's review: the team-review rule has an
+    item for them (3 outreach attempts nobody answered since they were last seen)."""
+    flagged = sa.select(DueItem.id).where(
+        DueItem.client_id == client.id, DueItem.kind == "team_review"
+    )
+    return bool(db.session.scalar(flagged.exists().select()))
 
 
 def open_items_of(user: User, client_id: int) -> set[tuple]:
     """One client's items on Today: {(kind, source_id, due_at, todo)}. Read before and
     after an act (ending a visit) to say what the act cleared."""
-    items = visible_due_items(user, now_for_rules())
-    query = sa.select(items.c.kind, items.c.source_id, items.c.due_at, items.c.todo).where(
-        items.c.client_id == client_id
+    query = (
+        visible_due_items(user, now_for_rules())
+        .with_only_columns(DueItem.kind, DueItem.source_id, DueItem.due_at, DueItem.todo)
+        .where(DueItem.client_id == client_id)
     )
     return {tuple(row) for row in db.session.execute(query)}
 

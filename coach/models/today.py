@@ -1,0 +1,37 @@
+"""The Today page's items, kept as rows: what the rules in coach/today/rules.py say is due
+for each client, written again in the same transaction whenever a record they read
+changes (coach/today/kept.py)."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from coach.extensions import db
+
+
+class DueItem(db.Model):
+    """One thing due for a client: its kind (the rule), what to do, and by when. It shows
+    on Today from `opens_at` (if set) until `closes_at` (if set): the times a rule's item
+    starts and stops counting without any record changing (a job's weekly phase ends, an
+    unanswered message is 60 days old)."""
+
+    __tablename__ = "due_items"
+    __table_args__ = (
+        # A coach's Today: their items by due time. A supervisor's: everyone's by due time.
+        sa.Index("ix_due_items_coach_due", "coach_id", "due_at"),
+        sa.Index("ix_due_items_due", "due_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(30))
+    client_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    # Whose Today it is on: the client's coach (a job lead's: the coach who owns it).
+    coach_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    source_id: so.Mapped[int]  # the record that made it: the call, the job, the lead…
+    due_at: so.Mapped[datetime]  # naive UTC
+    todo: so.Mapped[str] = so.mapped_column(sa.String(120))
+    opens_at: so.Mapped[datetime | None]
+    closes_at: so.Mapped[datetime | None]

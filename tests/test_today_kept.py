@@ -1,0 +1,164 @@
+"""Today's items are kept as rows, written with the records they come from: after each
+kind of write the kept rows are exactly what the rules say when run afresh."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from coach.extensions import db
+from coach.models import ClientContact, DueItem, PlacementEvent
+from coach.today.kept import rules_items, when_for_rules
+from tests.clock import freeze_clock
+from tests.factories import (
+    ensure_agency,
+    make_client,
+    make_employer,
+    make_lead,
+    make_placement,
+    make_request,
+    make_user,
+    make_visit,
+    make_worksite,
+)
+
+NOW = datetime(2026, 11, 30, 9, 0)  # local, New York
+
+
+def kept() -> list[tuple]:
+    columns = (DueItem.kind, DueItem.client_id, DueItem.coach_id, DueItem.due_at)
+    columns += (DueItem.todo, DueItem.source_id, DueItem.opens_at, DueItem.closes_at)
+    return sorted(tuple(row) for row in db.session.execute(sa.select(*columns)))
+
+
+def afresh() -> list[tuple]:
+    items = rules_items(sa.true(), when_for_rules(db.session.connection()))
+    return sorted(tuple(row) for row in db.session.execute(items))
+
+
+def kinds_of(person) -> set[str]:
+    return {row[0] for row in kept() if row[1] == person.id}
+
+
+def contact(person, coach, at: datetime, **fields) -> ClientContact:
+    fields.setdefault("kind", "call")
+    fields.setdefault("direction", "in")
+    row = ClientContact(
+        client_id=person.id,
+        coach_id=person.coach_id,
+        created_by_id=coach.id,
+        idempotency_key=f"k-{at.isoformat()}-{fields['kind']}-{fields['direction']}",
+        happened_at=at,
+        **fields,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+@pytest.fixture
+def agency(ctx, monkeypatch):
+    freeze_clock(monkeypatch, NOW)
+    ensure_agency()
+    coach = make_user("coach")
+    rosa = make_client(coach, "Rosa", "Diaz", created_at=datetime(2026, 10, 1))
+    liam = make_client(coach, "Liam", "Brown", created_at=datetime(2026, 10, 1))
+    return coach, rosa, liam
+
+
+def test_each_kind_of_write_keeps_the_rows_equal_to_the_rules(agency):
+    coach, rosa, liam = agency
+    now = datetime(2026, 11, 30, 14, 0)  # UTC
+    assert kinds_of(rosa) == {"outreach"} and kept() == afresh()
+
+    call = contact(rosa, coach, now - timedelta(hours=2))  # a call in: reply due
+    assert "reply" in kinds_of(rosa) and kept() == afresh()
+    call.happened_at -= timedelta(hours=1)  # an edit of a column a rule reads
+    db.session.commit()
+    assert kept() == afresh()
+    contact(rosa, coach, now - timedelta(hours=1), direction="out")  # answered
+    assert "reply" not in kinds_of(rosa) and kept() == afresh()
+
+    job = make_placement(rosa, make_worksite(make_employer()), start_date=date(2026, 12, 3))
+    assert {"meet_before_start", "meet_after_start", "follow_along"} <= kinds_of(rosa)
+    assert kept() == afresh()
+    visit = make_visit(rosa, coach, started_at=now - timedelta(minutes=30), contact_type="on_site")
+    assert "meet_before_start" not in kinds_of(rosa) and kept() == afresh()
+    visit.deleted_at = now  # deleting the visit brings the meeting back
+    db.session.commit()
+    assert "meet_before_start" in kinds_of(rosa) and kept() == afresh()
+
+    db.session.add(
+        PlacementEvent(
+            placement_id=job.id,
+            client_id=rosa.id,
+            created_by_id=coach.id,
+            idempotency_key="event-1",
+            kind="problem",
+            happened_at=now,
+        )
+    )
+    db.session.commit()
+    assert "see_employer" in kinds_of(rosa) and kept() == afresh()
+    job.end_date = date(2026, 12, 2)  # ended before it started: nothing to meet about
+    db.session.commit()
+    assert not {"meet_before_start", "follow_along"} & kinds_of(rosa) and kept() == afresh()
+
+    request = make_request(rosa, coach, follow_up_due=date(2026, 12, 4))
+    assert "accommodation_check" in kinds_of(rosa) and kept() == afresh()
+    request.follow_up_done_on = date(2026, 12, 1)
+    db.session.commit()
+    assert "accommodation_check" not in kinds_of(rosa) and kept() == afresh()
+
+
+def test_leads_clients_and_settings_keep_the_rows_too(agency):
+    from coach.leads.services import move_lead
+
+    coach, rosa, liam = agency
+    shop = make_employer("Blue Door Bakery", created_by=coach)
+    lead = make_lead(coach, shop, [rosa, liam], created_at=datetime(2026, 11, 30, 13, 0))
+    assert "lead" in kinds_of(rosa) and kept() == afresh()
+    lead.clients = [liam]  # its first job seeker leaves it: the item moves to the next
+    db.session.commit()
+    assert "lead" not in kinds_of(rosa) and "lead" in kinds_of(liam) and kept() == afresh()
+    assert move_lead(coach, lead, "followed_up")  # an UPDATE statement, and its history row
+    db.session.commit()
+    assert "lead" not in kinds_of(liam) and kept() == afresh()
+
+    other = make_user("coach")
+    rosa.coach_id = other.id  # a new coach: the items move to their Today
+    db.session.commit()
+    assert {row[2] for row in kept() if row[1] == rosa.id} == {other.id}
+    assert kept() == afresh()
+    liam.status = "closed"
+    db.session.commit()
+    assert kinds_of(liam) == set() and kept() == afresh()
+
+    make_placement(rosa, make_worksite(make_employer("Mill")), start_date=date(2026, 11, 16))
+    ensure_agency(weekly_contact_weeks=1, later_contact_days=14)  # every client again
+    assert kept() == afresh()
+
+
+def test_a_note_saved_on_a_visit_leaves_the_items_alone(agency):
+    coach, rosa, _ = agency
+    visit = make_visit(rosa, coach, started_at=datetime(2026, 11, 30, 13, 0))
+    before = db.session.scalars(sa.select(DueItem.id).order_by(DueItem.id)).all()
+    visit.tasks_observed = "Stocked the dairy case"
+    db.session.commit()
+    assert db.session.scalars(sa.select(DueItem.id).order_by(DueItem.id)).all() == before
+
+
+def test_items_long_closed_when_written_are_not_kept(agency):
+    coach, rosa, _ = agency
+    contact(rosa, coach, datetime(2026, 9, 1, 14, 0))  # a call 90 days ago, never answered
+    assert "reply" not in kinds_of(rosa)
+    contact(rosa, coach, datetime(2026, 11, 1, 14, 0))  # 29 days ago: still open
+    assert "reply" in kinds_of(rosa)
+
+
+def test_refresh_today_writes_every_clients_items(app, agency):
+    db.session.execute(sa.delete(DueItem))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["refresh-today"])
+    assert "Wrote 2 due items." in result.output
+    assert kept() == afresh() and len(kept()) == 2
