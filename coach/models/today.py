@@ -18,9 +18,9 @@ class DueItem(db.Model):
 
     __tablename__ = "due_items"
     __table_args__ = (
-        # A coach's Today: their items by due time. A supervisor's: everyone's by due time.
-        sa.Index("ix_due_items_coach_due", "coach_id", "due_at"),
-        sa.Index("ix_due_items_due", "due_at"),
+        # Today reads this index alone to find and count a coach's open items by due
+        # time (a supervisor's: every coach's), then the rows of the few it shows.
+        sa.Index("ix_due_items_coach_due", "coach_id", "due_at", "opens_at", "closes_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

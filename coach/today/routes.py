@@ -17,17 +17,19 @@ def today():
     coach with each coach's overdue count (`?coach=` for one coach's)."""
     when = st.now_for_rules()
     coach_id = int_arg("coach") if current_user.sees_all_caseloads else None
+    groups = page = None
     if current_user.sees_all_caseloads:
-        groups = st.team_groups(current_user, when, coach_id)
+        groups, page = st.team_groups(current_user, when, coach_id, int_arg("page", 1))
         items = [item for group in groups for item in group.items]
     else:
-        groups, items = None, st.item_rows(current_user, when, st.COACH_LIST)
+        items = st.item_rows(current_user, when, st.COACH_LIST)
     audit_views("client", (item.client_id for item in items))  # items tell about people
     return render(
         "today/today.html",
         items=items,
         groups=groups,
-        overdue=sum(item.overdue for item in items),
+        page=page,
+        overdue=sum(g.overdue for g in groups) if groups else sum(i.overdue for i in items),
         coach=staff_member(coach_id),
         week=week_count(current_user, agency_today(), weekly_target()),  # job development
     )

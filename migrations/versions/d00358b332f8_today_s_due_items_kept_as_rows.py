@@ -33,8 +33,9 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_due_items_client_id", "due_items", ["client_id"])
-    op.create_index("ix_due_items_coach_due", "due_items", ["coach_id", "due_at"])
-    op.create_index("ix_due_items_due", "due_items", ["due_at"])
+    op.create_index(
+        "ix_due_items_coach_due", "due_items", ["coach_id", "due_at", "opens_at", "closes_at"]
+    )
     # The items of the records already there. This uses the rules as they are in this
     # version; a database this old upgraded by a later version gets them written again
     # with that version's rules by `flask --app app refresh-today`.
