@@ -50,6 +50,16 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def card_loads(user: User) -> list:
+    """What a contact's card shows (jobdev/_contact_cards.html) besides the contact: the
+    job seekers discussed, and the coach's name only for those who see every coach's
+    contacts (a coach's own list does not name them)."""
+    loads = [so.selectinload(EmployerContact.clients)]
+    if user.sees_all_caseloads:
+        loads.append(so.joinedload(EmployerContact.created_by).load_only(User.name))
+    return loads
+
+
 def contacts_page(
     user: User,
     page: int,
@@ -60,9 +70,7 @@ def contacts_page(
 ) -> Pagination:
     """A page of the contacts this user may see, newest first, with what the list shows."""
     query = visible_contacts(user).options(
-        so.joinedload(EmployerContact.employer).load_only(Employer.name),
-        so.joinedload(EmployerContact.created_by).load_only(User.name),
-        so.selectinload(EmployerContact.clients),
+        *card_loads(user), so.joinedload(EmployerContact.employer).load_only(Employer.name)
     )
     if coach_id and user.sees_all_caseloads:
         query = query.where(EmployerContact.created_by_id == coach_id)
@@ -84,10 +92,7 @@ def employer_contacts(user: User, employer_id: int, limit: int = 20) -> list[Emp
     query = (
         visible_contacts(user)
         .where(EmployerContact.employer_id == employer_id)
-        .options(
-            so.joinedload(EmployerContact.created_by).load_only(User.name),
-            so.selectinload(EmployerContact.clients),
-        )
+        .options(*card_loads(user))
         .order_by(EmployerContact.contact_date.desc(), EmployerContact.id.desc())
         .limit(limit)
     )
@@ -162,17 +167,18 @@ def weeks_table(
         error_out=False,
     )
     rows = {user.id: CoachWeeks(user.id, user.name, [0] * weeks) for user in people.items}
-    per_day = db.session.execute(
-        sa.select(
-            EmployerContact.created_by_id,
-            EmployerContact.contact_date,
-            sa.func.count(EmployerContact.id),
-        )
+    # The week of each contact, as its column number (0 the oldest), in SQL: one row per
+    # coach and week comes back, not one per coach and day.
+    week = sa.case(
+        *((EmployerContact.contact_date >= start, n) for n, start in reversed([*enumerate(starts)]))
+    ).label("week")
+    per_week = db.session.execute(
+        sa.select(EmployerContact.created_by_id, week, sa.func.count(EmployerContact.id))
         .where(in_range, EmployerContact.created_by_id.in_(list(rows)))
-        .group_by(EmployerContact.created_by_id, EmployerContact.contact_date)
+        .group_by(EmployerContact.created_by_id, week)
     ).all()
-    for coach_id, day, count in per_day:
-        rows[coach_id].counts[(week_start(day) - starts[0]).days // 7] += count
+    for coach_id, n, count in per_week:
+        rows[coach_id].counts[n] = count
     return starts, list(rows.values()), people
 
 
