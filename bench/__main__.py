@@ -216,14 +216,14 @@ def show(size: str, name: str, row: dict) -> None:
     )
 
 
-def measure_sites(sites: dict[str, Site], seconds: int, rounds: int) -> dict:
+def measure_sites(sites: dict[str, Site], seconds: int, rounds: int, only=None) -> dict:
     """Every page at every size, `rounds` times. A page's slice sits between two slices of
     /healthz on the same server, and its share of /healthz is taken against those two
     neighbours: this machine's speed drifts by a tenth within a minute, and a drift then
     weighs on the page and its ceiling alike. S and L of a page run back to back, so
     that the same drift weighs on both sizes. A page's figures are the mean of its rounds."""
     first = next(iter(sites.values()))
-    names = [name for name in first.pages if name != "health"]
+    names = [name for name in first.pages if name != "health" and (not only or name in only)]
     health = {size: [] for size in sites}  # per size, in order: H P1 H P2 … H, each round
     slices = {size: {name: [] for name in names} for size in sites}
     for turn in range(rounds):
@@ -420,6 +420,7 @@ def main() -> None:
     parser.add_argument(
         "--skip-build", action="store_true", help="reuse bench/out/bench-*.db if they exist"
     )
+    parser.add_argument("--pages", help="only these pages, comma-separated (while working)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench needs wrk, the HTTP load generator: apt-get install wrk (make bench does)")
@@ -448,7 +449,8 @@ def main() -> None:
             # with --skip-build must measure the database as built.
             work = working_copy(OUT / f"bench-{size}.db", OUT / f"run-{size}.db")
             sites[size] = Site(size, work)
-        results["pages"] = measure_sites(sites, args.seconds, args.rounds)
+        only = args.pages.split(",") if args.pages else None
+        results["pages"] = measure_sites(sites, args.seconds, args.rounds, only)
     finally:
         for site in sites.values():
             site.stop()

@@ -32,7 +32,8 @@ def kept() -> list[tuple]:
 
 
 def afresh() -> list[tuple]:
-    items = rules_items(sa.true(), when_for_rules(db.session.connection()))
+    when = when_for_rules(db.session.connection())
+    items = rules_items(sa.true(), when, when.now)
     return sorted(tuple(row) for row in db.session.execute(items))
 
 

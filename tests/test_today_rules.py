@@ -410,6 +410,16 @@ def test_three_attempts_with_no_answer_flag_the_client_for_team_review(working):
     assert kinds(coach, kind="team_review") == [] and not needs_team_review(person)
 
 
+def test_another_client_seen_since_does_not_clear_a_team_review(working):
+    # "Since they were last seen" is this client's last visit, not anyone's.
+    coach, person = working
+    other = make_client(coach, "Liam", "Brown")
+    make_visit(other, coach, started_at=as_utc(datetime(2026, 11, 29, 9, 0), TZ))
+    for day in (20, 25, 28):
+        attempt(person, coach, datetime(2026, 11, day, 9, 0))
+    assert [i.client_id for i in kinds(coach, kind="team_review")] == [person.id]
+
+
 # --- job leads (issue 18): followed up within 48 hours ------------------------------
 
 

@@ -138,13 +138,47 @@ def as_utc(local: datetime, tz_name: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC).replace(tzinfo=None)
 
 
-def earlier_of(first, second):
+class later_of(FunctionElement):
+    """The later of two timestamps in SQL, either of which may be NULL (then the other;
+    both NULL: NULL). Each is written once: a rule nests them (the follow-along's "since"
+    is the later of the last visit, the last call and the start), and a CASE that wrote
+    each value four times ran the rule's subqueries 33 times a client."""
+
+    type = sa.DateTime()
+    inherit_cache = True
+    name = "later_of"
+
+
+class earlier_of(FunctionElement):
     """The earlier of two timestamps in SQL, either of which may be NULL (never)."""
-    a, b = sa.func.coalesce(first, second), sa.func.coalesce(second, first)
-    return sa.type_coerce(sa.case((a <= b, a), else_=b), sa.DateTime)
+
+    type = sa.DateTime()
+    inherit_cache = True
+    name = "earlier_of"
 
 
-def later_of(first, second):
-    """The later of two timestamps in SQL, either of which may be NULL."""
-    a, b = sa.func.coalesce(first, second), sa.func.coalesce(second, first)
-    return sa.type_coerce(sa.case((a >= b, a), else_=b), sa.DateTime)
+# SQLite's max() and min() of several values are NULL if one is; PostgreSQL's GREATEST
+# and LEAST skip NULLs. In SQLite a NULL stands in as a time before (after) any other.
+_BEFORE_ALL, _AFTER_ALL = "'0001-01-01 00:00:00'", "'9999-12-31 23:59:59'"
+
+
+@compiles(later_of, "sqlite")
+def _later_of_sqlite(element, compiler, **kw):
+    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"nullif(max(coalesce({a}, {_BEFORE_ALL}), coalesce({b}, {_BEFORE_ALL})), {_BEFORE_ALL})"
+
+
+@compiles(earlier_of, "sqlite")
+def _earlier_of_sqlite(element, compiler, **kw):
+    a, b = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"nullif(min(coalesce({a}, {_AFTER_ALL}), coalesce({b}, {_AFTER_ALL})), {_AFTER_ALL})"
+
+
+@compiles(later_of)
+def _later_of_default(element, compiler, **kw):
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(earlier_of)
+def _earlier_of_default(element, compiler, **kw):
+    return f"LEAST({compiler.process(element.clauses, **kw)})"

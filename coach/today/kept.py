@@ -12,6 +12,9 @@ tests/test_today_kept.py checks that the kept rows equal the rules' answer after
 kind of write.
 """
 
+from datetime import date
+from functools import lru_cache
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -62,21 +65,30 @@ def when_for_rules(connection: sa.Connection) -> When:
     return When(now=now, tz=tz, today=to_local(now, tz).date(), weekly_weeks=weeks, later_days=days)
 
 
-def rules_items(clients: sa.ColumnElement[bool], when: When) -> sa.Select:
-    """Every rule's items for the clients `clients` selects, but those closed already."""
+def rules_items(clients: sa.ColumnElement[bool], when: When, now) -> sa.Select:
+    """Every rule's items for the clients `clients` selects, but those closed by `now`."""
     selects = []
     for each in RULES.values():
         found = each.items(clients, when)
         selects.extend(found if isinstance(found, tuple) else (found,))
     items = sa.union_all(*selects).subquery("items")
-    return sa.select(items).where(sa.or_(items.c.closes_at.is_(None), items.c.closes_at > when.now))
+    return sa.select(items).where(sa.or_(items.c.closes_at.is_(None), items.c.closes_at > now))
 
 
-def write_items(connection: sa.Connection, clients: sa.ColumnElement[bool]) -> None:
-    columns = ("kind", "client_id", "coach_id", "due_at", "todo", "source_id")
-    columns += ("opens_at", "closes_at")
-    items = rules_items(clients, when_for_rules(connection))
-    connection.execute(sa.insert(DueItem).from_select(columns, items))
+COLUMNS = ("kind", "client_id", "coach_id", "due_at", "todo", "source_id", "opens_at", "closes_at")
+
+
+@lru_cache(maxsize=8)
+def write_items_of_clients(tz: str, today: date, weekly_weeks: int, later_days: int) -> sa.Insert:
+    """The INSERT of some clients' items (`client_ids`) open at `now`, both bound when it
+    runs. Built once per agency setting and day and reused: building the statement of
+    every rule takes 14 ms at L, running it 1 ms, and it runs on every save of a visit
+    or a call (the write mix went from 5.6 to 15–26 ms of CPU a request before this).
+    It holds no data: the clients and the moment are parameters of each run."""
+    when = When(now=None, tz=tz, today=today, weekly_weeks=weekly_weeks, later_days=later_days)
+    clients = Client.id.in_(sa.bindparam("client_ids", expanding=True))
+    items = rules_items(clients, when, sa.bindparam("now", type_=sa.DateTime))
+    return sa.insert(DueItem).from_select(COLUMNS, items)
 
 
 def refresh_clients(connection: sa.Connection, client_ids: set[int], lead_ids: set[int]) -> None:
@@ -90,14 +102,18 @@ def refresh_clients(connection: sa.Connection, client_ids: set[int], lead_ids: s
         )
     if client_ids:
         connection.execute(sa.delete(DueItem).where(DueItem.client_id.in_(client_ids)))
-        write_items(connection, Client.id.in_(client_ids))
+        when = when_for_rules(connection)
+        insert = write_items_of_clients(when.tz, when.today, when.weekly_weeks, when.later_days)
+        connection.execute(insert, {"client_ids": sorted(client_ids), "now": when.now})
 
 
 def refresh_every_client(connection: sa.Connection) -> None:
     """Write every client's items again: after a change of the agency's settings or of
     the rules (`flask --app app refresh-today`)."""
     connection.execute(sa.delete(DueItem))
-    write_items(connection, sa.true())
+    when = when_for_rules(connection)
+    items = rules_items(sa.true(), when, when.now)
+    connection.execute(sa.insert(DueItem).from_select(COLUMNS, items))
 
 
 def changed(obj, names: tuple[str, ...]) -> bool:

@@ -233,24 +233,28 @@ TEAM_REVIEW_ATTEMPTS = 3  # outreach attempts with no answer before the team rev
 
 def last_contact(client_id) -> sa.ColumnElement:
     """When the client was last seen or reached: their latest (ended) visit, or their latest
-    answered call, text, email, letter or meeting (NULL: never)."""
+    answered call, text, email, letter or meeting (NULL: never). Correlated to the client
+    however deep it sits (inside the team-review rule's count, the enclosing select has no
+    client of its own, and an uncorrelated max would be every client's)."""
     visit = (
         sa.select(sa.func.max(Visit.started_at))
         .where(
             Visit.client_id == client_id, Visit.deleted_at.is_(None), Visit.ended_at.is_not(None)
         )
+        .correlate_except(Visit)
         .scalar_subquery()
     )
     talk = (
         sa.select(sa.func.max(ClientContact.happened_at))
         .where(ClientContact.client_id == client_id, ClientContact.reached)
         .where(ClientContact.kind.in_(WITH_CLIENT_KINDS))
+        .correlate_except(ClientContact)
         .scalar_subquery()
     )
     return later_of(visit, talk)
 
 
-def jobs_followed(when: When) -> sa.Subquery:
+def jobs_followed(clients, when: When) -> sa.Subquery:
     """Each job that did not end before it started, with the local midnights that open
     and close its follow-along: its start, and the end of its last day or the start of
     the client's next job, whichever comes first (one job followed at a time: the
@@ -281,7 +285,7 @@ def jobs_followed(when: When) -> sa.Subquery:
                 "weekly_until"
             ),
         )
-        .where(kept)
+        .where(kept, job.client_id.in_(sa.select(Client.id).where(clients)))
         .subquery("jobs_followed")
     )
 
@@ -294,7 +298,7 @@ def follow_along(clients, when: When) -> tuple[sa.Select, ...]:
     start. A gap of 30 days or more is the outreach rule's. Each phase is an item showing
     in its own time: the client's own rhythm for the whole job, or the weekly phase and
     then the later one."""
-    jobs = jobs_followed(when)
+    jobs = jobs_followed(clients, when)
     since = later_of(last_contact(Client.id), jobs.c.started)
     todo = sa.literal("Check in with the client")
     own = Client.contact_every_days
@@ -377,11 +381,8 @@ def lead_follow_ups(clients, when: When) -> sa.Select:
     """A new job lead is followed up within 48 hours (coach/leads/follow_up.py): any
     change of its status clears it. It shows once, under its first job seeker; its coach
     is the one who owns the lead."""
-    first_seeker = (
-        sa.select(sa.func.min(lead_clients.c.client_id))
-        .where(lead_clients.c.lead_id == Lead.id)
-        .scalar_subquery()
-    )
+    seeker, other = lead_clients, lead_clients.alias("other_seeker")
+    first_seeker = sa.select(sa.func.min(other.c.client_id)).where(other.c.lead_id == Lead.id)
     return (
         due_columns(
             "lead",
@@ -393,6 +394,8 @@ def lead_follow_ups(clients, when: When) -> sa.Select:
             closes_at=plus_minutes(Lead.created_at, LOOKBACK_MINUTES),
         )
         .select_from(Lead)
-        .join(Client, Client.id == first_seeker)
+        .join(seeker, seeker.c.lead_id == Lead.id)
+        .join(Client, Client.id == seeker.c.client_id)
         .where(of_clients(clients), Lead.status == "new")
+        .where(seeker.c.client_id == first_seeker.scalar_subquery())
     )
