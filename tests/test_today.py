@@ -127,6 +127,29 @@ def test_a_supervisor_sees_everyone_grouped_by_coach_with_overdue_counts(
     assert "Bobby Client" in only_bob and "Annie" not in only_bob
 
 
+def test_a_supervisor_pages_through_coaches_each_with_their_three_most_urgent(
+    client, login_as, monkeypatch
+):
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 9, 0))
+    login_as("supervisor")
+    for n in range(12):
+        coach = make_user("coach", name=f"Coach {n:02d}")
+        for day in range(4 if n else 5):  # Coach 00 is the most overdue
+            person = make_client(coach, "Client", f"C{n:02d}D{day}")
+            make_request(person, coach, follow_up_due=date(2026, 11, 20 + day))
+    first = client.get("/today/").text
+    assert first.index("Coach 00") < first.index("Coach 01")
+    assert "Coach 09" in first and "Coach 10" not in first and "Page 1 of 2" in first
+    shown = [f"C00D{day}" for day in range(5) if f"C00D{day}" in first]
+    assert shown == ["C00D0", "C00D1", "C00D2"]  # the three most urgent
+    assert "All 5 of Coach 00’s items" in first
+    second = client.get("/today/?page=2").text
+    assert "Coach 10" in second and "Coach 11" in second and "Coach 00" not in second
+    coach_00 = first.split("coach=")[1].split('"')[0]
+    everything = client.get(f"/today/?coach={coach_00}").text
+    assert all(f"C00D{day}" in everything for day in range(5))
+
+
 def test_the_page_audits_the_clients_it_shows(client, login_as, monkeypatch):
     from coach.models import AuditEvent
 

@@ -52,10 +52,11 @@ def audit_view(entity_type: str, entity_id: int) -> None:
 def audit_views(entity_type: str, entity_ids: Iterable[int]) -> None:
     """Log that the current user was shown these records (a list with a row for each),
     one audit row per record, in one statement; nothing when the list was empty."""
-    rows = [_view_values(entity_type, entity_id) for entity_id in sorted(set(entity_ids))]
-    if rows:
+    ids = sorted(set(entity_ids))
+    if ids:
+        who = _view_values(entity_type, 0)  # who, when and from where: once for the list
         with commit_without_waiting_for_the_disk():
-            db.session.connection().execute(_INSERT_VIEW, rows)
+            db.session.connection().execute(_INSERT_VIEW, [{**who, "entity_id": id} for id in ids])
 
 
 def _view_values(entity_type: str, entity_id: int) -> dict:
