@@ -72,7 +72,9 @@ def rules_items(clients: sa.ColumnElement[bool], when: When, now) -> sa.Select:
         found = each.items(clients, when)
         selects.extend(found if isinstance(found, tuple) else (found,))
     items = sa.union_all(*selects).subquery("items")
-    return sa.select(items).where(sa.or_(items.c.closes_at.is_(None), items.c.closes_at > now))
+    # No due time (a date beyond what SQL can add a day to) is no item: it never fails a save.
+    open_items = sa.or_(items.c.closes_at.is_(None), items.c.closes_at > now)
+    return sa.select(items).where(open_items, items.c.due_at.is_not(None))
 
 
 COLUMNS = ("kind", "client_id", "coach_id", "due_at", "todo", "source_id", "opens_at", "closes_at")

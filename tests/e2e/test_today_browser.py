@@ -122,3 +122,31 @@ def test_a_job_start_a_visit_its_summary_and_its_trip(phone, live_app):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
     expect(page.locator(".due", has_text="Meet before the job starts")).to_have_count(0)
     expect(page.locator(".due", has_text="Meet in the first 3 days of the job")).to_be_visible()
+
+
+def test_a_supervisor_sees_each_coachs_most_urgent_and_opens_one_coachs_list(phone, live_app):
+    from tests.factories import make_request
+
+    with live_app.app_context():
+        make_user("supervisor", email="sam@example.org", name="Sam Park")
+        today = agency_today()
+        for n, name in enumerate(("Ana Ortiz", "Ben Hall", "Cleo Diaz")):
+            coach = make_user("coach", name=name)
+            for k in range(4 - n):  # Ana has the most items, all overdue
+                person = make_client(coach, f"Client{n}", f"Number{k}")
+                make_request(person, coach, follow_up_due=today - timedelta(days=k + 1))
+        later = today + timedelta(days=30)  # beyond Today's two weeks
+        make_request(make_client(coach, "Later", "Person"), coach, follow_up_due=later)
+    page = phone()
+    log_in(page, "sam@example.org", PASSWORD)
+    groups = page.locator(".due-group")
+    expect(groups).to_have_count(3)
+    expect(groups.first).to_contain_text("Ana Ortiz · 4 overdue of 4")
+    expect(groups.first.locator(".due")).to_have_count(3)  # her three most urgent
+    assert_accessible(page)
+    assert_fits_phone(page)
+    shot(page, "today-supervisor")
+    groups.first.get_by_role("link", name="All 4 of Ana Ortiz’s items").click()
+    expect(page.get_by_text("Showing the items of Ana Ortiz")).to_be_visible()
+    expect(page.locator(".due")).to_have_count(4)
+    assert_accessible(page)
