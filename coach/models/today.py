@@ -12,9 +12,10 @@ from coach.extensions import db
 
 class DueItem(db.Model):
     """One thing due for a client: its kind (the rule), what to do, and by when. It shows
-    on Today from `opens_at` (if set) until `closes_at` (if set): the times a rule's item
-    starts and stops counting without any record changing (a job's weekly phase ends, an
-    unanswered message is 60 days old)."""
+    on Today from `opens_at` until `closes_at`: the times a rule's item starts and stops
+    counting without any record changing (a job's weekly phase ends, an unanswered
+    message is 60 days old); ALWAYS and NEVER when it has none (plain comparisons keep
+    the page's count over every coach's items in the index)."""
 
     __tablename__ = "due_items"
     __table_args__ = (
@@ -33,5 +34,9 @@ class DueItem(db.Model):
     source_id: so.Mapped[int]  # the record that made it: the call, the job, the lead…
     due_at: so.Mapped[datetime]  # naive UTC
     todo: so.Mapped[str] = so.mapped_column(sa.String(120))
-    opens_at: so.Mapped[datetime | None]
-    closes_at: so.Mapped[datetime | None]
+    opens_at: so.Mapped[datetime]
+    closes_at: so.Mapped[datetime]
+
+
+ALWAYS = datetime(1900, 1, 1)  # an item open from the start
+NEVER = datetime(9999, 12, 31)  # an item that closes only when its record changes

@@ -31,6 +31,7 @@ from coach.models import (
     Visit,
 )
 from coach.models.leads import lead_clients
+from coach.models.today import ALWAYS, NEVER
 from coach.timeutil import DEFAULT_TZ, to_local, utcnow
 from coach.today import rules  # noqa: F401  (importing it lists the rules)
 from coach.today.due import RULES, When
@@ -47,6 +48,7 @@ FEEDS: dict[type, tuple[str, ...]] = {
     Lead: ("status", "created_at", "created_by_id", "clients"),
     LeadStatusChange: (),
 }
+COLUMNS = ("kind", "client_id", "coach_id", "due_at", "todo", "source_id", "opens_at", "closes_at")
 # Agency settings the rules read: changing one writes every client's items again.
 SETTINGS = ("timezone", "weekly_contact_weeks", "later_contact_days")
 
@@ -72,12 +74,18 @@ def rules_items(clients: sa.ColumnElement[bool], when: When, now) -> sa.Select:
         found = each.items(clients, when)
         selects.extend(found if isinstance(found, tuple) else (found,))
     items = sa.union_all(*selects).subquery("items")
-    # No due time (a date beyond what SQL can add a day to) is no item: it never fails a save.
-    open_items = sa.or_(items.c.closes_at.is_(None), items.c.closes_at > now)
-    return sa.select(items).where(open_items, items.c.due_at.is_not(None))
-
-
-COLUMNS = ("kind", "client_id", "coach_id", "due_at", "todo", "source_id", "opens_at", "closes_at")
+    opens_at = sa.func.coalesce(items.c.opens_at, ALWAYS)
+    closes_at = sa.func.coalesce(items.c.closes_at, NEVER)
+    c = items.c
+    return (
+        sa.select(c.kind, c.client_id, c.coach_id, c.due_at, c.todo, c.source_id)
+        .add_columns(opens_at, closes_at)
+        .where(
+            closes_at > now,
+            # No due time (a date beyond what SQL can add a day to) is no item: never a failed save.
+            c.due_at.is_not(None),
+        )
+    )
 
 
 @lru_cache(maxsize=8)

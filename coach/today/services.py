@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from coach.agency import current_agency
 from coach.clients.services import may_see_client
@@ -49,8 +50,7 @@ def visible_due_items(user: User, when: When, coach_id: int | None = None) -> sa
     query = (
         sa.select(DueItem)
         .where(DueItem.due_at <= horizon)
-        .where(sa.or_(DueItem.opens_at.is_(None), DueItem.opens_at <= when.now))
-        .where(sa.or_(DueItem.closes_at.is_(None), DueItem.closes_at > when.now))
+        .where(DueItem.opens_at <= when.now, DueItem.closes_at > when.now)
     )
     if not user.sees_all_caseloads:
         clients = sa.select(Client.id).where(may_see_client(user))
@@ -98,21 +98,23 @@ def item_rows(user: User, when: When, limit: int, coach_id: int | None = None) -
 
 
 def first_items_per_coach(user: User, when: When, coach_ids: list[int]) -> list[ShownItem]:
-    """Each of these coaches' most urgent items (EACH_COACH of them): one query, ranking
-    in the index by coach and due time before reading the few rows it keeps."""
-    rank = sa.func.row_number().over(partition_by=DueItem.coach_id, order_by=DueItem.due_at)
-    ranked = (
+    """Each of these coaches' most urgent items (EACH_COACH of them): one query that seeks
+    each coach's first few in the index (ranking all their items cost 2–3 ms at L)."""
+    coach = so.aliased(User)
+    firsts = (
         visible_due_items(user, when)
-        .with_only_columns(DueItem.id, rank.label("rank"))
-        .where(DueItem.coach_id.in_(coach_ids))
-        .subquery("ranked")
+        .with_only_columns(DueItem.id)
+        .where(DueItem.coach_id == coach.id)
+        .order_by(DueItem.due_at)
+        .limit(EACH_COACH)
+        .correlate(coach)
     )
     query = (
         sa.select(*ITEM_COLUMNS, *NAMES)
-        .select_from(ranked)
-        .join(DueItem, DueItem.id == ranked.c.id)
+        .select_from(coach)
+        .join(DueItem, DueItem.id.in_(firsts))
         .join(Client, Client.id == DueItem.client_id)
-        .where(ranked.c.rank <= EACH_COACH)
+        .where(coach.id.in_(coach_ids))
         .order_by(*URGENT_FIRST)
     )
     return shown_items(db.session.execute(query), when)
@@ -190,7 +192,7 @@ def team_groups(
 
 def coach_counts(user: User, when: When, coach_id: int | None = None) -> sa.Select:
     """Each coach's open items: how many are overdue, and how many in all."""
-    overdue = sa.func.sum(sa.case((DueItem.due_at < when.now, 1), else_=0))
+    overdue = sa.func.count(sa.case((DueItem.due_at < when.now, 1)))
     return (
         visible_due_items(user, when, coach_id)
         .with_only_columns(
