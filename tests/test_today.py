@@ -1,6 +1,7 @@
 """The Today page: the items due, most urgent first, how long is left, and who sees
 whose; the rule mechanism's time arithmetic in SQL."""
 
+import re
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -121,7 +122,7 @@ def test_a_supervisor_sees_everyone_grouped_by_coach_with_overdue_counts(
         )
     make_request(make_client(bob, "Bobby", "Client"), bob, follow_up_due=date(2026, 12, 3))
     page = client.get("/today/").text
-    assert page.index("Ann Coach") < page.index("Bob Coach")  # the most overdue first
+    assert page.index("Ann Coach") < page.index("Bob Coach")  # the oldest item first
     assert "2 overdue of 2" in page and "0 overdue of 1" in page
     only_bob = client.get(f"/today/?coach={bob.id}").text
     assert "Bobby Client" in only_bob and "Annie" not in only_bob
@@ -134,19 +135,20 @@ def test_a_supervisor_pages_through_coaches_each_with_their_three_most_urgent(
     login_as("supervisor")
     for n in range(12):
         coach = make_user("coach", name=f"Coach {n:02d}")
-        for day in range(4 if n else 5):  # Coach 00 is the most overdue
+        for day in range(4 if n else 5):  # Coach 00 has five items, the others four
             person = make_client(coach, "Client", f"C{n:02d}D{day}")
-            make_request(person, coach, follow_up_due=date(2026, 11, 20 + day))
+            first_day = 10 if n == 11 else 20  # Coach 11's oldest item has waited longest
+            make_request(person, coach, follow_up_due=date(2026, 11, first_day + day))
     first = client.get("/today/").text
-    assert first.index("Coach 00") < first.index("Coach 01")
-    assert "Coach 09" in first and "Coach 10" not in first and "Page 1 of 2" in first
+    assert first.index("Coach 11") < first.index("Coach 00") < first.index("Coach 01")
+    assert "Coach 08" in first and "Coach 09" not in first and "Page 1 of 2" in first
     shown = [f"C00D{day}" for day in range(5) if f"C00D{day}" in first]
     assert shown == ["C00D0", "C00D1", "C00D2"]  # the three most urgent
     assert "All 5 of Coach 00’s items" in first
     second = client.get("/today/?page=2").text
-    assert "Coach 10" in second and "Coach 11" in second and "Coach 00" not in second
-    coach_00 = first.split("coach=")[1].split('"')[0]
-    everything = client.get(f"/today/?coach={coach_00}").text
+    assert "Coach 09" in second and "Coach 10" in second and "Coach 00" not in second
+    coach_00 = re.search(r'href="(/today/\?coach=\d+)">All 5 of Coach 00', first)[1]
+    everything = client.get(coach_00).text
     assert all(f"C00D{day}" in everything for day in range(5))
 
 
