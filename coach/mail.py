@@ -13,13 +13,15 @@ from coach.models import OutboxMessage
 def send_mail(to: str, subject: str, body: str, redacted_body: str | None = None) -> bool:
     """Send one plain-text message; True when an SMTP server accepted it.
 
-    The outbox keeps `redacted_body` when a real server is used (a message may carry a
-    capability link that must not sit in the database); in development, with no server,
-    the outbox holds the full message so the flow works end to end, and the log says
-    to whom and what, never the link.
+    The outbox keeps `redacted_body` (a message may carry a capability link that must
+    not sit in the database), except in development with no server: there the outbox
+    holds the full message so the flow works end to end. The log says to whom and
+    what, never the link.
     """
     cfg = current_app.config
-    message = OutboxMessage(to=to, subject=subject, body=body)
+    keep_all = not cfg["MAIL_SERVER"] and in_development(current_app)
+    kept = body if keep_all or redacted_body is None else redacted_body
+    message = OutboxMessage(to=to, subject=subject, body=kept)
     db.session.add(message)
     if not cfg["MAIL_SERVER"]:
         # Whom and what only: the body may carry a sign-off link, read in the outbox.
@@ -29,7 +31,6 @@ def send_mail(to: str, subject: str, body: str, redacted_body: str | None = None
             subject,
         )
         return False
-    message.body = redacted_body if redacted_body is not None else body
     email = EmailMessage()
     email["From"] = cfg["MAIL_FROM"]
     email["To"] = to

@@ -39,3 +39,14 @@ def test_development_mail_is_logged_without_its_link(client, login_as, caplog):
     assert not any("/s/" in line for line in lines)  # the link is read in the outbox
     body = db.session.scalar(sa.select(OutboxMessage.body))
     assert re.search(r"/s/[A-Za-z0-9_-]{40,}", body)
+
+
+def test_outside_development_no_mail_server_keeps_no_link_in_the_outbox(app):
+    from coach.mail import send_mail
+
+    app.testing = False  # a deployment that has not set MAIL_SERVER yet
+    with app.test_request_context():
+        app.config.update(DEVELOPMENT=False, MAIL_SERVER="")
+        assert not send_mail("dana@example.com", "Review", "Open https://x/s/secret", "Open it")
+        db.session.commit()
+        assert db.session.scalar(sa.select(OutboxMessage.body)) == "Open it"
