@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from coach.timeutil import to_local
+
 
 @dataclass(frozen=True)
 class When:
@@ -33,6 +35,12 @@ class When:
     today: date
     weekly_weeks: int = 4
     later_days: int = 30
+
+    @classmethod
+    def at(cls, now: datetime, tz: str, weekly_weeks: int, later_days: int) -> "When":
+        """The moment `now` (naive UTC) in the agency's zone `tz`, with its rhythm."""
+        today = to_local(now, tz).date()
+        return cls(now, tz, today, weekly_weeks=weekly_weeks, later_days=later_days)
 
 
 @dataclass(frozen=True)

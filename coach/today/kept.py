@@ -32,7 +32,7 @@ from coach.models import (
 )
 from coach.models.leads import lead_clients
 from coach.models.today import ALWAYS, NEVER
-from coach.timeutil import DEFAULT_TZ, to_local, utcnow
+from coach.timeutil import DEFAULT_TZ, utcnow
 from coach.today import rules  # noqa: F401  (importing it lists the rules)
 from coach.today.due import RULES, When
 
@@ -62,9 +62,7 @@ def when_for_rules(connection: sa.Connection) -> When:
             AgencySettings.later_contact_days,
         ).where(AgencySettings.id == 1)
     ).first()
-    tz, weeks, days = settings or (DEFAULT_TZ, 4, 30)
-    now = utcnow()
-    return When(now=now, tz=tz, today=to_local(now, tz).date(), weekly_weeks=weeks, later_days=days)
+    return When.at(utcnow(), *(settings or (DEFAULT_TZ, 4, 30)))
 
 
 def rules_items(clients: sa.ColumnElement[bool], when: When, now) -> sa.Select:

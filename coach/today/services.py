@@ -21,13 +21,8 @@ EACH_COACH = 3  # …with their most urgent items (a coach's own list shows them
 
 def now_for_rules() -> When:
     agency = current_agency()
-    now = utcnow()
-    return When(
-        now=now,
-        tz=agency.timezone,
-        today=to_local(now, agency.timezone).date(),
-        weekly_weeks=agency.weekly_contact_weeks,
-        later_days=agency.later_contact_days,
+    return When.at(
+        utcnow(), agency.timezone, agency.weekly_contact_weeks, agency.later_contact_days
     )
 
 
@@ -206,11 +201,11 @@ def coaches_by_oldest_item(user: User, when: When, coach_id: int | None, page: i
     )
 
 
-def coach_counts(user: User, when: When, coach_id: int | None = None) -> sa.Select:
+def coach_counts(user: User, when: When) -> sa.Select:
     """Each coach's open items: how many are overdue, and how many in all."""
     overdue = sa.func.count(sa.case((DueItem.due_at < when.now, 1)))
     return (
-        visible_due_items(user, when, coach_id)
+        visible_due_items(user, when)
         .with_only_columns(
             DueItem.coach_id, overdue.label("overdue"), sa.func.count().label("total")
         )
