@@ -362,6 +362,7 @@ def make_plan(client, coach, objectives=1, actions=1, signed=False, start=None, 
             db.session.add(
                 PlanAction(
                     plan_id=plan.id,
+                    client_id=client.id,
                     objective_id=objective.id,
                     created_by_id=coach.id,
                     text=f"Step {m + 1}",

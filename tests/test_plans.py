@@ -316,3 +316,26 @@ def test_another_coachs_plan_and_its_parts_answer_404(client, login_as):
     ):
         assert client.get(url).status_code == 404, url
         assert client.post(url, data={}).status_code in (404, 405), url
+
+
+def test_today_shows_a_review_coming_and_an_overdue_step(client, login_as):
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    start = agency_today() - timedelta(days=40)
+    make_plan(person, coach, start=start, review_date=agency_today() + timedelta(days=3))
+    today = client.get("/today/").text
+    assert "Review the employment plan" in today
+    assert "Plan step: Step 1" in today  # due 30 days after the start: 10 days ago
+    action = db.session.scalars(sa.select(PlanAction)).one()
+    assert f"/plans/actions/{action.id}/edit" in today
+    client.post(
+        f"/plans/actions/{action.id}/edit",
+        data={
+            "idempotency_key": "k-12345678",
+            "text": action.text,
+            "who": "person",
+            "due_date": action.due_date.isoformat(),
+            "done_on": day(),
+        },
+    )
+    assert "Plan step: Step 1" not in client.get("/today/").text

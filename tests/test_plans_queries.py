@@ -45,6 +45,7 @@ def grow(plan, coach, goals: int) -> None:
             db.session.add_all(
                 PlanAction(
                     plan_id=plan.id,
+                    client_id=plan.client_id,
                     objective_id=objective.id,
                     created_by_id=coach.id,
                     text="Do it",

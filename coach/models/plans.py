@@ -101,6 +101,9 @@ class PlanAction(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     plan_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("employment_plans.id"), index=True)
     objective_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("plan_objectives.id"), index=True)
+    # The plan's client, kept here for Today's rule of steps due (coach/today/kept.py
+    # writes a client's items again when a record with their client_id changes).
+    client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id"), index=True)
     created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     idempotency_key: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     text: so.Mapped[str] = so.mapped_column(sa.Text)

@@ -219,7 +219,10 @@ def add_objective(user: User, plan: EmploymentPlan, key: str, goal_id: int, **fi
 
 
 def add_action(user: User, objective: PlanObjective, key: str, **fields):
-    action = PlanAction(plan_id=objective.plan_id, objective_id=objective.id, **fields)
+    plan = objective.plan
+    action = PlanAction(
+        plan_id=plan.id, client_id=plan.client_id, objective_id=objective.id, **fields
+    )
     return _add(user, action, key, "plan_action", f"objective {objective.id}")
 
 

@@ -147,6 +147,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("plan_id", sa.Integer(), nullable=False),
         sa.Column("objective_id", sa.Integer(), nullable=False),
+        sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("idempotency_key", sa.String(length=64), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
@@ -157,6 +158,9 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_plan_actions_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["client_id"], ["clients.id"], name=op.f("fk_plan_actions_client_id_clients")
         ),
         sa.ForeignKeyConstraint(
             ["objective_id"],
@@ -178,6 +182,7 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_plan_actions_objective_id"), ["objective_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_plan_actions_client_id"), ["client_id"], unique=False)
         batch_op.create_index("ix_plan_actions_open_due", ["done_on", "due_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_plan_actions_plan_id"), ["plan_id"], unique=False)
 
@@ -190,6 +195,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_plan_actions_plan_id"))
         batch_op.drop_index("ix_plan_actions_open_due")
         batch_op.drop_index(batch_op.f("ix_plan_actions_objective_id"))
+        batch_op.drop_index(batch_op.f("ix_plan_actions_client_id"))
         batch_op.drop_index(batch_op.f("ix_plan_actions_created_by_id"))
 
     op.drop_table("plan_actions")
