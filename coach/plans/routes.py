@@ -44,8 +44,9 @@ def new_plan(client_id: int):
         plan, _ = plans.create_plan(current_user, client, form.idempotency_key.data, *data)
         return _to_plan(plan.id)
     audit_view("client", client.id)
-    return render("plans/form.html", title="New employment plan", client=client, plan=None,
-                  form=form, fields=PLAN_FIELDS, submit="Start the plan")  # fmt: skip
+    return _form_page(
+        "New employment plan", None, form, PLAN_FIELDS, "Start the plan", client=client
+    )
 
 
 @bp.route("/<int:plan_id>")
@@ -152,8 +153,8 @@ def new_action(objective_id: int):
         _, started = plans.add_action(current_user, objective, key, **fields)
         return _to_plan(objective.plan_id, started)
     audit_view("employment_plan", objective.plan_id)
-    return _form_page("Add an action step", objective.plan, form, ACTION_FIELDS,
-                      "Save the step", objective=objective)  # fmt: skip
+    page = ("Add an action step", objective.plan, form, ACTION_FIELDS, "Save the step")
+    return _form_page(*page, objective=objective)
 
 
 @bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
@@ -170,8 +171,8 @@ def edit_action(action_id: int):
         )
         return _to_plan(action.plan_id, started)
     audit_view("employment_plan", action.plan_id)
-    return _form_page("Edit the action step", action.plan, form, ACTION_FIELDS, "Save the step",
-                      objective=action.objective)  # fmt: skip
+    page = ("Edit the action step", action.plan, form, ACTION_FIELDS, "Save the step")
+    return _form_page(*page, objective=action.objective)
 
 
 @bp.route("/<int:plan_id>/sign", methods=["GET", "POST"])
@@ -187,24 +188,31 @@ def sign_plan(plan_id: int):
         flash(f"Version {plan.version} is already signed.", "success")
         return _to_plan(plan.id)
     if form.validate_on_submit():
-        if not plans.objectives_of(plan):
-            add_error(form.signer_name, "This plan has no objective yet: add one before signing.")
-        else:
-            signature, why = plans.sign_plan(
-                current_user, plan, form.document_sha256.data, form.signer_name.data,
-                form.signed_on.data, client_ip(), request.user_agent.string,
-            )  # fmt: skip
-            if signature is None:  # another tap signed, or the plan changed, a moment ago
-                flash(SIGN_PROBLEMS[why], "error")
-                return redirect_to(url_for("plans.sign_plan", plan_id=plan_id))
-            flash(
-                f"Signed by {signature.signer_name}: version {signature.document_version}.",
-                "success",
-            )
-            return _to_plan(plan_id)
+        if plans.objectives_of(plan):
+            return _take_signature(plan, form)
+        add_error(form.signer_name, "This plan has no objective yet: add one before signing.")
     audit_view("employment_plan", plan.id)
-    return render("plans/sign.html", plan=plan, form=form, document=document,
-                  consent_text=signing.CONSENT_TEXT)  # fmt: skip
+    context = {"document": document, "consent_text": signing.CONSENT_TEXT}
+    return render("plans/sign.html", plan=plan, form=form, **context)
+
+
+def _take_signature(plan, form: SignPlanForm):
+    """Sign, and say so on the plan; or send the person back to read it again."""
+    signature, why = plans.sign_plan(
+        current_user,
+        plan,
+        form.document_sha256.data,
+        form.signer_name.data,
+        form.signed_on.data,
+        ip=client_ip(),
+        user_agent=request.user_agent.string,
+    )
+    if signature is None:  # another tap signed, or the plan changed, a moment ago
+        flash(SIGN_PROBLEMS[why], "error")
+        return redirect_to(url_for("plans.sign_plan", plan_id=plan.id))
+    version = signature.document_version
+    flash(f"Signed by {signature.signer_name}: version {version}.", "success")
+    return _to_plan(signature.plan_id)
 
 
 SIGN_PROBLEMS = {
