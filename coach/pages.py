@@ -2,10 +2,10 @@
 
 The client page is a coach's home for one person: their details and jobs (clients),
 the visit panel (visits), their task analyses (tasks), their accommodation requests
-(accommodations), their job search log (leads) and their latest calls and messages
-(contacts). Each area offers its part as a plain function; this module puts them
-together, so that no area reaches into another and a newcomer reads the client page
-here, then in clients/client.html. The visit history below them is the visits
+(accommodations), their employment plans (plans), their job search log (leads) and their
+latest calls and messages (contacts). Each area offers its part as a plain function;
+this module puts them together, so that no area reaches into another and a newcomer reads
+the client page here, then in clients/client.html. The visit history below them is the visits
 blueprint's own fragment, loaded when the coach scrolls to it.
 """
 
@@ -15,6 +15,7 @@ from coach.clients.services import get_client_for
 from coach.contacts.services import latest_contacts
 from coach.leads.searchlog import latest_entries
 from coach.models import User
+from coach.plans.services import plans_of
 from coach.tasks.services import tasks_of
 from coach.today.services import needs_team_review
 from coach.visits import panel
@@ -34,6 +35,7 @@ def client_page(user: User, client_id: int, ended_id: int | None = None) -> dict
         saved_key=None,
         tasks=tasks_of(client),  # listed on the page; offered by the panel during a visit
         requests=requests_of(user, client),
+        plans=plans_of(user, client),
         search_log=latest_entries(client),
         contacts=latest_contacts(user, client),
         team_review=needs_team_review(client),

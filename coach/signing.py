@@ -8,6 +8,10 @@ open links too), the decision is a POST. Its model has the columns token_hash,
 expires_at, first_viewed_at, revoked_at and used_at, document_version, document_text and
 document_sha256 (what the link shows), and a state(now) method.
 
+Someone who signs on the coach's phone (the person signing their employment plan) needs no
+link: the document is a Document (version, text, SHA-256) and the one signature per
+version is taken with take_once(), the same conditional UPDATE that claims a link.
+
 The signed record keeps what ESIGN/UETA need: the exact document shown (its text and
 SHA-256), the signer's consent to sign electronically, the time (UTC) and the device
 (IP and browser). Its model has the columns of signed_record_fields(); once written it
@@ -16,6 +20,7 @@ never changes.
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
 
@@ -96,21 +101,27 @@ def note_opened(link, entity_type: str) -> None:
     record_event("view", entity_type, link.id, "link opened (possibly by a mail scanner)")
 
 
-def claim(link, now: datetime) -> bool:
-    """Use the link for its one decision, in one conditional UPDATE: of two taps or two
-    devices deciding at once, exactly one gets True."""
-    model = type(link)
-    claimed = db.session.execute(
-        sa.update(model)
-        .where(
-            model.id == link.id,
-            model.used_at.is_(None),
-            model.revoked_at.is_(None),
-            model.expires_at > now,
-        )
-        .values(used_at=now)
+def take_once(model, row_id: int, values: dict, *where) -> bool:
+    """Change one row only if `where` still holds, in one conditional UPDATE: of two taps
+    or two devices acting at once, exactly one gets True."""
+    taken = db.session.execute(
+        sa.update(model).where(model.id == row_id, *where).values(**values)
     ).rowcount
-    return claimed == 1
+    return taken == 1
+
+
+def claim(link, now: datetime) -> bool:
+    """Use the link for its one decision (take_once): of two taps or two devices deciding
+    at once, exactly one gets True."""
+    model = type(link)
+    return take_once(
+        model,
+        link.id,
+        {"used_at": now},
+        model.used_at.is_(None),
+        model.revoked_at.is_(None),
+        model.expires_at > now,
+    )
 
 
 def revoke_open(model, now: datetime, *where) -> int:
@@ -150,9 +161,22 @@ def qr_svg(url: str) -> str:
 # --- the signed record --------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Document:
+    """A document to sign without a link: what signed_record_fields() reads of a link."""
+
+    document_version: int
+    document_text: str
+    document_sha256: str
+
+    @classmethod
+    def of(cls, version: int, text: str) -> "Document":
+        return cls(version, text, sha256_hex(text))
+
+
 def signed_record_fields(link, ip: str, user_agent: str, now: datetime) -> dict:
-    """The signed record's evidence: the document the link showed (its version, text and
-    SHA-256), the consent given, the time and the device."""
+    """The signed record's evidence: the document the link (or a Document) showed (its
+    version, text and SHA-256), the consent given, the time and the device."""
     return {
         "document_version": link.document_version,
         "document_text": link.document_text,

@@ -325,3 +325,66 @@ def make_interview(client, coach, **fields):
     db.session.add(entry)
     db.session.commit()
     return entry
+
+
+def make_plan(client, coach, objectives=1, actions=1, signed=False, start=None, **fields):
+    """An employment plan with one goal, `objectives` objectives and `actions` action steps
+    under each; signed (version 1) by the person when `signed`."""
+    from datetime import timedelta
+
+    from coach.models import EmploymentPlan, PlanAction, PlanGoal, PlanObjective, PlanSignature
+    from coach.signing import CONSENT_TEXT, sha256_hex
+
+    start = start or date.today()
+    plan = EmploymentPlan(
+        client_id=client.id,
+        created_by_id=coach.id,
+        start_date=start,
+        review_date=fields.pop("review_date", start + timedelta(days=90)),
+        **fields,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    goal = PlanGoal(plan_id=plan.id, created_by_id=coach.id, text="Work in a kitchen")
+    db.session.add(goal)
+    db.session.flush()
+    for n in range(objectives):
+        objective = PlanObjective(
+            plan_id=plan.id,
+            goal_id=goal.id,
+            created_by_id=coach.id,
+            text=f"Objective {n + 1}: on time for 4 of 5 shifts",
+            target_date=start + timedelta(days=60),
+        )
+        db.session.add(objective)
+        db.session.flush()
+        for m in range(actions):
+            db.session.add(
+                PlanAction(
+                    plan_id=plan.id,
+                    client_id=client.id,
+                    objective_id=objective.id,
+                    created_by_id=coach.id,
+                    text=f"Step {m + 1}",
+                    who="person",
+                    due_date=start + timedelta(days=30),
+                )
+            )
+    if signed:
+        text = "INDIVIDUAL EMPLOYMENT PLAN\nPlan version: 1\n"
+        plan.signed_version = 1
+        db.session.add(
+            PlanSignature(
+                plan_id=plan.id,
+                witnessed_by_id=coach.id,
+                document_version=1,
+                document_text=text,
+                document_sha256=sha256_hex(text),
+                signer_name=f"{client.first_name} {client.last_name}",
+                signed_on=start,
+                consent_text=CONSENT_TEXT,
+                consented=True,
+            )
+        )
+    db.session.commit()
+    return plan

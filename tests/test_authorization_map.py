@@ -12,6 +12,7 @@ from tests.factories import (
     make_lead,
     make_person,
     make_placement,
+    make_plan,
     make_request,
     make_run,
     make_session,
@@ -23,6 +24,7 @@ from tests.factories import (
     make_visit,
     make_worksite,
 )
+from tests.test_fuzz import plan_part_ids
 
 HTMX = {"HX-Request": "true"}
 
@@ -43,7 +45,9 @@ def others_records(login_as):
     signature = make_signature(request, other)
     trip = make_trip(other, status="submitted")
     contact = make_contact(other, employer, clients=[client], note="Private talk")
+    plan = make_plan(client, other, signed=True)
     return {
+        **plan_part_ids(plan),
         "contact_id": contact.id,
         "person_id": make_person(employer, other).id,
         "trip_id": trip.id,

@@ -239,6 +239,7 @@ def own_records(user) -> dict:
         make_application,
         make_interview,
         make_lead,
+        make_plan,
         make_request,
         make_run,
         make_session,
@@ -258,7 +259,9 @@ def own_records(user) -> dict:
     open_request = make_request(person, user)
     _, token = create_link(open_request, "DOCUMENT", user, "Dana", "")
     db.session.commit()
+    plan = make_plan(person, user)
     return {
+        **plan_part_ids(plan),
         "contact_id": make_contact(user, employer, clients=[person]).id,
         "person_id": make_person(employer, user).id,
         "trip_id": make_trip(user).id,
@@ -280,6 +283,22 @@ def own_records(user) -> dict:
         "lead_id": make_lead(user, employer, [person]).id,
         "application_id": make_application(person, user).id,
         "interview_id": make_interview(person, user).id,
+    }
+
+
+def plan_part_ids(plan) -> dict:
+    """The ids of a plan made by make_plan() and of its first goal, objective and step."""
+    from coach.models import PlanAction, PlanGoal, PlanObjective
+
+    def first(model):
+        return db.session.scalar(sa.select(model.id).where(model.plan_id == plan.id).limit(1))
+
+    return {
+        "plan_id": plan.id,
+        "version": 1,
+        "goal_id": first(PlanGoal),
+        "objective_id": first(PlanObjective),
+        "action_id": first(PlanAction),
     }
 
 

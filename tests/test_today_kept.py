@@ -163,3 +163,23 @@ def test_refresh_today_writes_every_clients_items(app, agency):
     result = app.test_cli_runner().invoke(args=["refresh-today"])
     assert "Wrote 2 due items." in result.output
     assert kept() == afresh() and len(kept()) == 2
+
+
+def test_plan_writes_keep_the_rows_equal_to_the_rules(agency):
+    from coach.models import PlanAction
+    from tests.factories import make_plan
+
+    coach, rosa, liam = agency
+    plan = make_plan(rosa, coach, start=date(2026, 11, 1), review_date=date(2026, 12, 5))
+    assert {"plan_review", "plan_step"} <= kinds_of(rosa) and kept() == afresh()
+    step = db.session.scalars(sa.select(PlanAction)).one()
+    step.done_on = date(2026, 11, 29)  # done: the step leaves Today
+    db.session.commit()
+    assert "plan_step" not in kinds_of(rosa) and kept() == afresh()
+    plan.review_date = date(2027, 3, 1)  # reviewed: the next review is months away
+    db.session.commit()
+    assert kept() == afresh()
+    make_plan(rosa, coach, start=date(2026, 11, 30))  # a newer plan replaces the old one
+    rows = [row for row in kept() if row[1] == rosa.id and row[0].startswith("plan_")]
+    assert {row[5] for row in rows if row[0] == "plan_review"} == {plan.id + 1}
+    assert kept() == afresh()

@@ -34,6 +34,10 @@ PERSON_ARGS = {
     "application_id",
     "interview_id",
     "lead_id",  # its page names the job seekers it might suit
+    "plan_id",  # the employment plan and its parts
+    "goal_id",
+    "objective_id",
+    "action_id",
 }
 
 # Polls itself every few seconds while the request's page (itself audited) is open, and

@@ -58,6 +58,14 @@ from coach.models.mileage import (
     MileageRate,
     Trip,
 )
+from coach.models.plans import (
+    ACTION_WHO,
+    EmploymentPlan,
+    PlanAction,
+    PlanGoal,
+    PlanObjective,
+    PlanSignature,
+)
 from coach.models.tasks import (
     PROMPT_LEVELS,
     STRATEGIES,
@@ -79,6 +87,12 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "ACTION_WHO",
+    "EmploymentPlan",
+    "PlanAction",
+    "PlanGoal",
+    "PlanObjective",
+    "PlanSignature",
     "DueItem",
     "APPLICATION_METHODS",
     "APPLICATION_RESULTS",

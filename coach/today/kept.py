@@ -24,10 +24,12 @@ from coach.models import (
     Client,
     ClientContact,
     DueItem,
+    EmploymentPlan,
     Lead,
     LeadStatusChange,
     Placement,
     PlacementEvent,
+    PlanAction,
     Visit,
 )
 from coach.models.leads import lead_clients
@@ -47,6 +49,8 @@ FEEDS: dict[type, tuple[str, ...]] = {
     Client: ("status", "coach_id", "contact_every_days", "created_at"),
     Lead: ("status", "created_at", "created_by_id", "clients"),
     LeadStatusChange: (),
+    EmploymentPlan: ("client_id", "review_date"),
+    PlanAction: ("client_id", "due_date", "done_on", "text"),
 }
 COLUMNS = ("kind", "client_id", "coach_id", "due_at", "todo", "source_id", "opens_at", "closes_at")
 # Agency settings the rules read: changing one writes every client's items again.

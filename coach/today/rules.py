@@ -16,9 +16,11 @@ from coach.models import (
     AccommodationRequest,
     Client,
     ClientContact,
+    EmploymentPlan,
     Lead,
     Placement,
     PlacementEvent,
+    PlanAction,
     Visit,
 )
 from coach.models.leads import lead_clients
@@ -398,4 +400,59 @@ def lead_follow_ups(clients, when: When) -> sa.Select:
         .join(Client, Client.id == seeker.c.client_id)
         .where(of_clients(clients), Lead.status == "new")
         .where(seeker.c.client_id == first_seeker.scalar_subquery())
+    )
+
+
+def newest_plan(plan) -> sa.ColumnElement[bool]:
+    """The plan is its client's newest: an older plan's review and steps are over."""
+    newer = so.aliased(EmploymentPlan)
+    return (
+        ~sa.select(newer.id).where(newer.client_id == plan.client_id, newer.id > plan.id).exists()
+    )
+
+
+@rule(
+    "plan_review",
+    "Plan review",
+    link=lambda item: url_for("plans.view_plan", plan_id=item.source_id),
+)
+def plan_reviews(clients, when: When) -> sa.Select:
+    """The client's newest employment plan is reviewed by its review date (to the end of
+    that local day); setting the next review date clears it."""
+    plan = EmploymentPlan
+    return (
+        due_columns(
+            "plan_review",
+            Client.id,
+            Client.coach_id,
+            local_midnight(plan.review_date, when, days_after=1),
+            sa.literal("Review the employment plan"),
+            plan.id,
+        )
+        .join(Client, Client.id == plan.client_id)
+        .where(of_clients(clients), newest_plan(plan))
+    )
+
+
+@rule(
+    "plan_step",
+    "Plan step",
+    link=lambda item: url_for("plans.edit_action", action_id=item.source_id),
+)
+def plan_steps(clients, when: When) -> sa.Select:
+    """An action step of the client's newest plan is done by its due date (to the end of
+    that local day); noting the day it was done clears it."""
+    action, plan = PlanAction, EmploymentPlan
+    return (
+        due_columns(
+            "plan_step",
+            Client.id,
+            Client.coach_id,
+            local_midnight(action.due_date, when, days_after=1),
+            sa.literal("Plan step: ", sa.String) + sa.func.substr(action.text, 1, 100),
+            action.id,
+        )
+        .join(Client, Client.id == action.client_id)
+        .join(plan, plan.id == action.plan_id)
+        .where(of_clients(clients), action.done_on.is_(None), newest_plan(plan))
     )

@@ -1,0 +1,341 @@
+"""The individual employment plan: goals → objectives → action steps, bad input beside its
+field, the person's signature (once per version), and versions that stay readable."""
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from coach import signing
+from coach.agency import agency_today
+from coach.extensions import db
+from coach.models import (
+    AuditEvent,
+    EmploymentPlan,
+    PlanAction,
+    PlanGoal,
+    PlanObjective,
+    PlanSignature,
+)
+from coach.plans import services as plans
+from tests.factories import make_client, make_plan, make_user
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count(model.id)))
+
+
+def day(offset: int = 0) -> str:
+    return (agency_today() + timedelta(days=offset)).isoformat()
+
+
+def key() -> str:
+    return f"key-{count(AuditEvent)}-{re.sub('[^0-9]', '', str(agency_today()))}-x"
+
+
+def sha_on(page: str) -> str:
+    return re.search(r'name="document_sha256" type="hidden" value="([0-9a-f]{64})"', page)[1]
+
+
+def sign(client, plan_id: int, name="Rosa Diaz", **extra):
+    page = client.get(f"/plans/{plan_id}/sign").text
+    data = {
+        "document_sha256": sha_on(page),
+        "signer_name": name,
+        "signed_on": day(),
+        "consent": "y",
+    }
+    return client.post(f"/plans/{plan_id}/sign", data={**data, **extra})
+
+
+def test_a_coach_writes_a_plan_goal_objectives_and_steps(client, login_as):
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    assert "No employment plan yet" in client.get(f"/clients/{person.id}").text
+    response = client.post(
+        f"/plans/clients/{person.id}/new",
+        data={"idempotency_key": "plan-key-1", "start_date": day(-30), "review_date": day(60)},
+    )
+    plan = db.session.scalars(sa.select(EmploymentPlan)).one()
+    assert response.location == f"/plans/{plan.id}"
+    client.post(
+        f"/plans/{plan.id}/goals/new",
+        data={"idempotency_key": "goal-key-1", "text": "Work in a kitchen"},
+    )
+    goal = db.session.scalars(sa.select(PlanGoal)).one()
+    for n, text in enumerate(("Arrives on time 4 of 5 shifts", "Learns the dish machine")):
+        client.post(
+            f"/plans/{plan.id}/objectives/new",
+            data={
+                "idempotency_key": f"objective-key-{n}",
+                "goal_id": goal.id,
+                "text": text,
+                "target_date": day(60),
+            },
+        )
+    first = db.session.scalars(sa.select(PlanObjective).order_by(PlanObjective.id)).first()
+    for n, who in enumerate(("person", "coach", "other")):
+        client.post(
+            f"/plans/objectives/{first.id}/actions/new",
+            data={
+                "idempotency_key": f"action-key-{n}",
+                "text": f"Step by {who}",
+                "who": who,
+                "who_name": "Sam, the shift lead" if who == "other" else "",
+                "due_date": day(-5 if who == "coach" else 20),
+            },
+        )
+    assert (count(PlanObjective), count(PlanAction)) == (2, 3)
+    page = client.get(f"/plans/{plan.id}").text
+    assert "Goal 1: Work in a kitchen" in page
+    assert "Objective 1.2: Learns the dish machine" in page
+    assert "Sam, the shift lead" in page and "The coach" in page
+    assert "overdue" in page  # the coach's step was due five days ago
+    assert "Sign version 1 with Rosa" in page
+    assert "Plan from" in client.get(f"/clients/{person.id}").text
+
+
+def test_a_double_tapped_goal_is_saved_once(client, login_as):
+    coach = login_as("coach")
+    plan = make_plan(make_client(coach), coach, objectives=0)
+    for _ in range(2):
+        client.post(
+            f"/plans/{plan.id}/goals/new", data={"idempotency_key": "same-key-1", "text": "Drive"}
+        )
+    assert db.session.scalar(sa.select(sa.func.count()).where(PlanGoal.text == "Drive")) == 1
+
+
+def test_a_target_date_before_the_plans_start_is_refused_beside_the_field(client, login_as):
+    coach = login_as("coach")
+    plan = make_plan(make_client(coach), coach, objectives=0, start=agency_today())
+    goal = db.session.scalars(sa.select(PlanGoal)).one()
+    response = client.post(
+        f"/plans/{plan.id}/objectives/new",
+        data={
+            "idempotency_key": "k-12345678",
+            "goal_id": goal.id,
+            "text": "X",
+            "target_date": day(-1),
+        },
+    )
+    assert response.status_code == 200
+    assert re.search(r'id="target_date-error">The target date must be on or after', response.text)
+    assert count(PlanObjective) == 0
+
+
+def test_an_objective_with_no_goal_is_refused_beside_the_field(client, login_as):
+    coach = login_as("coach")
+    plan = make_plan(make_client(coach), coach, objectives=0)
+    data = {"idempotency_key": "k-12345678", "text": "Something", "target_date": day(30)}
+    response = client.post(f"/plans/{plan.id}/objectives/new", data=data)
+    assert 'id="goal_id-error">Choose the goal this objective serves.' in response.text
+    db.session.execute(sa.delete(PlanGoal))
+    db.session.commit()
+    response = client.post(f"/plans/{plan.id}/objectives/new", data=data)
+    assert 'id="goal_id-error">Add a goal first: every objective serves a goal.' in response.text
+    assert count(PlanObjective) == 0
+
+
+def test_a_review_or_due_date_before_the_start_and_an_unnamed_someone_else_are_refused(
+    client, login_as
+):
+    coach = login_as("coach")
+    person = make_client(coach)
+    response = client.post(
+        f"/plans/clients/{person.id}/new",
+        data={"idempotency_key": "k-12345678", "start_date": day(), "review_date": day(-2)},
+    )
+    assert 'id="review_date-error">The review must be on or after' in response.text
+    assert count(EmploymentPlan) == 0
+    make_plan(person, coach)
+    objective = db.session.scalars(sa.select(PlanObjective)).one()
+    response = client.post(
+        f"/plans/objectives/{objective.id}/actions/new",
+        data={"idempotency_key": "k-22345678", "text": "Ask", "who": "other", "due_date": day(-1)},
+    )
+    assert 'id="who_name-error">Name who does it.' in response.text
+    assert 'id="due_date-error">The due date must be on or after' in response.text
+    assert count(PlanAction) == 1
+
+
+def test_signing_a_plan_with_no_objective_is_refused_beside_the_field(client, login_as):
+    coach = login_as("coach")
+    plan = make_plan(make_client(coach), coach, objectives=0)
+    response = sign(client, plan.id)
+    assert 'id="signer_name-error">This plan has no objective yet' in response.text
+    assert count(PlanSignature) == 0
+
+
+def test_the_person_signs_once_per_version_and_the_record_verifies(client, login_as):
+    coach = login_as("coach")
+    plan = make_plan(make_client(coach, "Rosa", "Diaz"), coach, objectives=2)
+    missing = sign(client, plan.id, consent="")
+    assert "Tick the box to sign electronically." in missing.text
+    wrong_day = sign(client, plan.id, signed_on=day(-3))
+    assert 'id="signed_on-error">Enter today' in wrong_day.text
+    page = client.get(f"/plans/{plan.id}/sign").text
+    assert "Objective 1: on time for 4 of 5 shifts" in page and signing.CONSENT_TEXT in page
+    response = sign(client, plan.id, headers={"User-Agent": "Phone/1.0"})
+    assert response.status_code == 302
+    signature = db.session.scalars(sa.select(PlanSignature)).one()
+    assert signature.document_version == 1 and signature.signer_name == "Rosa Diaz"
+    assert signature.consented and signature.consent_text == signing.CONSENT_TEXT
+    assert signing.verify(signature) and "Person: Rosa Diaz" in signature.document_text
+    assert signature.witnessed_by_id == coach.id
+    # A second tap, or the same page sent again, signs nothing more.
+    again = client.post(
+        f"/plans/{plan.id}/sign",
+        data={
+            "document_sha256": signature.document_sha256,
+            "signer_name": "Rosa Diaz",
+            "signed_on": day(),
+            "consent": "y",
+        },
+    )
+    assert again.status_code == 302 and count(PlanSignature) == 1
+    record = client.get(f"/plans/{plan.id}/versions/1").text
+    assert "Verified." in record and signature.document_sha256 in record
+
+
+def test_the_conditional_update_lets_one_signature_through_per_version(ctx):
+    coach = make_user("coach")
+    plan = make_plan(make_client(coach), coach)
+    tree = plans.get_plan_for(coach, plan.id, with_tree=True)
+    sha = signing.sha256_hex(plans.document_for(tree))
+    first, _ = plans.sign_plan(coach, tree, sha, "Ada", agency_today(), "127.0.0.1", "UA")
+    stale = plans.get_plan_for(coach, plan.id, with_tree=True)
+    db.session.expunge(stale)
+    stale.signed_version = None  # as a second device read it before the first signed
+    second, why = plans.sign_plan(coach, stale, sha, "Ada", agency_today(), "127.0.0.1", "UA")
+    assert first is not None and second is None and why == "signed"
+    assert count(PlanSignature) == 1
+
+
+def test_a_plan_changed_while_the_signing_page_was_open_is_not_signed(client, login_as):
+    coach = login_as("coach")
+    plan = make_plan(make_client(coach), coach)
+    page = client.get(f"/plans/{plan.id}/sign").text
+    goal = db.session.scalars(sa.select(PlanGoal)).one()
+    client.post(
+        f"/plans/goals/{goal.id}/edit", data={"idempotency_key": "k-12345678", "text": "Cook"}
+    )
+    response = client.post(
+        f"/plans/{plan.id}/sign",
+        data={
+            "document_sha256": sha_on(page),
+            "signer_name": "Ada",
+            "signed_on": day(),
+            "consent": "y",
+        },
+        follow_redirects=True,
+    )
+    assert "The plan changed while this page was open" in response.text
+    assert count(PlanSignature) == 0
+
+
+def test_an_edit_after_signing_makes_version_two_and_version_one_stays_readable(client, login_as):
+    coach = login_as("coach")
+    plan = make_plan(make_client(coach, "Rosa", "Diaz"), coach)
+    sign(client, plan.id)
+    goal = db.session.scalars(sa.select(PlanGoal)).one()
+    response = client.post(
+        f"/plans/goals/{goal.id}/edit",
+        data={"idempotency_key": "k-12345678", "text": "Work as a line cook"},
+        follow_redirects=True,
+    )
+    assert "starts a new version" in response.text
+    db.session.expire_all()
+    assert (plan.version, plan.signed_version) == (2, 1)
+    # A second change to the unsigned version 2 stays version 2.
+    client.post(
+        f"/plans/{plan.id}/goals/new", data={"idempotency_key": "k-22345678", "text": "Save"}
+    )
+    db.session.expire_all()
+    assert plan.version == 2
+    one = client.get(f"/plans/{plan.id}/versions/1").text
+    assert "Goal 1: Work in a kitchen" in one and "line cook" not in one and "Verified." in one
+    two = client.get(f"/plans/{plan.id}/versions/2").text
+    assert "Work as a line cook" in two and "Not signed yet" in two
+    assert client.get(f"/plans/{plan.id}/versions/3").status_code == 404
+    sign(client, plan.id)
+    assert [s.document_version for s in plans.signatures_of(plan)] == [2, 1]
+
+
+def test_a_done_date_is_progress_and_keeps_the_signed_version(client, login_as):
+    coach = login_as("coach")
+    plan = make_plan(make_client(coach), coach)
+    sign(client, plan.id)
+    action = db.session.scalars(sa.select(PlanAction)).one()
+    client.post(
+        f"/plans/actions/{action.id}/edit",
+        data={
+            "idempotency_key": "k-12345678",
+            "text": action.text,
+            "who": "person",
+            "due_date": action.due_date.isoformat(),
+            "done_on": day(),
+        },
+    )
+    db.session.expire_all()
+    assert action.done_on == agency_today() and plan.version == 1 and plan.is_signed
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.entity_type == "plan_action")
+    )
+    assert any("done_on" in e.summary for e in events)
+
+
+def test_plan_text_is_logged_by_name_only(client, login_as):
+    coach = login_as("coach")
+    plan = make_plan(make_client(coach), coach)
+    goal = db.session.scalars(sa.select(PlanGoal)).one()
+    client.post(
+        f"/plans/goals/{goal.id}/edit", data={"idempotency_key": "k-12345678", "text": "Secret"}
+    )
+    summaries = " ".join(e.summary for e in db.session.scalars(sa.select(AuditEvent)))
+    assert "text changed" in summaries and "Secret" not in summaries
+    assert client.get(f"/plans/{plan.id}").status_code == 200
+
+
+def test_another_coachs_plan_and_its_parts_answer_404(client, login_as):
+    login_as("coach")
+    other = make_user("coach")
+    plan = make_plan(make_client(other, "Private", "Person"), other, signed=True)
+    ids = {
+        "goal": db.session.scalars(sa.select(PlanGoal.id)).one(),
+        "objective": db.session.scalars(sa.select(PlanObjective.id)).one(),
+        "action": db.session.scalars(sa.select(PlanAction.id)).one(),
+    }
+    for url in (
+        f"/plans/{plan.id}",
+        f"/plans/{plan.id}/versions/1",
+        f"/plans/{plan.id}/sign",
+        f"/plans/goals/{ids['goal']}/edit",
+        f"/plans/objectives/{ids['objective']}/edit",
+        f"/plans/objectives/{ids['objective']}/actions/new",
+        f"/plans/actions/{ids['action']}/edit",
+    ):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, data={}).status_code in (404, 405), url
+
+
+def test_today_shows_a_review_coming_and_an_overdue_step(client, login_as):
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    start = agency_today() - timedelta(days=40)
+    make_plan(person, coach, start=start, review_date=agency_today() + timedelta(days=3))
+    today = client.get("/today/").text
+    assert "Review the employment plan" in today
+    assert "Plan step: Step 1" in today  # due 30 days after the start: 10 days ago
+    action = db.session.scalars(sa.select(PlanAction)).one()
+    assert f"/plans/actions/{action.id}/edit" in today
+    client.post(
+        f"/plans/actions/{action.id}/edit",
+        data={
+            "idempotency_key": "k-12345678",
+            "text": action.text,
+            "who": "person",
+            "due_date": action.due_date.isoformat(),
+            "done_on": day(),
+        },
+    )
+    assert "Plan step: Step 1" not in client.get("/today/").text

@@ -1,0 +1,76 @@
+"""The plan pages run a handful of SQL statements, whatever the size of the plan."""
+
+import pytest
+import sqlalchemy as sa
+
+from coach.extensions import db
+from coach.models import PlanAction, PlanGoal, PlanObjective
+from tests.conftest import count_queries
+from tests.factories import make_client, make_plan
+
+PAGES = [
+    "/plans/{plan}",
+    "/plans/{plan}/versions/1",
+    "/plans/{plan}/versions/2",
+    "/plans/{plan}/sign",
+    "/plans/{plan}/objectives/new",
+    "/plans/objectives/{objective}/edit",
+    "/plans/actions/{action}/edit",
+    "/clients/{person}",
+]
+
+
+def statements_of(client, path: str) -> int:
+    with count_queries() as statements:
+        assert client.get(path).status_code == 200, path
+    return len(statements)
+
+
+def grow(plan, coach, goals: int) -> None:
+    """More goals, each with three objectives of four steps."""
+    for _ in range(goals):
+        goal = PlanGoal(plan_id=plan.id, created_by_id=coach.id, text="Another goal")
+        db.session.add(goal)
+        db.session.flush()
+        for _ in range(3):
+            objective = PlanObjective(
+                plan_id=plan.id,
+                goal_id=goal.id,
+                created_by_id=coach.id,
+                text="Measurable",
+                target_date=plan.start_date,
+            )
+            db.session.add(objective)
+            db.session.flush()
+            db.session.add_all(
+                PlanAction(
+                    plan_id=plan.id,
+                    client_id=plan.client_id,
+                    objective_id=objective.id,
+                    created_by_id=coach.id,
+                    text="Do it",
+                    due_date=plan.start_date,
+                )
+                for _ in range(4)
+            )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_plan_page_costs_the_same_with_a_bigger_plan(client, login_as, path):
+    coach = login_as("coach")
+    person = make_client(coach)
+    plan = make_plan(person, coach, signed=True)
+    plan.version = 2  # version 1 signed, version 2 being written
+    db.session.commit()
+    objective = db.session.scalars(sa.select(PlanObjective)).first()
+    action = db.session.scalars(sa.select(PlanAction)).first()
+    url = path.format(plan=plan.id, objective=objective.id, action=action.id, person=person.id)
+    few = statements_of(client, url)
+    grow(plan, coach, 8)
+    for _ in range(3):
+        make_plan(person, coach)
+    many = statements_of(client, url)
+    print(f"{path}: {few} → {many}")
+    assert many == few
+    assert few <= (16 if path.startswith("/clients") else 10)
