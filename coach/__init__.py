@@ -141,6 +141,7 @@ AREAS = {
     "audit": ["routes"],
     "today": ["routes"],
     "contacts": ["routes"],
+    "profile": ["routes"],
 }
 
 

@@ -58,6 +58,13 @@ from coach.models.mileage import (
     MileageRate,
     Trip,
 )
+from coach.models.profile import (
+    BENEFITS,
+    FAMILY_PERMISSION,
+    TRAVEL_TRAINING,
+    CareerProfile,
+    PastJob,
+)
 from coach.models.tasks import (
     PROMPT_LEVELS,
     STRATEGIES,
@@ -79,6 +86,11 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "BENEFITS",
+    "FAMILY_PERMISSION",
+    "TRAVEL_TRAINING",
+    "CareerProfile",
+    "PastJob",
     "DueItem",
     "APPLICATION_METHODS",
     "APPLICATION_RESULTS",

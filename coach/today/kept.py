@@ -21,6 +21,7 @@ import sqlalchemy.orm as so
 from coach.models import (
     AccommodationRequest,
     AgencySettings,
+    CareerProfile,
     Client,
     ClientContact,
     DueItem,
@@ -47,6 +48,7 @@ FEEDS: dict[type, tuple[str, ...]] = {
     Client: ("status", "coach_id", "contact_every_days", "created_at"),
     Lead: ("status", "created_at", "created_by_id", "clients"),
     LeadStatusChange: (),
+    CareerProfile: ("client_id", "reports_earnings_monthly", "earnings_report_due"),
 }
 COLUMNS = ("kind", "client_id", "coach_id", "due_at", "todo", "source_id", "opens_at", "closes_at")
 # Agency settings the rules read: changing one writes every client's items again.
