@@ -325,3 +325,30 @@ def make_interview(client, coach, **fields):
     db.session.add(entry)
     db.session.commit()
     return entry
+
+
+def make_past_job(client, creator, employer_name="Blue Door Bakery", **fields):
+    """A job in a client's work history (career profile)."""
+    from coach.models import PastJob
+
+    fields.setdefault("job_title", "Dishwasher")
+    job = PastJob(
+        client_id=client.id,
+        employer_name=employer_name,
+        created_by_id=creator.id,
+        idempotency_key=secrets.token_hex(8),
+        **fields,
+    )
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def make_profile(client, **fields):
+    """A client's career profile."""
+    from coach.models import CareerProfile
+
+    profile = CareerProfile(client_id=client.id, **fields)
+    db.session.add(profile)
+    db.session.commit()
+    return profile

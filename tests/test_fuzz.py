@@ -239,6 +239,8 @@ def own_records(user) -> dict:
         make_application,
         make_interview,
         make_lead,
+        make_past_job,
+        make_profile,
         make_request,
         make_run,
         make_session,
@@ -280,6 +282,9 @@ def own_records(user) -> dict:
         "lead_id": make_lead(user, employer, [person]).id,
         "application_id": make_application(person, user).id,
         "interview_id": make_interview(person, user).id,
+        "past_job_id": make_past_job(person, user).id,
+        "section": "benefits",
+        "profile_id": make_profile(person, reports_earnings_monthly=True).id,
     }
 
 

@@ -179,7 +179,9 @@ def test_the_monthly_earnings_report_is_on_today_until_helped(client, login_as, 
     item = db.session.scalars(sa.select(DueItem).where(DueItem.kind == "earnings_report")).one()
     assert item.due_at == datetime(2027, 1, 7, 5, 0)
     client.post(f"/clients/{person.id}/profile/benefits", data={"ssi": "y"})  # stops reporting
-    assert db.session.scalars(sa.select(DueItem).where(DueItem.kind == "earnings_report")).all() == []
+    assert (
+        db.session.scalars(sa.select(DueItem).where(DueItem.kind == "earnings_report")).all() == []
+    )
 
 
 def test_next_month_keeps_the_day_or_takes_the_months_last():

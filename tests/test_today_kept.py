@@ -163,3 +163,22 @@ def test_refresh_today_writes_every_clients_items(app, agency):
     result = app.test_cli_runner().invoke(args=["refresh-today"])
     assert "Wrote 2 due items." in result.output
     assert kept() == afresh() and len(kept()) == 2
+
+
+def test_a_career_profiles_earnings_report_keeps_the_rows_too(agency):
+    from tests.factories import make_profile
+
+    coach, rosa, _ = agency
+    profile = make_profile(
+        rosa, reports_earnings_monthly=True, earnings_report_due=date(2026, 12, 6)
+    )
+    assert "earnings_report" in kinds_of(rosa) and kept() == afresh()
+    profile.earnings_report_due = date(2027, 1, 6)  # helped with this month's report
+    db.session.commit()
+    assert kept() == afresh()
+    profile.strengths = "Punctual"  # a column no rule reads
+    db.session.commit()
+    assert kept() == afresh()
+    profile.reports_earnings_monthly = False
+    db.session.commit()
+    assert "earnings_report" not in kinds_of(rosa) and kept() == afresh()

@@ -34,6 +34,7 @@ PERSON_ARGS = {
     "application_id",
     "interview_id",
     "lead_id",  # its page names the job seekers it might suit
+    "past_job_id",  # a job in a client's work history
 }
 
 # Polls itself every few seconds while the request's page (itself audited) is open, and
