@@ -70,7 +70,9 @@ class BenefitsForm(FlaskForm):
     benefits_referral_on = _date("Referred to benefits counselling on (optional)", DONE_WINDOW)
     benefits_result = notes_field("What the benefits counselling found (optional)", 2000)
     reports_earnings_monthly = BooleanField("Reports earnings every month")
-    earnings_report_due = _date("Next earnings report due (optional)", NEEDED_BY_WINDOW)
+    earnings_report_due = _date(
+        "Next earnings report due (if they report monthly)", NEEDED_BY_WINDOW
+    )
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
