@@ -33,7 +33,7 @@ def test_the_client_page_links_to_an_empty_profile(client, login_as):
     page = client.get(f"/clients/{person.id}/profile").text
     assert "Career profile" in page and "Nothing recorded yet." in page
     assert "No jobs recorded yet." in page
-    assert events("view", "career_profile")[-1].entity_id == person.id
+    assert events("view", "client")[-1].entity_id == person.id  # a view of the person's record
     client.get(f"/clients/{person.id}/profile/work")  # opening a form writes nothing
     assert profile_of(person) is None
 

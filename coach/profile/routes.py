@@ -31,7 +31,7 @@ def _profile_url(client_id: int, section: str = "") -> str:
 def view_profile(client_id: int):
     """The person's career profile: each section with its Edit, and the work history."""
     page = profile_page(current_user, client_id)
-    audit_view("career_profile", client_id)
+    audit_view("client", client_id)
     return render("profile/profile.html", sections=SECTIONS, **page)
 
 
@@ -43,7 +43,7 @@ def edit_section(client_id: int, section: str):
     """Edit one section of the profile: a small form, saved and audited on its own."""
     profile = get_profile_for(current_user, client_id)
     if request.method == "GET":
-        audit_view("career_profile", client_id)
+        audit_view("client", client_id)
     form = SECTIONS[section].form(obj=profile)
     if form.validate_on_submit():
         save_section(current_user, profile, section, form)
@@ -72,7 +72,7 @@ def new_past_job(client_id: int):
     """Add a job to the person's work history."""
     client = get_client_for(current_user, client_id)
     if request.method == "GET":
-        audit_view("career_profile", client_id)
+        audit_view("client", client_id)
     form = PastJobForm()
     if form.validate_on_submit():
         job = PastJob(client_id=client.id)

@@ -42,11 +42,7 @@ def profile_page(user: User, client_id: int) -> dict:
     """The profile page of a client this user may see (404 otherwise): the client, their
     profile (None before its first section is saved) and their work history, in three
     queries whatever its length."""
-    client = get_or_404(
-        sa.select(Client)
-        .where(may_see_client(user), Client.id == client_id)
-        .options(so.joinedload(Client.coach).load_only(User.name))
-    )
+    client = get_or_404(sa.select(Client).where(may_see_client(user), Client.id == client_id))
     profile = db.session.scalars(
         visible_profiles(user).where(CareerProfile.client_id == client.id)
     ).first()
