@@ -142,6 +142,7 @@ AREAS = {
     "today": ["routes"],
     "contacts": ["routes"],
     "plans": ["routes"],
+    "profile": ["routes"],
 }
 
 

@@ -171,6 +171,8 @@ def to_units(value: Decimal | None, scale: int) -> int | None:
 # trip logged ahead of a weekend); a date something is needed by may be two years ahead.
 DONE_WINDOW = (365, 3)
 NEEDED_BY_WINDOW = (365, 730)
+# A person's work history reaches back a working life, not further.
+HISTORY_WINDOW = (60 * 365, 3)
 
 
 def date_window_problem(day: date, window: tuple[int, int]) -> str:

@@ -39,7 +39,7 @@ def current_tab(endpoint: str | None) -> str:
     area = endpoint.split(".")[0]
     if area == "today":
         return "today"
-    if area == "clients":
+    if area in ("clients", "profile"):
         return "caseload"
     if area == "visits":
         return "visits"

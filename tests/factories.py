@@ -388,3 +388,30 @@ def make_plan(client, coach, objectives=1, actions=1, signed=False, start=None, 
         )
     db.session.commit()
     return plan
+
+
+def make_past_job(client, creator, employer_name="Blue Door Bakery", **fields):
+    """A job in a client's work history (career profile)."""
+    from coach.models import PastJob
+
+    fields.setdefault("job_title", "Dishwasher")
+    job = PastJob(
+        client_id=client.id,
+        employer_name=employer_name,
+        created_by_id=creator.id,
+        idempotency_key=secrets.token_hex(8),
+        **fields,
+    )
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def make_profile(client, **fields):
+    """A client's career profile."""
+    from coach.models import CareerProfile
+
+    profile = CareerProfile(client_id=client.id, **fields)
+    db.session.add(profile)
+    db.session.commit()
+    return profile

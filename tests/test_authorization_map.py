@@ -10,9 +10,11 @@ from tests.factories import (
     make_employer,
     make_interview,
     make_lead,
+    make_past_job,
     make_person,
     make_placement,
     make_plan,
+    make_profile,
     make_request,
     make_run,
     make_session,
@@ -69,6 +71,9 @@ def others_records(login_as):
         "lead_id": make_lead(other, employer, [client]).id,
         "application_id": make_application(client, other).id,
         "interview_id": make_interview(client, other).id,
+        "past_job_id": make_past_job(client, other, why_ended="Private reason").id,
+        "section": "benefits",
+        "profile_id": make_profile(client, strengths="Private strength").id,
     }
 
 

@@ -280,3 +280,56 @@ def test_a_contact_that_loses_the_race_is_logged_once(client, login_as, monkeypa
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"]
     assert db.session.scalar(sa.select(sa.func.count(ClientContact.id))) == 1
+
+
+def test_a_work_history_job_that_loses_the_race_is_saved_once(client, login_as, monkeypatch):
+    from coach.models import PastJob
+    from tests.factories import make_past_job
+
+    coach = login_as("coach")
+    person = make_client(coach)
+    first = make_past_job(person, coach)  # the first tap's job, committed
+    first.idempotency_key = "job-double-tap"
+    db.session.commit()
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        if "past_jobs.idempotency_key =" in str(query) and not calls:
+            calls.append(1)
+            return real_scalars(sa.select(PastJob).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
+    data = {"idempotency_key": "job-double-tap", "employer_name": "Mill", "job_title": "Packer"}
+    response = client.post(f"/clients/{person.id}/profile/jobs/new", data=data)
+    monkeypatch.undo()
+    assert calls == [1]
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(PastJob.id))) == 1
+
+
+def test_a_first_profile_save_that_loses_the_race_saves_into_the_first_profile(
+    client, login_as, monkeypatch
+):
+    """Two first saves of a profile on two workers: both found no profile; the second's
+    insert hits the one-per-client constraint and saves its section into the first's."""
+    from coach.models import CareerProfile
+    from coach.profile import services as ps
+    from tests.factories import make_profile
+
+    coach = login_as("coach")
+    person = make_client(coach)
+    real_get = ps.get_profile_for
+
+    def get_profile_for(user, client_id):
+        found = real_get(user, client_id)  # no profile yet: a new one, not saved
+        make_profile(person, strengths="Punctual")  # the other tap's, committed meanwhile
+        return found
+
+    monkeypatch.setattr("coach.profile.routes.get_profile_for", get_profile_for)
+    response = client.post(f"/clients/{person.id}/profile/education", data={"education": "GED"})
+    monkeypatch.undo()
+    assert response.status_code == 302
+    profile = db.session.scalars(sa.select(CareerProfile)).one()
+    assert (profile.strengths, profile.education) == ("Punctual", "GED")

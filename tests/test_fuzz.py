@@ -240,6 +240,8 @@ def own_records(user) -> dict:
         make_interview,
         make_lead,
         make_plan,
+        make_past_job,
+        make_profile,
         make_request,
         make_run,
         make_session,
@@ -283,6 +285,9 @@ def own_records(user) -> dict:
         "lead_id": make_lead(user, employer, [person]).id,
         "application_id": make_application(person, user).id,
         "interview_id": make_interview(person, user).id,
+        "past_job_id": make_past_job(person, user).id,
+        "section": "benefits",
+        "profile_id": make_profile(person, reports_earnings_monthly=True).id,
     }
 
 

@@ -63,3 +63,23 @@ def test_each_coach_sees_their_own_leads_and_search_logs(client, auth, login_as)
     )
     assert client.get(f"/leads/{alma_lead.id}").status_code == 404
     assert client.get(f"/leads/clients/{alma_client.id}/log").status_code == 404
+
+
+def test_each_coach_sees_only_their_own_clients_career_profiles(client, auth, login_as):
+    from tests.factories import make_past_job, make_profile
+
+    made = {}
+    for name in ("Alma", "Bert"):
+        coach = login_as("coach")
+        person = make_client(coach, name, "Sample")
+        make_profile(person, strengths=f"{name} is punctual")
+        made[name] = (coach, person, make_past_job(person, coach, job_title=f"{name}'s old job"))
+        auth.logout()
+    bert, bert_client, _ = made["Bert"]
+    _, alma_client, alma_job = made["Alma"]
+    auth.login(bert.email)
+    page = client.get(f"/clients/{bert_client.id}/profile").text
+    assert "Bert is punctual" in page and "Bert&#39;s old job" in page and "Alma" not in page
+    assert client.get(f"/clients/{alma_client.id}/profile").status_code == 404
+    assert client.get(f"/past-jobs/{alma_job.id}/edit").status_code == 404
+    assert client.post(f"/past-jobs/{alma_job.id}/remove").status_code == 404

@@ -183,3 +183,22 @@ def test_plan_writes_keep_the_rows_equal_to_the_rules(agency):
     rows = [row for row in kept() if row[1] == rosa.id and row[0].startswith("plan_")]
     assert {row[5] for row in rows if row[0] == "plan_review"} == {plan.id + 1}
     assert kept() == afresh()
+
+
+def test_a_career_profiles_earnings_report_keeps_the_rows_too(agency):
+    from tests.factories import make_profile
+
+    coach, rosa, _ = agency
+    profile = make_profile(
+        rosa, reports_earnings_monthly=True, earnings_report_due=date(2026, 12, 6)
+    )
+    assert "earnings_report" in kinds_of(rosa) and kept() == afresh()
+    profile.earnings_report_due = date(2027, 1, 6)  # helped with this month's report
+    db.session.commit()
+    assert kept() == afresh()
+    profile.strengths = "Punctual"  # a column no rule reads
+    db.session.commit()
+    assert kept() == afresh()
+    profile.reports_earnings_monthly = False
+    db.session.commit()
+    assert "earnings_report" not in kinds_of(rosa) and kept() == afresh()

@@ -38,6 +38,7 @@ PERSON_ARGS = {
     "goal_id",
     "objective_id",
     "action_id",
+    "past_job_id",  # a job in a client's work history
 }
 
 # Polls itself every few seconds while the request's page (itself audited) is open, and

@@ -65,6 +65,12 @@ from coach.models.plans import (
     PlanGoal,
     PlanObjective,
     PlanSignature,
+from coach.models.profile import (
+    BENEFITS,
+    FAMILY_PERMISSION,
+    TRAVEL_TRAINING,
+    CareerProfile,
+    PastJob,
 )
 from coach.models.tasks import (
     PROMPT_LEVELS,
@@ -93,6 +99,11 @@ __all__ = [
     "PlanGoal",
     "PlanObjective",
     "PlanSignature",
+    "BENEFITS",
+    "FAMILY_PERMISSION",
+    "TRAVEL_TRAINING",
+    "CareerProfile",
+    "PastJob",
     "DueItem",
     "APPLICATION_METHODS",
     "APPLICATION_RESULTS",

@@ -21,6 +21,7 @@ import sqlalchemy.orm as so
 from coach.models import (
     AccommodationRequest,
     AgencySettings,
+    CareerProfile,
     Client,
     ClientContact,
     DueItem,
@@ -51,6 +52,7 @@ FEEDS: dict[type, tuple[str, ...]] = {
     LeadStatusChange: (),
     EmploymentPlan: ("client_id", "review_date"),
     PlanAction: ("client_id", "due_date", "done_on", "text"),
+    CareerProfile: ("client_id", "reports_earnings_monthly", "earnings_report_due"),
 }
 COLUMNS = ("kind", "client_id", "coach_id", "due_at", "todo", "source_id", "opens_at", "closes_at")
 # Agency settings the rules read: changing one writes every client's items again.

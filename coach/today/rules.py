@@ -14,6 +14,7 @@ from coach.models import (
     REPLY_KINDS,
     WITH_CLIENT_KINDS,
     AccommodationRequest,
+    CareerProfile,
     Client,
     ClientContact,
     EmploymentPlan,
@@ -455,4 +456,29 @@ def plan_steps(clients, when: When) -> sa.Select:
         .join(Client, Client.id == action.client_id)
         .join(plan, plan.id == action.plan_id)
         .where(of_clients(clients), action.done_on.is_(None), newest_plan(plan))
+    )
+
+
+@rule(
+    "earnings_report",
+    "Earnings report",
+    link=lambda item: url_for("profile.view_profile", client_id=item.client_id) + "#benefits",
+)
+def earnings_reports(clients, when: When) -> sa.Select:
+    """A person who reports their earnings every month gets the coach's help with it by
+    the end of the day the next report is due (their career profile says when);
+    "Helped with this month's report" on the profile moves the date a month on."""
+    profile = CareerProfile
+    return (
+        due_columns(
+            "earnings_report",
+            Client.id,
+            Client.coach_id,
+            local_midnight(profile.earnings_report_due, when, days_after=1),
+            sa.literal("Help report this month's earnings"),
+            profile.id,
+        )
+        .join(Client, Client.id == profile.client_id)
+        .where(of_clients(clients), profile.reports_earnings_monthly)
+        .where(profile.earnings_report_due.is_not(None))
     )

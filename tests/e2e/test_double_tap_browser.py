@@ -111,6 +111,14 @@ CASES = {
         "Job problem logged",
         r"/clients/\d+",
     ),
+    "add to the work history": (
+        COACH,
+        lambda r: f"/clients/{r['rosa'].id}/profile/jobs/new",
+        {"employer_name": "Blue Door Bakery", "job_title": "Dishwasher"},
+        "Save job",
+        "Job added to the work history.",
+        r"/clients/\d+/profile",
+    ),
     "edit trip": (
         COACH,
         lambda r: f"/mileage/{make_trip(r['coach'], purpose='Errand').id}/edit",

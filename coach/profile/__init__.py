@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("profile", __name__)
