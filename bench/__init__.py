@@ -22,4 +22,6 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "contacts per week (8 weeks)": ("boss", "/jobdev/weeks", {}),
         "lead list": ("coach", "/leads/", {}),
         "supervisor lead list": ("boss", "/leads/", {}),
+        "career profile": ("coach", "/clients/1/profile", {}),
+        "employment plan": ("coach", "/plans/1", {}),  # client 1's first plan, signed
     }

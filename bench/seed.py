@@ -11,17 +11,22 @@ from coach.extensions import db
 from coach.mileage.services import amount_cents, seed_default_rates
 from coach.models import (
     AgencySettings,
+    CareerProfile,
     ChecklistRun,
     Client,
     ClientContact,
     Employer,
     EmployerContact,
+    EmploymentPlan,
     JobApplication,
     JobInterview,
     Lead,
     LeadStatusChange,
     Placement,
     PlacementEvent,
+    PlanAction,
+    PlanGoal,
+    PlanObjective,
     StepScore,
     TaskAnalysis,
     TaskStep,
@@ -263,6 +268,7 @@ def build(path: str, size: str) -> None:
         add_contacts(coaches_n, clients_n, employers_n, now)
         add_leads(size, coaches_n, clients_n, employers_n, now)
         seed_today(now, clients_n, coaches_n, employers_n)
+        seed_plans(now, clients_n, coaches_n)
         # Core inserts skip the session's flush, which keeps Today's items: write them.
         refresh_every_client(db.session.connection())
         db.session.commit()
@@ -433,5 +439,105 @@ def seed_today(now: datetime, clients_n: int, coaches_n: int, employers_n: int) 
                 "created_at": now - timedelta(days=2),
             }
             for i in range(0, clients_n, 30)
+        ),
+    )
+
+
+GOALS, OBJECTIVES, ACTIONS = 2, 2, 2  # per plan, per goal, per objective
+
+
+def seed_plans(now: datetime, clients_n: int, coaches_n: int) -> None:
+    """Every client has a career profile and an employment plan (two goals, two objectives
+    each, two action steps each, the first done); every second client has a second, newer
+    plan. Reviews and steps fall due over the next months, a few of them late."""
+    today = now.date()
+    insert(
+        CareerProfile,
+        (
+            {
+                "id": i + 1,
+                "client_id": i + 1,
+                "kinds_of_work": "Kitchen, warehouse",
+                "strengths": "Punctual, careful with detail",
+                "reports_earnings_monthly": i % 4 == 0,
+                "earnings_report_due": today + timedelta(days=i % 30),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(clients_n)
+        ),
+    )
+    plans = [(i + 1, 0) for i in range(clients_n)] + [(i + 1, 1) for i in range(0, clients_n, 2)]
+    insert(
+        EmploymentPlan,
+        (
+            {
+                "id": n + 1,
+                "client_id": client,
+                "created_by_id": 2 + (client - 1) % coaches_n,
+                "idempotency_key": f"p{n}",
+                "start_date": today - timedelta(days=200 - 100 * newer),
+                "review_date": today + timedelta(days=(client % 120) - 20 + 100 * newer),
+                "version": 2 - newer,
+                "signed_version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n, (client, newer) in enumerate(plans)
+        ),
+    )
+    coach_of = {n + 1: 2 + (client - 1) % coaches_n for n, (client, _) in enumerate(plans)}
+    client_of = {n + 1: client for n, (client, _) in enumerate(plans)}
+    goals = [(plan, g) for plan in coach_of for g in range(GOALS)]
+    insert(
+        PlanGoal,
+        (
+            {
+                "id": n + 1,
+                "plan_id": plan,
+                "created_by_id": coach_of[plan],
+                "idempotency_key": f"g{n}",
+                "text": f"Goal {g + 1}: a job in a kitchen, 20 hours a week",
+                "created_at": now,
+            }
+            for n, (plan, g) in enumerate(goals)
+        ),
+    )
+    objectives = [(n + 1, plan, o) for n, (plan, _) in enumerate(goals) for o in range(OBJECTIVES)]
+    insert(
+        PlanObjective,
+        (
+            {
+                "id": n + 1,
+                "plan_id": plan,
+                "goal_id": goal,
+                "created_by_id": coach_of[plan],
+                "idempotency_key": f"o{n}",
+                "text": f"Objective {o + 1}: on time for 4 of 5 shifts for a month",
+                "target_date": today + timedelta(days=30 + 10 * o),
+                "created_at": now,
+            }
+            for n, (goal, plan, o) in enumerate(objectives)
+        ),
+    )
+    insert(
+        PlanAction,
+        (
+            {
+                "id": n * ACTIONS + a + 1,
+                "plan_id": plan,
+                "objective_id": n + 1,
+                "client_id": client_of[plan],
+                "created_by_id": coach_of[plan],
+                "idempotency_key": f"a{n * ACTIONS + a}",
+                "text": "Practise the bus route to work with the coach",
+                "who": ("person", "coach")[a % 2],
+                "who_name": "",
+                "due_date": today + timedelta(days=(n % 180) - 5),
+                "done_on": today - timedelta(days=1) if a == 0 else None,
+                "created_at": now,
+            }
+            for n, (_, plan, _) in enumerate(objectives)
+            for a in range(ACTIONS)
         ),
     )
