@@ -65,6 +65,7 @@ from coach.models.plans import (
     PlanGoal,
     PlanObjective,
     PlanSignature,
+)
 from coach.models.profile import (
     BENEFITS,
     FAMILY_PERMISSION,
