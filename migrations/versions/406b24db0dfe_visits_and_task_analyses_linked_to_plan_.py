@@ -15,7 +15,10 @@ down_revision = "3e70fdba3c46"
 branch_labels = None
 depends_on = None
 
-TABLES = {"visits": "fk_visits_objective_id", "task_analyses": "fk_task_analyses_objective_id"}
+TABLES = {
+    "visits": "fk_visits_objective_id_plan_objectives",
+    "task_analyses": "fk_task_analyses_objective_id_plan_objectives",
+}
 
 
 def upgrade():
