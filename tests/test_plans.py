@@ -523,14 +523,17 @@ def test_removing_a_goal_removes_its_objectives_and_steps(client, login_as):
     assert plan.version == 1  # not signed: still version 1
     assert "No goal yet" in client.get(f"/plans/{plan.id}").text
     assert client.post(f"/plans/goals/{goal_id}/remove").status_code == 404  # gone
+    # A double tap's second request, from the confirmation page's form, lands on the plan.
+    again = client.post(f"/plans/goals/{goal_id}/remove?plan={plan.id}", follow_redirects=True)
+    assert again.status_code == 200 and "Already removed." in again.text
 
 
 def test_removing_a_step_and_another_coachs_removal_pages(client, login_as):
     coach = login_as("coach")
     make_plan(make_client(coach), coach, actions=2)
-    action = db.session.scalars(sa.select(PlanAction).order_by(PlanAction.id)).first()
-    assert "Yes, remove the action step" in client.get(f"/plans/actions/{action.id}/remove").text
-    client.post(f"/plans/actions/{action.id}/remove")
+    action_id = db.session.scalars(sa.select(PlanAction.id).order_by(PlanAction.id)).first()
+    assert "Yes, remove the action step" in client.get(f"/plans/actions/{action_id}/remove").text
+    client.post(f"/plans/actions/{action_id}/remove")
     assert count(PlanAction) == 1
     other = make_user("coach")
     make_plan(make_client(other, "Private"), other)
@@ -540,6 +543,7 @@ def test_removing_a_step_and_another_coachs_removal_pages(client, login_as):
     for url in (
         f"/plans/goals/{theirs.goal_id}/remove",
         f"/plans/objectives/{theirs.id}/remove",
+        f"/plans/actions/{action_id}/remove?plan={theirs.plan_id}",  # removed; not my plan
     ):
         assert client.get(url).status_code == 404
         assert client.post(url).status_code == 404

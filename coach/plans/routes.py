@@ -3,6 +3,7 @@ step, the person's signature on the coach's phone, and each version as signed.""
 
 from flask import abort, flash, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from coach import signing
 from coach.agency import agency_today
@@ -12,7 +13,7 @@ from coach.forms import ActionForm, add_error
 from coach.plans import bp
 from coach.plans import services as plans
 from coach.plans.forms import ActionStepForm, GoalForm, ObjectiveForm, PlanForm, SignPlanForm
-from coach.web import client_ip, form_view, redirect_to, render, saved_redirect
+from coach.web import client_ip, form_view, id_arg, redirect_to, render, saved_redirect
 
 PLAN_FIELDS = ["start_date", "review_date"]
 OBJECTIVE_FIELDS = ["goal_id", "text", "target_date"]
@@ -182,6 +183,23 @@ def edit_action(action_id: int):
     return _form_page(*page, objective=action.objective, remove=remove)
 
 
+def _part_or_removed(getter, part_id: int):
+    """The part of a plan to remove, or None for a repeated (double-tapped) removal whose
+    part is gone from a plan this user sees (?plan=…); otherwise 404."""
+    try:
+        return getter(current_user, part_id)
+    except NotFound:
+        if request.method != "POST" or id_arg("plan") is None:
+            raise
+        plans.get_plan_for(current_user, id_arg("plan"))
+        return None
+
+
+def _already_removed():
+    flash("Already removed.", "success")
+    return saved_redirect(url_for("plans.view_plan", plan_id=id_arg("plan")))
+
+
 def _remove(record, entity_type: str, title: str, what: str):
     """The confirmation page of a removal (GET), or the removal (a confirmed POST)."""
     form = ActionForm()
@@ -199,7 +217,9 @@ def _remove(record, entity_type: str, title: str, what: str):
 @form_view
 def remove_goal(goal_id: int):
     """Remove a goal, with its objectives and their steps, once confirmed."""
-    goal = plans.get_goal_for(current_user, goal_id)
+    goal = _part_or_removed(plans.get_goal_for, goal_id)
+    if goal is None:
+        return _already_removed()
     return _remove(goal, "plan_goal", "Remove the goal?", "The goal")
 
 
@@ -207,7 +227,9 @@ def remove_goal(goal_id: int):
 @form_view
 def remove_objective(objective_id: int):
     """Remove an objective and its steps (its visits and tasks stay, unlinked)."""
-    objective = plans.get_objective_for(current_user, objective_id)
+    objective = _part_or_removed(plans.get_objective_for, objective_id)
+    if objective is None:
+        return _already_removed()
     return _remove(objective, "plan_objective", "Remove the objective?", "The objective")
 
 
@@ -215,7 +237,9 @@ def remove_objective(objective_id: int):
 @form_view
 def remove_action(action_id: int):
     """Remove an action step, once confirmed."""
-    action = plans.get_action_for(current_user, action_id)
+    action = _part_or_removed(plans.get_action_for, action_id)
+    if action is None:
+        return _already_removed()
     return _remove(action, "plan_action", "Remove the action step?", "The action step")
 
 
