@@ -339,3 +339,212 @@ def test_today_shows_a_review_coming_and_an_overdue_step(client, login_as):
         },
     )
     assert "Plan step: Step 1" not in client.get("/today/").text
+
+
+# --- visits and tasks that serve an objective -----------------------------------------
+
+
+def write_up(client, person, key: str, objective_id, started="2026-11-02T09:00"):
+    return client.post(
+        f"/clients/{person.id}/visits/new",
+        data={
+            "idempotency_key": key,
+            "contact_type": "on_site",
+            "placement_id": 0,
+            "objective_id": objective_id,
+            "started_at": started,
+            "ended_at": started[:-5] + "09:40",
+        },
+    )
+
+
+def test_a_visit_and_a_task_linked_to_an_objective_show_under_it(client, login_as):
+    from datetime import datetime
+
+    from coach.models import TaskAnalysis, Visit
+    from tests.factories import make_run, make_task, make_visit
+
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    plan = make_plan(person, coach, objectives=2)
+    first, second = db.session.scalars(sa.select(PlanObjective).order_by(PlanObjective.id))
+    form = client.get(f"/clients/{person.id}/visits/new").text
+    assert "Goal 1 · Objective 1.1: Objective 1: on time for 4 of 5 shifts" in form
+    assert write_up(client, person, "link-key-0001", first.id).status_code == 302
+    visit = db.session.scalars(sa.select(Visit)).one()
+    assert visit.objective_id == first.id
+    for n in range(6):  # six more, older: five are listed, the rest counted
+        make_visit(person, coach, started_at=datetime(2026, 10, 1 + n, 14), objective_id=first.id)
+    task = make_task(person, coach, title="Roll silverware")
+    response = client.post(
+        f"/tasks/{task.id}/settings",
+        data={
+            "title": task.title,
+            "placement_id": 0,
+            "objective_id": second.id,
+            "strategy": "least_to_most",
+            "mastery_percent": 50,
+            "mastery_runs": 1,
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(TaskAnalysis, task.id).objective_id == second.id
+    make_run(task, coach, {task.steps[0].id: "I", task.steps[1].id: "V"})
+    page = client.get(f"/plans/{plan.id}").text
+    assert "Visits that served it" in page and "(7)" in page and "and 2 more" in page
+    assert f"/visits/{visit.id}" in page and "40 min" in page
+    assert f"/tasks/{task.id}/progress" in page and "50% independent" in page
+    assert "Ready to fade" in page  # 50% on the last run meets its criterion
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity_type == "task"))
+    assert any("objective_id" in e.summary for e in events)
+
+
+def test_another_clients_objective_is_refused_beside_the_field(client, login_as):
+    from coach.models import TaskAnalysis, Visit
+    from tests.factories import make_task, make_visit
+
+    coach = login_as("coach")
+    person, other = make_client(coach, "Rosa"), make_client(coach, "Sam")
+    make_plan(person, coach)
+    make_plan(other, coach)
+    theirs = db.session.scalars(
+        sa.select(PlanObjective.id).join(EmploymentPlan).where(EmploymentPlan.client_id == other.id)
+    ).one()
+    response = write_up(client, person, "link-key-0002", theirs)
+    assert "Choose one of this person&#39;s objectives, or None." in response.text
+    response = write_up(client, person, "link-key-0003", "nonsense")
+    assert "Choose one of this person&#39;s objectives, or None." in response.text
+    assert count(Visit) == 0
+    visit = make_visit(person, coach)
+    response = client.post(
+        f"/visits/{visit.id}/edit",
+        data={
+            "contact_type": "on_site",
+            "placement_id": 0,
+            "objective_id": theirs,
+            "started_at": "2026-11-02T09:00",
+            "ended_at": "2026-11-02T09:30",
+        },
+    )
+    assert "Choose one of this person" in response.text
+    task = make_task(person, coach)
+    response = client.post(
+        f"/tasks/{task.id}/settings",
+        data={
+            "title": "T",
+            "placement_id": 0,
+            "objective_id": theirs,
+            "strategy": "least_to_most",
+            "mastery_percent": 100,
+            "mastery_runs": 3,
+        },
+    )
+    assert "Choose one of this person" in response.text
+    db.session.expire_all()
+    assert visit.objective_id is None and db.session.get(TaskAnalysis, task.id).objective_id is None
+
+
+def test_amending_a_visits_objective_keeps_the_earlier_version(client, login_as):
+    import json
+
+    from coach.models import VisitVersion
+    from tests.factories import make_visit
+
+    coach = login_as("coach")
+    person = make_client(coach)
+    make_plan(person, coach)
+    objective = db.session.scalars(sa.select(PlanObjective)).one()
+    visit = make_visit(person, coach)
+    page = client.get(f"/visits/{visit.id}/edit").text
+    assert f'value="{objective.id}">Goal 1 · Objective 1.1' in page
+    client.post(
+        f"/visits/{visit.id}/edit",
+        data={
+            "contact_type": "on_site",
+            "placement_id": 0,
+            "objective_id": objective.id,
+            "started_at": "2026-11-02T09:00",
+            "ended_at": "2026-11-02T09:30",
+        },
+    )
+    db.session.expire_all()
+    assert visit.objective_id == objective.id and visit.version == 2
+    before = json.loads(db.session.scalars(sa.select(VisitVersion)).one().content)
+    assert before["objective_id"] is None
+
+
+# --- removing a goal, an objective or a step ------------------------------------------
+
+
+def test_removing_an_objective_asks_first_then_unlinks_its_visits_and_tasks(client, login_as):
+    from coach.models import TaskAnalysis
+    from tests.factories import make_task, make_visit
+
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    plan = make_plan(person, coach, objectives=2, actions=2)
+    sign(client, plan.id)
+    objective = db.session.scalars(sa.select(PlanObjective).order_by(PlanObjective.id)).first()
+    visit = make_visit(person, coach, objective_id=objective.id)
+    task = make_task(person, coach, objective_id=objective.id)
+    edit = client.get(f"/plans/objectives/{objective.id}/edit").text
+    assert f"/plans/objectives/{objective.id}/remove" in edit
+    confirm = client.get(f"/plans/objectives/{objective.id}/remove").text
+    assert "Its 2 action steps are removed with it." in confirm
+    assert "1 visit and 1 task linked to it stay" in confirm
+    assert "this change starts version 2" in confirm
+    assert count(PlanObjective) == 2  # asking removes nothing
+    response = client.post(f"/plans/objectives/{objective.id}/remove", follow_redirects=True)
+    assert "The objective removed." in response.text and "starts a new version" in response.text
+    db.session.expire_all()
+    assert (count(PlanObjective), count(PlanAction)) == (1, 2)
+    assert visit.objective_id is None and db.session.get(TaskAnalysis, task.id).objective_id is None
+    assert (plan.version, plan.signed_version) == (2, 1)
+    one = client.get(f"/plans/{plan.id}/versions/1").text
+    assert "Objective 1.1: Objective 1" in one and "Verified." in one  # the signature's text
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.entity_type == "plan_objective", AuditEvent.action == "delete"
+        )
+    )
+    assert "unlinked 1 visits, 1 tasks" in events.one().summary
+
+
+def test_removing_a_goal_removes_its_objectives_and_steps(client, login_as):
+    coach = login_as("coach")
+    plan = make_plan(make_client(coach), coach, objectives=2, actions=1)
+    goal_id = db.session.scalars(sa.select(PlanGoal.id)).one()
+    confirm = client.get(f"/plans/goals/{goal_id}/remove").text
+    assert "Its 2 objectives and 2 action steps are removed with it." in confirm
+    client.post(f"/plans/goals/{goal_id}/remove")
+    assert (count(PlanGoal), count(PlanObjective), count(PlanAction)) == (0, 0, 0)
+    db.session.expire_all()
+    assert plan.version == 1  # not signed: still version 1
+    assert "No goal yet" in client.get(f"/plans/{plan.id}").text
+    assert client.post(f"/plans/goals/{goal_id}/remove").status_code == 404  # gone
+    # A double tap's second request, from the confirmation page's form, lands on the plan.
+    again = client.post(f"/plans/goals/{goal_id}/remove?plan={plan.id}", follow_redirects=True)
+    assert again.status_code == 200 and "Already removed." in again.text
+
+
+def test_removing_a_step_and_another_coachs_removal_pages(client, login_as):
+    coach = login_as("coach")
+    make_plan(make_client(coach), coach, actions=2)
+    action_id = db.session.scalars(sa.select(PlanAction.id).order_by(PlanAction.id)).first()
+    assert "Yes, remove the action step" in client.get(f"/plans/actions/{action_id}/remove").text
+    client.post(f"/plans/actions/{action_id}/remove")
+    assert count(PlanAction) == 1
+    other = make_user("coach")
+    make_plan(make_client(other, "Private"), other)
+    theirs = db.session.scalars(
+        sa.select(PlanObjective).where(PlanObjective.created_by_id == other.id)
+    ).one()
+    for url in (
+        f"/plans/goals/{theirs.goal_id}/remove",
+        f"/plans/objectives/{theirs.id}/remove",
+        f"/plans/actions/{action_id}/remove?plan={theirs.plan_id}",  # removed; not my plan
+    ):
+        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
+    assert count(PlanObjective) == 2

@@ -1,12 +1,14 @@
 """The plan pages run a handful of SQL statements, whatever the size of the plan."""
 
+from datetime import datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from coach.extensions import db
-from coach.models import PlanAction, PlanGoal, PlanObjective
+from coach.models import Client, PlanAction, PlanGoal, PlanObjective
 from tests.conftest import count_queries
-from tests.factories import make_client, make_plan
+from tests.factories import make_client, make_plan, make_run, make_task, make_visit
 
 PAGES = [
     "/plans/{plan}",
@@ -16,6 +18,11 @@ PAGES = [
     "/plans/{plan}/objectives/new",
     "/plans/objectives/{objective}/edit",
     "/plans/actions/{action}/edit",
+    "/plans/goals/{goal}/remove",
+    "/plans/objectives/{objective}/remove",
+    "/plans/actions/{action}/remove",
+    "/clients/{person}/visits/new",  # offers the client's objectives
+    "/tasks/{task}/settings",
     "/clients/{person}",
 ]
 
@@ -26,8 +33,26 @@ def statements_of(client, path: str) -> int:
     return len(statements)
 
 
+def link(person, coach, objective_id: int, visits: int, runs: int):
+    """Visits and a task (with scored runs) that serve an objective."""
+    for n in range(visits):
+        make_visit(
+            person,
+            coach,
+            started_at=datetime(2026, 10, 1, 8) + timedelta(hours=n),
+            objective_id=objective_id,
+        )
+    task = make_task(person, coach, objective_id=objective_id)
+    for n in range(runs):
+        levels = {task.steps[0].id: "I", task.steps[1].id: "V" if n % 2 else "I"}
+        make_run(task, coach, levels, started_at=datetime(2026, 10, 1) + timedelta(days=n))
+    return task
+
+
 def grow(plan, coach, goals: int) -> None:
-    """More goals, each with three objectives of four steps."""
+    """More goals, each with three objectives of four steps, each served by visits and a
+    task."""
+    person = db.session.get(Client, plan.client_id)
     for _ in range(goals):
         goal = PlanGoal(plan_id=plan.id, created_by_id=coach.id, text="Another goal")
         db.session.add(goal)
@@ -53,6 +78,8 @@ def grow(plan, coach, goals: int) -> None:
                 )
                 for _ in range(4)
             )
+            db.session.commit()
+            link(person, coach, objective.id, visits=8, runs=6)
     db.session.commit()
 
 
@@ -65,7 +92,9 @@ def test_a_plan_page_costs_the_same_with_a_bigger_plan(client, login_as, path):
     db.session.commit()
     objective = db.session.scalars(sa.select(PlanObjective)).first()
     action = db.session.scalars(sa.select(PlanAction)).first()
-    url = path.format(plan=plan.id, objective=objective.id, action=action.id, person=person.id)
+    task = link(person, coach, objective.id, visits=1, runs=1)
+    ids = dict(objective=objective.id, action=action.id, goal=objective.goal_id, task=task.id)
+    url = path.format(plan=plan.id, person=person.id, **ids)
     few = statements_of(client, url)
     grow(plan, coach, 8)
     for _ in range(3):

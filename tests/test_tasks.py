@@ -476,3 +476,27 @@ def test_a_supervisor_sees_every_caseloads_tasks_and_a_coach_only_their_own(
     assert ids(visible_runs(supervisor)) == {run}
     for url in [f"/tasks/{theirs.id}", f"/tasks/{theirs.id}/progress", f"/runs/{run.id}"]:
         assert "Secret step" in client.get(url).text, url
+
+
+def test_a_new_task_can_serve_an_objective_of_the_persons_plan(client, coach_task):
+    from coach.models import PlanObjective
+    from tests.factories import make_plan
+
+    coach, person, _ = coach_task
+    assert "Plan objective it serves" not in client.get(f"/clients/{person.id}/tasks/new").text
+    make_plan(person, coach)
+    objective = db.session.scalars(sa.select(PlanObjective)).one()
+    assert "Goal 1 · Objective 1.1" in client.get(f"/clients/{person.id}/tasks/new").text
+    data = {
+        "title": "Wipe tables",
+        "placement_id": 0,
+        "objective_id": objective.id,
+        "template_id": 0,
+        "steps": "Spray\nWipe",
+        "strategy": "least_to_most",
+        "mastery_percent": 100,
+        "mastery_runs": 3,
+    }
+    assert client.post(f"/clients/{person.id}/tasks/new", data=data).status_code == 302
+    task = db.session.scalar(sa.select(TaskAnalysis).where(TaskAnalysis.title == "Wipe tables"))
+    assert task.objective_id == objective.id

@@ -202,3 +202,19 @@ def test_a_career_profiles_earnings_report_keeps_the_rows_too(agency):
     profile.reports_earnings_monthly = False
     db.session.commit()
     assert "earnings_report" not in kinds_of(rosa) and kept() == afresh()
+
+
+def test_removing_plan_parts_keeps_the_rows_equal_to_the_rules(agency):
+    from coach.models import PlanAction, PlanGoal, PlanObjective
+    from coach.plans.services import remove_part
+    from tests.factories import make_plan
+
+    coach, rosa, _ = agency
+    make_plan(rosa, coach, objectives=2, actions=2, start=date(2026, 10, 1))
+    assert "plan_step" in kinds_of(rosa) and kept() == afresh()
+    remove_part(db.session.scalars(sa.select(PlanAction)).first(), "plan_action")
+    assert kept() == afresh()
+    remove_part(db.session.scalars(sa.select(PlanObjective)).first(), "plan_objective")
+    assert "plan_step" in kinds_of(rosa) and kept() == afresh()
+    remove_part(db.session.scalars(sa.select(PlanGoal)).one(), "plan_goal")
+    assert "plan_step" not in kinds_of(rosa) and kept() == afresh()

@@ -641,3 +641,26 @@ def test_the_visit_page_names_a_site_called_after_its_employer_once(client, coac
     page = client.get(f"/visits/{at_same.id}").text
     assert "<dd>Lakeside Diner</dd>" in page and "Lakeside Diner · " not in page
     assert "<dd>Lakeside Diner · Airport branch</dd>" in client.get(f"/visits/{at_branch.id}").text
+
+
+def test_a_written_up_visit_serves_no_objective_unless_one_is_chosen(client, coach_client):
+    from coach.models import PlanObjective
+    from tests.factories import make_plan
+
+    coach, person, _ = coach_client
+    data = {
+        "idempotency_key": "objective-visit-1",
+        "contact_type": "phone",
+        "placement_id": 0,
+        "started_at": "2026-11-02T09:00",
+        "ended_at": "2026-11-02T09:23",
+    }
+    assert "Plan objective" not in client.get(f"/clients/{person.id}/visits/new").text
+    client.post(f"/clients/{person.id}/visits/new", data=data)
+    make_plan(person, coach)
+    objective = db.session.scalars(sa.select(PlanObjective)).one()
+    assert "Plan objective it serves" in client.get(f"/clients/{person.id}/visits/new").text
+    data.update(idempotency_key="objective-visit-2", objective_id=objective.id)
+    client.post(f"/clients/{person.id}/visits/new", data=data)
+    visits = db.session.scalars(sa.select(Visit).order_by(Visit.id)).all()
+    assert [v.objective_id for v in visits] == [None, objective.id]

@@ -33,6 +33,10 @@ class TaskAnalysis(db.Model):
     placement_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("placements.id"), index=True
     )
+    # The plan objective the task serves (coach/plans), if the coach linked one.
+    objective_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("plan_objectives.id"), index=True
+    )
     title: so.Mapped[str] = so.mapped_column(sa.String(160))
     strategy: so.Mapped[str] = so.mapped_column(sa.String(20), default="least_to_most")
     # Mastery: this share independent on this many consecutive runs.

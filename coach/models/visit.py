@@ -102,6 +102,10 @@ class Visit(db.Model):
         sa.ForeignKey("placements.id"), index=True
     )
     worksite_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("worksites.id"), index=True)
+    # The plan objective the visit served (coach/plans), if the coach linked one.
+    objective_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("plan_objectives.id"), index=True
+    )
     idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
 
     started_at: so.Mapped[datetime] = so.mapped_column(index=True)

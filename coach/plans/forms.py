@@ -3,7 +3,13 @@ step) and the person's signature. Dates are checked against the plan's start."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+)
 
 from coach.agency import agency_today
 from coach.forms import (
@@ -46,6 +52,23 @@ def not_before_start(field, start, what: str) -> bool:
             field, f"{what} must be on or after the plan's start, {format_date(start)}."
         )
     return True
+
+
+class ObjectiveField(SelectField):
+    """The plan objective a visit or task serves: one of the client's own objectives
+    (choices from coach.plans.services.objective_choices), or none (0)."""
+
+    def __init__(self, label="Plan objective it serves (optional)", **kwargs):
+        message = "Choose one of this person's objectives, or None."
+        super().__init__(
+            label,
+            coerce=int,
+            validators=[Optional()],
+            default=0,
+            invalid_choice_message=message,
+            invalid_value_message=message,
+            **kwargs,
+        )
 
 
 class PlanForm(FlaskForm):

@@ -3,16 +3,17 @@ step, the person's signature on the coach's phone, and each version as signed.""
 
 from flask import abort, flash, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from coach import signing
 from coach.agency import agency_today
 from coach.audit.services import audit_view
 from coach.clients.services import get_client_for
-from coach.forms import add_error
+from coach.forms import ActionForm, add_error
 from coach.plans import bp
 from coach.plans import services as plans
 from coach.plans.forms import ActionStepForm, GoalForm, ObjectiveForm, PlanForm, SignPlanForm
-from coach.web import client_ip, form_view, redirect_to, render, saved_redirect
+from coach.web import client_ip, form_view, id_arg, redirect_to, render, saved_redirect
 
 PLAN_FIELDS = ["start_date", "review_date"]
 OBJECTIVE_FIELDS = ["goal_id", "text", "target_date"]
@@ -53,12 +54,15 @@ def new_plan(client_id: int):
 def view_plan(plan_id: int):
     """The plan: goals, objectives and action steps, its versions and signatures."""
     plan = plans.get_plan_for(current_user, plan_id, with_tree=True)
+    objective_ids = [objective.id for objective in plans.objectives_of(plan)]
     audit_view("employment_plan", plan.id)
     return render(
         "plans/plan.html",
         plan=plan,
         signatures=plans.signatures_of(plan),
-        has_objective=bool(plans.objectives_of(plan)),
+        has_objective=bool(objective_ids),
+        visits=plans.visits_serving(plan, objective_ids),
+        tasks=plans.tasks_serving(plan, objective_ids),
         today=agency_today(),
     )
 
@@ -99,7 +103,8 @@ def edit_goal(goal_id: int):
         started = plans.save_plan_edit(goal, "plan_goal", ["text"], form.populate_obj)
         return _to_plan(goal.plan_id, started)
     audit_view("employment_plan", goal.plan_id)
-    return _form_page("Edit the goal", goal.plan, form, ["text"], "Save the goal")
+    remove = url_for("plans.remove_goal", goal_id=goal.id)
+    return _form_page("Edit the goal", goal.plan, form, ["text"], "Save the goal", remove=remove)
 
 
 @bp.route("/<int:plan_id>/objectives/new", methods=["GET", "POST"])
@@ -138,7 +143,9 @@ def edit_objective(objective_id: int):
         started = plans.save_plan_edit(objective, "plan_objective", OBJECTIVE_FIELDS, fill)
         return _to_plan(objective.plan_id, started)
     audit_view("employment_plan", objective.plan_id)
-    return _form_page("Edit the objective", objective.plan, form, OBJECTIVE_FIELDS, "Save")
+    remove = url_for("plans.remove_objective", objective_id=objective.id)
+    page = ("Edit the objective", objective.plan, form, OBJECTIVE_FIELDS, "Save")
+    return _form_page(*page, remove=remove)
 
 
 @bp.route("/objectives/<int:objective_id>/actions/new", methods=["GET", "POST"])
@@ -172,7 +179,68 @@ def edit_action(action_id: int):
         return _to_plan(action.plan_id, started)
     audit_view("employment_plan", action.plan_id)
     page = ("Edit the action step", action.plan, form, ACTION_FIELDS, "Save the step")
-    return _form_page(*page, objective=action.objective)
+    remove = url_for("plans.remove_action", action_id=action.id)
+    return _form_page(*page, objective=action.objective, remove=remove)
+
+
+def _part_or_removed(getter, part_id: int):
+    """The part of a plan to remove, or None for a repeated (double-tapped) removal whose
+    part is gone from a plan this user sees (?plan=…); otherwise 404."""
+    try:
+        return getter(current_user, part_id)
+    except NotFound:
+        if request.method != "POST" or id_arg("plan") is None:
+            raise
+        plans.get_plan_for(current_user, id_arg("plan"))
+        return None
+
+
+def _already_removed():
+    flash("Already removed.", "success")
+    return saved_redirect(url_for("plans.view_plan", plan_id=id_arg("plan")))
+
+
+def _remove(record, entity_type: str, title: str, what: str):
+    """The confirmation page of a removal (GET), or the removal (a confirmed POST)."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        _, started = plans.remove_part(record, entity_type)
+        flash(f"{what} removed.", "success")
+        return _to_plan(record.plan_id, started)
+    audit_view("employment_plan", record.plan_id)
+    plan, removal = record.plan, plans.removal_of(record)
+    context = dict(record=record, removal=removal, what=what, kind=entity_type)
+    return render("plans/remove.html", title=title, plan=plan, form=form, **context)
+
+
+@bp.route("/goals/<int:goal_id>/remove", methods=["GET", "POST"])
+@form_view
+def remove_goal(goal_id: int):
+    """Remove a goal, with its objectives and their steps, once confirmed."""
+    goal = _part_or_removed(plans.get_goal_for, goal_id)
+    if goal is None:
+        return _already_removed()
+    return _remove(goal, "plan_goal", "Remove the goal?", "The goal")
+
+
+@bp.route("/objectives/<int:objective_id>/remove", methods=["GET", "POST"])
+@form_view
+def remove_objective(objective_id: int):
+    """Remove an objective and its steps (its visits and tasks stay, unlinked)."""
+    objective = _part_or_removed(plans.get_objective_for, objective_id)
+    if objective is None:
+        return _already_removed()
+    return _remove(objective, "plan_objective", "Remove the objective?", "The objective")
+
+
+@bp.route("/actions/<int:action_id>/remove", methods=["GET", "POST"])
+@form_view
+def remove_action(action_id: int):
+    """Remove an action step, once confirmed."""
+    action = _part_or_removed(plans.get_action_for, action_id)
+    if action is None:
+        return _already_removed()
+    return _remove(action, "plan_action", "Remove the action step?", "The action step")
 
 
 @bp.route("/<int:plan_id>/sign", methods=["GET", "POST"])

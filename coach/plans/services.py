@@ -4,6 +4,7 @@ the plan's document, and the person's signature (coach.signing's signed record).
 
 from collections.abc import Callable
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -14,6 +15,7 @@ from coach.agency import current_agency
 from coach.audit.services import record_event
 from coach.clients.services import may_see_client
 from coach.extensions import db
+from coach.forms import options
 from coach.models import (
     Client,
     EmploymentPlan,
@@ -21,9 +23,12 @@ from coach.models import (
     PlanGoal,
     PlanObjective,
     PlanSignature,
+    TaskAnalysis,
     User,
+    Visit,
 )
 from coach.records import create_once, get_or_404, save_edit
+from coach.tasks.services import TaskStanding, standings
 from coach.timeutil import format_date, utcnow
 
 # Free text about the person: the audit log names these fields, never their text.
@@ -141,6 +146,114 @@ def overdue(action: PlanAction, today: date) -> bool:
     return action.done_on is None and action.due_date < today
 
 
+# --- what serves each objective: visits and task analyses --------------------------
+
+VISITS_SHOWN = 5  # per objective on the plan page; the rest are counted
+
+
+class ServedBy(NamedTuple):
+    """A visit that served an objective, and how many visits served it in all."""
+
+    visit_id: int
+    objective_id: int
+    started_at: object
+    ended_at: object
+    duration_minutes: int | None
+    total: int
+
+
+def objective_choices(user: User, client_id: int) -> list:
+    """The objectives of the client's plans for a select (newest plan first, in the plan
+    page's order and numbering), after a "None" choice: one query."""
+    goal_number = (
+        sa.select(sa.func.count(PlanGoal.id))
+        .where(PlanGoal.plan_id == PlanObjective.plan_id, PlanGoal.id <= PlanObjective.goal_id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        _in_visible_plan(PlanObjective, user)
+        .with_only_columns(PlanObjective.id, PlanObjective.text, PlanObjective.goal_id, goal_number)
+        .add_columns(EmploymentPlan.id, EmploymentPlan.start_date)
+        .where(EmploymentPlan.client_id == client_id)
+        .order_by(
+            EmploymentPlan.start_date.desc(),
+            EmploymentPlan.id.desc(),
+            PlanObjective.goal_id,
+            PlanObjective.target_date,
+            PlanObjective.id,
+        )
+    ).all()
+    several = len({row[4] for row in rows}) > 1
+    choices, last_goal, n = [], None, 0
+    for objective_id, text, goal_id, g, _, start in rows:
+        n = n + 1 if goal_id == last_goal else 1
+        last_goal = goal_id
+        plan = f"Plan of {format_date(start)} · " if several else ""
+        short = text if len(text) <= 40 else text[:39].rstrip() + "…"
+        choices.append((objective_id, f"{plan}Goal {g} · Objective {g}.{n}: {short}"))
+    return options([(0, "None"), *choices])
+
+
+def visits_serving(plan: EmploymentPlan, objective_ids: list[int]) -> dict[int, list[ServedBy]]:
+    """The newest VISITS_SHOWN visits that served each objective (each row with the
+    objective's total), in one query whatever the number of objectives."""
+    if not objective_ids:
+        return {}
+    order = (Visit.started_at.desc(), Visit.id.desc())
+    ranked = (
+        sa.select(
+            Visit.id.label("visit_id"),
+            Visit.objective_id,
+            Visit.started_at,
+            Visit.ended_at,
+            Visit.duration_minutes,
+            sa.func.count().over(partition_by=Visit.objective_id).label("total"),
+            sa.func.row_number().over(partition_by=Visit.objective_id, order_by=order).label("n"),
+        )
+        .where(
+            Visit.objective_id.in_(objective_ids),
+            Visit.client_id == plan.client_id,
+            Visit.deleted_at.is_(None),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(*(ranked.c[name] for name in ServedBy._fields))
+        .where(ranked.c.n <= VISITS_SHOWN)
+        .order_by(ranked.c.objective_id, ranked.c.n)
+    )
+    served: dict[int, list[ServedBy]] = {}
+    for row in rows:
+        served.setdefault(row.objective_id, []).append(ServedBy(*row))
+    return served
+
+
+def tasks_serving(plan: EmploymentPlan, objective_ids: list[int]) -> dict[int, list]:
+    """Each objective's linked task analyses with their latest percent independent and
+    mastery (coach.tasks.services.standings: one query)."""
+    if not objective_ids:
+        return {}
+    linked = sa.and_(
+        TaskAnalysis.objective_id.in_(objective_ids), TaskAnalysis.client_id == plan.client_id
+    )
+    served: dict[int, list[TaskStanding]] = {}
+    for standing in standings(linked):
+        served.setdefault(standing.objective_id, []).append(standing)
+    return served
+
+
+def linked_to(objective_ids: list[int]) -> tuple[int, int]:
+    """How many visits and task analyses are linked to these objectives."""
+    if not objective_ids:
+        return 0, 0
+    visits = sa.select(sa.func.count(Visit.id)).where(Visit.objective_id.in_(objective_ids))
+    tasks = sa.select(sa.func.count(TaskAnalysis.id)).where(
+        TaskAnalysis.objective_id.in_(objective_ids)
+    )
+    row = db.session.execute(sa.select(visits.scalar_subquery(), tasks.scalar_subquery()))
+    return tuple(row.one())
+
+
 # --- versions -----------------------------------------------------------------------
 
 
@@ -224,6 +337,66 @@ def add_action(user: User, objective: PlanObjective, key: str, **fields):
         plan_id=plan.id, client_id=plan.client_id, objective_id=objective.id, **fields
     )
     return _add(user, action, key, "plan_action", f"objective {objective.id}")
+
+
+# --- removing a goal, an objective or an action step --------------------------------
+
+
+class Removal(NamedTuple):
+    """What removing a part of a plan takes with it (for the confirmation and the log)."""
+
+    objective_ids: list[int]
+    actions: int
+    visits: int
+    tasks: int
+
+
+def removal_of(record) -> Removal:
+    """What goes with a goal (its objectives and their steps), an objective (its steps),
+    or a step; and the visits and tasks linked to the objectives, which stay, unlinked."""
+    if isinstance(record, PlanAction):
+        return Removal([], 1, 0, 0)
+    if isinstance(record, PlanGoal):
+        where = PlanObjective.goal_id == record.id
+        objective_ids = list(db.session.scalars(sa.select(PlanObjective.id).where(where)))
+    else:
+        objective_ids = [record.id]
+    actions = db.session.scalar(
+        sa.select(sa.func.count(PlanAction.id)).where(PlanAction.objective_id.in_(objective_ids))
+    )
+    return Removal(objective_ids, actions, *linked_to(objective_ids))
+
+
+def remove_part(record, entity_type: str) -> tuple[Removal, bool]:
+    """Remove a goal, an objective or an action step and what goes with it, audited, and
+    commit: (what went, started a new version). A change to the signed version starts the
+    next one; signatures keep their own text. Linked visits and tasks are unlinked, not
+    removed. Steps are deleted one by one through the session, so Today's kept rows
+    (coach/today/kept.py) follow."""
+    removal = removal_of(record)
+    started = change_plan(record.plan_id)
+    ids = removal.objective_ids
+    if ids:
+        for model in (Visit, TaskAnalysis):
+            db.session.execute(
+                sa.update(model).where(model.objective_id.in_(ids)).values(objective_id=None)
+            )
+        steps = sa.select(PlanAction).where(PlanAction.objective_id.in_(ids))
+        for action in db.session.scalars(steps).all():
+            db.session.delete(action)
+        db.session.flush()
+        db.session.execute(sa.delete(PlanObjective).where(PlanObjective.id.in_(ids)))
+    if isinstance(record, PlanGoal):
+        db.session.execute(sa.delete(PlanGoal).where(PlanGoal.id == record.id))
+    elif isinstance(record, PlanAction):
+        db.session.delete(record)
+    summary = (
+        f"plan {record.plan_id}: {len(ids)} objectives, {removal.actions} steps; "
+        f"unlinked {removal.visits} visits, {removal.tasks} tasks"
+    )
+    record_event("delete", entity_type, record.id, summary)
+    db.session.commit()
+    return removal, started
 
 
 # --- the document and the signature -------------------------------------------------

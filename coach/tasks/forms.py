@@ -11,6 +11,7 @@ from coach.forms import (
     text,
 )
 from coach.models import STRATEGIES
+from coach.plans.forms import ObjectiveField
 
 MAX_STEPS = 60
 STRATEGY_CHOICES = {key: label.split(":")[0] for key, label in STRATEGIES.items()}
@@ -23,6 +24,7 @@ def step_lines(value: str | None) -> list[str]:
 class TaskForm(FlaskForm):
     title = text("Task", 160, "Name the task, e.g. Roll silverware.")
     placement_id = SelectField("Job", coerce=int, validators=[Optional()])
+    objective_id = ObjectiveField()
     template_id = SelectField(
         "Start from the library (optional)",
         coerce=int,

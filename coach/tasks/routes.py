@@ -7,6 +7,7 @@ from coach.clients.services import get_client_for, job_choices
 from coach.exports import csv_chunks
 from coach.extensions import db
 from coach.forms import ActionForm
+from coach.plans.services import objective_choices
 from coach.records import save_edit
 from coach.tasks import bp
 from coach.tasks import services as ts
@@ -29,6 +30,7 @@ def new_task(client_id: int):
     client = get_client_for(current_user, client_id, with_jobs=True)
     form = TaskForm()
     form.placement_id.choices = _job_choices(client)
+    form.objective_id.choices = objective_choices(current_user, client.id)
     form.template_id.choices = ts.template_choices()
     if request.method == "GET":
         audit_view("client", client.id)
@@ -67,8 +69,10 @@ def edit_task(task_id: int):
         audit_view("task", task.id)
     form = TaskSettingsForm(obj=task)
     form.placement_id.choices = _job_choices(client, task.placement_id)
+    form.objective_id.choices = objective_choices(current_user, client.id)
     if not form.is_submitted():
         form.placement_id.data = task.placement_id or 0
+        form.objective_id.data = task.objective_id or 0
     if form.validate_on_submit():
         save_edit(task, "task", ts.TASK_SETTINGS, lambda record: ts.apply_settings(form, record))
         return saved_redirect(_task_url(task.id))

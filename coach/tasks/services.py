@@ -145,13 +145,21 @@ def create_task(user: User, client: Client, form) -> TaskAnalysis:
     return task
 
 
-TASK_SETTINGS = ["title", "placement_id", "strategy", "mastery_percent", "mastery_runs"]
+TASK_SETTINGS = [
+    "title",
+    "placement_id",
+    "objective_id",
+    "strategy",
+    "mastery_percent",
+    "mastery_runs",
+]
 
 
 def apply_settings(form, task: TaskAnalysis) -> None:
     """Copy the task form's settings (not its steps or library choice) to the task."""
     task.title = form.title.data
     task.placement_id = form.placement_id.data or None
+    task.objective_id = form.objective_id.data or None  # a choice of the client's objectives
     task.strategy = form.strategy.data
     task.mastery_percent = form.mastery_percent.data
     task.mastery_runs = form.mastery_runs.data
@@ -346,6 +354,48 @@ def run_points(task: TaskAnalysis) -> list[RunPoint]:
         RunPoint(rid, started, (100.0 * (i or 0) / a) if a else None, a or 0, i or 0)
         for rid, started, a, i in rows
     ]
+
+
+class TaskStanding(NamedTuple):
+    """Where a task stands: its latest scored run's percent independent, and whether its
+    mastery criterion is met."""
+
+    task_id: int
+    title: str
+    objective_id: int | None
+    percent: float | None
+    mastered: bool
+
+
+def standings(where: sa.ColumnElement[bool]) -> list[TaskStanding]:
+    """The standing of each task matching `where` (e.g. the tasks linked to a plan's
+    objectives), by task id, in one query: every run's percent, grouped per task."""
+    attempted = sa.func.sum(sa.case((StepScore.level != "NA", 1), else_=0))
+    independent = sa.func.sum(sa.case((StepScore.level == "I", 1), else_=0))
+    task = TaskAnalysis
+    rows = db.session.execute(
+        sa.select(task.id, task.title, task.objective_id, task.mastery_percent, task.mastery_runs)
+        .add_columns(ChecklistRun.id, attempted, independent)
+        .outerjoin(ChecklistRun, ChecklistRun.task_id == task.id)
+        .outerjoin(StepScore, StepScore.run_id == ChecklistRun.id)
+        .where(where)
+        .group_by(task.id, ChecklistRun.id, ChecklistRun.started_at)
+        .order_by(task.id, ChecklistRun.started_at, ChecklistRun.id)
+    ).all()
+    percents: dict[int, list[float | None]] = {}
+    for row in rows:
+        runs = percents.setdefault(row[0], [])
+        if row[5] is not None:
+            runs.append(100.0 * (row[7] or 0) / row[6] if row[6] else None)
+    seen = {row[0]: row for row in rows}
+    result = []
+    for task_id, (_, title, objective_id, threshold, runs_needed, *_) in seen.items():
+        scored = [p for p in percents[task_id] if p is not None]
+        mastered = mastery_met(scored, threshold, runs_needed)
+        result.append(
+            TaskStanding(task_id, title, objective_id, scored[-1] if scored else None, mastered)
+        )
+    return result
 
 
 def grid_scores(run_ids: list[int]) -> dict[tuple[int, int], str]:

@@ -25,6 +25,7 @@ from coach.forms import (
     strip_filter,
 )
 from coach.models import CONTACT_TYPES, NOTE_FIELDS, NOTE_SECTIONS, QUICK_TAGS
+from coach.plans.forms import ObjectiveField
 from coach.timeutil import from_local, local_input_value, utcnow
 from coach.visits.services import set_placement
 
@@ -101,6 +102,7 @@ class PastVisitForm(VisitNoteForm):
     """A visit written up afterwards: both times are required."""
 
     idempotency_key = idempotency_field()
+    objective_id = ObjectiveField()
     ended_at = DateTimeLocalField(
         "Ended",
         format=LOCAL_FORMATS,
@@ -109,6 +111,7 @@ class PastVisitForm(VisitNoteForm):
 
 
 class AmendVisitForm(VisitNoteForm):
+    objective_id = ObjectiveField()
     ended_at = DateTimeLocalField(
         "Ended",
         format=LOCAL_FORMATS,
@@ -196,6 +199,8 @@ def apply_note(form, visit) -> None:
     visit.tags = "|".join(t for t in form.tags.data or [] if t in dict(form.tags.choices))
     visit.started_at = changed_time(form.started_at, visit.started_at)
     set_placement(visit, form.placement_id.data)
+    if "objective_id" in form:  # the full-page forms (choices: the client's objectives)
+        visit.objective_id = form.objective_id.data or None
 
 
 def apply_amendment(form, visit) -> None:

@@ -6,6 +6,7 @@ from coach.audit.services import audit_view, audit_views, record_event
 from coach.clients.services import get_client_for, staff_member
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired
+from coach.plans.services import objective_choices
 from coach.tasks.services import runs_during
 from coach.today.services import cleared, open_items_of
 from coach.visits import bp, panel
@@ -129,6 +130,7 @@ def new_past_visit(client_id: int):
     client = get_client_for(current_user, client_id, with_jobs=True)
     form = PastVisitForm()
     form.placement_id.choices = panel.visit_jobs(client, agency_today())
+    form.objective_id.choices = objective_choices(current_user, client.id)
     if request.method == "GET":
         audit_view("client", client.id)
         form.contact_type.data = "on_site"
@@ -170,8 +172,10 @@ def amend_visit(visit_id: int):
     client = get_client_for(current_user, visit.client_id, with_jobs=True)
     form = AmendVisitForm(obj=visit)
     form.placement_id.choices = panel.visit_jobs(client, agency_today(), visit.placement_id)
+    form.objective_id.choices = objective_choices(current_user, client.id)
     if request.method == "GET":
         panel.fill_note_form(form, visit)
+        form.objective_id.data = visit.objective_id or 0
     if form.validate_on_submit() and times_ok(form, require_end=True, visit=visit):
         reason = form.reason.data or ""
         fill = lambda visit: apply_amendment(form, visit)  # noqa: E731

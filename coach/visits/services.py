@@ -36,6 +36,7 @@ VERSIONED_FIELDS = [
     "service_units",
     "contact_type",
     "placement_id",
+    "objective_id",
     "tags",
     *NOTE_FIELDS,
 ]

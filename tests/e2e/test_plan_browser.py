@@ -104,3 +104,55 @@ def test_write_sign_and_revise_a_plan(phone, live_app):
     shot(page, "version-1")
     page.emulate_media(media="print")
     shot(page, "version-1-print")
+
+
+def test_link_a_visit_to_an_objective_and_remove_another(phone, live_app):
+    """A visit written up for objective 1.1 shows under it on the plan page; objective 1.2
+    is removed after its confirmation page."""
+    from tests.factories import make_plan, make_run, make_task
+
+    with live_app.app_context():
+        coach = make_user("coach", email="jordan@example.org", name="Jordan Lee")
+        rosa = make_client(coach, "Rosa", "Rivera")
+        plan_id = make_plan(rosa, coach, objectives=2, start=date.today() - timedelta(days=20)).id
+        task = make_task(rosa, coach, title="Roll silverware", objective_id=1, mastery_runs=1)
+        make_run(task, coach, {step.id: "I" for step in task.steps})
+    page = phone()
+    log_in(page, "jordan@example.org", PASSWORD)
+    page.goto(f"/clients/{rosa.id}")
+    page.get_by_role("link", name="Write up an earlier visit").click()
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    page.get_by_label("Started").fill(f"{yesterday}T09:00")
+    page.get_by_label("Ended").fill(f"{yesterday}T09:40")
+    page.get_by_label("Plan objective it serves (optional)").select_option(
+        label="Goal 1 · Objective 1.1: Objective 1: on time for 4 of 5 shifts"
+    )
+    assert_accessible(page)
+    assert_fits_phone(page)
+    shot(page, "visit-objective")
+    page.get_by_role("button", name="Save visit").click()
+    expect(page.get_by_text("Visit saved.")).to_be_visible()
+
+    page.goto(f"/plans/{plan_id}")
+    served = page.locator(".plan-objective").first
+    expect(served.get_by_text("Visits that served it")).to_be_visible()
+    expect(served.get_by_text("40 min")).to_be_visible()
+    expect(served.get_by_role("link", name=re.compile("Roll silverware"))).to_be_visible()
+    expect(served.get_by_text("100% independent")).to_be_visible()
+    expect(served.get_by_text("Ready to fade")).to_be_visible()
+    assert_accessible(page)
+    assert_fits_phone(page)
+    shot(page, "plan-links")
+    if SHOTS:  # the links as the phone shows them, between the header and the tab bar
+        served.get_by_text("Ready to fade").scroll_into_view_if_needed()
+        page.screenshot(path=f"{SHOTS}/plan-links-screen.png")
+
+    page.get_by_role("link", name="Edit objective 1.2").click()
+    page.get_by_role("link", name="Remove…").click()
+    expect(page.get_by_text("Its 1 action step is removed with it.")).to_be_visible()
+    assert_accessible(page)
+    assert_fits_phone(page)
+    shot(page, "remove-objective")
+    page.get_by_role("button", name="Yes, remove the objective").click()
+    expect(page.get_by_text("The objective removed.")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Objective 1.2"))).to_have_count(0)
