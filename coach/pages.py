@@ -11,6 +11,7 @@ blueprint's own fragment, loaded when the coach scrolls to it.
 
 from coach.accommodations.services import requests_of
 from coach.agency import agency_today
+from coach.billing.services import usages, with_authorizations
 from coach.clients.services import get_client_for
 from coach.contacts.services import latest_contacts
 from coach.leads.searchlog import latest_entries
@@ -25,7 +26,7 @@ from coach.visits.services import ended_visit, open_visit
 def client_page(user: User, client_id: int, ended_id: int | None = None) -> dict:
     """Everything the client page shows, read for `user`; 404 if the client is not
     theirs to see. `ended_id`: a visit of theirs that just ended, summed up."""
-    client = get_client_for(user, client_id, with_jobs=True)
+    client = get_client_for(user, client_id, with_jobs=True, also=with_authorizations())
     visit = open_visit(user, client)
     today = agency_today()
     return dict(
@@ -38,6 +39,7 @@ def client_page(user: User, client_id: int, ended_id: int | None = None) -> dict
         plans=plans_of(user, client),
         search_log=latest_entries(client),
         contacts=latest_contacts(user, client),
+        authorizations=usages(client, today),
         team_review=needs_team_review(client),
         **panel.ended_summary(ended_visit(user, client, ended_id)),
         **panel.panel_forms(client, visit, today),

@@ -30,7 +30,7 @@ MORE_TAB = {
     "mileage.export",
     "mileage.rates",
 }
-MORE_TAB_AREAS = {"admin", "audit", "employers", "accommodations", "jobdev", "leads"}
+MORE_TAB_AREAS = {"admin", "audit", "employers", "accommodations", "jobdev", "leads", "billing"}
 
 
 def current_tab(endpoint: str | None) -> str:

@@ -76,6 +76,11 @@ class Client(db.Model):
     placements: so.Mapped[list["Placement"]] = so.relationship(
         back_populates="client", lazy="raise", order_by="Placement.start_date.desc()"
     )
+    authorizations: so.Mapped[list["Authorization"]] = so.relationship(  # noqa: F821
+        back_populates="client",
+        lazy="raise",
+        order_by="(Authorization.end_date.desc(), Authorization.id.desc())",
+    )
 
     @property
     def full_name(self) -> str:

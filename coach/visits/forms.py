@@ -83,6 +83,12 @@ class VisitNoteForm(FlaskForm):
 
     contact_type = SelectField("Contact", choices=CONTACT_TYPES)
     placement_id = SelectField("Job", coerce=int, validators=[Optional()])
+    service_type_id = SelectField(
+        "Service",
+        coerce=int,
+        validators=[Optional()],
+        description="From the client's authorization; change it if you gave another.",
+    )
     tags = CheckboxesField("Quick tags", choices={t: t for t in QUICK_TAGS})
     started_at = DateTimeLocalField(
         "Started",
@@ -196,6 +202,7 @@ def apply_note(form, visit) -> None:
     visit.tags = "|".join(t for t in form.tags.data or [] if t in dict(form.tags.choices))
     visit.started_at = changed_time(form.started_at, visit.started_at)
     set_placement(visit, form.placement_id.data)
+    visit.service_type_id = form.service_type_id.data or None
 
 
 def apply_amendment(form, visit) -> None:
