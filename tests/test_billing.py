@@ -51,7 +51,7 @@ def test_an_admin_adds_a_service_once_and_a_code_is_unique(client, login_as):
     assert client.post("/billing/services", data=data).status_code == 302
     assert client.post("/billing/services", data=data).status_code == 302  # a double tap
     added = db.session.scalars(sa.select(ServiceType).where(ServiceType.code == "WSA")).one()
-    assert added.rate_cents == 6250 and added.unit == "hour"
+    assert added.rate_cents == 6250 and added.unit == "hour" and added.active
     again = client.post("/billing/services", data=data | {"idempotency_key": "svc-2-tapkey"})
     assert "Another service has this code." in again.text
 
@@ -87,6 +87,7 @@ def test_an_admin_adds_and_edits_a_funder(client, login_as):
     client.post("/billing/funders/new", data=data)
     client.post("/billing/funders/new", data=data)  # a double tap
     funder = db.session.scalars(sa.select(Funder)).one()
+    assert funder.active and funder.contact_phone == "614 555 0100"
     assert "Pat Lee" in client.get("/billing/funders").text
     bad = client.post(f"/billing/funders/{funder.id}/edit", data=data | {"contact_email": "nope"})
     assert "Enter an email like" in bad.text
@@ -278,7 +279,7 @@ def test_an_over_the_limit_visit_is_saved_and_marked_with_the_reason(client, log
     assert second.billing_note == "Exceeds authorization 123: 2 units over"
     page = client.get(f"/visits/{second.id}").text
     assert "Not billable: Exceeds authorization 123: 2 units over" in page
-    assert "Billable: 2 15 minutes units" in client.get(f"/visits/{first.id}").text
+    assert "Billable: 2 units of 15 minutes" in client.get(f"/visits/{first.id}").text
     listed = client.get("/visits/?start=2026-11-01").text
     assert listed.count("Not billable: Exceeds authorization 123: 2 units over") == 1
     history = client.get(f"/clients/{person.id}/visits").text

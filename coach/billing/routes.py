@@ -46,6 +46,7 @@ def services():
     if form.validate_on_submit():
         service = ServiceType()
         _apply_service(form, service)
+        service.active = True  # the add form has no "In use" box
         service, created = create_once(service, current_user.id, form.idempotency_key.data)
         if created:
             record_event("create", "service_type", service.id, service.code)
@@ -106,6 +107,7 @@ def new_funder():
     if form.validate_on_submit():
         funder = Funder()
         form.populate_obj(funder)
+        funder.active = True  # the add form has no "In use" box
         funder, created = create_once(funder, current_user.id, form.idempotency_key.data)
         if created:
             record_event("create", "funder", funder.id, funder.name)

@@ -278,7 +278,8 @@ def judge(visit: Visit, service, grants, used: dict, day: date) -> dict:
         return bill_columns(None, units, False, note)
     after = used.get(grant.id, 0) + units
     if after > grant.units:
-        note = f"Exceeds authorization {grant.number}: {after - grant.units} units over"
+        over = after - grant.units
+        note = f"Exceeds authorization {grant.number}: {over} unit{'' if over == 1 else 's'} over"
         return bill_columns(grant.id, units, False, note)
     used[grant.id] = after
     return bill_columns(grant.id, units, True, "")

@@ -72,6 +72,14 @@ class ServiceType(db.Model):
     def label(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def units_text(self, count: int) -> str:
+        """'3 units of 15 minutes', '1 unit of an hour', '2 milestones'."""
+        plural = "" if count == 1 else "s"
+        if self.unit == "milestone":
+            return f"{count} milestone{plural}"
+        size = "an hour" if self.unit == "hour" else "15 minutes"
+        return f"{count} unit{plural} of {size}"
+
 
 class Funder(db.Model):
     __tablename__ = "funders"
