@@ -332,3 +332,16 @@ def test_hours_and_quarter_hours(ctx):
     assert units_in("15min", 38, 3) == 3
     assert units_in("hour", 89, 6) == 1 and units_in("hour", 90, 6) == 2
     assert units_in("hour", 0, 0) == 0
+
+
+def test_today_lists_an_authorization_nearly_used_and_one_ending(client, login_as):
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    make_authorization(person, coach, number="VR-8", units=2, end_date=date(2026, 12, 29))
+    make_authorization(person, coach, code="TRAVEL", number="VR-9", end_date=date(2026, 12, 31))
+    make_billed_visit(person, coach, started_at=datetime(2026, 11, 2, 14, 0))
+    today = client.get("/today/").text
+    assert "Authorization VR-8 is 80% used: ask for more units" in today
+    assert "Authorization VR-8 ends: renew it" in today
+    assert f"/clients/{person.id}#authorizations" in today
+    assert "VR-9" not in today  # it ends in 31 days

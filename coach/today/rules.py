@@ -517,15 +517,16 @@ def authorizations_nearly_used(clients, when: When) -> sa.Select:
 
 @rule("authorization_ends", "Authorization ends", link=_authorizations)
 def authorizations_ending(clients, when: When) -> sa.Select:
-    """An authorization shows 30 days before its last day, due by the end of it: ask for a
-    renewal. A later authorization of the same service (the renewal) clears it."""
+    """30 days before an authorization's last day, ask the funder for a renewal: the item
+    shows (and is due) from then until the authorization ends. A later authorization of
+    the same service (the renewal) clears it."""
     grant, later = Authorization, so.aliased(Authorization)
     renewed = (
         sa.select(later.id)
         .where(later.client_id == grant.client_id, later.service_type_id == grant.service_type_id)
         .where(later.end_date > grant.end_date)
     )
-    due_at = local_midnight(grant.end_date, when, days_after=1)
+    due_at = local_midnight(grant.end_date, when, days_after=-WARN_DAYS)
     return (
         due_columns(
             "authorization_ends",
@@ -534,8 +535,8 @@ def authorizations_ending(clients, when: When) -> sa.Select:
             due_at,
             sa.literal("Authorization ", sa.String) + grant.number + sa.literal(" ends: renew it"),
             grant.id,
-            opens_at=local_midnight(grant.end_date, when, days_after=-WARN_DAYS),
-            closes_at=due_at,
+            opens_at=due_at,
+            closes_at=local_midnight(grant.end_date, when, days_after=1),
         )
         .join(Client, Client.id == grant.client_id)
         .where(of_clients(clients), ~renewed.exists())
