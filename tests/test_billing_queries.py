@@ -71,3 +71,19 @@ def test_an_admin_list_costs_the_same_with_more_rows(client, login_as, path):
         make_funder(admin, f"Funder {n}")
     many = statements_of(client, path)
     assert many == few and few <= 10
+
+
+def test_the_client_page_during_a_visit_costs_the_same(client, login_as):
+    """The note of a visit under way has the service select: still 10 statements."""
+    from tests.factories import make_visit
+
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    funder = make_funder(coach)
+    make_authorization(person, coach, funder, start_date=date(2026, 11, 1), units=6)
+    make_visit(person, coach, minutes=None)
+    grow(person, coach, funder, 2022, 1, 2)
+    few = statements_of(client, f"/clients/{person.id}")
+    grow(person, coach, funder, 2023, 3, 6)
+    many = statements_of(client, f"/clients/{person.id}")
+    assert many == few and few <= 10
