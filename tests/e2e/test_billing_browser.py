@@ -28,6 +28,8 @@ def write_up(page, start: str, end: str) -> None:
     )
     page.get_by_label("Started").fill(start)
     page.get_by_label("Ended").fill(end)
+    assert_accessible(page)
+    shot(page, "visit_form")
     page.get_by_role("button", name="Save visit").click()
     expect(page.get_by_text("Visit saved.")).to_be_visible()
 
