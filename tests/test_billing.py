@@ -345,3 +345,10 @@ def test_today_lists_an_authorization_nearly_used_and_one_ending(client, login_a
     assert "Authorization VR-8 ends: renew it" in today
     assert f"/clients/{person.id}#authorizations" in today
     assert "VR-9" not in today  # it ends in 31 days
+
+
+def test_the_authorization_form_belongs_to_the_caseload_tab(client, login_as):
+    coach = login_as("coach")
+    person = make_client(coach)
+    page = client.get(f"/billing/clients/{person.id}/authorizations/new").text
+    assert 'aria-current="page"' in page.split("Caseload")[0].rsplit("<a", 1)[1]
