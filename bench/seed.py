@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from coach import create_app
 from coach.auth.services import hash_password
+from coach.billing.services import seed_service_types
 from coach.extensions import db
 from coach.mileage.services import amount_cents, seed_default_rates
 from coach.models import (
@@ -68,6 +69,7 @@ def build(path: str, size: str) -> None:
     with app.app_context():
         db.create_all()
         seed_default_rates()
+        seed_service_types()
         db.session.add(
             AgencySettings(
                 id=1,

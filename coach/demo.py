@@ -469,10 +469,12 @@ def add_demo_contacts(rng: random.Random, coaches) -> int:
 
 def add_demo_trips(rng: random.Random, coaches) -> None:
     """A month of trips per coach: last month approved, this month's still drafts."""
+    from coach.billing.services import seed_service_types
     from coach.mileage.services import check_plausibility, price, seed_default_rates
     from coach.models import Trip
 
     seed_default_rates()
+    seed_service_types()
     db.session.flush()
     agency = db.session.get(AgencySettings, 1)
     office = f"Office: {agency.office_address}"

@@ -23,6 +23,8 @@ MILEAGE_TAB = {
     "mileage.monthly_log",
     "mileage.submit",
 }
+# Pages of other areas opened from the client page.
+CLIENT_PAGES = {"billing.new_authorization", "billing.edit_authorization"}
 MORE_TAB = {
     "auth.menu",
     "auth.change_password",
@@ -30,7 +32,7 @@ MORE_TAB = {
     "mileage.export",
     "mileage.rates",
 }
-MORE_TAB_AREAS = {"admin", "audit", "employers", "accommodations", "jobdev", "leads"}
+MORE_TAB_AREAS = {"admin", "audit", "employers", "accommodations", "jobdev", "leads", "billing"}
 
 
 def current_tab(endpoint: str | None) -> str:
@@ -39,7 +41,7 @@ def current_tab(endpoint: str | None) -> str:
     area = endpoint.split(".")[0]
     if area == "today":
         return "today"
-    if area in ("clients", "profile"):
+    if area in ("clients", "profile") or endpoint in CLIENT_PAGES:
         return "caseload"
     if area == "visits":
         return "visits"

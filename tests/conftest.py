@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from coach import create_app
+from coach.billing.services import seed_service_types
 from coach.extensions import db
 from coach.mileage.services import seed_default_rates
 from tests.factories import PASSWORD, make_user
@@ -61,6 +62,7 @@ def make_app(tmp_path, **overrides):
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
         seed_default_rates()  # as the migration does
+        seed_service_types()  # as the migration does
         db.session.commit()
     _apps.append(app)
     return app

@@ -415,3 +415,61 @@ def make_profile(client, **fields):
     db.session.add(profile)
     db.session.commit()
     return profile
+
+
+def service(code="JOBCOACH"):
+    """A seeded service type by its code."""
+    import sqlalchemy as sa
+
+    from coach.models import ServiceType
+
+    return db.session.scalars(sa.select(ServiceType).where(ServiceType.code == code)).one()
+
+
+def make_funder(creator, name="State VR", kind="state_vr", **fields):
+    from coach.models import Funder
+
+    funder = Funder(
+        name=name,
+        kind=kind,
+        created_by_id=creator.id,
+        idempotency_key=f"funder-{next(_seq)}",
+        **fields,
+    )
+    db.session.add(funder)
+    db.session.commit()
+    return funder
+
+
+def make_authorization(client, creator, funder=None, code="JOBCOACH", **fields):
+    """An authorization of 40 units for November to January, its visits counted."""
+    from coach.billing.services import rebill_client
+    from coach.models import Authorization
+
+    fields.setdefault("start_date", date(2026, 11, 1))
+    fields.setdefault("end_date", date(2027, 1, 31))
+    fields.setdefault("units", 40)
+    fields.setdefault("number", f"A-{next(_seq)}")
+    grant = Authorization(
+        client_id=client.id,
+        funder_id=(funder or make_funder(creator)).id,
+        service_type_id=service(code).id,
+        created_by_id=creator.id,
+        idempotency_key=f"authorization-{next(_seq)}",
+        **fields,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    rebill_client(client.id)
+    db.session.commit()
+    return grant
+
+
+def make_billed_visit(client, coach, code="JOBCOACH", **fields):
+    """An ended visit of a service, counted against the client's authorizations."""
+    from coach.billing.services import rebill_client
+
+    visit = make_visit(client, coach, service_type_id=service(code).id, **fields)
+    rebill_client(client.id)
+    db.session.commit()
+    return visit

@@ -26,7 +26,7 @@ from tests.factories import (
     make_visit,
     make_worksite,
 )
-from tests.test_fuzz import plan_part_ids
+from tests.test_fuzz import billing_ids, plan_part_ids
 
 HTMX = {"HX-Request": "true"}
 
@@ -74,6 +74,7 @@ def others_records(login_as):
         "past_job_id": make_past_job(client, other, why_ended="Private reason").id,
         "section": "benefits",
         "profile_id": make_profile(client, strengths="Private strength").id,
+        **billing_ids(client, other),  # funders and services: admins only, 404 to coaches
     }
 
 

@@ -333,3 +333,38 @@ def test_a_first_profile_save_that_loses_the_race_saves_into_the_first_profile(
     assert response.status_code == 302
     profile = db.session.scalars(sa.select(CareerProfile)).one()
     assert (profile.strengths, profile.education) == ("Punctual", "GED")
+
+
+def test_an_authorization_that_loses_the_race_is_saved_once(client, login_as, monkeypatch):
+    from coach.models import Authorization
+    from tests.factories import make_authorization, service
+
+    coach = login_as("coach")
+    person = make_client(coach)
+    first = make_authorization(person, coach, number="VR-1")  # the first tap's, committed
+    first.idempotency_key = "auth-double-tap"
+    db.session.commit()
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        if "authorizations.idempotency_key =" in str(query) and not calls:
+            calls.append(1)
+            return real_scalars(sa.select(Authorization).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
+    data = {
+        "idempotency_key": "auth-double-tap",
+        "funder_id": first.funder_id,
+        "service_type_id": service("TRAVEL").id,  # the first tap's dates, another service
+        "number": "VR-1",
+        "start_date": "2026-11-01",
+        "end_date": "2027-01-31",
+        "units": "40",
+    }
+    response = client.post(f"/billing/clients/{person.id}/authorizations/new", data=data)
+    monkeypatch.undo()
+    assert calls == [1]
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Authorization.id))) == 1

@@ -80,10 +80,24 @@ FORMS = {
             "idempotency_key",
             "contact_type",
             "placement_id",
+            "service_type_id",
             "started_at",
             "ended_at",
             "tasks_observed",
             "tags",
+        ],
+    ),
+    "authorization": (
+        "/billing/clients/{client}/authorizations/new",
+        [
+            "idempotency_key",
+            "funder_id",
+            "service_type_id",
+            "number",
+            "start_date",
+            "end_date",
+            "units",
+            "notes",
         ],
     ),
     "task": (
@@ -288,6 +302,20 @@ def own_records(user) -> dict:
         "past_job_id": make_past_job(person, user).id,
         "section": "benefits",
         "profile_id": make_profile(person, reports_earnings_monthly=True).id,
+        **billing_ids(person, user),
+    }
+
+
+def billing_ids(person, user) -> dict:
+    """A funder, a service type, and an authorization of the client's."""
+    from tests.factories import make_authorization, make_funder, service
+
+    funder = make_funder(user, "Private Funder")
+    grant = make_authorization(person, user, funder, notes="Private note")
+    return {
+        "funder_id": funder.id,
+        "service_id": service("TRAVEL").id,
+        "authorization_id": grant.id,
     }
 
 

@@ -218,3 +218,30 @@ def test_removing_plan_parts_keeps_the_rows_equal_to_the_rules(agency):
     assert "plan_step" in kinds_of(rosa) and kept() == afresh()
     remove_part(db.session.scalars(sa.select(PlanGoal)).one(), "plan_goal")
     assert "plan_step" not in kinds_of(rosa) and kept() == afresh()
+
+
+def test_authorizations_nearly_used_or_ending_keep_the_rows_too(agency):
+    from tests.factories import make_authorization, make_billed_visit
+
+    coach, rosa, _ = agency
+    grant = make_authorization(
+        rosa,
+        coach,
+        number="VR-7",
+        units=4,
+        start_date=date(2026, 11, 1),
+        end_date=date(2026, 12, 20),
+    )
+    assert "authorization_ends" in kinds_of(rosa) and kept() == afresh()
+    assert "authorization_used" not in kinds_of(rosa)
+    for day in (2, 3):  # 2 units each: 4 of 4 used
+        make_billed_visit(rosa, coach, started_at=datetime(2026, 11, day, 15, 0))
+    assert "authorization_used" in kinds_of(rosa) and kept() == afresh()
+    grant.units = 40  # more units granted: no longer nearly used
+    db.session.commit()
+    assert "authorization_used" not in kinds_of(rosa) and kept() == afresh()
+    make_authorization(  # the renewal
+        rosa, coach, units=40, start_date=date(2026, 12, 21), end_date=date(2027, 3, 31)
+    )
+    ending = {row[5] for row in kept() if row[0] == "authorization_ends"}
+    assert grant.id not in ending and kept() == afresh()  # the renewal's shows in March

@@ -39,6 +39,7 @@ PERSON_ARGS = {
     "objective_id",
     "action_id",
     "past_job_id",  # a job in a client's work history
+    "authorization_id",  # a funder's authorization for the client
 }
 
 # Polls itself every few seconds while the request's page (itself audited) is open, and

@@ -24,13 +24,14 @@ def visible_clients(user: User) -> sa.Select:
     return sa.select(Client).where(may_see_client(user))
 
 
-def get_client_for(user: User, client_id: int, with_jobs: bool = False) -> Client:
+def get_client_for(user: User, client_id: int, with_jobs: bool = False, also=()) -> Client:
     """The client with their coach (and, `with_jobs`, their jobs, work sites and
-    employers), if this user may see them; 404 otherwise."""
+    employers; `also`: other areas' loader options), if this user may see them; 404
+    otherwise."""
     query = (
         visible_clients(user)
         .where(Client.id == client_id)
-        .options(so.joinedload(Client.coach).load_only(User.name))
+        .options(so.joinedload(Client.coach).load_only(User.name), *also)
     )
     if with_jobs:  # a handful of rows, joined in the same query
         query = query.options(

@@ -14,6 +14,14 @@ from coach.models.accommodation import (
 )
 from coach.models.agency import TWO_FACTOR_POLICIES, AgencySettings
 from coach.models.audit import AuditEvent
+from coach.models.billing import (
+    FUNDER_KINDS,
+    SERVICE_UNITS,
+    TIME_UNITS,
+    Authorization,
+    Funder,
+    ServiceType,
+)
 from coach.models.caseload import (
     CLIENT_STATUSES,
     DISCLOSURE_CHOICES,
@@ -94,6 +102,12 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "FUNDER_KINDS",
+    "SERVICE_UNITS",
+    "TIME_UNITS",
+    "Authorization",
+    "Funder",
+    "ServiceType",
     "ACTION_WHO",
     "EmploymentPlan",
     "PlanAction",

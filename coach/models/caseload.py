@@ -72,9 +72,18 @@ class Client(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
+    # Whether Today flags the client for the team's review, when a query asks
+    # (coach.today.services.team_review_flag): the client page reads it with the client.
+    flagged_for_review: so.Mapped[bool | None] = so.query_expression()
+
     coach: so.Mapped["User"] = so.relationship(lazy="raise")  # noqa: F821
     placements: so.Mapped[list["Placement"]] = so.relationship(
         back_populates="client", lazy="raise", order_by="Placement.start_date.desc()"
+    )
+    authorizations: so.Mapped[list["Authorization"]] = so.relationship(  # noqa: F821
+        back_populates="client",
+        lazy="raise",
+        order_by="(Authorization.end_date.desc(), Authorization.id.desc())",
     )
 
     @property

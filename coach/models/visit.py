@@ -131,6 +131,19 @@ class Visit(db.Model):
     distance_m: so.Mapped[float | None]
     location_status: so.Mapped[str] = so.mapped_column(sa.String(20), default="not_checked")
 
+    # Billing (coach/billing/services.py): the service given, and what it counts against.
+    # The last three are worked out from the visits and authorizations of the client
+    # whenever either changes, never typed: billable only within an authorization.
+    service_type_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("service_types.id"), index=True
+    )
+    authorization_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("authorizations.id"), index=True
+    )
+    billing_units: so.Mapped[int | None]  # in the service's unit
+    billable: so.Mapped[bool] = so.mapped_column(default=False)
+    billing_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
@@ -141,6 +154,7 @@ class Visit(db.Model):
     coach: so.Mapped["User"] = so.relationship(foreign_keys=[coach_id], lazy="raise")  # noqa: F821
     placement: so.Mapped["Placement | None"] = so.relationship(lazy="raise")  # noqa: F821
     worksite: so.Mapped["Worksite | None"] = so.relationship(lazy="raise")  # noqa: F821
+    service_type: so.Mapped["ServiceType | None"] = so.relationship(lazy="raise")  # noqa: F821
     versions: so.Mapped[list["VisitVersion"]] = so.relationship(
         back_populates="visit", lazy="raise", order_by="VisitVersion.version.desc()"
     )

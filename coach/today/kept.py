@@ -21,6 +21,7 @@ import sqlalchemy.orm as so
 from coach.models import (
     AccommodationRequest,
     AgencySettings,
+    Authorization,
     CareerProfile,
     Client,
     ClientContact,
@@ -42,7 +43,11 @@ from coach.today.due import RULES, When
 # The records the rules read, and the columns whose change can change an item. A new
 # record counts whatever its columns; so does a deleted one.
 FEEDS: dict[type, tuple[str, ...]] = {
-    Visit: ("client_id", "started_at", "ended_at", "deleted_at", "contact_type", "placement_id"),
+    Visit: (
+        *("client_id", "started_at", "ended_at", "deleted_at", "contact_type", "placement_id"),
+        *("authorization_id", "billing_units", "billable"),
+    ),
+    Authorization: ("client_id", "service_type_id", "number", "start_date", "end_date", "units"),
     ClientContact: ("client_id", "kind", "direction", "reached", "with_employer", "happened_at"),
     Placement: ("client_id", "start_date", "end_date", "created_at"),
     PlacementEvent: ("client_id", "placement_id", "kind", "happened_at"),

@@ -9,11 +9,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import url_for
 
+from coach.billing.services import WARN_DAYS, WARN_SHARE, used_units
 from coach.leads.follow_up import FOLLOW_UP_AFTER
 from coach.models import (
     REPLY_KINDS,
     WITH_CLIENT_KINDS,
     AccommodationRequest,
+    Authorization,
     CareerProfile,
     Client,
     ClientContact,
@@ -481,4 +483,61 @@ def earnings_reports(clients, when: When) -> sa.Select:
         .join(Client, Client.id == profile.client_id)
         .where(of_clients(clients), profile.reports_earnings_monthly)
         .where(profile.earnings_report_due.is_not(None))
+    )
+
+
+# --- authorizations (coach/billing): nearly used, or ending ----------------------------
+
+
+def _authorizations(item) -> str:
+    return url_for("clients.view_client", client_id=item.client_id) + "#authorizations"
+
+
+@rule("authorization_used", "Authorization nearly used", link=_authorizations)
+def authorizations_nearly_used(clients, when: When) -> sa.Select:
+    """80 % of an authorization's units used (billable visits counted against it): ask
+    the funder for more, until it ends; raising its units below the mark clears it."""
+    grant = Authorization
+    return (
+        due_columns(
+            "authorization_used",
+            Client.id,
+            Client.coach_id,
+            local_midnight(grant.start_date, when),
+            sa.literal("Authorization ", sa.String)
+            + grant.number
+            + sa.literal(" is 80% used: ask for more units"),
+            grant.id,
+            closes_at=local_midnight(grant.end_date, when, days_after=1),
+        )
+        .join(Client, Client.id == grant.client_id)
+        .where(of_clients(clients), used_units(grant.id) * 100 >= grant.units * WARN_SHARE)
+    )
+
+
+@rule("authorization_ends", "Authorization ends", link=_authorizations)
+def authorizations_ending(clients, when: When) -> sa.Select:
+    """30 days before an authorization's last day, ask the funder for a renewal: the item
+    shows (and is due) from then until the authorization ends. A later authorization of
+    the same service (the renewal) clears it."""
+    grant, later = Authorization, so.aliased(Authorization)
+    renewed = (
+        sa.select(later.id)
+        .where(later.client_id == grant.client_id, later.service_type_id == grant.service_type_id)
+        .where(later.end_date > grant.end_date)
+    )
+    due_at = local_midnight(grant.end_date, when, days_after=-WARN_DAYS)
+    return (
+        due_columns(
+            "authorization_ends",
+            Client.id,
+            Client.coach_id,
+            due_at,
+            sa.literal("Authorization ", sa.String) + grant.number + sa.literal(" ends: renew it"),
+            grant.id,
+            opens_at=due_at,
+            closes_at=local_midnight(grant.end_date, when, days_after=1),
+        )
+        .join(Client, Client.id == grant.client_id)
+        .where(of_clients(clients), ~renewed.exists())
     )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from coach.agency import current_agency
 from coach.clients.services import may_see_client
@@ -230,13 +231,25 @@ def due_label(due_at: datetime, when: When) -> str:
     return "tomorrow" if days == 1 else f"in {days} days"
 
 
-def needs_team_review(client: Client) -> bool:
-    """Whether the client is flagged for the team's review: the team-review rule has an
-    item for them (3 outreach attempts nobody answered since they were last seen)."""
-    flagged = sa.select(DueItem.id).where(
-        DueItem.client_id == client.id, DueItem.kind == "team_review"
+def flagged(client_id) -> sa.Exists:
+    """The team-review rule has an item for the client (3 outreach attempts nobody
+    answered since they were last seen), in SQL."""
+    return (
+        sa.select(DueItem.id)
+        .where(DueItem.client_id == client_id, DueItem.kind == "team_review")
+        .exists()
     )
-    return bool(db.session.scalar(flagged.exists().select()))
+
+
+def needs_team_review(client: Client) -> bool:
+    """Whether the client is flagged for the team's review."""
+    return bool(db.session.scalar(flagged(client.id).select()))
+
+
+def team_review_flag():
+    """A loader option for a client query: `Client.flagged_for_review` read in the same
+    statement (the client page has no query to spare)."""
+    return so.with_expression(Client.flagged_for_review, flagged(Client.id))
 
 
 def open_items_of(user: User, client_id: int) -> set[tuple]:

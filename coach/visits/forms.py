@@ -84,6 +84,12 @@ class VisitNoteForm(FlaskForm):
 
     contact_type = SelectField("Contact", choices=CONTACT_TYPES)
     placement_id = SelectField("Job", coerce=int, validators=[Optional()])
+    service_type_id = SelectField(
+        "Service",
+        coerce=int,
+        validators=[Optional()],
+        description="From the client's authorization; change it if you gave another.",
+    )
     tags = CheckboxesField("Quick tags", choices={t: t for t in QUICK_TAGS})
     started_at = DateTimeLocalField(
         "Started",
@@ -201,6 +207,7 @@ def apply_note(form, visit) -> None:
     set_placement(visit, form.placement_id.data)
     if "objective_id" in form:  # the full-page forms (choices: the client's objectives)
         visit.objective_id = form.objective_id.data or None
+    visit.service_type_id = form.service_type_id.data or None
 
 
 def apply_amendment(form, visit) -> None:

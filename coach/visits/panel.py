@@ -6,6 +6,7 @@ from flask import render_template
 from flask_login import current_user
 
 from coach.agency import agency_today, current_agency
+from coach.billing.services import visit_service_options
 from coach.clients.services import job_choices
 from coach.tasks.forms import StartRunForm
 from coach.tasks.services import tasks_of
@@ -26,12 +27,14 @@ def fill_note_form(form, visit) -> None:
     form.ended_at.data = local_input_value(visit.ended_at, current_agency().timezone)
     form.tags.data = visit.tag_list
     form.placement_id.data = visit.placement_id or 0
+    form.service_type_id.data = visit.service_type_id or 0
 
 
 def note_form(visit, client, today):
     """The note form of a stored visit, filled from the record, never from the request."""
     form = VisitNoteForm(formdata=None, obj=visit)
     form.placement_id.choices = visit_jobs(client, today, visit.placement_id)
+    form.service_type_id.choices = visit_service_options(visit.service_type_id)
     fill_note_form(form, visit)
     return form
 

@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from coach.agency import agency_today, current_agency
 from coach.audit.services import audit_view, audit_views, record_event
+from coach.billing.services import default_service, visit_service_options
 from coach.clients.services import get_client_for, staff_member
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired
@@ -72,6 +73,7 @@ def _save_or_end(visit_id: int, end: bool):
         return _already_ended(client, visit)
     form = VisitNoteForm()
     form.placement_id.choices = panel.visit_jobs(client, agency_today(), visit.placement_id)
+    form.service_type_id.choices = visit_service_options(visit.service_type_id)
     if not (
         form.validate_on_submit() and times_ok(form, require_end=False, end_now=end, visit=visit)
     ):
@@ -131,10 +133,12 @@ def new_past_visit(client_id: int):
     form = PastVisitForm()
     form.placement_id.choices = panel.visit_jobs(client, agency_today())
     form.objective_id.choices = objective_choices(current_user, client.id)
+    form.service_type_id.choices = visit_service_options()
     if request.method == "GET":
         audit_view("client", client.id)
         form.contact_type.data = "on_site"
         form.placement_id.data = form.placement_id.choices[0].value
+        form.service_type_id.data = default_service(client.id, agency_today()) or 0
     if form.validate_on_submit() and times_ok(form, require_end=True):
         visit, created = sv.write_up(
             current_user,
@@ -173,6 +177,7 @@ def amend_visit(visit_id: int):
     form = AmendVisitForm(obj=visit)
     form.placement_id.choices = panel.visit_jobs(client, agency_today(), visit.placement_id)
     form.objective_id.choices = objective_choices(current_user, client.id)
+    form.service_type_id.choices = visit_service_options(visit.service_type_id)
     if request.method == "GET":
         panel.fill_note_form(form, visit)
         form.objective_id.data = visit.objective_id or 0

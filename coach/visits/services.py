@@ -11,6 +11,7 @@ from flask import abort
 from geopy.distance import geodesic
 
 from coach.audit.services import record_event
+from coach.billing.services import default_service, rebill_client
 from coach.clients.services import may_see_client, name_matches
 from coach.extensions import db
 from coach.models import (
@@ -37,6 +38,7 @@ VERSIONED_FIELDS = [
     "contact_type",
     "placement_id",
     "objective_id",
+    "service_type_id",
     "tags",
     *NOTE_FIELDS,
 ]
@@ -88,6 +90,7 @@ def get_visit_for(user: User, visit_id: int, with_history: bool = False) -> Visi
             so.joinedload(Visit.coach),
             so.joinedload(Visit.placement),
             so.joinedload(Visit.worksite).joinedload(Worksite.employer),
+            so.joinedload(Visit.service_type),
         )
     )
     if with_history:
@@ -132,6 +135,7 @@ def start_now(
         coach_id=client.coach_id,
         started_at=utcnow(),
         contact_type=contact_type,
+        service_type_id=default_service(client.id, local_today(settings.timezone)),
     )
     set_placement(visit, placement_id)
     locate(visit, *fix, settings)
@@ -169,6 +173,7 @@ def write_up(
     visit, created = create_once(visit, user.id, key)
     refuse_key_of_another_client(visit, client)
     if created:
+        rebill_client(client.id)
         record_event("create", "visit", visit.id, f"written afterwards for client {client.id}")
         db.session.commit()
     return visit, created
@@ -179,6 +184,7 @@ def save_note(visit: Visit, end: bool, ended_at: datetime | None, settings) -> N
     and counts its units."""
     if end:
         finish(visit, settings, ended_at)
+        rebill_client(visit.client_id)
         record_event(
             "end", "visit", visit.id, f"{visit.duration_minutes} min, {visit.service_units} units"
         )
@@ -198,6 +204,7 @@ def amend(visit: Visit, user: User, fill: Callable[[Visit], None], reason: str, 
     if (visit.started_at, visit.ended_at) != times_before:
         count_units(visit, settings)
     changed = keep_version(visit, before, user, reason) is not None
+    rebill_client(visit.client_id)
     if changed:
         record_event("amend", "visit", visit.id, reason)
     db.session.commit()
@@ -285,6 +292,7 @@ def keep_version(visit: Visit, before: dict, user: User, reason: str = "") -> Vi
 def soft_delete(visit: Visit, user: User) -> None:
     visit.deleted_at = utcnow()
     visit.deleted_by_id = user.id
+    rebill_client(visit.client_id)
 
 
 # --- reading ------------------------------------------------------------------------

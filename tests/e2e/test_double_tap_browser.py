@@ -21,6 +21,7 @@ from tests.factories import (
     make_application,
     make_client,
     make_employer,
+    make_funder,
     make_lead,
     make_placement,
     make_plan,
@@ -408,6 +409,40 @@ CASES = {
         "Sign my plan",
         "Signed by Rosa Rivera: version 1.",
         r"/plans/\d+$",
+    ),
+    "add a funder": (
+        ADMIN,
+        lambda r: "/billing/funders/new",
+        {"name": "Ohio OOD", "contact_name": "Pat Lee"},
+        "Add funder",
+        "Ohio OOD added.",
+        r"/billing/funders$",
+    ),
+    "add a service type": (
+        ADMIN,
+        lambda r: "/billing/services",
+        {"code": "WSA", "name": "Work-site analysis"},
+        "Add service",
+        "Service WSA added.",
+        r"/billing/services$",
+    ),
+    "add an authorization": (
+        COACH,
+        lambda r: (
+            make_funder(r["coach"], "Ohio OOD")
+            and f"/billing/clients/{r['rosa'].id}/authorizations/new"
+        ),
+        {
+            "funder_id": "Ohio OOD",
+            "service_type_id": "Job coaching, on-site training",
+            "number": "VR-123",
+            "start_date": "2026-11-01",
+            "end_date": "2027-01-31",
+            "units": "40",
+        },
+        "Save authorization",
+        "Authorization VR-123 saved.",
+        r"/clients/\d+",
     ),
     "approve a trip": (
         SUPERVISOR,

@@ -1,0 +1,128 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange, Optional, Regexp, ValidationError
+
+from coach.billing.services import code_taken, overlapping
+from coach.employers.forms import email_field, phone_field
+from coach.forms import (
+    NEEDED_BY_WINDOW,
+    add_error,
+    finite,
+    idempotency_field,
+    notes_field,
+    text,
+    within_window,
+)
+from coach.models import FUNDER_KINDS, SERVICE_UNITS
+from coach.timeutil import format_date
+
+# An authorization may have started up to a year ago and run up to two years ahead.
+AUTHORIZATION_WINDOW = NEEDED_BY_WINDOW
+
+
+class ServiceTypeForm(FlaskForm):
+    idempotency_key = idempotency_field()
+    code = text(
+        "Code",
+        20,
+        "Enter the code the funders use.",
+        description="Letters, digits and - only, e.g. JOBCOACH or 97535",
+    )
+    name = text("Name", 120, "Enter the name of the service.")
+    unit = SelectField("Unit", choices=SERVICE_UNITS, default="15min")
+    rate = DecimalField(
+        "Rate, $ per unit (optional)",
+        places=2,
+        validators=[
+            Optional(),
+            finite,
+            NumberRange(min=0, max=100_000, message="From $0 to $100,000."),
+        ],
+        render_kw={"inputmode": "decimal"},
+    )
+    active = BooleanField("In use (uncheck to stop offering it)", default=True)
+
+    def __init__(self, *args, service=None, user_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.service, self.user_id = service, user_id
+
+    def validate_code(self, field) -> None:
+        if field.data and not Regexp(r"^[A-Za-z0-9-]+$").regex.match(field.data):
+            raise ValidationError("Use letters, digits and - only.")
+        service_id = self.service.id if self.service else None
+        retry_of = (self.user_id, self.idempotency_key.data) if self.service is None else None
+        if field.data and code_taken(field.data, service_id, retry_of):
+            raise ValidationError("Another service has this code.")
+
+
+class FunderForm(FlaskForm):
+    idempotency_key = idempotency_field()
+    name = text("Name", 120, "Enter the funder's name.")
+    kind = SelectField("Kind", choices=FUNDER_KINDS, default="state_vr")
+    contact_name = text("Counsellor or case manager (optional)", 120)
+    contact_email = email_field("Their email (optional)")
+    contact_phone = phone_field("Their phone (optional)")
+    active = BooleanField("In use (uncheck to stop offering it)", default=True)
+
+
+class AuthorizationForm(FlaskForm):
+    idempotency_key = idempotency_field()
+    funder_id = SelectField("Funder", coerce=int, validators=[Optional()])
+    service_type_id = SelectField("Service", coerce=int, validators=[Optional()])
+    number = text("Authorization number", 40, "Enter the authorization number.")
+    start_date = DateField(
+        "First day",
+        validators=[
+            InputRequired(message="Enter the first day."),
+            within_window(AUTHORIZATION_WINDOW),
+        ],
+    )
+    end_date = DateField(
+        "Last day",
+        validators=[
+            InputRequired(message="Enter the last day."),
+            within_window(AUTHORIZATION_WINDOW),
+        ],
+    )
+    units = IntegerField(
+        "Units authorized",
+        validators=[
+            InputRequired(message="Enter the units authorized."),
+            NumberRange(min=1, max=100_000, message="From 1 to 100,000 units."),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    notes = notes_field(max_len=2000)
+
+    def __init__(self, *args, client_id: int, authorization_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client_id, self.authorization_id = client_id, authorization_id
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not self.funder_id.errors and not self.funder_id.data:
+            valid = add_error(self.funder_id, "Pick the funder.")
+        if not self.service_type_id.errors and not self.service_type_id.data:
+            valid = add_error(self.service_type_id, "Pick the service.")
+        start, end = self.start_date, self.end_date
+        if not valid or start.errors or end.errors:
+            return False
+        if end.data < start.data:
+            return add_error(end, "The last day is before the first.")
+        return self._no_overlap()
+
+    def _no_overlap(self) -> bool:
+        """Two authorizations of the same service may not share a day."""
+        other = overlapping(
+            self.client_id,
+            self.service_type_id.data,
+            self.start_date.data,
+            self.end_date.data,
+            self.authorization_id,
+        )
+        if other is None:
+            return True
+        span = f"{format_date(other.start_date)} to {format_date(other.end_date)}"
+        message = f"These dates overlap authorization {other.number} ({span}) for this service."
+        add_error(self.start_date, message)
+        return add_error(self.end_date, message)

@@ -1,0 +1,146 @@
+"""What the agency is paid for: service types, funders, and each client's authorizations
+(a funder's permission to bill so many units of a service between two dates)."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from coach.extensions import db
+from coach.timeutil import utcnow
+
+SERVICE_UNITS = {
+    "15min": "15 minutes",
+    "hour": "Hour",
+    "milestone": "Per milestone",
+}
+# Units a visit's time can count in (a milestone is paid per outcome, not per visit).
+TIME_UNITS = ("15min", "hour")
+
+FUNDER_KINDS = {
+    "state_vr": "State VR agency",
+    "medicaid_waiver": "Medicaid waiver",
+    "county_mh": "County mental health",
+    "school": "School pre-employment services",
+    "other": "Other",
+}
+
+# The common supported-employment services every agency starts with: (code, name, unit).
+SERVICE_SEED = [
+    ("ASSESS", "Career or vocational assessment", "15min"),
+    ("JOBDEV", "Job development", "hour"),
+    ("JOBCOACH", "Job coaching, on-site training", "15min"),
+    ("FOLLOW", "Follow-along or extended services", "15min"),
+    ("TRAVEL", "Travel training", "15min"),
+    ("BENEFITS", "Benefits counselling referral", "milestone"),
+    ("JOBSEARCH", "Job-search assistance", "15min"),
+]
+
+
+def service_seed_rows() -> list[dict]:
+    """The seeded service types as rows: the migration inserts these, and so does
+    coach.billing.services.seed_service_types() for a database made without it."""
+    return [
+        dict(code=code, name=name, unit=unit, active=True, idempotency_key=f"seed-{code}")
+        for code, name, unit in SERVICE_SEED
+    ]
+
+
+class ServiceType(db.Model):
+    __tablename__ = "service_types"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "created_by_id", "idempotency_key", name="uq_service_types_idempotency"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    unit: so.Mapped[str] = so.mapped_column(sa.String(20), default="15min")
+    rate_cents: so.Mapped[int | None]  # per unit
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    @property
+    def unit_label(self) -> str:
+        return SERVICE_UNITS.get(self.unit, self.unit)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def units_text(self, count: int) -> str:
+        """'3 units of 15 minutes', '1 unit of an hour', '2 milestones'."""
+        plural = "" if count == 1 else "s"
+        if self.unit == "milestone":
+            return f"{count} milestone{plural}"
+        size = "an hour" if self.unit == "hour" else "15 minutes"
+        return f"{count} unit{plural} of {size}"
+
+
+class Funder(db.Model):
+    __tablename__ = "funders"
+    __table_args__ = (
+        sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_funders_idempotency"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(20), default="state_vr")
+    # The counsellor or case manager the agency deals with.
+    contact_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
+    contact_email: so.Mapped[str] = so.mapped_column(sa.String(254), default="")
+    contact_phone: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return FUNDER_KINDS.get(self.kind, self.kind)
+
+
+class Authorization(db.Model):
+    """A funder's authorization of `units` of a service for a client, `start_date` to
+    `end_date` (both local days, inclusive)."""
+
+    __tablename__ = "authorizations"
+    __table_args__ = (
+        sa.Index("ix_authorizations_client_service", "client_id", "service_type_id", "start_date"),
+        sa.UniqueConstraint(
+            "created_by_id", "idempotency_key", name="uq_authorizations_idempotency"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id"), index=True)
+    funder_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funders.id"), index=True)
+    service_type_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("service_types.id"), index=True
+    )
+    number: so.Mapped[str] = so.mapped_column(sa.String(40))
+    start_date: so.Mapped[date]
+    end_date: so.Mapped[date]
+    units: so.Mapped[int]
+    notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    # The units of the billable visits counted against it, when a query asks for them
+    # (coach.billing.services.with_authorizations).
+    used: so.Mapped[int | None] = so.query_expression()
+
+    client: so.Mapped["Client"] = so.relationship(  # noqa: F821
+        back_populates="authorizations", lazy="raise"
+    )
+    funder: so.Mapped[Funder] = so.relationship(lazy="raise")
+    service_type: so.Mapped[ServiceType] = so.relationship(lazy="raise")
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day <= self.end_date
