@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     EqualTo,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -205,30 +206,32 @@ def exists_locally(form, field):
         raise ValidationError(problem)
 
 
+def number_field(
+    label: str, places: int, low: float, high: float, message: str, required: str = "", **kw
+) -> DecimalField:
+    """A number typed on the phone's decimal pad: optional (or `required`, with that
+    message), finite, and from `low` to `high` (else `message` beside the field)."""
+    return DecimalField(
+        label,
+        places=places,
+        validators=[
+            InputRequired(message=required) if required else Optional(),
+            finite,
+            NumberRange(min=low, max=high, message=message),
+        ],
+        render_kw={"inputmode": "decimal"},
+        **kw,
+    )
+
+
 def wage_field() -> DecimalField:
     """A job's hourly wage in dollars, optional: above $0 and up to $500 (a job or a lead
     paying nothing, or a typo's thousands, is refused beside the field)."""
-    return DecimalField(
-        "Hourly wage, $ (optional)",
-        places=2,
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=0.01, max=500, message="Enter a wage above $0, up to $500 an hour."),
-        ],
-        render_kw={"inputmode": "decimal"},
+    return number_field(
+        "Hourly wage, $ (optional)", 2, 0.01, 500, "Enter a wage above $0, up to $500 an hour."
     )
 
 
 def weekly_hours_field() -> DecimalField:
     """A job's hours a week, optional, in tenths: 0.1 to 80."""
-    return DecimalField(
-        "Hours a week (optional)",
-        places=1,
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=0.1, max=80, message="Enter 0.1 to 80 hours."),
-        ],
-        render_kw={"inputmode": "decimal"},
-    )
+    return number_field("Hours a week (optional)", 1, 0.1, 80, "Enter 0.1 to 80 hours.")

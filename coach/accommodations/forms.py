@@ -2,7 +2,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     RadioField,
     SelectField,
@@ -14,7 +13,6 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
 )
 
@@ -22,10 +20,10 @@ from coach.forms import (
     DONE_WINDOW,
     NEEDED_BY_WINDOW,
     add_error,
-    finite,
     idempotency_field,
     no_control_chars,
     notes_field,
+    number_field,
     options,
     strip_filter,
     text,
@@ -68,15 +66,8 @@ class RequestForm(FlaskForm):
     job_function = long_text("Job function affected", "Name the job function it affects.")
     accommodation = long_text("Accommodation requested", "Describe the accommodation.")
     alternatives = long_text("Alternatives considered (optional)")
-    estimated_cost = DecimalField(
-        "Estimated cost, $ (optional)",
-        places=2,
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=0, max=1_000_000, message="From 0 to 1,000,000."),
-        ],
-        render_kw={"inputmode": "decimal"},
+    estimated_cost = number_field(
+        "Estimated cost, $ (optional)", 2, 0, 1_000_000, "From 0 to 1,000,000."
     )
     payer = SelectField("Who pays", choices=PAYERS)
     payer_other = text("Who pays, if other", 120)

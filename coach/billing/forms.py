@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField
+from wtforms import BooleanField, DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp, ValidationError
 
 from coach.billing.services import code_taken, overlapping
@@ -7,9 +7,9 @@ from coach.employers.forms import email_field, phone_field
 from coach.forms import (
     NEEDED_BY_WINDOW,
     add_error,
-    finite,
     idempotency_field,
     notes_field,
+    number_field,
     text,
     within_window,
 )
@@ -30,16 +30,7 @@ class ServiceTypeForm(FlaskForm):
     )
     name = text("Name", 120, "Enter the name of the service.")
     unit = SelectField("Unit", choices=SERVICE_UNITS, default="15min")
-    rate = DecimalField(
-        "Rate, $ per unit (optional)",
-        places=2,
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=0, max=100_000, message="From $0 to $100,000."),
-        ],
-        render_kw={"inputmode": "decimal"},
-    )
+    rate = number_field("Rate, $ per unit (optional)", 2, 0, 100_000, "From $0 to $100,000.")
     active = BooleanField("In use (uncheck to stop offering it)", default=True)
 
     def __init__(self, *args, service=None, user_id=None, **kwargs):

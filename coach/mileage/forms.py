@@ -19,6 +19,7 @@ from coach.forms import (
     finite,
     idempotency_field,
     notes_field,
+    number_field,
     record_id,
     text,
     within_window,
@@ -27,17 +28,7 @@ from coach.mileage.services import rate_starts_on
 
 
 def tenths(label: str, max_value: int, **kw) -> DecimalField:
-    return DecimalField(
-        label,
-        places=1,
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=0, max=max_value, message=f"From 0 to {max_value:,}."),
-        ],
-        render_kw={"inputmode": "decimal"},
-        **kw,
-    )
+    return number_field(label, 1, 0, max_value, f"From 0 to {max_value:,}.", **kw)
 
 
 def fix(label: str, low: float, high: float) -> FloatField:
@@ -132,15 +123,13 @@ class ExportForm(FlaskForm):
 
 class RateForm(FlaskForm):
     effective_from = DateField("In force from", validators=[InputRequired(message="Enter a date.")])
-    cents_per_mile = DecimalField(
+    cents_per_mile = number_field(
         "Cents per mile",
-        places=1,
-        validators=[
-            InputRequired(message="Enter the rate in cents, e.g. 72.5."),
-            finite,
-            NumberRange(min=0, max=500, message="From 0 to 500 cents."),
-        ],
-        render_kw={"inputmode": "decimal"},
+        1,
+        0,
+        500,
+        "From 0 to 500 cents.",
+        required="Enter the rate in cents, e.g. 72.5.",
     )
 
     def validate_effective_from(self, field) -> None:

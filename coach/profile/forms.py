@@ -3,18 +3,18 @@
 from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, SelectField
+from wtforms import BooleanField, DateField, SelectField
 from wtforms.fields.core import UnboundField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from coach.forms import (
     DONE_WINDOW,
     HISTORY_WINDOW,
     NEEDED_BY_WINDOW,
     add_error,
-    finite,
     idempotency_field,
     notes_field,
+    number_field,
     options,
     text,
     within_window,
@@ -28,15 +28,8 @@ def _date(label: str, window: tuple[int, int]) -> DateField:
 
 class WorkForm(FlaskForm):
     kinds_of_work = notes_field("Kinds of work they want", 2000)
-    wanted_hours = DecimalField(
-        "Hours a week they want (optional)",
-        places=1,
-        validators=[
-            Optional(),
-            finite,
-            NumberRange(min=1, max=80, message="Enter 1 to 80 hours a week."),
-        ],
-        render_kw={"inputmode": "decimal"},
+    wanted_hours = number_field(
+        "Hours a week they want (optional)", 1, 1, 80, "Enter 1 to 80 hours a week."
     )
     shifts = text("Shifts they can work (optional)", 200, description="e.g. weekday mornings")
     settings_to_avoid = notes_field("Settings to avoid (optional)", 2000)
