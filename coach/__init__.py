@@ -143,6 +143,7 @@ AREAS = {
     "contacts": ["routes"],
     "plans": ["routes"],
     "profile": ["routes"],
+    "support": ["routes"],
 }
 
 

@@ -65,12 +65,19 @@ from coach.models.plans import (
     PlanGoal,
     PlanObjective,
     PlanSignature,
+)
 from coach.models.profile import (
     BENEFITS,
     FAMILY_PERMISSION,
     TRAVEL_TRAINING,
     CareerProfile,
     PastJob,
+)
+from coach.models.support import (
+    MAX_WEEK_TENTHS,
+    FadingWeek,
+    NaturalSupport,
+    SupportPlan,
 )
 from coach.models.tasks import (
     PROMPT_LEVELS,
@@ -104,6 +111,10 @@ __all__ = [
     "TRAVEL_TRAINING",
     "CareerProfile",
     "PastJob",
+    "MAX_WEEK_TENTHS",
+    "FadingWeek",
+    "NaturalSupport",
+    "SupportPlan",
     "DueItem",
     "APPLICATION_METHODS",
     "APPLICATION_RESULTS",
