@@ -101,7 +101,7 @@ def test_add_a_week_adds_a_row_and_keeps_what_was_typed(client, job):
 
 def test_the_chart_draws_planned_against_actual_hours_per_week(client, job):
     coach, person, placement = job
-    plan = make_support(placement, coach, weeks=(20, 10, 5))
+    make_support(placement, coach, weeks=(20, 10, 5))
     # Week 1: two visits of 3 h; week 2: 1.5 h (Sunday 22:30 local is still week 2);
     # a deleted visit, one at another job, and one under way do not count.
     make_visit(person, coach, 180, datetime(2026, 11, 2, 14, 0), placement_id=placement.id)
@@ -266,3 +266,19 @@ def test_the_plan_page_is_audited_as_a_view(client, job):
             AuditEvent.entity_id == plan.id,
         )
     )
+
+
+def test_every_form_of_the_plan_opens(client, job):
+    coach, person, placement = job
+    plan = make_support(placement, coach, weeks=(20,), people=1)
+    natural = db.session.scalars(sa.select(NaturalSupport)).one()
+    for url, shows in (
+        (f"/support/{plan.id}/needs", "Supports needed"),
+        (f"/support/{plan.id}/accommodations", "has no accommodation request yet"),
+        (f"/support/{plan.id}/fading", "Save the schedule"),
+        (f"/support/{plan.id}/handoff", "Handoff date"),
+        (f"/support/{plan.id}/people/new", "Add a natural support"),
+        (f"/support/people/{natural.id}/edit", "Remove Co-worker 1"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200 and shows in response.text, url

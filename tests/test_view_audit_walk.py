@@ -39,6 +39,8 @@ PERSON_ARGS = {
     "objective_id",
     "action_id",
     "past_job_id",  # a job in a client's work history
+    "support_id",  # a job's support plan and its natural supports
+    "natural_support_id",
 }
 
 # Polls itself every few seconds while the request's page (itself audited) is open, and

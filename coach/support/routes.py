@@ -88,7 +88,7 @@ def edit_requests(support_id: int):
     if request.method == "GET":
         form.request_ids.data = list(plan.request_ids)
     if form.validate_on_submit():
-        apply = support.link_requests(current_user, plan, form.request_ids.data)
+        apply = support.link_requests(current_user, plan, form.request_ids.data or [])
         support.save_support_edit(plan, "support_plan", ["request_ids"], apply)
         return _to_plan(plan)
     return _form_page("Accommodations", plan, form, fields=["request_ids"])

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from werkzeug.exceptions import BadRequest
 
 from coach.audit.services import record_event
 from coach.charts import chart_geometry, nice_max
@@ -85,7 +86,10 @@ def get_natural_support_for(user: User, person_id: int) -> NaturalSupport:
         .join(SupportPlan, SupportPlan.id == NaturalSupport.support_plan_id)
         .join(Client, Client.id == SupportPlan.client_id)
         .where(may_see_client(user), NaturalSupport.id == person_id)
-        .options(so.contains_eager(NaturalSupport.plan).contains_eager(SupportPlan.client))
+        .options(
+            so.contains_eager(NaturalSupport.plan).contains_eager(SupportPlan.client),
+            so.contains_eager(NaturalSupport.plan).joinedload(SupportPlan.placement),
+        )
     )
     return get_or_404(query)
 
@@ -114,15 +118,20 @@ def request_choices(user: User, plan: SupportPlan) -> list[AccommodationRequest]
 def start_plan(user: User, placement: Placement, key: str, supports_needed: str):
     """The job's plan, made once per idempotency key (a second key for a job that has one
     gets that one): (plan, created). Logged and committed."""
-    existing = db.session.scalar(
-        sa.select(SupportPlan).where(SupportPlan.placement_id == placement.id)
-    )
+    of_job = sa.select(SupportPlan).where(SupportPlan.placement_id == placement.id)
+    existing = db.session.scalars(of_job).first()
     if existing is not None:
         return existing, False
     plan = SupportPlan(
         client_id=placement.client_id, placement_id=placement.id, supports_needed=supports_needed
     )
-    plan, created = create_once(plan, user.id, key)
+    try:
+        plan, created = create_once(plan, user.id, key)
+    except BadRequest:  # another phone (another key) started this job's plan a moment ago
+        existing = db.session.scalars(of_job).first()
+        if existing is None:
+            raise
+        return existing, False
     if created:
         record_event("create", "support_plan", plan.id, f"job {placement.id}")
         db.session.commit()
