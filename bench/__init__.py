@@ -22,4 +22,5 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "contacts per week (8 weeks)": ("boss", "/jobdev/weeks", {}),
         "lead list": ("coach", "/leads/", {}),
         "supervisor lead list": ("boss", "/leads/", {}),
+        "job support (chart)": ("coach", "/support/jobs/1", {}),
     }
