@@ -50,7 +50,7 @@ def test_a_fading_schedule_drawn_against_the_visits_at_the_job(phone, live_app):
     page = phone()
     log_in(page, "jordan@example.org", PASSWORD)
     page.goto(f"/clients/{rosa.id}")
-    page.locator(f"a[href=\"/support/jobs/{job.id}\"]").click()
+    page.locator(f'a[href="/support/jobs/{job.id}"]').click()
     page.get_by_label("Supports needed").fill("A written closing checklist")
     assert_accessible(page)
     page.get_by_role("button", name="Start the job-support plan").click()
