@@ -2,7 +2,7 @@
 form per part: the supports needed, the accommodations, a natural support, the fading
 schedule and the handoff."""
 
-from flask import flash, request, url_for
+from flask import Response, flash, request, url_for
 from flask_login import current_user
 
 from coach.agency import agency_today, current_agency
@@ -16,7 +16,8 @@ from coach.web import form_view, redirect_to, render, saved_redirect
 PERSON_FIELDS = ["name", "role", "helps_with"]
 
 
-def _to_plan(plan) -> object:
+def _to_plan(plan) -> Response:
+    """Back to the job's plan, the form's draft dropped."""
     return saved_redirect(url_for("support.view_support", placement_id=plan.placement_id))
 
 
