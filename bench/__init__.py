@@ -24,4 +24,5 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "supervisor lead list": ("boss", "/leads/", {}),
         "career profile": ("coach", "/clients/1/profile", {}),
         "employment plan": ("coach", "/plans/1", {}),  # client 1's first plan, signed
+        "job support (chart)": ("coach", "/support/jobs/1", {}),
     }

@@ -19,16 +19,19 @@ from coach.models import (
     Employer,
     EmployerContact,
     EmploymentPlan,
+    FadingWeek,
     JobApplication,
     JobInterview,
     Lead,
     LeadStatusChange,
+    NaturalSupport,
     Placement,
     PlacementEvent,
     PlanAction,
     PlanGoal,
     PlanObjective,
     StepScore,
+    SupportPlan,
     TaskAnalysis,
     TaskStep,
     Trip,
@@ -149,7 +152,8 @@ def build(path: str, size: str) -> None:
                     "client_id": i + 1,
                     "worksite_id": 1 + i % employers_n,
                     "job_title": "Stocker",
-                    "start_date": date(2024, 1, 1),
+                    # Every third job is recent and has a job-support plan (add_support).
+                    "start_date": SUPPORTED_START if i % 3 == 0 else date(2024, 1, 1),
                     "hourly_wage_cents": 1500,
                     "weekly_hours_tenths": 200,
                 }
@@ -271,12 +275,65 @@ def build(path: str, size: str) -> None:
         add_leads(size, coaches_n, clients_n, employers_n, now)
         seed_today(now, clients_n, coaches_n, employers_n)
         seed_plans(now, clients_n, coaches_n)
+        add_support(clients_n, coaches_n, now)
         # Core inserts skip the session's flush, which keeps Today's items: write them.
         refresh_every_client(db.session.connection())
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
         db.engine.dispose()
+
+
+# Jobs with a job-support plan started on this Monday, ten weeks before the bench's today
+# (its first weeks' items on Today have closed); their visits fall in the last weeks.
+SUPPORTED_START = date(2026, 9, 7)
+FADING = (20, 20, 15, 15, 10, 10, 8, 8, 5, 5, 3, 3)
+
+
+def add_support(clients_n: int, coaches_n: int, now: datetime) -> None:
+    """A job-support plan for every third job: twelve weeks fading from 20 to 3 hours,
+    and two natural supports."""
+    supported = range(0, clients_n, 3)
+    insert(
+        SupportPlan,
+        (
+            {
+                "id": n + 1,
+                "client_id": i + 1,
+                "placement_id": i + 1,
+                "created_by_id": 2 + i % coaches_n,
+                "idempotency_key": f"s{i}",
+                "supports_needed": "A written checklist for the cooler; breaks at set times.",
+                "handed_off": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n, i in enumerate(supported)
+        ),
+    )
+    insert(
+        FadingWeek,
+        (
+            {"support_plan_id": n + 1, "week": w + 1, "planned_tenths": hours * 10}
+            for n in range(len(supported))
+            for w, hours in enumerate(FADING)
+        ),
+    )
+    insert(
+        NaturalSupport,
+        (
+            {
+                "support_plan_id": n // 2 + 1,
+                "created_by_id": 2 + supported[n // 2] % coaches_n,
+                "idempotency_key": f"ns{n}",
+                "name": f"Co-worker {n}",
+                "role": "Shift lead",
+                "helps_with": "Rotating the dairy stock",
+                "created_at": now,
+            }
+            for n in range(2 * len(supported))
+        ),
+    )
 
 
 CONTACTS_PER_COACH = 312  # six a week for a year: L has 10x the coaches, so 10x the contacts

@@ -144,6 +144,7 @@ AREAS = {
     "plans": ["routes"],
     "profile": ["routes"],
     "billing": ["routes"],
+    "support": ["routes"],
 }
 
 

@@ -473,3 +473,36 @@ def make_billed_visit(client, coach, code="JOBCOACH", **fields):
     rebill_client(client.id)
     db.session.commit()
     return visit
+
+
+def make_support(placement, creator, weeks=(), people=0, **fields):
+    """A job-support plan of a job, with a fading schedule (`weeks`, hours) and `people`
+    natural supports."""
+    from coach.models import FadingWeek, NaturalSupport, SupportPlan
+
+    plan = SupportPlan(
+        client_id=placement.client_id,
+        placement_id=placement.id,
+        created_by_id=creator.id,
+        idempotency_key=f"support-{next(_seq)}",
+        **fields,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add_all(
+        FadingWeek(support_plan_id=plan.id, week=n, planned_tenths=round(hours * 10))
+        for n, hours in enumerate(weeks, start=1)
+    )
+    db.session.add_all(
+        NaturalSupport(
+            support_plan_id=plan.id,
+            created_by_id=creator.id,
+            idempotency_key=f"natural-{next(_seq)}",
+            name=f"Co-worker {n + 1}",
+            role="Shift lead",
+            helps_with="Closing checklist",
+        )
+        for n in range(people)
+    )
+    db.session.commit()
+    return plan

@@ -19,6 +19,7 @@ from tests.factories import (
     make_run,
     make_session,
     make_signature,
+    make_support,
     make_task,
     make_template,
     make_trip,
@@ -26,7 +27,7 @@ from tests.factories import (
     make_visit,
     make_worksite,
 )
-from tests.test_fuzz import billing_ids, plan_part_ids
+from tests.test_fuzz import billing_ids, plan_part_ids, support_ids
 
 HTMX = {"HX-Request": "true"}
 
@@ -50,6 +51,7 @@ def others_records(login_as):
     plan = make_plan(client, other, signed=True)
     return {
         **plan_part_ids(plan),
+        **support_ids(make_support(placement, other, weeks=(20,), people=1)),
         "contact_id": contact.id,
         "person_id": make_person(employer, other).id,
         "trip_id": trip.id,

@@ -368,3 +368,34 @@ def test_an_authorization_that_loses_the_race_is_saved_once(client, login_as, mo
     assert calls == [1]
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(Authorization.id))) == 1
+
+
+def test_a_job_support_plan_start_that_loses_the_race_opens_the_first_plan(
+    client, login_as, monkeypatch
+):
+    """Two taps of Start on two workers: both found no plan for the job; the second's
+    insert hits the constraint and it answers with the first tap's plan."""
+    from coach.models import SupportPlan
+    from tests.factories import make_support
+
+    coach = login_as("coach")
+    job = make_placement(make_client(coach), make_worksite(make_employer()), "Cook")
+    first = make_support(job, coach)  # the first tap's plan, committed
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        # The lookups miss once each: the other tap's plan is not committed yet.
+        text = str(query)
+        unscoped = "FROM support_plans" in text and "= clients.id" not in text
+        if unscoped and len(calls) < 2:
+            calls.append(1)
+            return real_scalars(sa.select(SupportPlan).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
+    data = {"idempotency_key": "another-phones-key", "supports_needed": "A list"}
+    response = client.post(f"/support/jobs/{job.id}/new", data=data)
+    assert calls == [1, 1]  # both lookups missed, and the insert lost the race
+    assert response.location == f"/support/jobs/{job.id}"
+    assert db.session.scalars(sa.select(SupportPlan.id)).all() == [first.id]

@@ -260,6 +260,7 @@ def own_records(user) -> dict:
         make_run,
         make_session,
         make_signature,
+        make_support,
         make_template,
         make_trip,
         make_visit,
@@ -278,6 +279,7 @@ def own_records(user) -> dict:
     plan = make_plan(person, user)
     return {
         **plan_part_ids(plan),
+        **support_ids(make_support(placement, user, weeks=(20, 10), people=1)),
         "contact_id": make_contact(user, employer, clients=[person]).id,
         "person_id": make_person(employer, user).id,
         "trip_id": make_trip(user).id,
@@ -333,6 +335,15 @@ def plan_part_ids(plan) -> dict:
         "objective_id": first(PlanObjective),
         "action_id": first(PlanAction),
     }
+
+
+def support_ids(plan) -> dict:
+    """The ids of a job-support plan made by make_support() and of its first natural
+    support."""
+    from coach.models import NaturalSupport
+
+    first = sa.select(NaturalSupport.id).where(NaturalSupport.support_plan_id == plan.id)
+    return {"support_id": plan.id, "natural_support_id": db.session.scalar(first.limit(1))}
 
 
 NOT_FUZZED = {"auth.logout"}  # it ends the session the rest of the walk needs

@@ -83,3 +83,23 @@ def test_each_coach_sees_only_their_own_clients_career_profiles(client, auth, lo
     assert client.get(f"/clients/{alma_client.id}/profile").status_code == 404
     assert client.get(f"/past-jobs/{alma_job.id}/edit").status_code == 404
     assert client.post(f"/past-jobs/{alma_job.id}/remove").status_code == 404
+
+
+def test_each_coach_sees_only_their_own_clients_job_support_plans(client, auth, login_as):
+    from tests.factories import make_placement, make_support, make_worksite
+
+    made = {}
+    for name in ("Alma", "Bert"):
+        coach = login_as("coach")
+        person = make_client(coach, name, "Sample")
+        job = make_placement(person, make_worksite(make_employer(f"{name}'s Diner")), "Cook")
+        plan = make_support(job, coach, weeks=(20, 10), supports_needed=f"{name} needs a list")
+        made[name] = (coach, job, plan)
+        auth.logout()
+    bert, bert_job, _ = made["Bert"]
+    _, alma_job, alma_plan = made["Alma"]
+    auth.login(bert.email)
+    assert "Bert needs a list" in client.get(f"/support/jobs/{bert_job.id}").text
+    assert client.get(f"/support/jobs/{alma_job.id}").status_code == 404
+    assert client.get(f"/support/{alma_plan.id}/fading").status_code == 404
+    assert client.get(f"/support/{alma_plan.id}/needs").status_code == 404

@@ -245,3 +245,20 @@ def test_authorizations_nearly_used_or_ending_keep_the_rows_too(agency):
     )
     ending = {row[5] for row in kept() if row[0] == "authorization_ends"}
     assert grant.id not in ending and kept() == afresh()  # the renewal's shows in March
+
+
+def test_a_job_support_plans_handoff_keeps_the_rows_too(agency):
+    from coach.clients.services import set_client_status
+    from tests.factories import make_support
+
+    coach, rosa, liam = agency
+    job = make_placement(rosa, make_worksite(make_employer()), start_date=date(2026, 11, 2))
+    plan = make_support(job, coach, weeks=(20, 10), handoff_date=date(2026, 12, 14))
+    assert "handoff" in kinds_of(rosa) and kept() == afresh()
+    plan.handoff_date = date(2026, 12, 21)  # planned a week later
+    db.session.commit()
+    assert kept() == afresh()
+    plan.handoff_date, plan.handed_off = date(2026, 11, 30), True  # handed off today
+    set_client_status(rosa, "follow_along")
+    db.session.commit()
+    assert "handoff" not in kinds_of(rosa) and kept() == afresh()

@@ -40,6 +40,8 @@ PERSON_ARGS = {
     "action_id",
     "past_job_id",  # a job in a client's work history
     "authorization_id",  # a funder's authorization for the client
+    "support_id",  # a job's support plan and its natural supports
+    "natural_support_id",
 }
 
 # Polls itself every few seconds while the request's page (itself audited) is open, and

@@ -81,6 +81,12 @@ from coach.models.profile import (
     CareerProfile,
     PastJob,
 )
+from coach.models.support import (
+    MAX_WEEK_TENTHS,
+    FadingWeek,
+    NaturalSupport,
+    SupportPlan,
+)
 from coach.models.tasks import (
     PROMPT_LEVELS,
     STRATEGIES,
@@ -119,6 +125,10 @@ __all__ = [
     "TRAVEL_TRAINING",
     "CareerProfile",
     "PastJob",
+    "MAX_WEEK_TENTHS",
+    "FadingWeek",
+    "NaturalSupport",
+    "SupportPlan",
     "DueItem",
     "APPLICATION_METHODS",
     "APPLICATION_RESULTS",

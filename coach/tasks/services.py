@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 from flask import abort
 
 from coach.audit.services import record_event
+from coach.charts import chart_geometry
 from coach.clients.services import may_see_client
 from coach.exports import spreadsheet_safe
 from coach.extensions import db
@@ -440,38 +441,6 @@ def grid_columns(points: list, shown: list, tz_name: str) -> list[tuple[int, str
         local = to_local(point.started_at, tz_name)
         heads.append((number, local.strftime(DATE_TIME), local.strftime("%-m/%-d")))
     return heads
-
-
-def chart_geometry(percents: list[float | None], width: int = 340, height: int = 180) -> dict:
-    """Coordinates for the line chart (templates' _chart.html) of percentages, one per
-    run in order; a None (nothing to measure) leaves its place on the axis empty."""
-    left, right, top, bottom = 44, 8, 12, 26
-    plot_w, plot_h = width - left - right, height - top - bottom
-    n = len(percents)
-    coords = []
-    for i, percent in enumerate(percents):
-        if percent is None:
-            continue
-        x = left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
-        y = top + plot_h * (1 - percent / 100)
-        coords.append({"x": round(x, 1), "y": round(y, 1), "value": percent, "number": i + 1})
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "top": top,
-        "plot_w": plot_w,
-        "plot_h": plot_h,
-        "count": n,
-        "coords": coords,
-        "dot_r": 4 if n <= 40 else 2,
-        "path": " ".join(
-            f"{'M' if i == 0 else 'L'}{c['x']},{c['y']}" for i, c in enumerate(coords)
-        ),
-        "gridlines": [
-            {"y": round(top + plot_h * (1 - v / 100), 1), "label": v} for v in (0, 25, 50, 75, 100)
-        ],
-    }
 
 
 def datasheet_rows(task: TaskAnalysis, tz_name: str) -> list[list]:

@@ -32,6 +32,7 @@ from coach.models import (
     Placement,
     PlacementEvent,
     PlanAction,
+    SupportPlan,
     Visit,
 )
 from coach.models.leads import lead_clients
@@ -58,6 +59,7 @@ FEEDS: dict[type, tuple[str, ...]] = {
     EmploymentPlan: ("client_id", "review_date"),
     PlanAction: ("client_id", "due_date", "done_on", "text"),
     CareerProfile: ("client_id", "reports_earnings_monthly", "earnings_report_due"),
+    SupportPlan: ("client_id", "handoff_date", "handed_off"),
 }
 COLUMNS = ("kind", "client_id", "coach_id", "due_at", "todo", "source_id", "opens_at", "closes_at")
 # Agency settings the rules read: changing one writes every client's items again.

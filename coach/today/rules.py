@@ -24,6 +24,7 @@ from coach.models import (
     Placement,
     PlacementEvent,
     PlanAction,
+    SupportPlan,
     Visit,
 )
 from coach.models.leads import lead_clients
@@ -540,4 +541,28 @@ def authorizations_ending(clients, when: When) -> sa.Select:
         )
         .join(Client, Client.id == grant.client_id)
         .where(of_clients(clients), ~renewed.exists())
+    )
+
+
+@rule(
+    "handoff",
+    "Handoff",
+    link=lambda item: url_for("support.handoff", support_id=item.source_id),
+)
+def handoffs(clients, when: When) -> sa.Select:
+    """A job-support plan's planned handoff to natural supports shows on its date, due by
+    the end of that day; recording the handoff (a date on or before today) clears it."""
+    plan = SupportPlan
+    return (
+        due_columns(
+            "handoff",
+            Client.id,
+            Client.coach_id,
+            local_midnight(plan.handoff_date, when, days_after=1),
+            sa.literal("Hand off to natural supports"),
+            plan.id,
+            opens_at=local_midnight(plan.handoff_date, when),
+        )
+        .join(Client, Client.id == plan.client_id)
+        .where(of_clients(clients), plan.handoff_date.is_not(None), ~plan.handed_off)
     )
