@@ -87,3 +87,41 @@ def test_the_client_page_during_a_visit_costs_the_same(client, login_as):
     grow(person, coach, funder, 2023, 3, 6)
     many = statements_of(client, f"/clients/{person.id}")
     assert many == few and few <= 10
+
+
+def test_units_used_read_the_billed_visits_index_even_when_most_visits_have_none(client, login_as):
+    """After the upgrade no visit counts against an authorization yet, and ANALYZE then
+    rates a plain index on authorization_id as useless: the client page scanned every
+    visit of the agency (141 ms at L). The partial index of billed visits is read instead."""
+    import sqlalchemy as sa
+
+    from coach.extensions import db
+    from tests.factories import make_visit
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    coach = login_as("coach")
+    person = make_client(coach)
+    make_authorization(person, coach, make_funder(coach))
+    for _ in range(30):
+        make_visit(person, coach)  # none of them billed
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, *args):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(f"/clients/{person.id}").status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    with db.engine.connect() as conn:
+        plans = [
+            " ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p))
+            for s, p in statements
+            if s.startswith("SELECT") and "sum(visits.billing_units)" in s
+        ]
+    assert plans and all("COVERING INDEX ix_visits_billed" in plan for plan in plans), plans
+    assert not any("SCAN visits" in plan for plan in plans), plans

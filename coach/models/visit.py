@@ -59,6 +59,10 @@ EXCERPT_ORDER = (
 
 OPEN_VISIT = sa.text("ended_at IS NULL AND deleted_at IS NULL")
 DONE_VISIT = sa.text("ended_at IS NOT NULL AND deleted_at IS NULL")
+# Visits counted against an authorization. SQLite matches a partial index's terms as
+# written, and the ORM writes a boolean there as "= 1"; PostgreSQL as the bare column.
+BILLED_VISIT_SQLITE = sa.text("billable = 1 AND deleted_at IS NULL")
+BILLED_VISIT_PG = sa.text("billable AND deleted_at IS NULL")
 
 
 class Visit(db.Model):
@@ -90,6 +94,18 @@ class Visit(db.Model):
             "deleted_at",
             sqlite_where=DONE_VISIT,
             postgresql_where=DONE_VISIT,
+        ),
+        # The units used of an authorization (coach.billing.services.used_units) read from
+        # here alone. A plain index on authorization_id was passed over once most visits
+        # had none (as after the upgrade): the client page scanned 300k visits, 141 ms.
+        sa.Index(
+            "ix_visits_billed",
+            "authorization_id",
+            "billing_units",
+            "billable",
+            "deleted_at",
+            sqlite_where=BILLED_VISIT_SQLITE,
+            postgresql_where=BILLED_VISIT_PG,
         ),
         sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_visits_idempotency"),
     )
@@ -137,9 +153,7 @@ class Visit(db.Model):
     service_type_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("service_types.id"), index=True
     )
-    authorization_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("authorizations.id"), index=True
-    )
+    authorization_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("authorizations.id"))
     billing_units: so.Mapped[int | None]  # in the service's unit
     billable: so.Mapped[bool] = so.mapped_column(default=False)
     billing_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")

@@ -111,7 +111,6 @@ def upgrade():
         batch.add_column(
             sa.Column("billing_note", sa.String(length=200), server_default="", nullable=False)
         )
-        batch.create_index("ix_visits_authorization_id", ["authorization_id"])
         batch.create_index("ix_visits_service_type_id", ["service_type_id"])
         batch.create_foreign_key(
             "fk_visits_authorization_id_authorizations", "authorizations", ["authorization_id"], ["id"]
@@ -119,6 +118,14 @@ def upgrade():
         batch.create_foreign_key(
             "fk_visits_service_type_id_service_types", "service_types", ["service_type_id"], ["id"]
         )
+
+    op.create_index(
+        "ix_visits_billed",
+        "visits",
+        ["authorization_id", "billing_units", "billable", "deleted_at"],
+        sqlite_where=sa.text("billable = 1 AND deleted_at IS NULL"),
+        postgresql_where=sa.text("billable AND deleted_at IS NULL"),
+    )
 
     # The common supported-employment services (coach.billing.services.seed_service_types
     # adds the same rows to a database made without migrations).
@@ -130,11 +137,11 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_visits_billed", table_name="visits")
     with op.batch_alter_table("visits") as batch:
         batch.drop_constraint("fk_visits_service_type_id_service_types", type_="foreignkey")
         batch.drop_constraint("fk_visits_authorization_id_authorizations", type_="foreignkey")
         batch.drop_index("ix_visits_service_type_id")
-        batch.drop_index("ix_visits_authorization_id")
         batch.drop_column("billing_note")
         batch.drop_column("billable")
         batch.drop_column("billing_units")
