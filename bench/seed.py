@@ -12,6 +12,7 @@ from coach.extensions import db
 from coach.mileage.services import amount_cents, seed_default_rates
 from coach.models import (
     AgencySettings,
+    Authorization,
     CareerProfile,
     ChecklistRun,
     Client,
@@ -20,6 +21,7 @@ from coach.models import (
     EmployerContact,
     EmploymentPlan,
     FadingWeek,
+    Funder,
     JobApplication,
     JobInterview,
     Lead,
@@ -30,6 +32,7 @@ from coach.models import (
     PlanAction,
     PlanGoal,
     PlanObjective,
+    ServiceType,
     StepScore,
     SupportPlan,
     TaskAnalysis,
@@ -161,6 +164,8 @@ def build(path: str, size: str) -> None:
             ),
         )
 
+        coaching = add_authorizations(clients_n, now)
+
         def visit(n):
             client = n % clients_n
             started = now - timedelta(hours=6 * (n // clients_n) + rng.randint(0, 5))
@@ -183,6 +188,12 @@ def build(path: str, size: str) -> None:
                 "performance": "Kept pace; one verbal prompt.",
                 "location_status": "on_site",
                 "distance_m": 40.0,
+                # Job coaching, counted against the client's authorization (id = client's).
+                "service_type_id": coaching,
+                "authorization_id": client + 1,
+                "billing_units": service_units(minutes),
+                "billable": True,
+                "billing_note": "",
                 "version": 1,
                 "created_at": started,
                 "updated_at": started,
@@ -600,3 +611,32 @@ def seed_plans(now: datetime, clients_n: int, coaches_n: int) -> None:
             for a in range(ACTIONS)
         ),
     )
+
+
+def add_authorizations(clients_n: int, now: datetime) -> int:
+    """A state VR funder, and for each client an authorization of job coaching
+    (id = the client's) large enough for every seeded visit; returns the service's id."""
+    coaching = db.session.scalar(sa.select(ServiceType.id).where(ServiceType.code == "JOBCOACH"))
+    funder = {"id": 1, "name": "State VR", "created_by_id": 1, "idempotency_key": "f1"}
+    insert(Funder, [{**funder, "created_at": now}])
+    insert(
+        Authorization,
+        (
+            {
+                "id": i + 1,
+                "client_id": i + 1,
+                "funder_id": 1,
+                "service_type_id": coaching,
+                "number": f"VR-{i + 1:05d}",
+                "start_date": now.date() - timedelta(days=400),
+                "end_date": now.date() + timedelta(days=20 + i % 365),  # a few end soon
+                "units": 100_000,
+                "created_by_id": 1,  # the supervisor
+                "idempotency_key": f"au{i}",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(clients_n)
+        ),
+    )
+    return coaching
