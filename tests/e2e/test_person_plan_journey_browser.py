@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from coach.agency import agency_today
 from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.e2e.test_plan_browser import add_objective, add_step, later
+from tests.e2e.test_profile_browser import edit, save
 from tests.factories import (
     PASSWORD,
     make_client,
@@ -31,16 +32,16 @@ def checked(page) -> None:
 
 def fill_profile(page) -> None:
     page.get_by_role("link", name="Career profile").click()
-    page.get_by_role("link", name="Edit work preferences").click()
+    edit(page, "work preferences")
     page.get_by_label("Kinds of work they want").fill("Dish room, prep cook")
     page.get_by_label("Shifts they can work (optional)").fill("Weekday mornings")
     checked(page)
-    page.get_by_role("button", name="Save work preferences").click()
+    save(page, "work preferences")
     expect(page.get_by_text("Weekday mornings")).to_be_visible()
-    page.get_by_role("link", name="Edit strengths and skills").click()
+    edit(page, "strengths and skills")
     page.get_by_label("Strengths").fill("Punctual, careful")
     page.get_by_label("Skills").fill("Food handler card")
-    page.get_by_role("button", name="Save strengths and skills").click()
+    save(page, "strengths and skills")
     expect(page.get_by_text("Food handler card")).to_be_visible()
     checked(page)
 
@@ -86,6 +87,7 @@ def choose(select, text: str) -> None:
 def write_up_visit(page, day: date, minutes: int, objective: str | None = None) -> None:
     """An earlier visit at the job, from 9:00, written up on the client page."""
     page.get_by_role("link", name="Write up an earlier visit").click()
+    expect(page).to_have_url(re.compile(r"/visits/new"))
     page.get_by_label("Started").fill(f"{day.isoformat()}T09:00")
     end = 9 * 60 + minutes
     page.get_by_label("Ended").fill(f"{day.isoformat()}T{end // 60:02d}:{end % 60:02d}")
@@ -140,6 +142,7 @@ def test_profile_plan_signature_links_and_fading_on_one_phone(phone, live_app):
     page.get_by_label("Supports needed").fill("A written closing checklist")
     page.get_by_role("button", name="Start the job-support plan").click()
     page.get_by_role("link", name="Edit schedule").click()
+    expect(page).to_have_url(re.compile(r"/fading"))
     weeks = page.locator("input[name^=weeks-]")
     for n, hours in enumerate(("20", "10", "5")):
         weeks.nth(n).fill(hours)
