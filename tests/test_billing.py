@@ -352,3 +352,62 @@ def test_the_authorization_form_belongs_to_the_caseload_tab(client, login_as):
     person = make_client(coach)
     page = client.get(f"/billing/clients/{person.id}/authorizations/new").text
     assert 'aria-current="page"' in page.split("Caseload")[0].rsplit("<a", 1)[1]
+
+
+def billing_of(person) -> list[tuple]:
+    db.session.expire_all()
+    return db.session.execute(
+        sa.select(Visit.id, Visit.authorization_id, Visit.billing_units, Visit.billable)
+        .add_columns(Visit.billing_note)
+        .where(Visit.client_id == person.id, Visit.deleted_at.is_(None))
+        .order_by(Visit.id)
+    ).all()
+
+
+def test_a_change_to_one_visit_bills_as_a_recount_of_every_visit_would(client, login_as):
+    """A write, an amendment or a deletion works out again only the visits of the changed
+    visit's services from its earlier start on; the result is what counting all of the
+    client's visits from the first gives."""
+    from coach.visits.services import soft_delete
+
+    coach = login_as("coach")
+    person = make_client(coach)
+    make_authorization(person, coach, number="JC", units=7)  # job coaching
+    make_authorization(person, coach, code="TRAVEL", number="TT", units=6)
+    days = ["2026-11-10", "2026-11-12", "2026-11-14", "2026-11-16"]
+    for n, day in enumerate(days):  # 2 units each, job coaching and travel in turn
+        code = "JOBCOACH" if n % 2 == 0 else "TRAVEL"
+        write_up(client, person, f"{day}T09:00", f"{day}T09:30", code=code, key=f"w-{n}-tapkey")
+    write_up(client, person, "2026-11-18T09:00", "2026-11-18T10:00", key="w-9-tapkey")
+    ids = [row[0] for row in billing_of(person)]
+
+    def recounted() -> list[tuple]:
+        now = billing_of(person)
+        rebill_client(person.id)
+        db.session.commit()
+        assert billing_of(person) == now
+        return now
+
+    rows = recounted()  # the last job coaching visit takes it past 7 units
+    assert [row[3] for row in rows] == [True, True, True, True, False]
+    # Moved earlier and changed to travel: the travel visits after it are counted again.
+    amend = {
+        "contact_type": "on_site",
+        "placement_id": "0",
+        "objective_id": "0",
+        "service_type_id": service("TRAVEL").id,
+        "started_at": "2026-11-09T09:00",
+        "ended_at": "2026-11-09T10:00",
+        "tasks_observed": "Moved",
+    }
+    assert client.post(f"/visits/{ids[4]}/edit", data=amend).status_code == 302
+    rows = recounted()
+    assert [row[3] for row in rows] == [True, True, True, False, True]
+    assert rows[3][4] == "Exceeds authorization TT: 2 units over"
+    soft_delete(db.session.get(Visit, ids[4]), make_user("supervisor"))  # as its route does
+    db.session.commit()  # the travel units come back
+    assert [row[3] for row in recounted()] == [True, True, True, True]
+    amend.update(service_type_id="0", started_at="2026-11-10T09:00", ended_at="2026-11-10T09:30")
+    client.post(f"/visits/{ids[0]}/edit", data=amend)  # no service now
+    rows = recounted()
+    assert rows[0][4] == "No service type" and not rows[0][3]

@@ -2,8 +2,9 @@
 authorizations, overlaps, units used and left, and whether each visit is billable.
 
 A visit's billability is stored on the visit (authorization, units, billable, reason) and
-worked out again for the whole client whenever one of their visits ends, is amended or
-deleted, or one of their authorizations is added or changed (`rebill_client`). Pages then
+worked out again whenever one of the client's visits ends, is amended or deleted (for the
+visits of its service from its time on: `rebill_after_change`), or one of their
+authorizations is added or changed (all their visits: `rebill_client`). Pages then
 read it like any other column, so the visit list and the client page cost the same
 whatever the number of visits (docs/features.md, "Funders and authorizations")."""
 
@@ -240,31 +241,61 @@ def short_date(day: date) -> str:
     return f"{day.month}/{day.day}"
 
 
-def rebill_client(client_id: int) -> None:
+def rebill_client(client_id: int, services=None, since=None) -> None:
     """Work out again which of the client's visits are billable, oldest first: a visit
     counts against the first authorization of its service covering its (local) date while
-    units are left; otherwise it is kept, non-billable, with the reason. Nothing is
-    committed here."""
+    units are left; otherwise it is kept, non-billable, with the reason. `services` and
+    `since` narrow it to the visits of those services from that time (UTC) on, the units
+    used before then read as one sum. Nothing is committed here."""
     tz = current_agency().timezone
     grants = db.session.scalars(
         sa.select(Authorization)
         .where(Authorization.client_id == client_id)
         .order_by(Authorization.start_date, Authorization.id)
     ).all()
-    services = {s.id: s for s in db.session.scalars(sa.select(ServiceType))}
-    visits = db.session.scalars(
+    services_by_id = {s.id: s for s in db.session.scalars(sa.select(ServiceType))}
+    query = (
         sa.select(Visit)
         .where(Visit.client_id == client_id, Visit.deleted_at.is_(None))
         .where(Visit.ended_at.is_not(None))
         .order_by(Visit.started_at, Visit.id)
-    ).all()
+    )
     used: dict[int, int] = {}
-    for visit in visits:
+    if services is not None:
+        query = query.where(Visit.service_type_id.in_(services), Visit.started_at >= since)
+        used = units_used_before(client_id, since)
+    for visit in db.session.scalars(query):
         day = to_local(visit.started_at, tz).date()
-        bill = judge(visit, services.get(visit.service_type_id), grants, used, day)
+        bill = judge(visit, services_by_id.get(visit.service_type_id), grants, used, day)
         for name, value in bill.items():
             if getattr(visit, name) != value:
                 setattr(visit, name, value)
+
+
+def units_used_before(client_id: int, since) -> dict[int, int]:
+    """{authorization id: units of the client's billable visits started before `since`}."""
+    rows = db.session.execute(
+        sa.select(Visit.authorization_id, sa.func.sum(Visit.billing_units))
+        .where(Visit.client_id == client_id, Visit.billable, Visit.deleted_at.is_(None))
+        .where(Visit.started_at < since)
+        .group_by(Visit.authorization_id)
+    )
+    return {authorization_id: int(units) for authorization_id, units in rows}
+
+
+def rebill_after_change(visit: Visit, service_before=None, started_before=None) -> None:
+    """Work out billing again after one visit was written, ended, amended or deleted.
+    Only the visits of its service (before and after the change) from its earlier start
+    on can change: earlier visits and other services' visits count as they did. A visit
+    without a service counts against nothing, so it changes no other visit."""
+    services = {visit.service_type_id, service_before} - {None}
+    since = min(t for t in (visit.started_at, started_before) if t is not None)
+    db.session.flush()  # the visit's own change, for the sum of the units before it
+    if services:
+        rebill_client(visit.client_id, services, since)
+    if visit.service_type_id is None and visit.ended_at is not None:
+        for name, value in bill_columns(None, None, False, "No service type").items():
+            setattr(visit, name, value)
 
 
 def judge(visit: Visit, service, grants, used: dict, day: date) -> dict:

@@ -11,7 +11,7 @@ from flask import abort
 from geopy.distance import geodesic
 
 from coach.audit.services import record_event
-from coach.billing.services import default_service, rebill_client
+from coach.billing.services import default_service, rebill_after_change
 from coach.clients.services import may_see_client, name_matches
 from coach.extensions import db
 from coach.models import (
@@ -173,7 +173,7 @@ def write_up(
     visit, created = create_once(visit, user.id, key)
     refuse_key_of_another_client(visit, client)
     if created:
-        rebill_client(client.id)
+        rebill_after_change(visit)
         record_event("create", "visit", visit.id, f"written afterwards for client {client.id}")
         db.session.commit()
     return visit, created
@@ -184,7 +184,7 @@ def save_note(visit: Visit, end: bool, ended_at: datetime | None, settings) -> N
     and counts its units."""
     if end:
         finish(visit, settings, ended_at)
-        rebill_client(visit.client_id)
+        rebill_after_change(visit)
         record_event(
             "end", "visit", visit.id, f"{visit.duration_minutes} min, {visit.service_units} units"
         )
@@ -200,11 +200,12 @@ def amend(visit: Visit, user: User, fill: Callable[[Visit], None], reason: str, 
     """
     before = snapshot_visit(visit)
     times_before = (visit.started_at, visit.ended_at)
+    service_before = visit.service_type_id
     fill(visit)
     if (visit.started_at, visit.ended_at) != times_before:
         count_units(visit, settings)
     changed = keep_version(visit, before, user, reason) is not None
-    rebill_client(visit.client_id)
+    rebill_after_change(visit, service_before, times_before[0])
     if changed:
         record_event("amend", "visit", visit.id, reason)
     db.session.commit()
@@ -292,7 +293,7 @@ def keep_version(visit: Visit, before: dict, user: User, reason: str = "") -> Vi
 def soft_delete(visit: Visit, user: User) -> None:
     visit.deleted_at = utcnow()
     visit.deleted_by_id = user.id
-    rebill_client(visit.client_id)
+    rebill_after_change(visit)
 
 
 # --- reading ------------------------------------------------------------------------
