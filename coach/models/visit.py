@@ -38,6 +38,12 @@ QUICK_TAGS = [
     "Safety",
 ]
 
+REVIEW_STATUSES = {
+    "pending": "Waiting for review",
+    "approved": "Approved",
+    "returned": "Returned",
+}
+
 LOCATION_LABELS = {
     "on_site": "At the worksite",
     "off_site": "Away from worksite",
@@ -157,6 +163,13 @@ class Visit(db.Model):
     billing_units: so.Mapped[int | None]  # in the service's unit
     billable: so.Mapped[bool] = so.mapped_column(default=False)
     billing_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+
+    # Supervisor review before billing (issue 21): "pending" until a supervisor approves
+    # the note (then it is locked: later words are addenda) or returns it with a comment.
+    review_status: so.Mapped[str] = so.mapped_column(sa.String(10), default="pending")
+    reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: so.Mapped[datetime | None]
+    review_comment: so.Mapped[str] = so.mapped_column(sa.String(1000), default="")
 
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
