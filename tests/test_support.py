@@ -177,6 +177,21 @@ def test_a_future_handoff_is_planned_and_shows_on_today_that_day(client, job, mo
     assert "Hand off to natural supports" in client.get("/today/").text
 
 
+def test_moving_a_done_handoff_later_makes_the_client_employed_again(client, job):
+    coach, person, placement = job
+    plan = make_support(placement, coach)
+    client.post(f"/support/{plan.id}/handoff", data={"handoff_date": "2026-11-30"})
+    client.post(f"/support/{plan.id}/handoff", data={"handoff_date": "2026-12-14"})
+    db.session.expire_all()
+    assert db.session.get(Client, person.id).status == "employed"
+    page = client.get(f"/support/jobs/{placement.id}").text
+    assert "Handoff to natural supports planned for Dec 14, 2026" in page
+    summaries = db.session.scalars(
+        sa.select(AuditEvent.summary).where(AuditEvent.entity_type == "client")
+    ).all()
+    assert any("'follow_along' → 'employed'" in s for s in summaries)
+
+
 @pytest.mark.parametrize(
     "value, message",
     [("", "Enter the handoff date."), ("2026-10-01", "after the job starts, Nov 2, 2026")],

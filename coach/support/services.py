@@ -184,13 +184,17 @@ def remove_person(person: NaturalSupport) -> None:
 def record_handoff(plan: SupportPlan, day: date, today: date) -> str:
     """Set the handoff date. On or before today the handoff is done: intensive coaching
     closes and the client moves to follow-along (audited); a later date is planned (a
-    Today item falls due that day). Committed."""
+    Today item falls due that day). Moving a done handoff to a later date reopens
+    intensive coaching: a client still in follow-along is employed again. Committed."""
     done = day <= today
 
     def apply(record: SupportPlan) -> None:
+        undone = record.handed_off and not done
         record.handoff_date, record.handed_off = day, done
         if done:
             set_client_status(record.client, "follow_along")
+        elif undone and record.client.status == "follow_along":
+            set_client_status(record.client, "employed")
 
     return save_edit(plan, "support_plan", ["handoff_date", "handed_off"], apply)
 
