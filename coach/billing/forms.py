@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp, ValidationError
 
-from coach.billing.services import code_taken, overlapping
+from coach.billing.services import code_taken, hold_client, overlapping
 from coach.employers.forms import email_field, phone_field
 from coach.forms import (
     NEEDED_BY_WINDOW,
@@ -104,6 +104,7 @@ class AuthorizationForm(FlaskForm):
 
     def _no_overlap(self) -> bool:
         """Two authorizations of the same service may not share a day."""
+        hold_client(self.client_id)
         other = overlapping(
             self.client_id,
             self.service_type_id.data,

@@ -123,6 +123,15 @@ def get_authorization_for(user: User, authorization_id: int) -> Authorization:
     return get_or_404(query)
 
 
+def hold_client(client_id: int) -> None:
+    """Make one save of this client's authorizations wait for another until it commits,
+    so two at once cannot both pass the overlap check. A no-op UPDATE of the client row
+    takes PostgreSQL's row lock and SQLite's write lock, both held until commit; the
+    check after it then sees what the other saved (tests/test_billing_race.py)."""
+    clients = Client.__table__
+    db.session.execute(sa.update(clients).where(clients.c.id == client_id).values(id=clients.c.id))
+
+
 def overlapping(
     client_id: int, service_id: int, start: date, end: date, exclude_id: int | None = None
 ) -> Authorization | None:
