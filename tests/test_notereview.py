@@ -307,6 +307,8 @@ def test_an_addendum_shows_under_the_note_with_its_author_and_time(client, auth,
     assert "Her supervisor called: she asked for the morning shift." in page
     assert "Casey Coach · Nov 20, 2026 3:00 PM" in page
     assert db.session.get(Visit, visit.id).tasks_observed == "Stocked the dairy case"
+    again = client.get(f"/notes/visits/{visit.id}/addendum").text  # the earlier ones listed
+    assert "Her supervisor called" in again and "Casey Coach · Nov 20, 2026 3:00 PM" in again
     event = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.entity_type == "visit_addendum")
     ).one()

@@ -109,4 +109,8 @@ def add_addendum(visit_id: int):
         return saved_redirect(visit_url(visit.id))
     if request.method == "GET":
         audit_view("visit", visit.id)
-    return render("notereview/addendum.html", form=form, visit=visit, locked=is_locked(visit))
+    locked = is_locked(visit)
+    addenda = nr.addenda_of(visit) if locked else []
+    return render(
+        "notereview/addendum.html", form=form, visit=visit, locked=locked, addenda=addenda
+    )
