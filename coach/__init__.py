@@ -145,6 +145,7 @@ AREAS = {
     "profile": ["routes"],
     "billing": ["routes"],
     "support": ["routes"],
+    "notereview": ["routes"],
 }
 
 
@@ -187,7 +188,7 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from coach.agency import current_agency
-    from coach.models import NOTE_SECTIONS, PROMPT_LEVELS
+    from coach.models import NOTE_SECTIONS, PROMPT_LEVELS, REVIEW_STATUSES
     from coach.timeutil import DATE_TIME, format_date, format_local
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -200,6 +201,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["fromjson"] = json.loads
     app.jinja_env.globals["note_sections"] = NOTE_SECTIONS
+    app.jinja_env.globals["review_statuses"] = REVIEW_STATUSES
     app.jinja_env.globals["new_key"] = lambda: uuid.uuid4().hex
     app.jinja_env.globals["link_args"] = link_args
     app.jinja_env.globals["csrf_input"] = csrf_input

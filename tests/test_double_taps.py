@@ -399,3 +399,32 @@ def test_a_job_support_plan_start_that_loses_the_race_opens_the_first_plan(
     assert calls == [1, 1]  # both lookups missed, and the insert lost the race
     assert response.location == f"/support/jobs/{job.id}"
     assert db.session.scalars(sa.select(SupportPlan.id)).all() == [first.id]
+
+
+def test_an_addendum_that_loses_the_race_is_added_once(client, login_as, monkeypatch):
+    from coach.models import VisitAddendum
+
+    coach = login_as("coach")
+    person = make_client(coach)
+    visit = make_visit(person, coach, review_status="approved")  # a locked note
+    first = VisitAddendum(  # the first tap's, committed
+        visit_id=visit.id, created_by_id=coach.id, idempotency_key="addendum-tap", text="More"
+    )
+    db.session.add(first)
+    db.session.commit()
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        if "visit_addenda.idempotency_key =" in str(query) and not calls:
+            calls.append(1)
+            return real_scalars(sa.select(VisitAddendum).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
+    data = {"idempotency_key": "addendum-tap", "text": "More"}
+    response = client.post(f"/notes/visits/{visit.id}/addendum", data=data)
+    monkeypatch.undo()
+    assert calls == [1]
+    assert response.status_code == 302 and response.location == f"/visits/{visit.id}"
+    assert db.session.scalar(sa.select(sa.func.count(VisitAddendum.id))) == 1

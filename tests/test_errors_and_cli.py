@@ -122,6 +122,10 @@ def test_migrations_match_the_models(tmp_path):
                     sa.text("SELECT sql FROM sqlite_master WHERE name = 'ix_trips_review'")
                 )
                 assert "(flag_reason = '')" in sql
+                sql = conn.scalar(
+                    sa.text("SELECT sql FROM sqlite_master WHERE name = 'ix_visits_review'")
+                )
+                assert "(review_flags = '')" in sql
         assert diff == []
 
 

@@ -33,6 +33,8 @@ ONLY_FOR = {
     "mileage.review": {"supervisor", "admin"},
     "tasks.edit_template": {"supervisor", "admin"},
     "jobdev.weeks": {"supervisor", "admin"},
+    "notereview.queue": {"supervisor", "admin"},
+    "notereview.return_note": {"supervisor", "admin"},
 }
 
 # Routes that, for someone logged in, send them elsewhere by design.

@@ -262,3 +262,30 @@ def test_a_job_support_plans_handoff_keeps_the_rows_too(agency):
     set_client_status(rosa, "follow_along")
     db.session.commit()
     assert "handoff" not in kinds_of(rosa) and kept() == afresh()
+
+
+def test_a_returned_note_keeps_the_rows_too(agency):
+    """Returning a note makes its "Note returned" item; the coach's fix (back to
+    waiting) or a deletion of the visit clears it, each write kept as the rules say."""
+    from coach.notereview.flags import reopen_after_fix
+    from coach.notereview.services import approve_visit, return_visit
+
+    coach, rosa, liam = agency
+    supervisor = make_user("supervisor")
+    visit = make_visit(rosa, coach, started_at=datetime(2026, 11, 27, 14, 0))
+    other = make_visit(liam, coach, started_at=datetime(2026, 11, 27, 16, 0))
+    assert return_visit(visit, supervisor, "Say which tasks she did alone.") is None
+    db.session.commit()
+    assert "note_returned" in kinds_of(rosa) and kept() == afresh()
+    assert approve_visit(other, supervisor) is None
+    db.session.commit()
+    assert "note_returned" not in kinds_of(liam) and kept() == afresh()
+    reopen_after_fix(visit)
+    db.session.commit()
+    assert "note_returned" not in kinds_of(rosa) and kept() == afresh()
+    assert return_visit(visit, supervisor, "Still missing the tasks.") is None
+    db.session.commit()
+    assert "note_returned" in kinds_of(rosa)
+    visit.deleted_at = datetime(2026, 11, 30, 14, 0)
+    db.session.commit()
+    assert "note_returned" not in kinds_of(rosa) and kept() == afresh()

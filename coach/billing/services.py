@@ -20,6 +20,7 @@ from coach.extensions import db
 from coach.forms import options
 from coach.models import Authorization, Client, Funder, ServiceType, User, Visit
 from coach.models.billing import TIME_UNITS, service_seed_rows
+from coach.notereview.flags import refresh_flags
 from coach.records import get_or_404
 from coach.timeutil import to_local
 
@@ -279,6 +280,7 @@ def rebill_client(client_id: int, services=None, since=None) -> None:
         for name, value in bill.items():
             if getattr(visit, name) != value:
                 setattr(visit, name, value)
+        refresh_flags(visit)  # "over" follows billable; the review queue reads the flags
 
 
 def units_used_before(client_id: int, since) -> dict[int, int]:
@@ -305,6 +307,7 @@ def rebill_after_change(visit: Visit, service_before=None, started_before=None) 
     if visit.service_type_id is None and visit.ended_at is not None:
         for name, value in bill_columns(None, None, False, "No service type").items():
             setattr(visit, name, value)
+    refresh_flags(visit)
 
 
 def judge(visit: Visit, service, grants, used: dict, day: date) -> dict:

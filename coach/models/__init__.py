@@ -103,7 +103,9 @@ from coach.models.visit import (
     NOTE_FIELDS,
     NOTE_SECTIONS,
     QUICK_TAGS,
+    REVIEW_STATUSES,
     Visit,
+    VisitAddendum,
     VisitVersion,
 )
 
@@ -195,5 +197,7 @@ __all__ = [
     "User",
     "Visit",
     "VisitVersion",
+    "VisitAddendum",
+    "REVIEW_STATUSES",
     "Worksite",
 ]

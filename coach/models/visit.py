@@ -69,6 +69,11 @@ DONE_VISIT = sa.text("ended_at IS NOT NULL AND deleted_at IS NULL")
 # written, and the ORM writes a boolean there as "= 1"; PostgreSQL as the bare column.
 BILLED_VISIT_SQLITE = sa.text("billable = 1 AND deleted_at IS NULL")
 BILLED_VISIT_PG = sa.text("billable AND deleted_at IS NULL")
+# The note review queue (coach/notereview) puts flagged notes first (false sorts before
+# true), then orders by coach, start and id. ix_visits_review holds that order, so a page
+# of the queue is read off the index, as the trip queue reads ix_trips_review. The '' is
+# a literal: SQLite uses an index on an expression only for the same expression.
+UNFLAGGED_LAST = "(review_flags = '')"
 
 
 class Visit(db.Model):
@@ -112,6 +117,14 @@ class Visit(db.Model):
             "deleted_at",
             sqlite_where=BILLED_VISIT_SQLITE,
             postgresql_where=BILLED_VISIT_PG,
+        ),
+        sa.Index(
+            "ix_visits_review",
+            "review_status",
+            sa.text(UNFLAGGED_LAST),
+            "coach_id",
+            "started_at",
+            "id",
         ),
         sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_visits_idempotency"),
     )
@@ -170,6 +183,10 @@ class Visit(db.Model):
     reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: so.Mapped[datetime | None]
     review_comment: so.Mapped[str] = so.mapped_column(sa.String(1000), default="")
+    # Why the queue shows the note first ("late", "no_gps", "over", space-separated; ""
+    # for none): worked out by coach.notereview.flags.refresh_flags whenever the visit's
+    # billing is worked out, which every save and every change of authorizations does.
+    review_flags: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
 
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -184,6 +201,11 @@ class Visit(db.Model):
     service_type: so.Mapped["ServiceType | None"] = so.relationship(lazy="raise")  # noqa: F821
     versions: so.Mapped[list["VisitVersion"]] = so.relationship(
         back_populates="visit", lazy="raise", order_by="VisitVersion.version.desc()"
+    )
+    addenda: so.Mapped[list["VisitAddendum"]] = so.relationship(
+        back_populates="visit",
+        lazy="raise",
+        order_by="(VisitAddendum.created_at, VisitAddendum.id)",
     )
 
     @property
@@ -228,3 +250,25 @@ class VisitVersion(db.Model):
 
     visit: so.Mapped[Visit] = so.relationship(back_populates="versions", lazy="raise")
     amended_by: so.Mapped["User"] = so.relationship(lazy="raise")  # noqa: F821
+
+
+class VisitAddendum(db.Model):
+    """Words added to an approved (locked) note: the note stays as it was approved, and
+    each addendum shows under it with its own author and time."""
+
+    __tablename__ = "visit_addenda"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "created_by_id", "idempotency_key", name="uq_visit_addenda_idempotency"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    visit_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("visits.id"), index=True)
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    visit: so.Mapped[Visit] = so.relationship(back_populates="addenda", lazy="raise")
+    author: so.Mapped["User"] = so.relationship(lazy="raise")  # noqa: F821

@@ -47,6 +47,7 @@ FEEDS: dict[type, tuple[str, ...]] = {
     Visit: (
         *("client_id", "started_at", "ended_at", "deleted_at", "contact_type", "placement_id"),
         *("authorization_id", "billing_units", "billable"),
+        *("review_status", "reviewed_at", "review_comment"),
     ),
     Authorization: ("client_id", "service_type_id", "number", "start_date", "end_date", "units"),
     ClientContact: ("client_id", "kind", "direction", "reached", "with_employer", "happened_at"),

@@ -544,6 +544,32 @@ def authorizations_ending(clients, when: When) -> sa.Select:
     )
 
 
+# --- visit notes a supervisor returned (coach/notereview) ------------------------------
+
+
+@rule(
+    "note_returned",
+    "Note returned",
+    link=lambda item: url_for("visits.view_visit", visit_id=item.source_id),
+)
+def notes_returned(clients, when: When) -> sa.Select:
+    """A visit note a supervisor returned is fixed at once, with their comment beside it
+    on the visit page: amending the note (it then waits for review again) clears it."""
+    return (
+        due_columns(
+            "note_returned",
+            Client.id,
+            Client.coach_id,
+            Visit.reviewed_at,
+            sa.literal("Fix the visit note: ", sa.String)
+            + sa.func.substr(Visit.review_comment, 1, 90),
+            Visit.id,
+        )
+        .join(Client, Client.id == Visit.client_id)
+        .where(of_clients(clients), Visit.review_status == "returned", Visit.deleted_at.is_(None))
+    )
+
+
 @rule(
     "handoff",
     "Handoff",

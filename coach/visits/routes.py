@@ -7,6 +7,8 @@ from coach.billing.services import default_service, visit_service_options
 from coach.clients.services import get_client_for, staff_member
 from coach.extensions import db
 from coach.forms import ActionForm, csrf_expired
+from coach.notereview.flags import is_locked
+from coach.notereview.services import review_of
 from coach.plans.services import objective_choices
 from coach.tasks.services import runs_during
 from coach.today.services import cleared, open_items_of
@@ -160,7 +162,11 @@ def view_visit(visit_id: int):
     visit = sv.get_visit_for(current_user, visit_id, with_history=True)
     audit_view("visit", visit.id)
     return render(
-        "visits/visit.html", visit=visit, delete_form=ActionForm(), runs=runs_during(visit)
+        "visits/visit.html",
+        visit=visit,
+        delete_form=ActionForm(),
+        runs=runs_during(visit),
+        review=review_of(current_user, visit),
     )
 
 
@@ -173,6 +179,8 @@ def amend_visit(visit_id: int):
         audit_view("visit", visit.id)
     if visit.in_progress:
         return redirect_to(url_for("clients.view_client", client_id=visit.client_id))
+    if is_locked(visit):
+        return _refuse_locked(visit)
     client = get_client_for(current_user, visit.client_id, with_jobs=True)
     form = AmendVisitForm(obj=visit)
     form.placement_id.choices = panel.visit_jobs(client, agency_today(), visit.placement_id)
@@ -190,11 +198,19 @@ def amend_visit(visit_id: int):
     return render("visits/visit_form.html", form=form, client=client, visit=visit)
 
 
+def _refuse_locked(visit):
+    """An approved note is locked: nothing changes, and the visit page says why."""
+    flash("This note is approved and locked: add an addendum instead.", "error")
+    return redirect_to(url_for("visits.view_visit", visit_id=visit.id))
+
+
 @bp.route("/visits/<int:visit_id>/delete", methods=["POST"])
 @roles_required("supervisor", "admin")
 def delete_visit(visit_id: int):
     """Soft-delete a visit (supervisors only); the record stays in the database."""
     visit = sv.get_visit_for(current_user, visit_id)
+    if is_locked(visit):
+        return _refuse_locked(visit)
     if ActionForm().validate_on_submit():
         sv.soft_delete(visit, current_user)
         record_event("delete", "visit", visit.id, "soft delete")

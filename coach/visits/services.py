@@ -24,6 +24,7 @@ from coach.models import (
     VisitVersion,
     Worksite,
 )
+from coach.notereview.flags import reopen_after_fix
 from coach.records import create_once, get_or_404
 from coach.timeutil import local_day_start, local_today, utcnow
 from coach.web import MAX_ID, search_pattern
@@ -205,6 +206,8 @@ def amend(visit: Visit, user: User, fill: Callable[[Visit], None], reason: str, 
     if (visit.started_at, visit.ended_at) != times_before:
         count_units(visit, settings)
     changed = keep_version(visit, before, user, reason) is not None
+    if changed:
+        reopen_after_fix(visit)  # a returned note, fixed, waits for review again
     rebill_after_change(visit, service_before, times_before[0])
     if changed:
         record_event("amend", "visit", visit.id, reason)

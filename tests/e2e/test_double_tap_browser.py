@@ -469,7 +469,29 @@ CASES = {
         "No trips are waiting for approval.",
         r"/mileage/review",
     ),
+    "approve a visit note": (
+        SUPERVISOR,
+        lambda r: make_visit(r["rosa"], r["coach"]) and "/notes/",
+        {},
+        re.compile("^Approve the note"),
+        "No notes are waiting for review.",
+        r"/notes/",
+    ),
+    "add an addendum": (
+        COACH,
+        lambda r: f"/notes/visits/{approved_visit(r)}/addendum",
+        {"text": "She asked for the morning shift"},
+        "Add the addendum",
+        "She asked for the morning shift",
+        r"/visits/\d+$",
+    ),
 }
+
+
+def approved_visit(records) -> int:
+    """An approved (locked) visit note of Rosa's: its id."""
+    visit = make_visit(records["rosa"], records["coach"], review_status="approved")
+    return visit.id
 
 
 def changes(app) -> int:
