@@ -16,6 +16,10 @@ from coach.web import form_view, redirect_to, render, roles_required
 SUPERVISORS = ("supervisor", "admin")
 
 
+def plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
 def _form(*args, **kwargs) -> BillingExportForm:
     form = BillingExportForm(*args, **kwargs)
     form.funder_id.choices = options([(0, "Pick the funder"), *bb.funder_options()])
@@ -60,9 +64,9 @@ def export():
     if batch is None:
         flash("Nothing to export: no approved, billable visit of this month is left.", "error")
     elif billed:
-        record_event("export", "billing_batch", batch.id, f"{billed} visits billed")
+        record_event("export", "billing_batch", batch.id, f"{billed} visit{plural(billed)} billed")
         db.session.commit()
-        flash(f"Batch {batch.id} exported: {billed} visits billed.", "success")
+        flash(f"Batch {batch.id} exported: {billed} visit{plural(billed)} billed.", "success")
     return redirect_to(back + f"#batch-{batch.id}" if batch else back)
 
 
@@ -100,8 +104,9 @@ def reopen_batch(batch_id: int):
     batch = bb.get_batch_for(current_user, batch_id)
     if ActionForm().validate_on_submit() and batch.reopened_at is None:
         released = bb.reopen_batch(current_user, batch)
-        record_event("reopen", "billing_batch", batch.id, f"{released} visits released")
+        what = f"{released} visit{plural(released)}"
+        record_event("reopen", "billing_batch", batch.id, f"{what} released")
         db.session.commit()
-        flash(f"Batch {batch.id} reopened: {released} visits can be exported again.", "success")
+        flash(f"Batch {batch.id} reopened: {what} can be exported again.", "success")
     month = f"{batch.month_start:%Y-%m}"
     return redirect_to(url_for("billing.export", funder_id=batch.funder_id, month=month))
