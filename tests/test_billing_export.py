@@ -107,9 +107,9 @@ def test_the_preview_counts_what_the_export_holds_and_what_it_leaves_out(client,
     page = client.get(f"/billing/export?funder_id={vr.id}&month=2026-11").text
     assert "<strong>3</strong> visits to bill" in page
     assert "<strong>9</strong> units" in page and "<strong>$90.00</strong>" in page
-    assert "1 visit has a service with no rate" in page
-    assert "1 billable visit is still waiting for review" in page
-    assert "1 visit is not billable" in page
+    assert "1 visit of a service with no rate: no amount" in page
+    assert "1 billable visit not approved yet: not in this export" in page
+    assert "1 visit over or outside the authorization" in page
     assert "Ada Byron" in page and "=Eve Smith" in page
     assert "Export 3 visits as a batch" in page
 
@@ -186,7 +186,7 @@ def test_a_double_tap_makes_one_batch_and_billed_visits_are_in_no_new_batch(clie
     response = export(client, vr, key="tap-key-00002")  # another export of the month
     assert len(batches()) == 1
     page = client.get(response.location).text
-    assert "Nothing to export" in page and "3 visits are already in a batch" in page
+    assert "Nothing to export" in page and "3 visits already in a batch" in page
 
 
 def test_reopening_a_batch_is_audited_and_its_visits_export_again(client, auth, month):
