@@ -309,7 +309,7 @@ def test_the_funder_case_number_is_kept_on_the_authorization_form(client, auth, 
     auth.login(boss.email)
     grant_id = v["eve"].authorization_id
     form = client.get(f"/billing/authorizations/{grant_id}/edit").text
-    assert "Funder&#39;s case number (optional)" in form or "Funder's case number" in form
+    assert "case number (optional)" in form and "printed on the billing export" in form
     data = {
         "idempotency_key": "edit-case-0001",
         "funder_id": vr.id,

@@ -66,7 +66,7 @@ class AuthorizationForm(FlaskForm):
     service_type_id = SelectField("Service", coerce=int, validators=[Optional()])
     number = text("Authorization number", 40, "Enter the authorization number.")
     funder_case_number = text(
-        "Funder's case number (optional)",
+        "Client's case number (optional)",
         40,
         description="The funder's number for the client, printed on the billing export",
         default="",
