@@ -5,7 +5,8 @@
 Builds databases of size S and L (bench/out/; --skip-build reuses them), serves each
 with gunicorn (2 workers), drives every key page with 8 concurrent connections from wrk
 for a fixed time (S then L for each page, each slice between two slices of /healthz,
-three times over), then the write mix, then times the export of 100,000 trips.
+three times over), then the write mix, then times the export of 100,000 trips and the
+billing export of 100,000 visits (a batch, its CSV and its XLSX).
 Prints a table with pass/fail budgets and writes the same figures to
 bench/out/results.json.
 """
@@ -29,7 +30,7 @@ from urllib.parse import urlencode
 
 from bench import pages
 from bench.gunicorn import start_gunicorn
-from bench.seed import PASSWORD, SIZES, build
+from bench.seed import APPROVED, PASSWORD, SIZES, build
 
 OUT = Path(__file__).parent / "out"
 WRK_SCRIPT = Path(__file__).parent / "wrk.lua"
@@ -324,6 +325,78 @@ print({"seconds": elapsed, "mb": size / 1e6, "peak_growth_mb": max(0.0, peak[0] 
 """
 
 
+BILLING = r"""
+import sys, threading, time
+from datetime import datetime as real_datetime
+import coach.timeutil
+from coach import create_app
+
+
+class Frozen(real_datetime):  # the seed's December: November 2026 may be billed
+    @classmethod
+    def now(cls, tz=None):
+        return real_datetime(2026, 12, 5, 15, 0, tzinfo=tz)
+
+
+coach.timeutil.datetime = Frozen
+
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 1e6
+
+
+peak, done = [0.0], []
+
+
+def sample():
+    while not done:
+        peak[0] = max(peak[0], rss_mb())
+        time.sleep(0.01)
+
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1],
+                  "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+c = app.test_client()
+c.post("/login", data={"email": "supervisor@bench.test", "password": sys.argv[2]})
+c.get("/clients/")
+base = rss_mb()
+threading.Thread(target=sample, daemon=True).start()
+start = time.perf_counter()
+made = None
+if sys.argv[3] == "csv":  # exporting the month makes the batch, then its CSV is read
+    made = c.post("/billing/export", data={"funder_id": 1, "month": "2026-11",
+                  "idempotency_key": "bench-billing-1"})
+    assert made.status_code == 302, made.status_code
+made_s = time.perf_counter() - start
+r = c.get("/billing/batches/1." + sys.argv[3], buffered=False)
+assert r.status_code == 200, r.status_code
+size = sum(len(chunk) for chunk in r.response)
+r.close()
+elapsed = time.perf_counter() - start
+done.append(1)
+time.sleep(0.05)
+print({"seconds": elapsed, "batch_seconds": made_s, "mb": size / 1e6,
+       "peak_growth_mb": max(0.0, peak[0] - base)})
+"""
+
+
+def measure_billing_export(db_path: Path) -> dict:
+    """Export the 100,000 approved visits of November as a billing batch and read its CSV
+    (one process), then its XLSX (another), each timed with its memory growth."""
+    db_path = db_path.resolve()
+    out = {}
+    for fmt in ("csv", "xlsx"):
+        result = subprocess.run(
+            [sys.executable, "-c", BILLING, str(db_path), PASSWORD, fmt],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out[fmt] = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    return out
+
+
 def measure_export(db_path: Path) -> dict:
     """Export 100,000 trips as CSV and as XLSX, each in a fresh process: time, and how much
     the process's peak memory grew during the export."""
@@ -409,6 +482,21 @@ def report(results: dict) -> list[str]:
             f"peak +{e['xlsx']['peak_growth_mb']:.0f} MB "
             f"{verdict(e['xlsx']['peak_growth_mb'] <= BUDGET['export_mb'])}"
         )
+    if "billing_export" in results:
+        e = results["billing_export"]
+        lines.append(
+            f"billing 100,000 visits CSV  {e['csv']['seconds']:.1f} s "
+            f"(batch {e['csv']['batch_seconds']:.1f} s) "
+            f"{verdict(e['csv']['seconds'] <= BUDGET['csv_s'])}, "
+            f"peak +{e['csv']['peak_growth_mb']:.0f} MB "
+            f"{verdict(e['csv']['peak_growth_mb'] <= BUDGET['export_mb'])}"
+        )
+        lines.append(
+            f"billing 100,000 visits XLSX {e['xlsx']['seconds']:.1f} s "
+            f"{verdict(e['xlsx']['seconds'] <= BUDGET['xlsx_s'])}, "
+            f"peak +{e['xlsx']['peak_growth_mb']:.0f} MB "
+            f"{verdict(e['xlsx']['peak_growth_mb'] <= BUDGET['export_mb'])}"
+        )
     return lines
 
 
@@ -421,8 +509,11 @@ def main() -> None:
         "--skip-build", action="store_true", help="reuse bench/out/bench-*.db if they exist"
     )
     parser.add_argument("--pages", help="only these pages, comma-separated (while working)")
+    parser.add_argument(
+        "--exports-only", action="store_true", help="time the exports only, not the pages"
+    )
     args = parser.parse_args()
-    if not shutil.which("wrk"):
+    if not shutil.which("wrk") and not args.exports_only:
         sys.exit("bench needs wrk, the HTTP load generator: apt-get install wrk (make bench does)")
     OUT.mkdir(exist_ok=True)
     results = {
@@ -450,7 +541,8 @@ def main() -> None:
             work = working_copy(OUT / f"bench-{size}.db", OUT / f"run-{size}.db")
             sites[size] = Site(size, work)
         only = args.pages.split(",") if args.pages else None
-        results["pages"] = measure_sites(sites, args.seconds, args.rounds, only)
+        if not args.exports_only:
+            results["pages"] = measure_sites(sites, args.seconds, args.rounds, only)
     finally:
         for site in sites.values():
             site.stop()
@@ -459,6 +551,10 @@ def main() -> None:
         results["export"] = measure_export(OUT / f"run-{biggest}.db")
     else:
         print(f"export not timed: size {biggest} has fewer than 100,000 trips", flush=True)
+    if APPROVED[biggest] >= 100_000:
+        results["billing_export"] = measure_billing_export(OUT / f"run-{biggest}.db")
+    else:
+        print(f"billing export not timed: size {biggest} has fewer than 100,000", flush=True)
     lines = report(results)
     print("\n".join(lines))
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))

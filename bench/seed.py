@@ -56,6 +56,9 @@ SIZES = {
 # (applications and interviews each): ten times as many at L.
 LEADS = {"S": 2_000, "L": 20_000}
 LOG_ENTRIES = {"S": 3_000, "L": 30_000}
+# The newest visits, approved by the supervisor: all in November 2026, the billing
+# export's month (100,000 at L, the size its budget is set for).
+APPROVED = {"S": 10_000, "L": 100_000}
 LEAD_STATUSES = ["new", "new", "new", "followed_up", "applied", "interview", "offer", "closed"]
 STEPS = 8
 CHUNK = 20_000
@@ -165,6 +168,7 @@ def build(path: str, size: str) -> None:
         )
 
         coaching = add_authorizations(clients_n, now)
+        approved_n = APPROVED[size]
 
         def visit(n):
             client = n % clients_n
@@ -194,6 +198,9 @@ def build(path: str, size: str) -> None:
                 "billing_units": service_units(minutes),
                 "billable": True,
                 "billing_note": "",
+                "review_status": "approved" if n < approved_n else "pending",
+                "reviewed_by_id": 1 if n < approved_n else None,
+                "reviewed_at": started + timedelta(hours=20) if n < approved_n else None,
                 "version": 1,
                 "created_at": started,
                 "updated_at": started,
@@ -628,6 +635,7 @@ def add_authorizations(clients_n: int, now: datetime) -> int:
                 "funder_id": 1,
                 "service_type_id": coaching,
                 "number": f"VR-{i + 1:05d}",
+                "funder_case_number": f"C{i + 1:06d}",
                 "start_date": now.date() - timedelta(days=400),
                 "end_date": now.date() + timedelta(days=20 + i % 365),  # a few end soon
                 "units": 100_000,

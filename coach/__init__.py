@@ -143,7 +143,7 @@ AREAS = {
     "contacts": ["routes"],
     "plans": ["routes"],
     "profile": ["routes"],
-    "billing": ["routes"],
+    "billing": ["routes", "export"],
     "support": ["routes"],
     "notereview": ["routes"],
 }

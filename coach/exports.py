@@ -27,6 +27,12 @@ def csv_chunks(rows, size: int = 1000):
         yield out.getvalue()
 
 
+def dollars(cents: int) -> str:
+    """Integer cents as dollars, exactly (no float on the way)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
 def spreadsheet_safe(cell):
     """Typed text a spreadsheet will not run as a formula (CSV injection)."""
     if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):

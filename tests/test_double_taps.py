@@ -428,3 +428,41 @@ def test_an_addendum_that_loses_the_race_is_added_once(client, login_as, monkeyp
     assert calls == [1]
     assert response.status_code == 302 and response.location == f"/visits/{visit.id}"
     assert db.session.scalar(sa.select(sa.func.count(VisitAddendum.id))) == 1
+
+
+def test_a_billing_export_that_loses_the_race_makes_one_batch(client, login_as, monkeypatch):
+    from datetime import date, datetime
+
+    from coach.billing.batches import create_batch
+    from coach.models import BillingBatch
+    from tests.clock import freeze_clock
+    from tests.factories import make_authorization, make_billed_visit, make_funder
+
+    freeze_clock(monkeypatch, datetime(2026, 12, 5, 10, 0))  # November may be billed
+    boss = login_as("supervisor")
+    person = make_client(boss)
+    funder = make_funder(boss)
+    make_authorization(person, boss, funder)
+    visit = make_billed_visit(person, boss, started_at=datetime(2026, 11, 3, 15))
+    visit.review_status = "approved"
+    db.session.commit()
+    first, _ = create_batch(boss, funder.id, date(2026, 11, 1), "export-double-tap")
+    db.session.commit()  # the first tap's batch, committed
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        if "billing_batches.idempotency_key =" in str(query) and not calls:
+            calls.append(1)
+            return real_scalars(sa.select(BillingBatch).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
+    data = {"idempotency_key": "export-double-tap", "funder_id": funder.id, "month": "2026-11"}
+    response = client.post("/billing/export", data=data)
+    monkeypatch.undo()
+    assert calls == [1]
+    assert response.status_code == 302 and response.location.endswith(f"#batch-{first.id}")
+    assert db.session.scalar(sa.select(sa.func.count(BillingBatch.id))) == 1
+    db.session.expire_all()
+    assert db.session.get(Visit, visit.id).billing_batch_id == first.id

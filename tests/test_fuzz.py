@@ -309,15 +309,24 @@ def own_records(user) -> dict:
 
 
 def billing_ids(person, user) -> dict:
-    """A funder, a service type, and an authorization of the client's."""
-    from tests.factories import make_authorization, make_funder, service
+    """A funder, a service type, an authorization of the client's, and a billing batch
+    of one approved visit of it, exported by the user."""
+    from datetime import date, datetime
+
+    from coach.billing.batches import create_batch
+    from tests.factories import make_authorization, make_billed_visit, make_funder, service
 
     funder = make_funder(user, "Private Funder")
     grant = make_authorization(person, user, funder, notes="Private note")
+    visit = make_billed_visit(person, user, started_at=datetime(2026, 11, 3, 15))
+    visit.review_status, visit.reviewed_by_id = "approved", user.id
+    batch, _ = create_batch(user, funder.id, date(2026, 11, 1), f"batch-{user.id}-fuzz")
+    db.session.commit()
     return {
         "funder_id": funder.id,
         "service_id": service("TRAVEL").id,
         "authorization_id": grant.id,
+        "batch_id": batch.id,
     }
 
 
@@ -417,6 +426,7 @@ def all_query_arg_names() -> list[str]:
     import re
 
     import coach
+    from coach.billing.forms import BillingExportForm
     from coach.visits.forms import VisitFilterForm
 
     pattern = re.compile(r'(?:args\.get|int_arg|id_arg)\(\s*"(\w+)"')
@@ -427,16 +437,16 @@ def all_query_arg_names() -> list[str]:
         assert "Form(request.args)" not in text.replace("VisitFilterForm(request.args)", ""), (
             f"{path} fills a form from the query string: add its fields here"
         )
-    names.update(
-        n for n in dir(VisitFilterForm) if hasattr(getattr(VisitFilterForm, n), "field_class")
-    )
+    for form in (VisitFilterForm, BillingExportForm):  # filled from request.args
+        names.update(n for n in dir(form) if hasattr(getattr(form, n), "field_class"))
     return sorted(names)
 
 
 def get_ok(client, url, args):
     for headers in ({}, {"HX-Request": "true"}):
         response = client.get(url, query_string=args, headers=headers)
-        body = response.get_data(as_text=True)  # CSV downloads stream: read them whole
+        # CSV downloads stream: read them whole; an XLSX is not text.
+        body = response.get_data().decode(errors="replace")
         response.close()
         assert response.status_code < 500, (url, args)
         assert "Traceback" not in body

@@ -1,7 +1,11 @@
+import re
+from datetime import date
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp, ValidationError
 
+from coach.agency import agency_today
 from coach.billing.services import code_taken, hold_client, overlapping
 from coach.employers.forms import email_field, phone_field
 from coach.forms import (
@@ -61,6 +65,12 @@ class AuthorizationForm(FlaskForm):
     funder_id = SelectField("Funder", coerce=int, validators=[Optional()])
     service_type_id = SelectField("Service", coerce=int, validators=[Optional()])
     number = text("Authorization number", 40, "Enter the authorization number.")
+    funder_case_number = text(
+        "Client's case number (optional)",
+        40,
+        description="The funder's number for the client, printed on the billing export",
+        default="",
+    )
     start_date = DateField(
         "First day",
         validators=[
@@ -118,3 +128,36 @@ class AuthorizationForm(FlaskForm):
         message = f"These dates overlap authorization {other.number} ({span}) for this service."
         add_error(self.start_date, message)
         return add_error(self.end_date, message)
+
+
+# How far back a month may be billed: funders take claims for a few years at most.
+BILLING_YEARS_BACK = 3
+
+
+class BillingExportForm(FlaskForm):
+    """Export a funder's month as a batch."""
+
+    idempotency_key = idempotency_field()
+    funder_id = SelectField("Funder", coerce=int, validators=[Optional()])
+    month = StringField(
+        "Month",
+        validators=[InputRequired(message="Pick the month.")],
+        render_kw={"type": "month"},
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+    def validate_funder_id(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Pick the funder.")
+
+    def validate_month(self, field) -> None:
+        if not re.fullmatch(r"\d{4}-\d{2}", field.data or "") or not 1 <= int(field.data[5:]) <= 12:
+            raise ValidationError("Enter a month as YYYY-MM, e.g. 2026-11.")
+        today = agency_today()
+        first = date(today.year - BILLING_YEARS_BACK, today.month, 1)
+        if not first <= self.month_start <= today:
+            raise ValidationError(f"Pick a month from {first:%B %Y} to {today:%B %Y}.")
+
+    @property
+    def month_start(self) -> date:
+        return date(int(self.month.data[:4]), int(self.month.data[5:]), 1)

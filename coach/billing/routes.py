@@ -21,6 +21,7 @@ AUTHORIZATION_FIELDS = [
     "funder_id",
     "service_type_id",
     "number",
+    "funder_case_number",
     "start_date",
     "end_date",
     "units",
@@ -153,6 +154,7 @@ def _apply_authorization(form: AuthorizationForm, authorization: Authorization) 
     for name in AUTHORIZATION_FIELDS:
         setattr(authorization, name, getattr(form, name).data)
     authorization.notes = authorization.notes or ""
+    authorization.funder_case_number = authorization.funder_case_number or ""
     db.session.flush()
     bs.rebill_client(authorization.client_id)
 
@@ -175,6 +177,7 @@ def new_authorization(client_id: int):
         for name in AUTHORIZATION_FIELDS:
             setattr(grant, name, getattr(form, name).data)
         grant.notes = grant.notes or ""
+        grant.funder_case_number = grant.funder_case_number or ""
         grant, created = create_once(grant, current_user.id, key)
         if created:
             bs.rebill_client(client.id)

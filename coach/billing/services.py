@@ -275,6 +275,12 @@ def rebill_client(client_id: int, services=None, since=None) -> None:
         query = query.where(Visit.service_type_id.in_(services), Visit.started_at >= since)
         used = units_used_before(client_id, since)
     for visit in db.session.scalars(query):
+        if visit.billing_batch_id is not None:  # billed: stays as billed, its units used
+            if visit.billable and visit.authorization_id:
+                used[visit.authorization_id] = (
+                    used.get(visit.authorization_id, 0) + visit.billing_units
+                )
+            continue
         day = to_local(visit.started_at, tz).date()
         bill = judge(visit, services_by_id.get(visit.service_type_id), grants, used, day)
         for name, value in bill.items():

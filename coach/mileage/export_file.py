@@ -5,7 +5,14 @@ import io
 
 import xlsxwriter
 
-from coach.exports import csv_chunks, csv_line, spreadsheet_safe, write_xlsx_row, xlsx_formats
+from coach.exports import (
+    csv_chunks,
+    csv_line,
+    dollars,
+    spreadsheet_safe,
+    write_xlsx_row,
+    xlsx_formats,
+)
 from coach.models import TRIP_STATUSES
 from coach.models.caseload import client_reference
 
@@ -50,12 +57,6 @@ def cells(row, client_names: bool) -> list:
 def miles_text(tenths: int) -> str:
     """Integer tenths of a mile as text, exactly."""
     return f"{tenths // 10}.{tenths % 10}"
-
-
-def dollars(cents: int) -> str:
-    """Integer cents as dollars, exactly (no float on the way)."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
 
 
 def grand_total(totals: list[tuple[str, int, int, int]]) -> tuple[int, int, int]:

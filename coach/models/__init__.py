@@ -19,6 +19,7 @@ from coach.models.billing import (
     SERVICE_UNITS,
     TIME_UNITS,
     Authorization,
+    BillingBatch,
     Funder,
     ServiceType,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "SERVICE_UNITS",
     "TIME_UNITS",
     "Authorization",
+    "BillingBatch",
     "Funder",
     "ServiceType",
     "ACTION_WHO",

@@ -123,6 +123,8 @@ class Authorization(db.Model):
         sa.ForeignKey("service_types.id"), index=True
     )
     number: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # The funder's own number for the client (their case), printed on the billing export.
+    funder_case_number: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
     start_date: so.Mapped[date]
     end_date: so.Mapped[date]
     units: so.Mapped[int]
@@ -144,3 +146,50 @@ class Authorization(db.Model):
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day <= self.end_date
+
+
+class BillingBatch(db.Model):
+    """One export of a funder's month: its visits are marked with the batch (billed), and
+    the rows as exported are kept, compressed, so that every download of the batch gives
+    the same file, whatever is renamed or re-rated later. A supervisor may reopen a whole
+    batch: its visits are released for a new batch, and the batch keeps its file, marked
+    reopened (docs/features.md, "Billing export and batches")."""
+
+    __tablename__ = "billing_batches"
+    __table_args__ = (
+        sa.Index("ix_billing_batches_funder_month", "funder_id", "month_start"),
+        sa.UniqueConstraint(
+            "created_by_id", "idempotency_key", name="uq_billing_batches_idempotency"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    funder_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("funders.id"))
+    month_start: so.Mapped[date]  # the first day of the agency's local month
+    visits: so.Mapped[int] = so.mapped_column(default=0)
+    units: so.Mapped[int] = so.mapped_column(default=0)
+    amount_cents: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    unrated: so.Mapped[int] = so.mapped_column(default=0)  # visits of a service with no rate
+    # The rows as exported: gzip of JSON lines (coach/billing/export_file.py).
+    rows_gz: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    reopened_at: so.Mapped[datetime | None]
+    reopened_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    funder: so.Mapped[Funder] = so.relationship(lazy="raise")
+    created_by: so.Mapped["User"] = so.relationship(  # noqa: F821
+        foreign_keys=[created_by_id], lazy="raise"
+    )
+    reopened_by: so.Mapped["User | None"] = so.relationship(  # noqa: F821
+        foreign_keys=[reopened_by_id], lazy="raise"
+    )
+
+    @property
+    def month_label(self) -> str:
+        return self.month_start.strftime("%B %Y")
+
+    @property
+    def file_stem(self) -> str:
+        return f"billing-batch-{self.id}-{self.month_start:%Y-%m}"

@@ -126,6 +126,9 @@ class Visit(db.Model):
             "started_at",
             "id",
         ),
+        # The billing export reads a funder's month through its authorizations: each
+        # authorization's visits by start time (coach/billing/batches.py).
+        sa.Index("ix_visits_authorization_started", "authorization_id", "started_at"),
         sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_visits_idempotency"),
     )
 
@@ -176,6 +179,11 @@ class Visit(db.Model):
     billing_units: so.Mapped[int | None]  # in the service's unit
     billable: so.Mapped[bool] = so.mapped_column(default=False)
     billing_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # The billing export's batch the visit was billed in (coach/billing/batches.py); a
+    # billed visit is in no other batch unless a supervisor reopens its batch.
+    billing_batch_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("billing_batches.id"), index=True
+    )
 
     # Supervisor review before billing (issue 21): "pending" until a supervisor approves
     # the note (then it is locked: later words are addenda) or returns it with a comment.

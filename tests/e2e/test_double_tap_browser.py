@@ -461,6 +461,14 @@ CASES = {
         "Dana Brooks",
         r"/support/jobs/\d+$",
     ),
+    "export a billing batch": (
+        SUPERVISOR,
+        lambda r: f"/billing/export?funder_id={funder_with_an_approved_visit(r)}&month=2026-11",
+        {},
+        "Export 1 visit as a batch",
+        "exported: 1 visit billed.",
+        r"/billing/export",
+    ),
     "approve a trip": (
         SUPERVISOR,
         lambda r: make_trip(r["coach"], status="submitted") and "/mileage/review",
@@ -492,6 +500,20 @@ def approved_visit(records) -> int:
     """An approved (locked) visit note of Rosa's: its id."""
     visit = make_visit(records["rosa"], records["coach"], review_status="approved")
     return visit.id
+
+
+def funder_with_an_approved_visit(records) -> int:
+    """An approved, billable visit of Rosa's in November 2026; the funder's id."""
+    from datetime import datetime
+
+    from tests.factories import make_authorization, make_billed_visit
+
+    funder = make_funder(records["coach"], "Ohio OOD")
+    make_authorization(records["rosa"], records["coach"], funder)
+    visit = make_billed_visit(records["rosa"], records["coach"], started_at=datetime(2026, 11, 3))
+    visit.review_status = "approved"
+    db.session.commit()
+    return funder.id
 
 
 def changes(app) -> int:

@@ -1,0 +1,278 @@
+"""The billing export: a funder's month of approved, billable visits, exported as a
+batch that marks them billed and keeps its rows, so that it downloads the same file
+every time; a supervisor may reopen a batch (audited) to bill its visits again.
+
+Which visits: ended, not deleted, billable, approved by a supervisor, counted against
+an authorization of the funder, started in the month (the agency's local month), and in
+no batch yet."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from coach.agency import agency_today, current_agency
+from coach.billing.export_file import Totals, pack, unpack
+from coach.clients.services import may_see_client
+from coach.extensions import db
+from coach.models import Authorization, BillingBatch, Client, Funder, ServiceType, User, Visit
+from coach.records import create_once, get_or_404
+from coach.timeutil import local_day_start, to_local, utcnow
+
+CLIENTS_SHOWN = 50  # clients the preview lists; the file has them all
+
+
+# --- the month ------------------------------------------------------------------------
+
+
+def month_start(year: int, month: int) -> date:
+    return date(year, month, 1)
+
+
+def next_month(first: date) -> date:
+    return date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+
+
+def month_bounds_utc(first: date) -> tuple[datetime, datetime]:
+    """The month in the agency's zone as naive-UTC bounds [start, end): a visit at 23:30
+    local on the last day belongs to it, whatever the offset or a DST change."""
+    tz = current_agency().timezone
+    return local_day_start(first, tz), local_day_start(next_month(first), tz)
+
+
+def default_month() -> date:
+    """Last month: the month a supervisor usually bills."""
+    today = agency_today()
+    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+
+
+# --- who sees what ----------------------------------------------------------------------
+
+
+def visible_batches(user: User) -> sa.Select:
+    """Batches: supervisors and admins see them all; coaches none."""
+    query = sa.select(BillingBatch)
+    return query if user.sees_all_caseloads else query.where(sa.false())
+
+
+def get_batch_for(user: User, batch_id: int, with_file: bool = False) -> BillingBatch:
+    """The batch with its funder (and its kept rows, for a download), or 404."""
+    query = visible_batches(user).where(BillingBatch.id == batch_id)
+    query = query.options(so.joinedload(BillingBatch.funder))
+    return get_or_404(query.options(so.undefer(BillingBatch.rows_gz)) if with_file else query)
+
+
+def recent_batches(user: User, limit: int = 20) -> list[BillingBatch]:
+    """The newest batches with their funder and who made and reopened them."""
+    return db.session.scalars(
+        visible_batches(user)
+        .options(
+            so.joinedload(BillingBatch.funder),
+            so.joinedload(BillingBatch.created_by),
+            so.joinedload(BillingBatch.reopened_by),
+        )
+        .order_by(BillingBatch.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def funder_options() -> list[tuple[int, str]]:
+    return list(db.session.execute(sa.select(Funder.id, Funder.name).order_by(Funder.name)))
+
+
+def month_visits(user: User, funder_id: int, first: date) -> sa.Select:
+    """Ended, not deleted visits of clients the user may see, counted against one of the
+    funder's authorizations, started in the month. Every export query starts here."""
+    start, end = month_bounds_utc(first)
+    grants = sa.select(Authorization.id).where(Authorization.funder_id == funder_id)
+    return (
+        sa.select(Visit)
+        .join(Client, Client.id == Visit.client_id)
+        .where(may_see_client(user))
+        .where(Visit.authorization_id.in_(grants.scalar_subquery()))
+        .where(Visit.started_at >= start, Visit.started_at < end)
+        .where(Visit.ended_at.is_not(None), Visit.deleted_at.is_(None))
+    )
+
+
+READY = sa.and_(Visit.billable, Visit.review_status == "approved", Visit.billing_batch_id.is_(None))
+
+
+# --- the preview -------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    ready: int = 0
+    units: int = 0
+    amount_cents: int = 0
+    unrated: int = 0  # ready visits of a service with no rate: no amount
+    waiting: int = 0  # billable, not approved yet (waiting for review or returned)
+    not_billable: int = 0  # counted against the funder but outside what it authorized
+    billed: int = 0  # already in a batch
+    clients: list = field(default_factory=list)  # (client, visits, units, cents), first 50
+    more_clients: int = 0
+
+
+def preview(user: User, funder_id: int, first: date) -> Preview:
+    """What an export would hold, and what of the month it would leave out and why: two
+    statements, whatever the number of visits."""
+    visits = month_visits(user, funder_id, first).subquery()
+    rate = ServiceType.rate_cents
+    ready = sa.and_(
+        visits.c.billable, visits.c.review_status == "approved", visits.c.billing_batch_id.is_(None)
+    )
+
+    def count(condition) -> sa.ColumnElement:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    def total(condition, value) -> sa.ColumnElement:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
+
+    amount = visits.c.billing_units * rate
+    row = db.session.execute(
+        sa.select(
+            count(ready),
+            total(ready, visits.c.billing_units),
+            total(sa.and_(ready, rate.is_not(None)), amount),
+            count(sa.and_(ready, rate.is_(None))),
+            count(sa.and_(visits.c.billable, visits.c.review_status != "approved")),
+            count(sa.not_(visits.c.billable)),
+            count(visits.c.billing_batch_id.is_not(None)),
+        ).select_from(visits.outerjoin(ServiceType, ServiceType.id == visits.c.service_type_id))
+    ).one()
+    result = Preview(*(int(value) for value in row))
+    if result.ready:
+        result.clients = client_totals(user, funder_id, first)
+        result.more_clients = max(0, len(result.clients) - CLIENTS_SHOWN)
+        result.clients = result.clients[:CLIENTS_SHOWN]
+    return result
+
+
+def client_totals(user: User, funder_id: int, first: date) -> list[tuple]:
+    """(id, name, visits, units, cents) of each client of the export, by name; one more than
+    the preview shows, to know whether there are more (the count is then a floor)."""
+    query = (
+        month_visits(user, funder_id, first)
+        .where(READY)
+        .outerjoin(ServiceType, ServiceType.id == Visit.service_type_id)
+        .with_only_columns(
+            Client.id,
+            Client.first_name,
+            Client.last_name,
+            sa.func.count(Visit.id),
+            sa.func.sum(Visit.billing_units),
+            sa.func.coalesce(sa.func.sum(Visit.billing_units * ServiceType.rate_cents), 0),
+        )
+        .group_by(Client.id, Client.first_name, Client.last_name)
+        .order_by(Client.last_name, Client.first_name, Client.id)
+    )
+    rows = db.session.execute(query).all()
+    return [(id, f"{name} {last}", n, int(u or 0), int(c)) for id, name, last, n, u, c in rows]
+
+
+# --- the batch ------------------------------------------------------------------------------
+
+
+def create_batch(user: User, funder_id: int, first: date, key: str) -> tuple[BillingBatch, int]:
+    """Export the funder's month as a new batch: (batch, visits billed). A second tap with
+    the same key gets the first tap's batch and bills nothing more. The visits are marked
+    first, in one UPDATE that takes only those in no batch, so two supervisors exporting
+    at once cannot bill a visit twice; then the batch's rows are read by its id and kept.
+    Nothing is committed here; with no visit to bill nothing is made (None, 0)."""
+    batch = BillingBatch(funder_id=funder_id, month_start=first, rows_gz=b"")
+    batch, created = create_once(batch, user.id, key)
+    if not created:
+        return batch, 0
+    ready = month_visits(user, funder_id, first).where(READY).with_only_columns(Visit.id)
+    marked = db.session.execute(
+        sa.update(Visit)
+        .where(Visit.id.in_(ready.scalar_subquery()), Visit.billing_batch_id.is_(None))
+        .values(billing_batch_id=batch.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not marked:
+        db.session.rollback()
+        return None, 0
+    rows_gz, totals = pack(batch_rows(batch.id))
+    batch.rows_gz = rows_gz
+    batch.visits, batch.units = totals.visits, totals.units
+    batch.amount_cents, batch.unrated = totals.amount_cents, totals.unrated
+    return batch, marked
+
+
+def batch_rows(batch_id: int):
+    """The rows to keep of a batch's visits, in the file's order (by client, then time),
+    read 1,000 at a time; times in the agency's zone, the amount in integer cents."""
+    tz = current_agency().timezone
+    approver = so.aliased(User)
+    query = (
+        sa.select(
+            Client.id,
+            Client.first_name,
+            Client.last_name,
+            Authorization.funder_case_number,
+            Authorization.number,
+            ServiceType.code,
+            ServiceType.rate_cents,
+            Visit.started_at,
+            Visit.ended_at,
+            Visit.billing_units,
+            User.name,
+            approver.name,
+            Visit.id,
+        )
+        .join(Client, Client.id == Visit.client_id)
+        .join(Authorization, Authorization.id == Visit.authorization_id)
+        .join(ServiceType, ServiceType.id == Visit.service_type_id)
+        .join(User, User.id == Visit.coach_id)
+        .outerjoin(approver, approver.id == Visit.reviewed_by_id)
+        .where(Visit.billing_batch_id == batch_id)
+        .order_by(Client.last_name, Client.first_name, Client.id, Visit.started_at, Visit.id)
+        .execution_options(yield_per=1000)
+    )
+    for row in db.session.execute(query):
+        (client_id, first, last, case, number, code, rate, started, ended, units) = row[:10]
+        coach, approved_by, visit_id = row[10:]
+        start, end = to_local(started, tz), to_local(ended, tz)
+        units = units or 0
+        amount = None if rate is None else units * rate
+        yield [
+            client_id,
+            f"{first} {last}",
+            case,
+            number,
+            code,
+            start.date().isoformat(),
+            f"{start.hour:02d}:{start.minute:02d}",
+            f"{end.hour:02d}:{end.minute:02d}",
+            units,
+            rate,
+            amount,
+            coach,
+            approved_by or "",
+            visit_id,
+        ]
+
+
+def kept_rows(batch: BillingBatch):
+    """The batch's rows as exported (for its CSV and XLSX)."""
+    return unpack(batch.rows_gz)
+
+
+def reopen_batch(user: User, batch: BillingBatch) -> int:
+    """Release the batch's visits for a new batch; the batch keeps its file, marked
+    reopened. Returns the visits released. Nothing is committed here."""
+    released = db.session.execute(
+        sa.update(Visit)
+        .where(Visit.billing_batch_id == batch.id)
+        .values(billing_batch_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    batch.reopened_at, batch.reopened_by_id = utcnow(), user.id
+    return released
+
+
+def batch_totals(batch: BillingBatch) -> Totals:
+    return Totals(batch.visits, batch.units, batch.amount_cents, batch.unrated)
