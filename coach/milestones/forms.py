@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from coach.forms import idempotency_field, number_field, record_id, text
+from coach.forms import idempotency_field, number_field, text
 from coach.milestones.services import days_taken, milestone_claimed
 from coach.models.milestones import MAX_DAYS
 
@@ -20,9 +20,8 @@ class MilestoneForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
     amount = number_field("Amount, $ (optional)", 2, 0, 100_000, "From $0 to $100,000.")
-    service_type_id = SelectField(
-        "Billed as (optional)", coerce=int, default=0, validators=[record_id]
-    )
+    # Its choices (coach.milestones.services.service_options) refuse any other value.
+    service_type_id = SelectField("Billed as (optional)", coerce=int, default=0)
 
     def __init__(self, *args, funder_id: int, milestone=None, user_id=None, **kwargs):
         super().__init__(*args, **kwargs)
