@@ -309,15 +309,25 @@ def own_records(user) -> dict:
 
 
 def billing_ids(person, user) -> dict:
-    """A funder, a service type, and an authorization of the client's."""
-    from tests.factories import make_authorization, make_funder, service
+    """A funder, a service type, and an authorization of the client's; the funder's
+    milestone schedule, and an authorization of 2026 that makes the client's jobs (from
+    January 5, 2026, make_placement's default) count for its milestones."""
+    from datetime import date
+
+    from coach.models import VR_DEFAULT
+    from tests.factories import make_authorization, make_funder, make_milestones, service
 
     funder = make_funder(user, "Private Funder")
     grant = make_authorization(person, user, funder, notes="Private note")
+    steps = make_milestones(funder, user, VR_DEFAULT)
+    make_authorization(
+        person, user, funder, "FOLLOW", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31)
+    )
     return {
         "funder_id": funder.id,
         "service_id": service("TRAVEL").id,
         "authorization_id": grant.id,
+        "milestone_id": steps[30].id,
     }
 
 

@@ -156,13 +156,13 @@ def test_a_supervisor_sees_each_row_and_claims_a_reached_milestone(vr, client, a
     auth.login(supervisor.email)
     page = client.get("/milestones/").text
     assert "Rosa Diaz" in page and "Stocker at Green Valley Grocery" in page
-    assert "30 days employed · $500.00" in page and "Job placement</span>" in page
+    assert "reached Feb 14, 2026 · $500.00" in page and "Job placement</span>" in page
     assert "reached Feb 14, 2026" in page and "Due (0)" in page and "Reached (3)" in page
     step = vr["steps"][30]
     url = f"/milestones/placements/{vr['job'].id}/{step.id}/claim"
     response = client.post(url, follow_redirects=True)
     assert "30 days employed marked claimed." in response.text
-    assert "Claimed (1)" in response.text and "claimed by" in response.text
+    assert "Claimed (1)" in response.text and "Claimed by" in response.text
     claim = db.session.scalars(sa.select(MilestoneClaim)).one()
     assert claim.claimed_by_id == supervisor.id and claim.milestone_id == step.id
     assert count(AuditEvent, AuditEvent.action == "claim") == 1
