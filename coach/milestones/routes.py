@@ -38,7 +38,8 @@ def milestones():
 def _list_url() -> str:
     """Back to the list, with the funder filter the page had."""
     funder = request.form.get("funder", type=int)
-    return url_for("milestones.milestones", funder=funder if funder and funder <= MAX_ID else None)
+    kept = funder if funder is not None and 0 < funder <= MAX_ID else None
+    return url_for("milestones.milestones", funder=kept)
 
 
 @bp.route("/placements/<int:placement_id>/<int:milestone_id>/claim", methods=["POST"])
