@@ -41,6 +41,7 @@ from coach.models import (
     User,
     Worksite,
 )
+from coach.models.milestones import MAX_DAYS
 from coach.records import get_or_404
 from coach.timeutil import format_date
 
@@ -178,6 +179,10 @@ def milestone_rows(user: User, today: date, funder_id: int | None = None) -> dic
         )
         .outerjoin(claimer, claimer.id == MilestoneClaim.claimed_by_id)
         .where(
+            # Jobs that may have a milestone in the window (a plain range on the start)...
+            Placement.start_date <= today + timedelta(days=DUE_DAYS),
+            Placement.start_date >= today - timedelta(days=REACHED_WINDOW_DAYS + MAX_DAYS),
+            # ...and their milestones in it, reached while the job went on.
             sa.or_(Placement.end_date.is_(None), Placement.end_date >= reached_date()),
             reached_date() <= today + timedelta(days=DUE_DAYS),
             reached_date() >= today - timedelta(days=REACHED_WINDOW_DAYS),
@@ -188,7 +193,7 @@ def milestone_rows(user: User, today: date, funder_id: int | None = None) -> dic
         query = query.where(Milestone.funder_id == funder_id)
     lists = {state: [] for state in STATES}
     for r in db.session.execute(query):
-        row = MilestoneRow(r[0], r[1], r[2], _name(r[3], r[4], r[5]), *r[6:12], r[12], r[13], r[14])
+        row = MilestoneRow(r[0], r[1], r[2], _name(r[3], r[4], r[5]), *r[6:])
         state = "claimed" if row.claimed else ("reached" if row.day <= today else "due")
         lists[state].append(row)
     return lists
