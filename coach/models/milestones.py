@@ -1,7 +1,7 @@
 """Milestones a funder pays per outcome (a job placement, then 30, 60 and 90 days of
 employment, as the agency sets them), and the claims a supervisor marks against them."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -43,9 +43,6 @@ class Milestone(db.Model):
 
     funder: so.Mapped["Funder"] = so.relationship(lazy="raise")  # noqa: F821
     service_type: so.Mapped["ServiceType | None"] = so.relationship(lazy="raise")  # noqa: F821
-
-    def reached_on(self, start: date) -> date:
-        return start + timedelta(days=self.days)
 
 
 class MilestoneClaim(db.Model):
