@@ -146,6 +146,7 @@ AREAS = {
     "billing": ["routes", "export"],
     "support": ["routes"],
     "notereview": ["routes"],
+    "milestones": ["routes"],
 }
 
 

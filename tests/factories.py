@@ -506,3 +506,34 @@ def make_support(placement, creator, weeks=(), people=0, **fields):
     )
     db.session.commit()
     return plan
+
+
+def make_milestones(funder, creator, schedule=(("Job placement", 0), ("30 days", 30))):
+    """A funder's milestone schedule of (name, days) pairs; the milestones by days."""
+    from coach.models import Milestone
+
+    made = [
+        Milestone(
+            funder_id=funder.id,
+            name=name,
+            days=days,
+            created_by_id=creator.id,
+            idempotency_key=f"milestone-{next(_seq)}",
+            **({"amount_cents": 50000} if days else {}),
+        )
+        for name, days in schedule
+    ]
+    db.session.add_all(made)
+    db.session.commit()
+    return {m.days: m for m in made}
+
+
+def make_claim(placement, milestone, claimer):
+    from coach.models import MilestoneClaim
+
+    claim = MilestoneClaim(
+        placement_id=placement.id, milestone_id=milestone.id, claimed_by_id=claimer.id
+    )
+    db.session.add(claim)
+    db.session.commit()
+    return claim

@@ -466,3 +466,86 @@ def test_a_billing_export_that_loses_the_race_makes_one_batch(client, login_as, 
     assert db.session.scalar(sa.select(sa.func.count(BillingBatch.id))) == 1
     db.session.expire_all()
     assert db.session.get(Visit, visit.id).billing_batch_id == first.id
+
+
+def _milestone_world(admin):
+    from datetime import date
+
+    from coach.models import VR_DEFAULT
+    from tests.factories import make_authorization, make_funder, make_milestones
+
+    person = make_client(admin, "Rosa", "Rivera")
+    job = make_placement(person, make_worksite(make_employer()), start_date=date(2026, 1, 15))
+    funder = make_funder(admin, "Ohio OOD")
+    steps = make_milestones(funder, admin, VR_DEFAULT)
+    make_authorization(person, admin, funder, start_date=date(2026, 1, 1))
+    return job, funder, steps
+
+
+def test_a_milestone_claim_that_loses_the_race_leaves_one_claim(client, login_as, monkeypatch):
+    from coach.milestones import services as ms
+    from coach.models import MilestoneClaim
+    from tests.factories import make_claim
+
+    supervisor = login_as("supervisor")
+    job, _, steps = _milestone_world(supervisor)
+    first = make_claim(job, steps[0], supervisor)  # the first tap's claim, committed
+    real_claim_of, calls = ms.claim_of, []
+
+    def claim_of(placement, milestone):
+        if not calls:  # the second tap's lookup misses: the first had not committed yet
+            calls.append(1)
+            return None
+        return real_claim_of(placement, milestone)
+
+    monkeypatch.setattr(ms, "claim_of", claim_of)
+    response = client.post(f"/milestones/placements/{job.id}/{steps[0].id}/claim")
+    assert calls == [1] and response.status_code == 302
+    claims = db.session.scalars(sa.select(MilestoneClaim)).all()
+    assert [c.id for c in claims] == [first.id]
+    assert not db.session.scalar(sa.select(AuditEvent.id).where(AuditEvent.action == "claim"))
+
+
+def test_a_milestone_that_loses_the_race_is_added_once(client, login_as, monkeypatch):
+    from coach.models import Milestone
+    from tests.factories import make_funder
+
+    admin = login_as("admin")
+    funder = make_funder(admin)
+    data = {"idempotency_key": "ms-double-tap", "name": "180 days", "days": "180"}
+    assert client.post(f"/milestones/funders/{funder.id}", data=data).status_code == 302
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        if "milestones.idempotency_key =" in str(query) and not calls:
+            calls.append(1)
+            return real_scalars(sa.select(Milestone).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
+    second = client.post(f"/milestones/funders/{funder.id}", data=data)
+    assert calls and second.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Milestone.id))) == 1
+
+
+def test_a_vr_default_that_loses_the_race_adds_nothing_twice(client, login_as, monkeypatch):
+    from coach.models import Milestone
+    from tests.factories import make_funder, make_milestones
+
+    admin = login_as("admin")
+    funder = make_funder(admin)
+    make_milestones(funder, admin, [("Job placement", 0)])  # the first tap's, committed
+    real_scalar, calls = db.session.scalar, []
+
+    def scalar(query, *args, **kwargs):
+        # The "has it a schedule?" check misses once: the other tap had not committed.
+        if "FROM milestones" in str(query) and not calls:
+            calls.append(1)
+            return None
+        return real_scalar(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.milestones.services.db.session.scalar", scalar)
+    response = client.post(f"/milestones/funders/{funder.id}/default")
+    assert calls and response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Milestone.id))) == 1

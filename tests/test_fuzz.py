@@ -309,12 +309,21 @@ def own_records(user) -> dict:
 
 
 def billing_ids(person, user) -> dict:
-    """A funder, a service type, an authorization of the client's, and a billing batch
-    of one approved visit of it, exported by the user."""
+    """A funder, a service type, an authorization of the client's, a billing batch of
+    one approved visit of it, exported by the user; the funder's milestone schedule, and
+    an authorization of 2026 that makes the client's jobs (from January 5, 2026,
+    make_placement's default) count for its milestones."""
     from datetime import date, datetime
 
     from coach.billing.batches import create_batch
-    from tests.factories import make_authorization, make_billed_visit, make_funder, service
+    from coach.models import VR_DEFAULT
+    from tests.factories import (
+        make_authorization,
+        make_billed_visit,
+        make_funder,
+        make_milestones,
+        service,
+    )
 
     funder = make_funder(user, "Private Funder")
     grant = make_authorization(person, user, funder, notes="Private note")
@@ -322,11 +331,16 @@ def billing_ids(person, user) -> dict:
     visit.review_status, visit.reviewed_by_id = "approved", user.id
     batch, _ = create_batch(user, funder.id, date(2026, 11, 1), f"batch-{user.id}-fuzz")
     db.session.commit()
+    steps = make_milestones(funder, user, VR_DEFAULT)
+    make_authorization(
+        person, user, funder, "FOLLOW", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31)
+    )
     return {
         "funder_id": funder.id,
         "service_id": service("TRAVEL").id,
         "authorization_id": grant.id,
         "batch_id": batch.id,
+        "milestone_id": steps[30].id,
     }
 
 

@@ -27,6 +27,8 @@ ONLY_FOR = {
     "billing.funders": {"admin"},
     "billing.new_funder": {"admin"},
     "billing.edit_funder": {"admin"},
+    "milestones.schedule": {"admin"},
+    "milestones.edit_milestone": {"admin"},
     "audit.audit_log": {"supervisor", "admin"},
     "clients.coach_matches": {"supervisor", "admin"},
     "mileage.export": {"supervisor", "admin"},

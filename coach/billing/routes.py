@@ -11,6 +11,7 @@ from coach.billing.forms import AuthorizationForm, FunderForm, ServiceTypeForm
 from coach.clients.services import get_client_for
 from coach.extensions import db
 from coach.forms import ActionForm, options, to_units
+from coach.milestones.services import schedule_of
 from coach.models import Authorization, Funder, ServiceType
 from coach.records import create_once, save_edit
 from coach.web import form_view, redirect_to, render, roles_required, saved_redirect
@@ -128,7 +129,8 @@ def edit_funder(funder_id: int):
     if form.validate_on_submit():
         save_edit(funder, "funder", FUNDER_FIELDS, form.populate_obj)
         return saved_redirect(url_for("billing.funders"))
-    return render("billing/funder_form.html", form=form, funder=funder)
+    milestones = schedule_of(funder.id)  # its milestone schedule (coach/milestones)
+    return render("billing/funder_form.html", form=form, funder=funder, milestones=milestones)
 
 
 # --- authorizations ----------------------------------------------------------------------

@@ -67,6 +67,7 @@ from coach.models.mileage import (
     MileageRate,
     Trip,
 )
+from coach.models.milestones import VR_DEFAULT, Milestone, MilestoneClaim
 from coach.models.plans import (
     ACTION_WHO,
     EmploymentPlan,
@@ -111,6 +112,9 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "VR_DEFAULT",
+    "Milestone",
+    "MilestoneClaim",
     "FUNDER_KINDS",
     "SERVICE_UNITS",
     "TIME_UNITS",

@@ -445,6 +445,30 @@ CASES = {
         "Authorization VR-123 saved.",
         r"/clients/\d+",
     ),
+    "add a milestone": (
+        ADMIN,
+        lambda r: f"/milestones/funders/{make_funder(r['coach'], 'Ohio OOD').id}",
+        {"name": "180 days employed", "days": "180"},
+        "Add milestone",
+        "180 days employed added.",
+        r"/milestones/funders/\d+$",
+    ),
+    "set the VR default milestones": (
+        ADMIN,
+        lambda r: f"/billing/funders/{make_funder(r['coach'], 'Ohio OOD').id}/edit",
+        {},
+        "Use the VR default: placement, 30, 60, 90 days",
+        "Milestones set: placement, 30, 60 and 90 days.",
+        r"/billing/funders/\d+/edit",
+    ),
+    "claim a milestone": (
+        SUPERVISOR,
+        lambda r: f"/milestones/?funder={reached_milestone(r)}",
+        {},
+        re.compile("^Mark claimed"),
+        "Job placement marked claimed.",
+        r"/milestones/",
+    ),
     "start a job-support plan": (
         COACH,
         lambda r: f"/support/jobs/{r['job'].id}",
@@ -514,6 +538,22 @@ def funder_with_an_approved_visit(records) -> int:
     visit.review_status = "approved"
     db.session.commit()
     return funder.id
+
+
+def reached_milestone(records) -> int:
+    """A funder paying for the placement, and the client's job of 40 days ago that counts
+    for it: its placement milestone is reached. The funder's id."""
+    from tests.factories import make_authorization, make_milestones
+
+    today = utcnow().date()
+    start = today - timedelta(days=40)
+    site = make_worksite(records["employer"], "North store")
+    job = make_placement(records["rosa"], site, "Bagger", start_date=start)
+    funder = make_funder(records["coach"], "Ohio OOD")
+    make_milestones(funder, records["coach"], [("Job placement", 0)])
+    end = today + timedelta(days=300)
+    make_authorization(records["rosa"], records["coach"], funder, start_date=start, end_date=end)
+    return job and funder.id
 
 
 def changes(app) -> int:

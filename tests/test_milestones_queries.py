@@ -1,0 +1,67 @@
+"""The milestone list runs a handful of SQL statements, whatever the number of jobs."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from coach.models import VR_DEFAULT
+from tests.clock import freeze_clock
+from tests.conftest import count_queries
+from tests.factories import (
+    make_authorization,
+    make_claim,
+    make_client,
+    make_employer,
+    make_funder,
+    make_milestones,
+    make_placement,
+    make_user,
+    make_worksite,
+)
+
+
+def statements_of(client, path: str) -> int:
+    with count_queries() as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
+
+
+def fill(coach, admin, funder, steps, jobs: int, first: int = 0):
+    """`jobs` clients with a job each, started a week apart, one milestone claimed each."""
+    site = make_worksite(make_employer(f"Employer {first}", created_by=coach))
+    for n in range(first, first + jobs):
+        person = make_client(coach, "Rosa", f"Diaz{n}")
+        job = make_placement(person, site, start_date=date(2026, 1, 5) + timedelta(days=7 * n))
+        make_authorization(person, admin, funder, start_date=date(2026, 1, 1))
+        make_claim(job, steps[0], admin)
+
+
+@pytest.mark.parametrize("role", ["coach", "supervisor"])
+@pytest.mark.parametrize("path", ["/milestones/", "/milestones/?funder={funder}"])
+def test_the_milestone_list_costs_the_same_with_more_jobs(
+    client, auth, ctx, monkeypatch, role, path
+):
+    freeze_clock(monkeypatch, datetime(2026, 4, 1, 9, 0))
+    admin = make_user("admin")
+    viewer = make_user(role)
+    coach = viewer if role == "coach" else make_user("coach")
+    funder = make_funder(admin)
+    steps = make_milestones(funder, admin, VR_DEFAULT)
+    fill(coach, admin, funder, steps, 2)
+    auth.login(viewer.email)
+    url = path.format(funder=funder.id)
+    few = statements_of(client, url)
+    fill(coach, admin, funder, steps, 12, first=2)
+    many = statements_of(client, url)
+    print(f"{role} {path}: {few} → {many}")
+    assert many == few and few <= 10
+
+
+def test_the_schedule_page_costs_the_same_with_more_milestones(client, login_as):
+    admin = login_as("admin")
+    funder = make_funder(admin)
+    make_milestones(funder, admin, [("Placement", 0)])
+    few = statements_of(client, f"/milestones/funders/{funder.id}")
+    make_milestones(funder, admin, [(f"{n} days", n) for n in range(30, 400, 30)])
+    many = statements_of(client, f"/milestones/funders/{funder.id}")
+    assert many == few and few <= 10
