@@ -209,6 +209,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["prompt_levels"] = PROMPT_LEVELS
     app.jinja_env.globals["current_tab"] = current_tab
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
+    app.jinja_env.filters["hours"] = lambda tenths: f"{tenths / 10:g} h"  # hours kept in tenths
 
 
 def csrf_input() -> Markup:

@@ -65,11 +65,11 @@ def get_plan_for(user: User, plan_id: int, with_tree: bool = False) -> Employmen
         .where(EmploymentPlan.id == plan_id)
         .options(so.contains_eager(EmploymentPlan.client))
     )
-    if with_tree:
+    if with_tree:  # one row per step (or childless goal or objective), in one statement
         query = query.options(
-            so.selectinload(EmploymentPlan.goals)
-            .selectinload(PlanGoal.objectives)
-            .selectinload(PlanObjective.actions)
+            so.joinedload(EmploymentPlan.goals)
+            .joinedload(PlanGoal.objectives)
+            .joinedload(PlanObjective.actions)
         )
     return get_or_404(query)
 

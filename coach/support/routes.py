@@ -40,17 +40,18 @@ def _form_page(title: str, plan, form, **extra):
 def view_support(placement_id: int):
     """The job's support plan: needs, accommodations, natural supports, the fading
     schedule against the actual hours, tasks ready to fade, and the handoff."""
-    job = get_placement_for(current_user, placement_id)
-    plan = support.support_of_job(current_user, job)
+    plan = support.support_of_job(current_user, placement_id)
     if plan is None:
+        job = get_placement_for(current_user, placement_id)
         audit_view("placement", job.id)
         return render("support/start.html", job=job, form=NeedsForm())
+    job = plan.placement
     audit_view("support_plan", plan.id)
     actual = support.actual_tenths(job, current_agency().timezone)
-    rows = support.weekly_rows(job, plan.schedule, actual)
+    rows = support.weekly_rows(job, support.schedule_of(plan), actual)
     context = {"rows": rows, "chart": support.fading_chart(rows), "today": agency_today()}
-    ready = support.ready_to_fade(job)
-    return render("support/plan.html", job=job, plan=plan, ready=ready, **context)
+    ready, people = support.ready_to_fade(job), support.people_of(plan)
+    return render("support/plan.html", job=job, plan=plan, people=people, ready=ready, **context)
 
 
 @bp.route("/jobs/<int:placement_id>/new", methods=["GET", "POST"])

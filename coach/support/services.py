@@ -94,11 +94,36 @@ def get_natural_support_for(user: User, person_id: int) -> NaturalSupport:
     return get_or_404(query)
 
 
-def support_of_job(user: User, placement: Placement) -> SupportPlan | None:
-    """The job's plan with its parts, or None (the job was read through the clients'
-    scope)."""
-    query = visible_support_plans(user).where(SupportPlan.placement_id == placement.id)
-    return db.session.scalars(query.options(*parts())).first()
+def support_of_job(user: User, placement_id: int) -> SupportPlan | None:
+    """The job's plan with its client, job and parts, or None: the job has no plan yet,
+    or it is not this user's to see (get_placement_for tells which)."""
+    query = visible_support_plans(user).where(SupportPlan.placement_id == placement_id)
+    return db.session.scalars(
+        with_job(query).options(so.selectinload(SupportPlan.requests))
+    ).first()
+
+
+def people_of(plan: SupportPlan) -> list:
+    """The plan's natural supports, first named first, as plain rows (the page only shows
+    them): id, name, role, helps_with."""
+    person = NaturalSupport
+    query = (
+        sa.select(person.id, person.name, person.role, person.helps_with)
+        .where(person.support_plan_id == plan.id)
+        .order_by(person.id)
+    )
+    return db.session.execute(query).all()
+
+
+def schedule_of(plan: SupportPlan) -> tuple[int, ...]:
+    """The fading schedule's planned tenths, week 1 first (plain rows: the page only
+    draws them)."""
+    query = (
+        sa.select(FadingWeek.planned_tenths)
+        .where(FadingWeek.support_plan_id == plan.id)
+        .order_by(FadingWeek.week)
+    )
+    return tuple(db.session.scalars(query))
 
 
 def request_choices(user: User, plan: SupportPlan) -> list[AccommodationRequest]:
