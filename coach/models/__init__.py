@@ -81,6 +81,12 @@ from coach.models.profile import (
     CareerProfile,
     PastJob,
 )
+from coach.models.reports import (
+    REPORT_STATUSES,
+    ProgressReport,
+    ReportLink,
+    ReportVersion,
+)
 from coach.models.support import (
     MAX_WEEK_TENTHS,
     FadingWeek,
@@ -108,6 +114,10 @@ from coach.models.visit import (
 )
 
 __all__ = [
+    "REPORT_STATUSES",
+    "ProgressReport",
+    "ReportLink",
+    "ReportVersion",
     "FUNDER_KINDS",
     "SERVICE_UNITS",
     "TIME_UNITS",
