@@ -33,6 +33,7 @@ ONLY_FOR = {
     "mileage.review": {"supervisor", "admin"},
     "tasks.edit_template": {"supervisor", "admin"},
     "jobdev.weeks": {"supervisor", "admin"},
+    "reports.review": {"supervisor", "admin"},
 }
 
 # Routes that, for someone logged in, send them elsewhere by design.
