@@ -517,7 +517,9 @@ def make_report(client, coach, month=date(2026, 11, 1), approved_by=None, **fiel
     fields.setdefault("summary", "A good month: on time for every shift.")
     fields.setdefault("next_focus", "Ask for more hours.")
     fields.setdefault("idempotency_key", f"report-{next(_seq)}-factory")
-    report = ProgressReport(client_id=client.id, month_start=month, created_by_id=coach.id, **fields)
+    report = ProgressReport(
+        client_id=client.id, month_start=month, created_by_id=coach.id, **fields
+    )
     db.session.add(report)
     db.session.commit()
     if approved_by is not None:

@@ -136,9 +136,12 @@ def test_the_figures_of_a_hand_computed_month(ctx):
         ("Nov 30, 2026", "11:30 PM–12:00 AM"),
     ]
     assert f["totals"] == {"visits": 2, "minutes": 75, "hours_tenths": 13, "units": 5}
-    assert [(s["service"], s["visits"], s["hours_tenths"], s["units"]) for s in f["services"]] == [
-        ("Job coaching, on-site training (JOBCOACH)", 1, 8, 3),
-        ("Job development (JOBDEV)", 1, 5, 2),
+    assert [
+        (s["service"], s["visits"], s["hours_tenths"], s["units"], s["billing_units"])
+        for s in f["services"]
+    ] == [
+        ("Job coaching, on-site training (JOBCOACH)", 1, 8, 3, 3),
+        ("Job development (JOBDEV)", 1, 5, 2, 0),  # no authorization: nothing billed
     ]
     # Units per funder: the billed job coaching against VR-1 (3 of 40).
     (vr,) = f["funders"]

@@ -58,7 +58,9 @@ def grow(person, coach, n: int) -> None:
     for day in range(1, 29, 3):
         moment = datetime(2026, 11, day, 15)
         make_visit(person, coach, 40, moment)
-        make_billed_visit(person, coach, "FOLLOW", minutes=20, started_at=moment + timedelta(hours=2))
+        make_billed_visit(
+            person, coach, "FOLLOW", minutes=20, started_at=moment + timedelta(hours=2)
+        )
         make_run(task, coach, {one: "I", two: "V"}, started_at=moment)
         make_visit(person, coach, 40, moment - timedelta(days=40))  # October
     for day in (3, 9, 17):
@@ -107,7 +109,9 @@ def test_the_shared_page_and_the_review_queue_cost_the_same(app, client, login_a
             waiting = make_client(coach, f"Waiting{size}{n}")
             make_report(waiting, coach, status="submitted", submitted_at=datetime(2026, 11, 29))
             grow(person, coach, 10 * size + n)
-        counts.append((statements_of(stranger, f"/r/{token}"), statements_of(client, "/reports/review")))
+        counts.append(
+            (statements_of(stranger, f"/r/{token}"), statements_of(client, "/reports/review"))
+        )
     assert counts[0] == counts[1]
     assert counts[0][0] <= 6 and counts[0][1] <= 6
     assert supervisor.role == "supervisor"

@@ -155,8 +155,8 @@ def visit_totals(visits: list[dict]) -> dict:
 
 
 def by_service(visits: list[dict]) -> list[dict]:
-    """Visits, hours, 15-minute units and billed units per service, in the order first
-    given."""
+    """Visits, hours, 15-minute units and billed units (of billable visits, in the
+    service's unit) per service, in the order first given."""
     services: dict[str, dict] = {}
     for v in visits:
         row = services.setdefault(
@@ -166,7 +166,8 @@ def by_service(visits: list[dict]) -> list[dict]:
         row["visits"] += 1
         row["minutes"] += v["minutes"]
         row["units"] = row.get("units", 0) + v["units"]
-        row["billing_units"] = row.get("billing_units", 0) + v["billing_units"]
+        billed = v["billing_units"] if v["authorization_id"] else 0
+        row["billing_units"] = row.get("billing_units", 0) + billed
     for row in services.values():
         row["hours_tenths"] = hours_tenths(row["minutes"])
     return list(services.values())

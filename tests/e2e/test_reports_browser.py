@@ -110,3 +110,6 @@ def test_write_approve_and_share_a_monthly_report(screen, live_app, monkeypatch,
     if viewport == PHONE:
         assert_fits_phone(counsellor)
     shot(counsellor, f"{size}-shared")
+    counsellor.emulate_media(media="print")
+    expect(counsellor.get_by_role("button", name="Print")).to_be_hidden()
+    shot(counsellor, f"{size}-shared-print")
