@@ -25,4 +25,7 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "career profile": ("coach", "/clients/1/profile", {}),
         "employment plan": ("coach", "/plans/1", {}),  # client 1's first plan, signed
         "job support (chart)": ("coach", "/support/jobs/1", {}),
+        "monthly report (being written)": ("coach", "/reports/1", {}),  # figures assembled
+        "monthly report (approved)": ("coach", "/reports/2", {}),  # figures frozen
+        "shared report (the link)": ("coach", "/r/bench-report-token", {}),
     }

@@ -1,5 +1,6 @@
 """Bulk-build a benchmark database through the app's own models (SQLAlchemy Core inserts)."""
 
+import json
 import random
 from datetime import date, datetime, timedelta
 
@@ -294,6 +295,7 @@ def build(path: str, size: str) -> None:
         seed_today(now, clients_n, coaches_n, employers_n)
         seed_plans(now, clients_n, coaches_n)
         add_support(clients_n, coaches_n, now)
+        seed_reports(now)
         # Core inserts skip the session's flush, which keeps Today's items: write them.
         refresh_every_client(db.session.connection())
         db.session.commit()
@@ -648,3 +650,66 @@ def add_authorizations(clients_n: int, now: datetime) -> int:
         ),
     )
     return coaching
+
+
+REPORT_TOKEN = "bench-report-token"  # the shared report's link (only its hash is stored)
+
+
+def seed_reports(now: datetime) -> None:
+    """Client 1's monthly progress reports: this month's being written (its figures
+    assembled on every view) and last month's approved, its figures frozen in version 1,
+    with a read-only link."""
+    from coach.models import ProgressReport, ReportLink, ReportVersion
+    from coach.reports.assembly import assemble
+    from coach.signing import sha256_hex
+
+    this_month = now.date().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    person = db.session.get(Client, 1)
+    common = {"client_id": 1, "created_by_id": person.coach_id, "next_focus": "More hours."}
+    db.session.add(
+        ProgressReport(
+            id=1,
+            month_start=this_month,
+            idempotency_key="r1",
+            summary="A good month so far.",
+            **common,
+        )
+    )
+    db.session.add(
+        ProgressReport(
+            id=2,
+            month_start=last_month,
+            idempotency_key="r2",
+            status="approved",
+            summary="A steady month.",
+            **common,
+        )
+    )
+    db.session.flush()
+    figures = assemble(person, last_month, "America/New_York")
+    db.session.add(
+        ReportVersion(
+            id=1,
+            report_id=2,
+            version=1,
+            summary="A steady month.",
+            next_focus="More hours.",
+            figures=json.dumps(figures),
+            approved_by_id=1,
+            approved_by="Bench Supervisor",
+            approved_at=now,
+        )
+    )
+    db.session.flush()
+    db.session.add(
+        ReportLink(
+            report_id=2,
+            version_id=1,
+            token_hash=sha256_hex(REPORT_TOKEN),
+            sent_to_name="Dana Cruz",
+            created_by_id=person.coach_id,
+            expires_at=now + timedelta(days=3650),
+        )
+    )
+    db.session.flush()

@@ -147,6 +147,7 @@ AREAS = {
     "support": ["routes"],
     "notereview": ["routes"],
     "milestones": ["routes"],
+    "reports": ["routes", "shared"],
 }
 
 

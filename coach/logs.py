@@ -11,14 +11,14 @@ import re
 
 from gunicorn.glogging import Logger
 
-# The sign-off route, /s/<token>, wherever it appears in a line (request line, path,
-# referrer, a message naming the path).
-SIGNOFF_TOKEN = re.compile(r"/s/[^/?#\s\"']+")
-PLACEHOLDER = "/s/[token]"
+# The capability routes, /s/<token> (sign-off) and /r/<token> (a shared progress report),
+# wherever they appear in a line (request line, path, referrer, a message naming the path).
+SIGNOFF_TOKEN = re.compile(r"/([sr])/[^/?#\s\"']+")
+PLACEHOLDER = r"/\1/[token]"
 
 
 def redact_tokens(text: str) -> str:
-    """The text with the token of every sign-off path replaced by a placeholder."""
+    """The text with the token of every capability path replaced by a placeholder."""
     return SIGNOFF_TOKEN.sub(PLACEHOLDER, text)
 
 

@@ -31,6 +31,7 @@ MORE_TAB = {
     "mileage.review",
     "mileage.export",
     "mileage.rates",
+    "reports.review",
 }
 MORE_TAB_AREAS = {
     "admin",
@@ -50,7 +51,9 @@ def current_tab(endpoint: str | None) -> str:
     area = endpoint.split(".")[0]
     if area == "today":
         return "today"
-    if area in ("clients", "profile") or endpoint in CLIENT_PAGES:
+    if area in ("clients", "profile", "reports") and endpoint != "reports.review":
+        return "caseload"
+    if endpoint in CLIENT_PAGES:
         return "caseload"
     if area == "visits":
         return "visits"

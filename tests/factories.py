@@ -537,3 +537,59 @@ def make_claim(placement, milestone, claimer):
     db.session.add(claim)
     db.session.commit()
     return claim
+
+
+def make_report(client, coach, month=date(2026, 11, 1), approved_by=None, **fields):
+    """A monthly progress report with its texts written; approved (version 1 frozen) by
+    `approved_by` when given."""
+    from coach.models import ProgressReport
+    from coach.reports.services import approve
+
+    fields.setdefault("summary", "A good month: on time for every shift.")
+    fields.setdefault("next_focus", "Ask for more hours.")
+    fields.setdefault("idempotency_key", f"report-{next(_seq)}-factory")
+    report = ProgressReport(
+        client_id=client.id, month_start=month, created_by_id=coach.id, **fields
+    )
+    db.session.add(report)
+    db.session.commit()
+    if approved_by is not None:
+        report.status = "submitted"
+        db.session.flush()
+        report = db.session.scalar(
+            db.select(ProgressReport)
+            .where(ProgressReport.id == report.id)
+            .options(db.joinedload(ProgressReport.client), db.joinedload(ProgressReport.funder))
+        )
+        approve(report, approved_by, "America/New_York")
+        db.session.commit()
+    return report
+
+
+def make_report_link(report, coach, expires_at=None, revoked=False) -> str:
+    """A read-only link to the report's newest approved version; returns its token."""
+    from datetime import timedelta
+
+    from coach.models import ReportLink, ReportVersion
+    from coach.signing import new_token, sha256_hex
+    from coach.timeutil import utcnow
+
+    version = db.session.scalar(
+        db.select(ReportVersion)
+        .where(ReportVersion.report_id == report.id)
+        .order_by(ReportVersion.version.desc())
+    )
+    token = new_token()
+    db.session.add(
+        ReportLink(
+            report_id=report.id,
+            version_id=version.id,
+            token_hash=sha256_hex(token),
+            sent_to_name="Dana Cruz",
+            created_by_id=coach.id,
+            expires_at=expires_at or utcnow() + timedelta(days=14),
+            revoked_at=utcnow() if revoked else None,
+        )
+    )
+    db.session.commit()
+    return token

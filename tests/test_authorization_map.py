@@ -15,6 +15,7 @@ from tests.factories import (
     make_placement,
     make_plan,
     make_profile,
+    make_report,
     make_request,
     make_run,
     make_session,
@@ -77,6 +78,8 @@ def others_records(login_as):
         "section": "benefits",
         "profile_id": make_profile(client, strengths="Private strength").id,
         **billing_ids(client, other),  # funders and services: admins only, 404 to coaches
+        "report_id": make_report(client, other, approved_by=make_user("supervisor")).id,
+        "share_token": "not-a-real-token",  # the public report page: unknown links are 404
     }
 
 

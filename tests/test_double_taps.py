@@ -549,3 +549,59 @@ def test_a_vr_default_that_loses_the_race_adds_nothing_twice(client, login_as, m
     response = client.post(f"/milestones/funders/{funder.id}/default")
     assert calls and response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(Milestone.id))) == 1
+
+
+def _miss_once(monkeypatch, table: str, model) -> list:
+    """The lookup by idempotency key misses once: the other tap's row is not committed."""
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        if f"{table}.idempotency_key =" in str(query) and not calls:
+            calls.append(1)
+            return real_scalars(sa.select(model).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
+    return calls
+
+
+def test_a_report_start_that_loses_the_race_opens_the_first_taps_report(
+    client, login_as, monkeypatch
+):
+    from coach.models import ProgressReport
+    from tests.factories import make_report
+
+    coach = login_as("coach")
+    person = make_client(coach)
+    first = make_report(person, coach, idempotency_key="report-double-tap")
+    monkeypatch.setattr("coach.reports.services.report_of_month", lambda *args: None)
+    calls = _miss_once(monkeypatch, "progress_reports", ProgressReport)
+    response = client.post(
+        f"/clients/{person.id}/reports",
+        data={"month": "2026-11", "idempotency_key": "report-double-tap"},
+    )
+    assert calls == [1]
+    assert response.status_code == 302 and response.location == f"/reports/{first.id}/edit"
+    assert db.session.scalar(sa.select(sa.func.count(ProgressReport.id))) == 1
+
+
+def test_a_share_that_loses_the_race_makes_one_link_and_one_mail(client, login_as, monkeypatch):
+    from coach.models import OutboxMessage, ReportLink
+    from tests.factories import make_report, make_user
+
+    coach = login_as("coach")
+    report = make_report(make_client(coach), coach, approved_by=make_user("supervisor"))
+    data = {
+        "contact_name": "Dana Cruz",
+        "contact_email": "dana@vr.example.gov",
+        "how": "email",
+        "idempotency_key": "share-double-tap",
+    }
+    assert client.post(f"/reports/{report.id}/share", data=data).status_code == 200
+    calls = _miss_once(monkeypatch, "report_links", ReportLink)
+    second = client.post(f"/reports/{report.id}/share", data=data)
+    assert calls == [1]
+    assert second.status_code == 302 and second.location == f"/reports/{report.id}"
+    assert db.session.scalar(sa.select(sa.func.count(ReportLink.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1

@@ -305,7 +305,16 @@ def own_records(user) -> dict:
         "section": "benefits",
         "profile_id": make_profile(person, reports_earnings_monthly=True).id,
         **billing_ids(person, user),
+        **report_ids(person, user),
     }
+
+
+def report_ids(person, user) -> dict:
+    """A monthly progress report of the client's, approved (version 1), and a link to it."""
+    from tests.factories import make_report, make_report_link, make_user
+
+    report = make_report(person, user, approved_by=make_user("supervisor"))
+    return {"report_id": report.id, "share_token": make_report_link(report, user)}
 
 
 def billing_ids(person, user) -> dict:

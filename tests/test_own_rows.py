@@ -103,3 +103,22 @@ def test_each_coach_sees_only_their_own_clients_job_support_plans(client, auth, 
     assert client.get(f"/support/jobs/{alma_job.id}").status_code == 404
     assert client.get(f"/support/{alma_plan.id}/fading").status_code == 404
     assert client.get(f"/support/{alma_plan.id}/needs").status_code == 404
+
+
+def test_each_coach_sees_their_own_monthly_reports(client, auth, login_as):
+    from tests.factories import make_report
+
+    made = {}
+    for name in ("Alma", "Bert"):
+        coach = login_as("coach")
+        person = make_client(coach, name, "Sample")
+        made[name] = (coach, person, make_report(person, coach, summary=f"{name}'s month"))
+        auth.logout()
+    bert, bert_client, bert_report = made["Bert"]
+    _, alma_client, alma_report = made["Alma"]
+    auth.login(bert.email)
+    assert "Bert&#39;s month" in client.get(f"/reports/{bert_report.id}").text
+    assert "November 2026" in client.get(f"/clients/{bert_client.id}/reports").text
+    assert client.get(f"/reports/{alma_report.id}").status_code == 404
+    assert client.get(f"/clients/{alma_client.id}/reports").status_code == 404
+    assert client.post(f"/reports/{alma_report.id}/edit", data={"summary": "x"}).status_code == 404

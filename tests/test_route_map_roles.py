@@ -40,6 +40,7 @@ ONLY_FOR = {
     "jobdev.weeks": {"supervisor", "admin"},
     "notereview.queue": {"supervisor", "admin"},
     "notereview.return_note": {"supervisor", "admin"},
+    "reports.review": {"supervisor", "admin"},
 }
 
 # Routes that, for someone logged in, send them elsewhere by design.

@@ -42,6 +42,7 @@ PERSON_ARGS = {
     "authorization_id",  # a funder's authorization for the client
     "support_id",  # a job's support plan and its natural supports
     "natural_support_id",
+    "report_id",  # a monthly progress report and its versions
 }
 
 # Polls itself every few seconds while the request's page (itself audited) is open, and

@@ -83,6 +83,12 @@ from coach.models.profile import (
     CareerProfile,
     PastJob,
 )
+from coach.models.reports import (
+    REPORT_STATUSES,
+    ProgressReport,
+    ReportLink,
+    ReportVersion,
+)
 from coach.models.support import (
     MAX_WEEK_TENTHS,
     FadingWeek,
@@ -115,6 +121,10 @@ __all__ = [
     "VR_DEFAULT",
     "Milestone",
     "MilestoneClaim",
+    "REPORT_STATUSES",
+    "ProgressReport",
+    "ReportLink",
+    "ReportVersion",
     "FUNDER_KINDS",
     "SERVICE_UNITS",
     "TIME_UNITS",

@@ -25,6 +25,7 @@ from tests.factories import (
     make_lead,
     make_placement,
     make_plan,
+    make_report,
     make_request,
     make_support,
     make_task,
@@ -492,6 +493,41 @@ CASES = {
         "Export 1 visit as a batch",
         "exported: 1 visit billed.",
         r"/billing/export",
+    ),
+    "start a monthly report": (
+        COACH,
+        lambda r: f"/clients/{r['rosa'].id}/reports",
+        {},
+        "Start the report",
+        "Write the report",
+        r"/reports/\d+/edit$",
+    ),
+    "write the monthly report": (
+        COACH,
+        lambda r: f"/reports/{make_report(r['rosa'], r['coach'], summary='').id}/edit",
+        {"summary": "On time for every shift."},
+        "Save",
+        "On time for every shift.",
+        r"/reports/\d+$",
+    ),
+    "approve a monthly report": (
+        SUPERVISOR,
+        lambda r: f"/reports/{make_report(r['rosa'], r['coach'], status='submitted').id}",
+        {},
+        re.compile("^Approve version"),
+        "Version 1 approved.",
+        r"/reports/\d+$",
+    ),
+    "share a monthly report": (
+        COACH,
+        lambda r: (
+            f"/reports/{make_report(r['rosa'], r['coach'], approved_by=make_user('supervisor')).id}"
+            "/share"
+        ),
+        {"contact_name": "Dana Cruz", "contact_email": "dana@vr.example.gov"},
+        "Make the link",
+        "Link ready",
+        r"/reports/\d+/share$",
     ),
     "approve a trip": (
         SUPERVISOR,

@@ -1,0 +1,539 @@
+"""The figures of a monthly progress report, assembled from the month's records (the
+agency's local month): visits with hours and units by service, units per funder and
+authorization, each task's percent independent and its trend, accommodation requests,
+plan objectives and their progress, job changes, employer contacts made on the person's
+behalf and the job-search log.
+
+assemble() returns plain data (JSON-ready: strings, numbers, lists, dicts) in five
+queries whatever the size of the agency. A draft shows it live; approving a version
+freezes it in the version (ReportVersion.figures), so an approved report does not change
+when the records change later."""
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from coach.extensions import db
+from coach.models import (
+    APPLICATION_RESULTS,
+    CONTACT_METHODS,
+    CONTACT_PURPOSES,
+    CONTACT_TYPES,
+    END_REASONS,
+    INTERVIEW_COMPANY,
+    JOB_EVENT_KINDS,
+    REQUEST_STATUSES,
+    SERVICE_UNITS,
+    AccommodationRequest,
+    Authorization,
+    ChecklistRun,
+    Client,
+    Employer,
+    EmployerContact,
+    EmploymentPlan,
+    Funder,
+    JobApplication,
+    JobInterview,
+    PlacementEvent,
+    PlanAction,
+    PlanGoal,
+    PlanObjective,
+    ServiceType,
+    StepScore,
+    TaskAnalysis,
+    Visit,
+    Worksite,
+    contact_clients,
+)
+from coach.models.accommodation import OPEN_STATUSES
+from coach.models.caseload import Placement
+from coach.tasks.services import mastery_met
+from coach.timeutil import format_date, local_day_start, to_local
+
+FIGURES_FORMAT = 1  # bump when the shape changes; frozen versions keep theirs
+
+
+def next_month(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_bounds_utc(first: date, tz_name: str) -> tuple[datetime, datetime]:
+    """The local month starting on `first` as naive-UTC [from, until): a visit at 11 pm
+    on the last evening of the month in New York is in that month, though UTC says the
+    next."""
+    return local_day_start(first, tz_name), local_day_start(next_month(first), tz_name)
+
+
+def hours_tenths(minutes: int) -> int:
+    """Minutes as tenths of an hour, half up (how hours are kept everywhere)."""
+    return (minutes * 10 + 30) // 60
+
+
+def assemble(client: Client, first: date, tz_name: str) -> dict:
+    """Everything the report shows of the client's month starting on `first`."""
+    start, until = month_bounds_utc(first, tz_name)
+    last = next_month(first) - timedelta(days=1)
+    visits = month_visits(client.id, start, until, tz_name)
+    tasks = task_trends(client.id, start, until)
+    return {
+        "format": FIGURES_FORMAT,
+        "month": first.strftime("%Y-%m"),
+        "month_label": first.strftime("%B %Y"),
+        "client_name": client.full_name,
+        "visits": visits,
+        "totals": visit_totals(visits),
+        "services": by_service(visits),
+        "funders": funder_units(client.id, first, last, visits),
+        "tasks": tasks,
+        "objectives": objective_progress(client.id, first, visits, tasks),
+        **month_events(client.id, first, start, until, tz_name),
+        # Wage and hours changes of the client's jobs in the month: filled in once
+        # placements keep a history of them (issue 22, outcomes); shown when not empty.
+        "wage_changes": [],
+    }
+
+
+# --- visits, by service and by funder ----------------------------------------------
+
+
+def month_visits(client_id: int, start: datetime, until: datetime, tz_name: str) -> list[dict]:
+    """The client's ended visits that started in the month, oldest first: one query."""
+    rows = db.session.execute(
+        sa.select(
+            Visit.started_at,
+            Visit.ended_at,
+            Visit.duration_minutes,
+            Visit.service_units,
+            Visit.billing_units,
+            Visit.billable,
+            Visit.authorization_id,
+            Visit.contact_type,
+            Visit.objective_id,
+            ServiceType.code,
+            ServiceType.name,
+            ServiceType.unit,
+        )
+        .outerjoin(ServiceType, ServiceType.id == Visit.service_type_id)
+        .where(
+            Visit.client_id == client_id,
+            Visit.deleted_at.is_(None),
+            Visit.ended_at.is_not(None),
+            Visit.started_at >= start,
+            Visit.started_at < until,
+        )
+        .order_by(Visit.started_at, Visit.id)
+    )
+    visits = []
+    for started, ended, minutes, units, billed, billable, grant, contact, objective, *svc in rows:
+        code, name, unit = svc
+        begin, end = to_local(started, tz_name), to_local(ended, tz_name)
+        visits.append(
+            {
+                "day": format_date(begin.date()),
+                "time": f"{begin:%-I:%M %p}–{end:%-I:%M %p}",
+                "minutes": minutes or 0,
+                "units": units or 0,
+                "service": f"{name} ({code})" if code else "No service given",
+                "service_unit": SERVICE_UNITS.get(unit, "") if unit else "",
+                "billing_units": billed or 0,
+                "authorization_id": grant if billable else None,
+                "contact": CONTACT_TYPES.get(contact, contact),
+                "objective_id": objective,
+            }
+        )
+    return visits
+
+
+def visit_totals(visits: list[dict]) -> dict:
+    minutes = sum(v["minutes"] for v in visits)
+    return {
+        "visits": len(visits),
+        "minutes": minutes,
+        "hours_tenths": hours_tenths(minutes),
+        "units": sum(v["units"] for v in visits),
+    }
+
+
+def by_service(visits: list[dict]) -> list[dict]:
+    """Visits, hours, 15-minute units and billed units (of billable visits, in the
+    service's unit) per service, in the order first given."""
+    services: dict[str, dict] = {}
+    for v in visits:
+        row = services.setdefault(
+            v["service"],
+            {"service": v["service"], "unit": v["service_unit"], "visits": 0, "minutes": 0},
+        )
+        row["visits"] += 1
+        row["minutes"] += v["minutes"]
+        row["units"] = row.get("units", 0) + v["units"]
+        billed = v["billing_units"] if v["authorization_id"] else 0
+        row["billing_units"] = row.get("billing_units", 0) + billed
+    for row in services.values():
+        row["hours_tenths"] = hours_tenths(row["minutes"])
+    return list(services.values())
+
+
+def funder_units(client_id: int, first: date, last: date, visits: list[dict]) -> list[dict]:
+    """Each funder's authorizations of the client that cover part of the month, with the
+    units billed against each in the month (billable visits only): one query."""
+    rows = db.session.execute(
+        sa.select(
+            Authorization.id,
+            Authorization.number,
+            Authorization.start_date,
+            Authorization.end_date,
+            Authorization.units,
+            Funder.name,
+            Funder.contact_name,
+            ServiceType.name,
+            ServiceType.code,
+            ServiceType.unit,
+        )
+        .join(Funder, Funder.id == Authorization.funder_id)
+        .join(ServiceType, ServiceType.id == Authorization.service_type_id)
+        .where(
+            Authorization.client_id == client_id,
+            Authorization.start_date <= last,
+            Authorization.end_date >= first,
+        )
+        .order_by(Funder.name, Authorization.start_date, Authorization.id)
+    )
+    used: dict[int, int] = {}
+    for v in visits:
+        if v["authorization_id"]:
+            used[v["authorization_id"]] = used.get(v["authorization_id"], 0) + v["billing_units"]
+    funders: dict[str, dict] = {}
+    for grant_id, number, begin, end, units, funder, counsellor, name, code, unit in rows:
+        entry = funders.setdefault(funder, {"funder": funder, "counsellor": counsellor})
+        entry.setdefault("authorizations", []).append(
+            {
+                "number": number,
+                "service": f"{name} ({code})",
+                "unit": SERVICE_UNITS.get(unit, unit),
+                "period": f"{format_date(begin)} – {format_date(end)}",
+                "units_authorized": units,
+                "units_month": used.get(grant_id, 0),
+            }
+        )
+    for entry in funders.values():
+        entry["units_month"] = sum(a["units_month"] for a in entry["authorizations"])
+    return list(funders.values())
+
+
+# --- tasks ---------------------------------------------------------------------------
+
+
+def trend_of(before: float | None, now: float | None) -> str:
+    """up, down or same against the last scored run before the month; 'new' when the
+    month's runs are the first; 'none' when the month had no scored run."""
+    if now is None:
+        return "none"
+    if before is None:
+        return "new"
+    return "up" if now > before else "down" if now < before else "same"
+
+
+def task_trends(client_id: int, start: datetime, until: datetime) -> list[dict]:
+    """Each task of the client that has a run by the month's end: its percent independent
+    at the month's last scored run, at the last one before the month, the month's runs
+    (the trend line) and whether the mastery criterion was met by then: one query, every
+    run's percent counted in SQL (percent_independent's rule: 'not attempted' left out)."""
+    attempted = sa.func.sum(sa.case((StepScore.level != "NA", 1), else_=0))
+    independent = sa.func.sum(sa.case((StepScore.level == "I", 1), else_=0))
+    task = TaskAnalysis
+    rows = db.session.execute(
+        sa.select(
+            task.id,
+            task.title,
+            task.objective_id,
+            task.mastery_percent,
+            task.mastery_runs,
+            ChecklistRun.started_at,
+            attempted,
+            independent,
+        )
+        .join(ChecklistRun, ChecklistRun.task_id == task.id)
+        .outerjoin(StepScore, StepScore.run_id == ChecklistRun.id)
+        .where(task.client_id == client_id, ChecklistRun.started_at < until)
+        .group_by(task.id, ChecklistRun.id, ChecklistRun.started_at)
+        .order_by(task.title, task.id, ChecklistRun.started_at, ChecklistRun.id)
+    )
+    tasks: dict[int, dict] = {}
+    for task_id, title, objective_id, threshold, needed, started, tried, done in rows:
+        entry = tasks.setdefault(
+            task_id,
+            {
+                "title": title,
+                "objective_id": objective_id,
+                "rule": (threshold, needed),
+                "before": [],
+                "month": [],
+            },
+        )
+        percent = round(100.0 * (done or 0) / tried, 1) if tried else None
+        entry["before" if started < start else "month"].append(percent)
+    result = []
+    for entry in tasks.values():
+        before = [p for p in entry["before"] if p is not None]
+        month = [p for p in entry["month"] if p is not None]
+        last_before = before[-1] if before else None
+        now = month[-1] if month else None
+        result.append(
+            {
+                "title": entry["title"],
+                "objective_id": entry["objective_id"],
+                "runs": len(entry["month"]),
+                "percent": now,
+                "before": last_before,
+                "trend": trend_of(last_before, now),
+                "points": month,
+                "mastered": mastery_met(before + month, *entry["rule"]),
+            }
+        )
+    return result
+
+
+# --- the plan's objectives -----------------------------------------------------------
+
+
+def objective_progress(client_id: int, first: date, visits: list[dict], tasks: list[dict]):
+    """The objectives of the client's newest plan started by the month's end, numbered as
+    on the plan page, with their action steps done by the month's end (and in it), the
+    month's visits that served each, and the linked tasks' percent: one query."""
+    end = next_month(first)
+    plan_id = (
+        sa.select(EmploymentPlan.id)
+        .where(EmploymentPlan.client_id == client_id, EmploymentPlan.start_date < end)
+        .order_by(EmploymentPlan.start_date.desc(), EmploymentPlan.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    goal_number = (
+        sa.select(sa.func.count(PlanGoal.id))
+        .where(PlanGoal.plan_id == PlanObjective.plan_id, PlanGoal.id <= PlanObjective.goal_id)
+        .scalar_subquery()
+    )
+    done = sa.and_(PlanAction.done_on.is_not(None), PlanAction.done_on < end)
+    rows = db.session.execute(
+        sa.select(
+            PlanObjective.id,
+            PlanObjective.goal_id,
+            goal_number,
+            PlanObjective.text,
+            PlanObjective.target_date,
+            sa.func.count(PlanAction.id),
+            sa.func.sum(sa.case((done, 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(done, PlanAction.done_on >= first), 1), else_=0)),
+        )
+        .outerjoin(PlanAction, PlanAction.objective_id == PlanObjective.id)
+        .where(PlanObjective.plan_id == plan_id)
+        .group_by(PlanObjective.id, PlanObjective.goal_id, PlanObjective.text)
+        .group_by(PlanObjective.target_date)
+        .order_by(PlanObjective.goal_id, PlanObjective.target_date, PlanObjective.id)
+    )
+    objectives, last_goal, n = [], None, 0
+    for objective_id, goal_id, g, text, target, total, done_by_end, done_in_month in rows:
+        n = n + 1 if goal_id == last_goal else 1
+        last_goal = goal_id
+        objectives.append(
+            {
+                "label": f"Objective {g}.{n}",
+                "text": text,
+                "target": format_date(target),
+                "steps_total": total,
+                "steps_done": done_by_end or 0,
+                "steps_done_in_month": done_in_month or 0,
+                "visits": sum(1 for v in visits if v["objective_id"] == objective_id),
+                "tasks": [
+                    {"title": t["title"], "percent": t["percent"], "mastered": t["mastered"]}
+                    for t in tasks
+                    if t["objective_id"] == objective_id
+                ],
+            }
+        )
+    return objectives
+
+
+# --- the month's events: job changes, accommodations, employer contacts, job search --
+
+
+def _text(column) -> sa.ColumnElement:
+    return sa.cast(column, sa.String)
+
+
+def _row(kind: str, ref, day, at, title, place, detail) -> list:
+    none_day, none_at = sa.cast(sa.null(), sa.Date), sa.cast(sa.null(), sa.DateTime)
+    return [
+        sa.literal(kind, sa.String).label("kind"),
+        ref.label("ref"),
+        (none_day if day is None else day).label("day"),
+        (none_at if at is None else at).label("at"),
+        _text(title).label("title"),
+        _text(place).label("place"),
+        _text(detail).label("detail"),
+    ]
+
+
+def month_events(client_id: int, first: date, start: datetime, until: datetime, tz_name: str):
+    """Jobs started and ended, job problems and losses, accommodation requests open in
+    the month (with their status now), employer contacts that named the person, and the
+    applications and interviews of the job-search log: one UNION query."""
+    end = next_month(first)
+    employer_of_job = (
+        (Worksite, Worksite.id == Placement.worksite_id),
+        (
+            Employer,
+            Employer.id == Worksite.employer_id,
+        ),
+    )
+
+    def job_select(kind, day, detail):
+        query = sa.select(
+            *_row(kind, Placement.id, day, None, Placement.job_title, Employer.name, detail)
+        )
+        for target, on in employer_of_job:
+            query = query.join(target, on)
+        return query.where(Placement.client_id == client_id, day >= first, day < end)
+
+    events = db.session.execute(
+        sa.union_all(
+            job_select("start", Placement.start_date, sa.literal("")),
+            job_select("end", Placement.end_date, Placement.end_reason),
+            sa.select(
+                *_row(
+                    "event",
+                    PlacementEvent.id,
+                    None,
+                    PlacementEvent.happened_at,
+                    Placement.job_title,
+                    Employer.name,
+                    PlacementEvent.kind,
+                )
+            )
+            .join(Placement, Placement.id == PlacementEvent.placement_id)
+            .join(*employer_of_job[0])
+            .join(*employer_of_job[1])
+            .where(
+                PlacementEvent.client_id == client_id,
+                PlacementEvent.happened_at >= start,
+                PlacementEvent.happened_at < until,
+            ),
+            sa.select(
+                *_row(
+                    "accommodation",
+                    AccommodationRequest.id,
+                    AccommodationRequest.request_date,
+                    AccommodationRequest.created_at,
+                    AccommodationRequest.accommodation,
+                    AccommodationRequest.job_function,
+                    AccommodationRequest.status,
+                )
+            ).where(
+                AccommodationRequest.client_id == client_id,
+                AccommodationRequest.created_at < until,
+                sa.or_(
+                    AccommodationRequest.status.in_(OPEN_STATUSES),
+                    AccommodationRequest.updated_at >= start,
+                ),
+            ),
+            sa.select(
+                *_row(
+                    "contact",
+                    EmployerContact.id,
+                    EmployerContact.contact_date,
+                    None,
+                    EmployerContact.purpose,
+                    Employer.name,
+                    EmployerContact.method,
+                )
+            )
+            .join(Employer, Employer.id == EmployerContact.employer_id)
+            .join(contact_clients, contact_clients.c.contact_id == EmployerContact.id)
+            .where(
+                contact_clients.c.client_id == client_id,
+                EmployerContact.contact_date >= first,
+                EmployerContact.contact_date < end,
+            ),
+            sa.select(
+                *_row(
+                    "application",
+                    JobApplication.id,
+                    JobApplication.applied_on,
+                    None,
+                    JobApplication.position,
+                    JobApplication.employer_name,
+                    JobApplication.result,
+                )
+            ).where(
+                JobApplication.client_id == client_id,
+                JobApplication.applied_on >= first,
+                JobApplication.applied_on < end,
+            ),
+            sa.select(
+                *_row(
+                    "interview",
+                    JobInterview.id,
+                    JobInterview.interview_on,
+                    None,
+                    JobInterview.position,
+                    JobInterview.employer_name,
+                    JobInterview.went_with,
+                )
+            ).where(
+                JobInterview.client_id == client_id,
+                JobInterview.interview_on >= first,
+                JobInterview.interview_on < end,
+            ),
+        )
+    ).all()
+    return sorted_events(events, tz_name)
+
+
+def _day_of(row, tz_name: str) -> date:
+    return row.day if row.day is not None else to_local(row.at, tz_name).date()
+
+
+def sorted_events(rows, tz_name: str) -> dict:
+    """The UNION's rows as the report's lists, each oldest first."""
+    out = {"job_changes": [], "accommodations": [], "employer_contacts": [], "job_search": []}
+    for row in sorted(rows, key=lambda r: (_day_of(r, tz_name), r.kind, r.ref)):
+        day = format_date(_day_of(row, tz_name))
+        if row.kind in ("start", "end", "event"):
+            what = {"start": "Started", "end": "Ended"}.get(row.kind) or JOB_EVENT_KINDS.get(
+                row.detail, row.detail
+            )
+            if row.kind == "end" and row.detail:
+                what += f" ({END_REASONS.get(row.detail, row.detail)})"
+            out["job_changes"].append(
+                {"day": day, "what": what, "job": f"{row.title}, {row.place}"}
+            )
+        elif row.kind == "accommodation":
+            out["accommodations"].append(
+                {
+                    "day": day,
+                    "accommodation": row.title,
+                    "job_function": row.place,
+                    "status": REQUEST_STATUSES.get(row.detail, row.detail),
+                }
+            )
+        elif row.kind == "contact":
+            out["employer_contacts"].append(
+                {
+                    "day": day,
+                    "employer": row.place,
+                    "purpose": CONTACT_PURPOSES.get(row.title, row.title),
+                    "method": CONTACT_METHODS.get(row.detail, row.detail),
+                }
+            )
+        else:
+            labels = APPLICATION_RESULTS if row.kind == "application" else INTERVIEW_COMPANY
+            out["job_search"].append(
+                {
+                    "day": day,
+                    "kind": row.kind.capitalize(),
+                    "employer": row.place,
+                    "position": row.title,
+                    "result": labels.get(row.detail, row.detail),
+                }
+            )
+    return out
