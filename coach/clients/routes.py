@@ -2,6 +2,7 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
 from coach.accommodations.services import disclosure_changed
+from coach.agency import agency_today
 from coach.audit.services import audit_view, record_event
 from coach.clients import bp
 from coach.clients.forms import ClientForm, PlacementForm
@@ -13,7 +14,11 @@ from coach.clients.services import (
     find_staff,
     get_client_for,
     get_placement_for,
+    pay_history,
+    set_start_pay,
     staff_member,
+    start_pay,
+    sync_current_pay,
     worksite_choices,
 )
 from coach.extensions import db
@@ -40,6 +45,8 @@ CLIENT_FIELDS = [
     "status",
     "disclosure",
     "coach_id",
+    "referral_date",
+    "intake_date",
     "notes",
 ]
 PLACEMENT_FIELDS = [
@@ -49,9 +56,15 @@ PLACEMENT_FIELDS = [
     "end_date",
     "hourly_wage_cents",
     "weekly_hours_tenths",
+    "end_reason",
+    "benefit_health",
+    "benefit_paid_leave",
+    "benefit_retirement",
+    "competitive",
     "supervisor_name",
     "notes",
 ]
+BENEFIT_FIELDS = ["benefit_health", "benefit_paid_leave", "benefit_retirement", "competitive"]
 
 
 @bp.route("/")
@@ -99,6 +112,7 @@ def _client_form(client: Client | None = None) -> ClientForm:
     form.coach_id.choices = options(assignable_coaches(current_user, client))
     if client is None and request.method == "GET":
         form.coach_id.data = current_user.id
+        form.referral_date.data = agency_today()
     current = client.coach_id if client else None
     form.coach_id.data = assigned_coach(current_user, form.coach_id.data, current)
     return form
@@ -112,6 +126,7 @@ def new_client():
     if form.validate_on_submit():
         client = Client()
         form.populate_obj(client)
+        client.referral_date = client.referral_date or agency_today()
         db.session.add(client)
         db.session.flush()
         record_event("create", "client", client.id, f"added {client.full_name}")
@@ -153,12 +168,17 @@ def edit_client(client_id: int):
     return render("clients/client_form.html", form=form, client=client)
 
 
-def _placement_form(placement: Placement | None = None) -> PlacementForm:
+def _placement_form(placement: Placement | None = None, start=None) -> PlacementForm:
+    """The job form; its wage and hours are the start's (`start`: the first row of the
+    job's pay history; later changes are added on the job page)."""
     form = PlacementForm(obj=placement)
     form.worksite_id.choices = options([(0, "Pick a worksite")] + worksite_choices())
+    form.hourly_wage.label.text = "Hourly wage at the start, $ (optional)"
+    form.weekly_hours.label.text = "Hours a week at the start (optional)"
     if placement is not None and request.method == "GET":
-        form.hourly_wage.data = placement.hourly_wage
-        form.weekly_hours.data = placement.weekly_hours
+        first = start or placement
+        form.hourly_wage.data = first.hourly_wage
+        form.weekly_hours.data = first.weekly_hours
     return form
 
 
@@ -167,10 +187,25 @@ def _apply_placement(form: PlacementForm, placement: Placement) -> None:
     placement.job_title = form.job_title.data
     placement.start_date = form.start_date.data
     placement.end_date = form.end_date.data
+    placement.end_reason = form.end_reason.data or "" if form.end_date.data else ""
     placement.hourly_wage_cents = to_units(form.hourly_wage.data, 100)
     placement.weekly_hours_tenths = to_units(form.weekly_hours.data, 10)
+    for name in BENEFIT_FIELDS:
+        setattr(placement, name, bool(getattr(form, name).data))
     placement.supervisor_name = form.supervisor_name.data or ""
     placement.notes = form.notes.data or ""
+
+
+def _apply_edit(form: PlacementForm, placement: Placement, start) -> None:
+    """The form's values, its wage and hours as the start's; the job's own wage and
+    hours stay its latest change's."""
+    _apply_placement(form, placement)
+    before = (start.hourly_wage_cents, start.weekly_hours_tenths) if start else (None, None)
+    set_start_pay(placement, start, placement.hourly_wage_cents, placement.weekly_hours_tenths)
+    after = (placement.hourly_wage_cents, placement.weekly_hours_tenths)
+    if after != before:
+        record_event("update", "placement", placement.id, f"start pay: {before!r} → {after!r}")
+    sync_current_pay(placement)
 
 
 def _valid_placement(form: PlacementForm) -> bool:
@@ -205,16 +240,17 @@ def edit_placement(placement_id: int):
     placement = get_placement_for(current_user, placement_id)
     if request.method == "GET":
         audit_view("client", placement.client_id)
-    form = _placement_form(placement)
+    start = start_pay(pay_history(placement))
+    form = _placement_form(placement, start)
     if _valid_placement(form):
         save_edit(
             placement,
             "placement",
             PLACEMENT_FIELDS,
-            lambda p: _apply_placement(form, p),
+            lambda p: _apply_edit(form, p, start),
             private=["notes"],
         )
-        return saved_redirect(url_for("clients.view_client", client_id=placement.client_id))
+        return saved_redirect(url_for("clients.view_placement", placement_id=placement.id))
     return render(
         "clients/placement_form.html", form=form, client=placement.client, placement=placement
     )
