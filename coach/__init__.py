@@ -145,6 +145,7 @@ AREAS = {
     "profile": ["routes"],
     "billing": ["routes"],
     "support": ["routes"],
+    "outcomes": ["routes"],
 }
 
 

@@ -32,7 +32,16 @@ MORE_TAB = {
     "mileage.export",
     "mileage.rates",
 }
-MORE_TAB_AREAS = {"admin", "audit", "employers", "accommodations", "jobdev", "leads", "billing"}
+MORE_TAB_AREAS = {
+    "admin",
+    "audit",
+    "employers",
+    "accommodations",
+    "jobdev",
+    "leads",
+    "billing",
+    "outcomes",
+}
 
 
 def current_tab(endpoint: str | None) -> str:

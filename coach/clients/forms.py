@@ -108,9 +108,7 @@ class PlacementForm(FlaskForm):
     benefit_health = BooleanField(JOB_BENEFITS["health"])
     benefit_paid_leave = BooleanField(JOB_BENEFITS["paid_leave"])
     benefit_retirement = BooleanField(JOB_BENEFITS["retirement"])
-    competitive = BooleanField(
-        "Competitive integrated employment", description=COMPETITIVE_HINT
-    )
+    competitive = BooleanField("Competitive integrated employment", description=COMPETITIVE_HINT)
     supervisor_name = text("Supervisor at work (optional)", 120)
     notes = notes_field()
 

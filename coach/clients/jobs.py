@@ -1,6 +1,6 @@
 """A client's job page: what the job is, what it pays and how that changed."""
 
-from flask import flash, request, url_for
+from flask import flash, url_for
 from flask_login import current_user
 
 from coach.audit.services import audit_view

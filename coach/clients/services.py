@@ -2,14 +2,13 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import has_request_context
+from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 
 from coach.audit.services import record_event
 from coach.extensions import db
 from coach.forms import options
-from flask import has_request_context
-from flask_login import current_user
-
 from coach.models import (
     ROLES,
     Client,
@@ -238,9 +237,13 @@ def set_start_pay(placement: Placement, start, wage_cents, hours_tenths) -> None
     if start is None:
         if wage_cents is None and hours_tenths is None:
             return
-        user_id = current_user.id if has_request_context() and current_user.is_authenticated else None
+        user_id = (
+            current_user.id if has_request_context() and current_user.is_authenticated else None
+        )
         start = PlacementChange(
-            placement_id=placement.id, created_by_id=user_id, idempotency_key=f"start-{placement.id}"
+            placement_id=placement.id,
+            created_by_id=user_id,
+            idempotency_key=f"start-{placement.id}",
         )
         db.session.add(start)
     start.effective_date = placement.start_date

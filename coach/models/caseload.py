@@ -222,12 +222,8 @@ class Placement(db.Model):
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # Benefits offered (JOB_BENEFITS), and whether it is competitive integrated employment.
     benefit_health: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
-    benefit_paid_leave: so.Mapped[bool] = so.mapped_column(
-        default=False, server_default=sa.false()
-    )
-    benefit_retirement: so.Mapped[bool] = so.mapped_column(
-        default=False, server_default=sa.false()
-    )
+    benefit_paid_leave: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    benefit_retirement: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     competitive: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
@@ -305,9 +301,7 @@ class PlacementChange(db.Model):
 
     @property
     def weekly_hours(self) -> Decimal | None:
-        return (
-            None if self.weekly_hours_tenths is None else Decimal(self.weekly_hours_tenths) / 10
-        )
+        return None if self.weekly_hours_tenths is None else Decimal(self.weekly_hours_tenths) / 10
 
 
 # An employer where no client of ours has (or had) a job is a prospect. Read with every
