@@ -292,23 +292,16 @@ def add_pay_change(user: User, placement: Placement, key: str, day, wage_cents, 
     change, created = create_once(change, user.id, key)
     if not created:
         return change, False
-    record_event(
-        "create",
-        "placement_change",
-        change.id,
-        f"placement {placement.id} from {day}: wage {change.hourly_wage_cents!r}, "
-        f"hours {change.weekly_hours_tenths!r}",
-    )
     before = (placement.hourly_wage_cents, placement.weekly_hours_tenths)
     sync_current_pay(placement)
-    if before != (placement.hourly_wage_cents, placement.weekly_hours_tenths):
-        record_event(
-            "update",
-            "placement",
-            placement.id,
-            f"hourly_wage_cents: {before[0]!r} → {placement.hourly_wage_cents!r}; "
-            f"weekly_hours_tenths: {before[1]!r} → {placement.weekly_hours_tenths!r}",
-        )
+    after = (placement.hourly_wage_cents, placement.weekly_hours_tenths)
+    summary = (
+        f"placement {placement.id} from {day}: wage {change.hourly_wage_cents!r}, "
+        f"hours {change.weekly_hours_tenths!r}"
+    )
+    if after != before:  # one event for one act: the job's own pay moved with it
+        summary += f"; the job's wage and hours now: {before!r} → {after!r}"
+    record_event("create", "placement_change", change.id, summary)
     db.session.commit()
     return change, True
 

@@ -19,8 +19,9 @@ def _scope() -> tuple[Scope, OutcomesFilter]:
     a bad or empty filter falls back to its default (all coaches, the last 12 months)."""
     today = agency_today()
     form = OutcomesFilter(request.args)
-    choices = coach_options(current_user)
-    form.coach.choices = options([(0, "All coaches"), *choices]) if choices else []
+    filters_coach = current_user.sees_all_caseloads
+    choices = [(0, "All coaches"), *coach_options(current_user)] if filters_coach else []
+    form.coach.choices = options(choices)
     form.validate()
     start, end = default_period(today)
     if form.start.data and not form.start.errors and not form.end.errors:
@@ -28,7 +29,7 @@ def _scope() -> tuple[Scope, OutcomesFilter]:
     if form.end.data and not form.end.errors:
         end = form.end.data
     start = min(start, end)
-    coach_id = form.coach.data if choices and not form.coach.errors else None
+    coach_id = form.coach.data if filters_coach and not form.coach.errors else None
     tz = current_agency().timezone
     return Scope(current_user, coach_id or None, start, end, today, tz), form
 
