@@ -25,4 +25,7 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "career profile": ("coach", "/clients/1/profile", {}),
         "employment plan": ("coach", "/plans/1", {}),  # client 1's first plan, signed
         "job support (chart)": ("coach", "/support/jobs/1", {}),
+        "outcomes": ("boss", "/outcomes/", {}),  # every caseload: budget 100 ms, 15 SQL
+        "coach outcomes": ("coach", "/outcomes/", {}),
+        "outcome records (pay)": ("boss", "/outcomes/records/pay", {}),
     }
