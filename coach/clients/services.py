@@ -264,6 +264,14 @@ def sync_current_pay(placement: Placement) -> None:
         placement.hourly_wage_cents, placement.weekly_hours_tenths = latest
 
 
+def has_start_row(placement: Placement, other_than: int) -> bool:
+    """Whether the job's pay history has a row besides `other_than` (the new one)."""
+    query = sa.select(PlacementChange.id).where(
+        PlacementChange.placement_id == placement.id, PlacementChange.id != other_than
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def pay_change_problem(placement: Placement, day) -> str:
     """Why a change cannot apply from `day` on this job, or ""."""
     if day < placement.start_date:
@@ -293,6 +301,8 @@ def add_pay_change(user: User, placement: Placement, key: str, day, wage_cents, 
     if not created:
         return change, False
     before = (placement.hourly_wage_cents, placement.weekly_hours_tenths)
+    if not has_start_row(placement, change.id):  # a job recorded before the history
+        set_start_pay(placement, None, *before)
     sync_current_pay(placement)
     after = (placement.hourly_wage_cents, placement.weekly_hours_tenths)
     summary = (

@@ -30,6 +30,8 @@ def _scope() -> tuple[Scope, OutcomesFilter]:
         end = form.end.data
     start = min(start, end)
     coach_id = form.coach.data if filters_coach and not form.coach.errors else None
+    if not (form.start.errors or form.end.errors):  # show the dates used
+        form.start.data, form.end.data = start, end
     tz = current_agency().timezone
     return Scope(current_user, coach_id or None, start, end, today, tz), form
 
