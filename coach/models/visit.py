@@ -113,6 +113,19 @@ class Visit(db.Model):
             sqlite_where=BILLED_VISIT_SQLITE,
             postgresql_where=BILLED_VISIT_PG,
         ),
+        # Outcomes' community share of every caseload's hours (coach/outcomes/figures.py):
+        # the period's done visits read from the index alone.
+        sa.Index(
+            "ix_visits_done_started",
+            "started_at",
+            "contact_type",
+            "duration_minutes",
+            "client_id",
+            "ended_at",
+            "deleted_at",
+            sqlite_where=DONE_VISIT,
+            postgresql_where=DONE_VISIT,
+        ),
         sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_visits_idempotency"),
     )
 

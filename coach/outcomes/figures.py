@@ -18,7 +18,6 @@ from coach.models import (
     Client,
     EmployerContact,
     Placement,
-    PlacementChange,
     User,
     Visit,
 )
@@ -177,16 +176,9 @@ def pay_medians(scope: sv.Scope) -> Pay:
     two jobs counts each. Jobs with no wage (or no hours) recorded are left out of that
     median."""
 
-    def held(column):
-        return (
-            sa.select(sv.pay_on(scope.as_of, column))
-            .select_from(Placement)
-            .join(Client, Client.id == Placement.client_id)
-            .where(*sv.held_where(scope))
-        )
-
-    wage, wages = median_and_count(held(PlacementChange.hourly_wage_cents))
-    hours, hour_count = median_and_count(held(PlacementChange.weekly_hours_tenths))
+    held = sv.held_pay(scope)
+    wage, wages = median_and_count(sa.select(held.c.wage))
+    hours, hour_count = median_and_count(sa.select(held.c.hours))
     row = db.session.execute(sa.select(wage, wages, hours, hour_count)).one()
     return Pay(
         None if row[0] is None else float(row[0]),
@@ -277,12 +269,12 @@ def community_share(scope: sv.Scope) -> Community:
     deleted visits are left out. IPS asks for 65 % or more."""
     minutes = sa.func.coalesce(Visit.duration_minutes, 0)
     outside = sa.func.sum(sa.case((Visit.contact_type != "office", minutes), else_=0))
-    community, total = db.session.execute(
-        sa.select(sa.func.coalesce(outside, 0), sa.func.coalesce(sa.func.sum(minutes), 0))
-        .select_from(Visit)
-        .join(Client, Client.id == Visit.client_id)
-        .where(*sv.visits_where(scope))
-    ).one()
+    query = sa.select(
+        sa.func.coalesce(outside, 0), sa.func.coalesce(sa.func.sum(minutes), 0)
+    ).select_from(Visit)
+    if not sv.sees_everyone(scope):  # everyone's: the visits' own index answers alone
+        query = query.join(Client, Client.id == Visit.client_id)
+    community, total = db.session.execute(query.where(*sv.visits_where(scope))).one()
     return Community(int(community), int(total))
 
 

@@ -61,6 +61,14 @@ def upgrade():
     op.create_index(
         "ix_placement_changes_created_by_id", "placement_changes", ["created_by_id"]
     )
+    done = sa.text("ended_at IS NOT NULL AND deleted_at IS NULL")
+    op.create_index(
+        "ix_visits_done_started",
+        "visits",
+        ["started_at", "contact_type", "duration_minutes", "client_id", "ended_at", "deleted_at"],
+        sqlite_where=done,
+        postgresql_where=done,
+    )
     sqlite = op.get_bind().dialect.name == "sqlite"
     day_of = "date(created_at)" if sqlite else "CAST(created_at AS DATE)"
     op.execute(f"UPDATE clients SET referral_date = {day_of} WHERE referral_date IS NULL")
@@ -74,6 +82,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_visits_done_started", table_name="visits")
     op.drop_index("ix_placement_changes_created_by_id", table_name="placement_changes")
     op.drop_index("ix_placement_changes_placement_date", table_name="placement_changes")
     op.drop_table("placement_changes")
