@@ -28,4 +28,7 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "monthly report (being written)": ("coach", "/reports/1", {}),  # figures assembled
         "monthly report (approved)": ("coach", "/reports/2", {}),  # figures frozen
         "shared report (the link)": ("coach", "/r/bench-report-token", {}),
+        "outcomes": ("boss", "/outcomes/", {}),  # every caseload: budget 100 ms, 15 SQL
+        "coach outcomes": ("coach", "/outcomes/", {}),
+        "outcome records (pay)": ("boss", "/outcomes/records/pay", {}),
     }

@@ -29,6 +29,7 @@ from coach.models import (
     LeadStatusChange,
     NaturalSupport,
     Placement,
+    PlacementChange,
     PlacementEvent,
     PlanAction,
     PlanGoal,
@@ -147,6 +148,11 @@ def build(path: str, size: str) -> None:
                     "last_name": f"Last{i:05d}",
                     "coach_id": 2 + i % coaches_n,
                     "status": "employed",
+                    # Program entry (outcomes): referred over two years, most with an intake.
+                    "referral_date": date(2024, 11, 1) + timedelta(days=i % 730),
+                    "intake_date": (
+                        date(2024, 11, 15) + timedelta(days=i % 730) if i % 4 else None
+                    ),
                 }
                 for i in range(clients_n)
             ),
@@ -168,6 +174,7 @@ def build(path: str, size: str) -> None:
             ),
         )
 
+        add_pay_history(clients_n)
         coaching = add_authorizations(clients_n, now)
         approved_n = APPROVED[size]
 
@@ -187,7 +194,7 @@ def build(path: str, size: str) -> None:
                 "ended_at": started + timedelta(minutes=minutes),
                 "duration_minutes": minutes,
                 "service_units": service_units(minutes),
-                "contact_type": "on_site",
+                "contact_type": "office" if n % 4 == 0 else "on_site",
                 "tags": "Task training",
                 "tasks_observed": "Stocked the dairy cooler and faced the shelves.",
                 "performance": "Kept pace; one verbal prompt.",
@@ -302,6 +309,49 @@ def build(path: str, size: str) -> None:
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
         db.engine.dispose()
+
+
+def add_pay_history(clients_n: int) -> None:
+    """Outcomes: every job's start row, and a raise for every other job in the middle of
+    a month of this year (the job's own wage follows it); every ninth older job ended."""
+    reasons = ["quit", "fired", "laid_off", "temporary_ended", "better_job"]
+
+    def start(i):
+        day = SUPPORTED_START if i % 3 == 0 else date(2024, 1, 1)
+        return {
+            "placement_id": i + 1,
+            "effective_date": day,
+            "hourly_wage_cents": 1500,
+            "weekly_hours_tenths": 200,
+            "idempotency_key": f"start-{i + 1}",
+            "created_at": datetime(2024, 1, 1),
+        }
+
+    def raise_(i):
+        return {
+            "placement_id": i + 1,
+            "effective_date": date(2026, 1 + i % 10, 15),
+            "hourly_wage_cents": 1550 + i % 300,
+            "weekly_hours_tenths": 250,
+            "idempotency_key": f"raise-{i + 1}",
+            "created_at": datetime(2026, 1, 1),
+        }
+
+    insert(PlacementChange, (start(i) for i in range(clients_n)))
+    raised = [i for i in range(clients_n) if i % 2 == 1]
+    insert(PlacementChange, (raise_(i) for i in raised))
+    for i in raised:
+        db.session.execute(
+            sa.update(Placement)
+            .where(Placement.id == i + 1)
+            .values(hourly_wage_cents=1550 + i % 300, weekly_hours_tenths=250)
+        )
+    for i in range(4, clients_n, 9):
+        db.session.execute(
+            sa.update(Placement)
+            .where(Placement.id == i + 1)
+            .values(end_date=date(2026, 6, 1) + timedelta(days=i % 90), end_reason=reasons[i % 5])
+        )
 
 
 # Jobs with a job-support plan started on this Monday, ten weeks before the bench's today

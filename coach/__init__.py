@@ -130,7 +130,7 @@ def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:
 AREAS = {
     "auth": ["routes", "account"],
     "admin": ["routes"],
-    "clients": ["routes", "events"],
+    "clients": ["routes", "events", "jobs"],
     "employers": ["routes"],
     "jobdev": ["routes"],
     "visits": ["routes"],
@@ -148,6 +148,7 @@ AREAS = {
     "notereview": ["routes"],
     "milestones": ["routes"],
     "reports": ["routes", "shared"],
+    "outcomes": ["routes"],
 }
 
 

@@ -42,6 +42,7 @@ MORE_TAB_AREAS = {
     "leads",
     "billing",
     "milestones",
+    "outcomes",
 }
 
 

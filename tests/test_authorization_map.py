@@ -76,6 +76,7 @@ def others_records(login_as):
         "interview_id": make_interview(client, other).id,
         "past_job_id": make_past_job(client, other, why_ended="Private reason").id,
         "section": "benefits",
+        "figure": "starts",  # an outcome figure's records: scoped to the viewer, not 404
         "profile_id": make_profile(client, strengths="Private strength").id,
         **billing_ids(client, other),  # funders and services: admins only, 404 to coaches
         "report_id": make_report(client, other, approved_by=make_user("supervisor")).id,
@@ -90,8 +91,10 @@ def routes_with_ids(app):
 
 
 # The employer directory (employers, their worksites and contact people) is shared across
-# the agency: every coach opens these; what they show about clients stays scoped.
-SHARED = {"employer_id", "worksite_id", "person_id"}
+# the agency: every coach opens these; what they show about clients stays scoped. So do
+# the records behind an outcome figure (a figure's name, not a record): a coach sees the
+# rows of their own caseload only.
+SHARED = {"employer_id", "worksite_id", "person_id", "figure"}
 
 
 def test_every_route_naming_a_record_hides_other_coaches_records(app, client, others_records):

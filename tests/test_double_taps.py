@@ -605,3 +605,48 @@ def test_a_share_that_loses_the_race_makes_one_link_and_one_mail(client, login_a
     assert second.status_code == 302 and second.location == f"/reports/{report.id}"
     assert db.session.scalar(sa.select(sa.func.count(ReportLink.id))) == 1
     assert db.session.scalar(sa.select(sa.func.count(OutboxMessage.id))) == 1
+
+
+def test_a_wage_change_that_loses_the_race_saves_one_change(client, login_as, monkeypatch):
+    """Two taps of "Save the change" on two workers: the second's lookup by key misses,
+    its insert hits the constraint, and it answers as a retry: one change, one event."""
+    from datetime import date
+
+    from coach.models import PlacementChange
+
+    coach = login_as("coach")
+    job = make_placement(make_client(coach), make_worksite(make_employer()), "Cook")
+    db.session.add(
+        PlacementChange(
+            placement_id=job.id,
+            effective_date=date(2026, 6, 15),
+            hourly_wage_cents=1650,
+            created_by_id=coach.id,
+            idempotency_key="pay-double-tap",
+        )
+    )
+    db.session.commit()
+    real_scalars = db.session.scalars
+    calls = []
+
+    def scalars(query, *args, **kwargs):
+        if "placement_changes.idempotency_key =" in str(query) and not calls:
+            calls.append(1)
+            return real_scalars(sa.select(PlacementChange).where(sa.false()))
+        return real_scalars(query, *args, **kwargs)
+
+    monkeypatch.setattr("coach.records.db.session.scalars", scalars)
+    data = {
+        "idempotency_key": "pay-double-tap",
+        "effective_date": "2026-06-15",
+        "hourly_wage": "16.50",
+    }
+    response = client.post(f"/clients/placements/{job.id}/changes", data=data)
+    monkeypatch.undo()
+    assert calls == [1]
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(PlacementChange.id))) == 1
+    events = sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.entity_type == "placement_change"
+    )
+    assert db.session.scalar(events) == 0  # the first tap's row was made here, unlogged

@@ -52,12 +52,28 @@ FORMS = {
             "email",
             "status",
             "disclosure",
+            "referral_date",
+            "intake_date",
             "notes",
         ],
     ),
     "placement": (
         "/clients/{client}/placements/new",
-        ["worksite_id", "job_title", "start_date", "end_date", "hourly_wage", "weekly_hours"],
+        [
+            "worksite_id",
+            "job_title",
+            "start_date",
+            "end_date",
+            "end_reason",
+            "hourly_wage",
+            "weekly_hours",
+            "benefit_health",
+            "competitive",
+        ],
+    ),
+    "wage change": (
+        "/clients/placements/{placement}/changes",
+        ["idempotency_key", "effective_date", "hourly_wage", "weekly_hours"],
     ),
     "employer": ("/employers/new", ["name", "address", "contact_email", "contact_phone"]),
     "employer contact": (
@@ -303,6 +319,7 @@ def own_records(user) -> dict:
         "interview_id": make_interview(person, user).id,
         "past_job_id": make_past_job(person, user).id,
         "section": "benefits",
+        "figure": "starts",  # the records behind an outcome figure
         "profile_id": make_profile(person, reports_earnings_monthly=True).id,
         **billing_ids(person, user),
         **report_ids(person, user),

@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
@@ -18,6 +19,7 @@ from wtforms.validators import (
 
 from coach.forms import (
     DONE_WINDOW,
+    HISTORY_WINDOW,
     add_error,
     idempotency_field,
     notes_field,
@@ -29,7 +31,17 @@ from coach.forms import (
     weekly_hours_field,
     within_window,
 )
-from coach.models import CLIENT_STATUSES, DISCLOSURE_CHOICES, END_REASONS, JOB_EVENT_KINDS
+from coach.models import (
+    CLIENT_STATUSES,
+    DISCLOSURE_CHOICES,
+    END_REASONS,
+    JOB_BENEFITS,
+    JOB_EVENT_KINDS,
+)
+from coach.models.caseload import COMPETITIVE_HINT
+
+# Program entry dates reach back as far as a person's time in the program can.
+ENTRY_WINDOW = (20 * 365, 3)
 
 
 class ClientForm(FlaskForm):
@@ -59,7 +71,21 @@ class ClientForm(FlaskForm):
         description="Only this is ever shown to an employer.",
     )
     coach_id = SelectField("Coach", coerce=int)
+    referral_date = DateField(
+        "Referral date",
+        validators=[Optional(), within_window(ENTRY_WINDOW)],
+        description="When the person was referred to the program (empty: today).",
+    )
+    intake_date = DateField(
+        "Intake date (optional)",
+        validators=[Optional(), within_window(ENTRY_WINDOW)],
+        description="Program entry for the outcome figures; until then, the referral date.",
+    )
     notes = notes_field()
+
+    def validate_intake_date(self, field):
+        if field.data and self.referral_date.data and field.data < self.referral_date.data:
+            raise ValidationError("The intake date is before the referral date.")
 
 
 class PlacementForm(FlaskForm):
@@ -74,12 +100,53 @@ class PlacementForm(FlaskForm):
     end_date = DateField("End date (optional)", validators=[Optional()])
     hourly_wage = wage_field()
     weekly_hours = weekly_hours_field()
+    end_reason = SelectField(
+        "Why the job ended (with an end date)",
+        choices=options([("", "Choose…"), *END_REASONS.items()]),
+        validators=[Optional()],
+    )
+    benefit_health = BooleanField(JOB_BENEFITS["health"])
+    benefit_paid_leave = BooleanField(JOB_BENEFITS["paid_leave"])
+    benefit_retirement = BooleanField(JOB_BENEFITS["retirement"])
+    competitive = BooleanField("Competitive integrated employment", description=COMPETITIVE_HINT)
     supervisor_name = text("Supervisor at work (optional)", 120)
     notes = notes_field()
 
     def validate_end_date(self, field):
         if field.data and self.start_date.data and field.data < self.start_date.data:
             raise ValidationError("The end date is before the start date.")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.end_date is None or self.end_reason is None:  # a form without an ending
+            return valid
+        if self.end_date.data and not self.end_reason.data:
+            return add_error(self.end_reason, "Choose why the job ended.")
+        if self.end_reason.data and not self.end_date.data and not self.end_date.errors:
+            return add_error(self.end_date, "Enter the last day, or leave the reason empty.")
+        return valid
+
+
+class PlacementChangeForm(FlaskForm):
+    """A change of a job's wage or hours from a date on (a raise, more hours)."""
+
+    idempotency_key = idempotency_field()
+    effective_date = DateField(
+        "From",
+        validators=[
+            InputRequired(message="Enter the date it applies from."),
+            within_window(HISTORY_WINDOW),
+        ],
+    )
+    hourly_wage = wage_field()
+    weekly_hours = weekly_hours_field()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        no_value = self.hourly_wage.data is None and self.weekly_hours.data is None
+        if no_value and not (self.hourly_wage.errors or self.weekly_hours.errors):
+            return add_error(self.hourly_wage, "Enter the new wage, the new hours, or both.")
+        return valid
 
 
 class JobEventForm(FlaskForm):

@@ -2,23 +2,21 @@ from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
 from coach.accommodations.services import disclosure_changed
+from coach.agency import agency_today
 from coach.audit.services import audit_view, record_event
 from coach.clients import bp
-from coach.clients.forms import ClientForm, PlacementForm
+from coach.clients.forms import ClientForm
 from coach.clients.services import (
-    add_placement,
     assignable_coaches,
     assigned_coach,
     caseload_page,
     find_staff,
     get_client_for,
-    get_placement_for,
     staff_member,
-    worksite_choices,
 )
 from coach.extensions import db
-from coach.forms import add_error, options, to_units
-from coach.models import CLIENT_STATUSES, Client, Placement
+from coach.forms import options
+from coach.models import CLIENT_STATUSES, Client
 from coach.pages import client_page
 from coach.records import save_edit
 from coach.web import (
@@ -40,16 +38,8 @@ CLIENT_FIELDS = [
     "status",
     "disclosure",
     "coach_id",
-    "notes",
-]
-PLACEMENT_FIELDS = [
-    "worksite_id",
-    "job_title",
-    "start_date",
-    "end_date",
-    "hourly_wage_cents",
-    "weekly_hours_tenths",
-    "supervisor_name",
+    "referral_date",
+    "intake_date",
     "notes",
 ]
 
@@ -99,6 +89,7 @@ def _client_form(client: Client | None = None) -> ClientForm:
     form.coach_id.choices = options(assignable_coaches(current_user, client))
     if client is None and request.method == "GET":
         form.coach_id.data = current_user.id
+        form.referral_date.data = agency_today()
     current = client.coach_id if client else None
     form.coach_id.data = assigned_coach(current_user, form.coach_id.data, current)
     return form
@@ -112,6 +103,7 @@ def new_client():
     if form.validate_on_submit():
         client = Client()
         form.populate_obj(client)
+        client.referral_date = client.referral_date or agency_today()
         db.session.add(client)
         db.session.flush()
         record_event("create", "client", client.id, f"added {client.full_name}")
@@ -151,70 +143,3 @@ def edit_client(client_id: int):
         save_edit(client, "client", CLIENT_FIELDS, apply, private=["notes"])
         return saved_redirect(url_for("clients.view_client", client_id=client.id))
     return render("clients/client_form.html", form=form, client=client)
-
-
-def _placement_form(placement: Placement | None = None) -> PlacementForm:
-    form = PlacementForm(obj=placement)
-    form.worksite_id.choices = options([(0, "Pick a worksite")] + worksite_choices())
-    if placement is not None and request.method == "GET":
-        form.hourly_wage.data = placement.hourly_wage
-        form.weekly_hours.data = placement.weekly_hours
-    return form
-
-
-def _apply_placement(form: PlacementForm, placement: Placement) -> None:
-    placement.worksite_id = form.worksite_id.data
-    placement.job_title = form.job_title.data
-    placement.start_date = form.start_date.data
-    placement.end_date = form.end_date.data
-    placement.hourly_wage_cents = to_units(form.hourly_wage.data, 100)
-    placement.weekly_hours_tenths = to_units(form.weekly_hours.data, 10)
-    placement.supervisor_name = form.supervisor_name.data or ""
-    placement.notes = form.notes.data or ""
-
-
-def _valid_placement(form: PlacementForm) -> bool:
-    valid = form.validate_on_submit()
-    if valid and form.worksite_id.data == 0:
-        return add_error(form.worksite_id, "Pick the worksite.")
-    return valid
-
-
-@bp.route("/<int:client_id>/placements/new", methods=["GET", "POST"])
-@form_view
-def new_placement(client_id: int):
-    """Record a job the client got."""
-    client = get_client_for(current_user, client_id)
-    if request.method == "GET":
-        audit_view("client", client.id)
-    form = _placement_form()
-    if _valid_placement(form):
-        placement = Placement()
-        _apply_placement(form, placement)
-        add_placement(client, placement)
-        db.session.commit()
-        flash("Placement saved.", "success")
-        return saved_redirect(url_for("clients.view_client", client_id=client.id))
-    return render("clients/placement_form.html", form=form, client=client, placement=None)
-
-
-@bp.route("/placements/<int:placement_id>/edit", methods=["GET", "POST"])
-@form_view
-def edit_placement(placement_id: int):
-    """Edit a placement: dates, wage, hours."""
-    placement = get_placement_for(current_user, placement_id)
-    if request.method == "GET":
-        audit_view("client", placement.client_id)
-    form = _placement_form(placement)
-    if _valid_placement(form):
-        save_edit(
-            placement,
-            "placement",
-            PLACEMENT_FIELDS,
-            lambda p: _apply_placement(form, p),
-            private=["notes"],
-        )
-        return saved_redirect(url_for("clients.view_client", client_id=placement.client_id))
-    return render(
-        "clients/placement_form.html", form=form, client=placement.client, placement=placement
-    )

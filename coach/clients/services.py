@@ -2,12 +2,23 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import has_request_context
+from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 
 from coach.audit.services import record_event
 from coach.extensions import db
 from coach.forms import options
-from coach.models import ROLES, Client, Employer, Placement, PlacementEvent, User, Worksite
+from coach.models import (
+    ROLES,
+    Client,
+    Employer,
+    Placement,
+    PlacementChange,
+    PlacementEvent,
+    User,
+    Worksite,
+)
 from coach.models.caseload import named_alike
 from coach.records import create_once, get_or_404
 from coach.web import search_pattern
@@ -189,13 +200,120 @@ def job_choices(client: Client, today, none_label: str, keep_id: int | None = No
 
 
 def add_placement(client: Client, placement: Placement) -> Placement:
-    """Record a job the client got, with its audit event; not committed (a caller may
-    make more in the same transaction: the lead that led to it, the client's status)."""
+    """Record a job the client got, with its audit event and its start's wage and hours
+    (the first row of its pay history); not committed (a caller may make more in the
+    same transaction: the lead that led to it, the client's status)."""
     placement.client_id = client.id
     db.session.add(placement)
     db.session.flush()
     record_event("create", "placement", placement.id, f"client {client.id}: {placement.job_title}")
+    set_start_pay(placement, None, placement.hourly_wage_cents, placement.weekly_hours_tenths)
     return placement
+
+
+# --- a job's pay history: wage and hours from a date on ------------------------------
+
+
+def pay_history(placement: Placement) -> list[PlacementChange]:
+    """The job's wage and hours changes, latest first, with who recorded each."""
+    return list(
+        db.session.scalars(
+            sa.select(PlacementChange)
+            .where(PlacementChange.placement_id == placement.id)
+            .options(so.joinedload(PlacementChange.created_by).load_only(User.name))
+            .order_by(PlacementChange.effective_date.desc(), PlacementChange.id.desc())
+        )
+    )
+
+
+def start_pay(history: list[PlacementChange]) -> PlacementChange | None:
+    """The start's row of a pay history (latest first): its earliest."""
+    return history[-1] if history else None
+
+
+def set_start_pay(placement: Placement, start, wage_cents, hours_tenths) -> None:
+    """Make the start's row (`start`, or a new one) say the job's start date and its
+    wage and hours then; a job with neither and no row gets none. Not committed."""
+    if start is None:
+        if wage_cents is None and hours_tenths is None:
+            return
+        user_id = (
+            current_user.id if has_request_context() and current_user.is_authenticated else None
+        )
+        start = PlacementChange(
+            placement_id=placement.id,
+            created_by_id=user_id,
+            idempotency_key=f"start-{placement.id}",
+        )
+        db.session.add(start)
+    start.effective_date = placement.start_date
+    start.hourly_wage_cents, start.weekly_hours_tenths = wage_cents, hours_tenths
+    db.session.flush()
+
+
+def sync_current_pay(placement: Placement) -> None:
+    """The placement's own wage and hours become its latest change's (by date, then by
+    when it was recorded); a job with no history keeps its own. Not committed."""
+    latest = db.session.execute(
+        sa.select(PlacementChange.hourly_wage_cents, PlacementChange.weekly_hours_tenths)
+        .where(PlacementChange.placement_id == placement.id)
+        .order_by(PlacementChange.effective_date.desc(), PlacementChange.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None:
+        placement.hourly_wage_cents, placement.weekly_hours_tenths = latest
+
+
+def has_start_row(placement: Placement, other_than: int) -> bool:
+    """Whether the job's pay history has a row besides `other_than` (the new one)."""
+    query = sa.select(PlacementChange.id).where(
+        PlacementChange.placement_id == placement.id, PlacementChange.id != other_than
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def pay_change_problem(placement: Placement, day) -> str:
+    """Why a change cannot apply from `day` on this job, or ""."""
+    if day < placement.start_date:
+        return "That is before the job started."
+    if placement.end_date and day > placement.end_date:
+        return "That is after the job ended."
+    return ""
+
+
+def add_pay_change(user: User, placement: Placement, key: str, day, wage_cents, hours_tenths):
+    """Record the job's wage and hours from `day` on, once per idempotency key: (change,
+    created). A value left out (None) keeps the one in force that day. The placement's
+    own wage and hours follow its latest change; both writes are audited, committed."""
+    in_force = db.session.execute(
+        sa.select(PlacementChange.hourly_wage_cents, PlacementChange.weekly_hours_tenths)
+        .where(PlacementChange.placement_id == placement.id, PlacementChange.effective_date <= day)
+        .order_by(PlacementChange.effective_date.desc(), PlacementChange.id.desc())
+        .limit(1)
+    ).first() or (placement.hourly_wage_cents, placement.weekly_hours_tenths)
+    change = PlacementChange(
+        placement_id=placement.id,
+        effective_date=day,
+        hourly_wage_cents=in_force[0] if wage_cents is None else wage_cents,
+        weekly_hours_tenths=in_force[1] if hours_tenths is None else hours_tenths,
+    )
+    change, created = create_once(change, user.id, key)
+    if not created:
+        return change, False
+    before = (placement.hourly_wage_cents, placement.weekly_hours_tenths)
+    if not has_start_row(placement, change.id):  # a job recorded before the history
+        set_start_pay(placement, None, *before)
+    sync_current_pay(placement)
+    after = (placement.hourly_wage_cents, placement.weekly_hours_tenths)
+    summary = (
+        f"placement {placement.id} from {day}: wage {change.hourly_wage_cents!r}, "
+        f"hours {change.weekly_hours_tenths!r}"
+    )
+    if after != before:  # one event for one act: the job's own pay moved with it
+        summary += f"; the job's wage and hours now: {before!r} → {after!r}"
+    record_event("create", "placement_change", change.id, summary)
+    db.session.commit()
+    return change, True
 
 
 def set_client_status(client: Client, status: str) -> None:

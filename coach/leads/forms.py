@@ -63,7 +63,7 @@ class HireForm(PlacementForm):
     wage, hours) come from the client area's form; the end date, supervisor and notes
     are left for later."""
 
-    end_date = supervisor_name = notes = None
+    end_date = end_reason = supervisor_name = notes = None
     client_id = RadioField(
         "Who was hired", coerce=int, validators=[InputRequired(message="Pick who was hired.")]
     )

@@ -27,10 +27,12 @@ from coach.models.caseload import (
     CLIENT_STATUSES,
     DISCLOSURE_CHOICES,
     END_REASONS,
+    JOB_BENEFITS,
     Client,
     Employer,
     EmployerPerson,
     Placement,
+    PlacementChange,
     Worksite,
 )
 from coach.models.contact import (
@@ -208,6 +210,8 @@ __all__ = [
     "NOTE_FIELDS",
     "NOTE_SECTIONS",
     "Placement",
+    "PlacementChange",
+    "JOB_BENEFITS",
     "QUICK_TAGS",
     "ROLES",
     "User",

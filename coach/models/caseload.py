@@ -25,14 +25,28 @@ DISCLOSURE_CHOICES = {
 }
 
 
-# Why a job ended (a job loss logged on the placement says which).
+# Why a job ended (a job loss logged on the placement says which, or the job form).
 END_REASONS = {
     "quit": "Quit",
     "fired": "Fired",
     "laid_off": "Laid off",
     "temporary_ended": "Temporary job ended",
     "better_job": "Left for a better job",
+    "health": "Health or disability",
+    "other": "Other",
 }
+
+# Benefits a job offers: a column each on Placement (benefit_<key>).
+JOB_BENEFITS = {
+    "health": "Health insurance",
+    "paid_leave": "Paid leave",
+    "retirement": "Retirement plan",
+}
+
+COMPETITIVE_HINT = (
+    "Paid at least minimum wage and what others doing the job earn, in a regular "
+    "workplace alongside people without disabilities."
+)
 
 
 def display_name(first: str, preferred: str, last: str) -> str:
@@ -69,6 +83,9 @@ class Client(db.Model):
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # Follow-along: a contact every this many days, instead of the agency's rhythm.
     contact_every_days: so.Mapped[int | None]
+    # Program entry (outcomes): when the person was referred, and when intake was done.
+    referral_date: so.Mapped[date | None]
+    intake_date: so.Mapped[date | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -105,6 +122,11 @@ class Client(db.Model):
     @property
     def disclosure_label(self) -> str:
         return DISCLOSURE_CHOICES.get(self.disclosure, self.disclosure)
+
+    @property
+    def entry_date(self) -> date | None:
+        """Program entry: the intake date, or the referral date before an intake."""
+        return self.intake_date or self.referral_date
 
 
 class Employer(db.Model):
@@ -180,6 +202,11 @@ class Placement(db.Model):
     """A client's job at a worksite."""
 
     __tablename__ = "placements"
+    __table_args__ = (
+        # Outcomes: the starts and the endings of a date range.
+        sa.Index("ix_placements_start_date", "start_date", "client_id"),
+        sa.Index("ix_placements_end_date", "end_date", "client_id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id"), index=True)
@@ -193,10 +220,24 @@ class Placement(db.Model):
     weekly_hours_tenths: so.Mapped[int | None]
     supervisor_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Benefits offered (JOB_BENEFITS), and whether it is competitive integrated employment.
+    benefit_health: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    benefit_paid_leave: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    benefit_retirement: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    competitive: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     client: so.Mapped[Client] = so.relationship(back_populates="placements", lazy="raise")
     worksite: so.Mapped[Worksite] = so.relationship(lazy="raise")
+    changes: so.Mapped[list["PlacementChange"]] = so.relationship(
+        back_populates="placement",
+        lazy="raise",
+        order_by="(PlacementChange.effective_date.desc(), PlacementChange.id.desc())",
+    )
+
+    @property
+    def benefit_labels(self) -> list[str]:
+        return [label for key, label in JOB_BENEFITS.items() if getattr(self, f"benefit_{key}")]
 
     @property
     def hourly_wage(self) -> Decimal | None:
@@ -226,6 +267,41 @@ class Placement(db.Model):
         """The work site's name, or "" when it only repeats the employer's."""
         site = self.worksite.name
         return "" if named_alike(self.employer_name, site) else site
+
+
+class PlacementChange(db.Model):
+    """A job's wage and hours from a date on. The first is the start's; the latest is
+    what the placement's own wage and hours hold. Each row carries both values (one left
+    out of the form keeps the one before), so any date's pay is one row."""
+
+    __tablename__ = "placement_changes"
+    __table_args__ = (
+        sa.Index("ix_placement_changes_placement_date", "placement_id", "effective_date", "id"),
+        sa.UniqueConstraint(
+            "created_by_id", "idempotency_key", name="uq_placement_changes_idempotency"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    placement_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("placements.id"))
+    effective_date: so.Mapped[date]
+    hourly_wage_cents: so.Mapped[int | None]
+    weekly_hours_tenths: so.Mapped[int | None]
+    # Empty for the start rows the migration made from jobs recorded before the history.
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    placement: so.Mapped[Placement] = so.relationship(back_populates="changes", lazy="raise")
+    created_by: so.Mapped["User | None"] = so.relationship(lazy="raise")  # noqa: F821
+
+    @property
+    def hourly_wage(self) -> Decimal | None:
+        return None if self.hourly_wage_cents is None else Decimal(self.hourly_wage_cents) / 100
+
+    @property
+    def weekly_hours(self) -> Decimal | None:
+        return None if self.weekly_hours_tenths is None else Decimal(self.weekly_hours_tenths) / 10
 
 
 # An employer where no client of ours has (or had) a job is a prospect. Read with every

@@ -129,6 +129,19 @@ class Visit(db.Model):
         # The billing export reads a funder's month through its authorizations: each
         # authorization's visits by start time (coach/billing/batches.py).
         sa.Index("ix_visits_authorization_started", "authorization_id", "started_at"),
+        # Outcomes' community share of every caseload's hours (coach/outcomes/figures.py):
+        # the period's done visits read from the index alone.
+        sa.Index(
+            "ix_visits_done_started",
+            "started_at",
+            "contact_type",
+            "duration_minutes",
+            "client_id",
+            "ended_at",
+            "deleted_at",
+            sqlite_where=DONE_VISIT,
+            postgresql_where=DONE_VISIT,
+        ),
         sa.UniqueConstraint("created_by_id", "idempotency_key", name="uq_visits_idempotency"),
     )
 

@@ -114,6 +114,14 @@ CASES = {
         "Job problem logged",
         r"/clients/\d+",
     ),
+    "add a wage change": (
+        COACH,
+        lambda r: f"/clients/placements/{r['job'].id}",
+        {"effective_date": "2026-06-15", "hourly_wage": "16.50"},
+        "Save the change",
+        "Wage and hours change saved.",
+        r"/clients/placements/\d+$",
+    ),
     "add to the work history": (
         COACH,
         lambda r: f"/clients/{r['rosa'].id}/profile/jobs/new",

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")

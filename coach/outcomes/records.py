@@ -1,0 +1,292 @@
+"""The records behind each figure: the same rows the figure counts (coach/outcomes/
+services.py), listed a page at a time. Each kind gives its rows as cards: whose record,
+and a few labelled values."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from coach.models import (
+    CONTACT_TYPES,
+    END_REASONS,
+    Client,
+    Employer,
+    EmployerContact,
+    Placement,
+    PlacementChange,
+    User,
+    Visit,
+    Worksite,
+)
+from coach.models.caseload import CLIENT_STATUSES, display_name
+from coach.outcomes import services as sv
+from coach.outcomes.sql import days_between
+from coach.timeutil import format_date, format_local
+
+
+@dataclass
+class Card:
+    """One record behind a figure: the person (if any), a title and labelled values."""
+
+    title: str
+    values: list[tuple[str, str]]
+    client_id: int | None = None
+    placement_id: int | None = None
+
+
+KINDS = {
+    "caseload": "Clients on the caseload",
+    "employed": "Clients with a job",
+    "starts": "Job starts",
+    "first_contact": "Days from program entry to the first employer contact",
+    "first_start": "Days from program entry to the first job start",
+    "retention": "90-day retention",
+    "endings": "Job endings",
+    "pay": "Wage and hours of the jobs held",
+    "progression": "Wage progression",
+    "contacts": "Employer contacts per coach",
+    "community": "Coaching hours in the community",
+}
+
+NAME = (Client.id, Client.first_name, Client.preferred_name, Client.last_name)
+JOB = (Placement.id.label("placement_id"), Placement.job_title, Employer.name.label("employer"))
+
+
+def _name(row) -> str:
+    return display_name(row.first_name, row.preferred_name, row.last_name)
+
+
+def _money(cents) -> str:
+    return "—" if cents is None else f"${cents / 100:,.2f}"
+
+
+def _hours(tenths) -> str:
+    return "—" if tenths is None else f"{tenths / 10:g} h"
+
+
+def _jobs(query: sa.Select) -> sa.Select:
+    return (
+        query.join(Client, Client.id == Placement.client_id)
+        .join(Worksite, Worksite.id == Placement.worksite_id)
+        .join(Employer, Employer.id == Worksite.employer_id)
+    )
+
+
+def month_bounds(value: str | None) -> tuple[date, date] | None:
+    """'2026-03' → its first and last day; anything else None."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        return None
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, date.fromordinal(following.toordinal() - 1)
+
+
+def caseload(scope, args) -> tuple[sa.Select, callable]:
+    query = (
+        sa.select(*NAME, Client.status, sv.entry_date().label("entry"))
+        .where(*sv.caseload_where(scope))
+        .order_by(Client.last_name, Client.first_name, Client.id)
+    )
+
+    def card(row):
+        values = [("Status", CLIENT_STATUSES.get(row.status, row.status))]
+        values.append(("Program entry", format_date(row.entry) or "not recorded"))
+        return Card(_name(row), values, row.id)
+
+    return query, card
+
+
+def employed(scope, args):
+    query, card = caseload(scope, args)
+    return query.where(sv.employed_on(scope.as_of)), card
+
+
+def starts(scope, args):
+    where = sv.starts_where(scope)
+    if month := month_bounds(args.get("month")):
+        where.append(Placement.start_date.between(*month))
+    query = _jobs(sa.select(*NAME, *JOB, Placement.start_date)).where(*where)
+    query = query.order_by(Placement.start_date, Placement.id)
+    return query, lambda row: Card(
+        _name(row),
+        [("Job", f"{row.job_title} at {row.employer}"), ("Started", format_date(row.start_date))],
+        row.id,
+        row.placement_id,
+    )
+
+
+def _first(subquery, label):
+    def make(scope, args):
+        first = subquery(scope)
+        query = (
+            sa.select(*NAME, first.c.entry, first.c.first)
+            .join(first, first.c.client_id == Client.id)
+            .order_by(days_between(first.c.first, first.c.entry), Client.id)
+        )
+
+        def card(row):
+            days = (row.first - row.entry).days
+            return Card(
+                _name(row),
+                [
+                    ("Program entry", format_date(row.entry)),
+                    (label, format_date(row.first)),
+                    ("Days", str(days)),
+                ],
+                row.id,
+            )
+
+        return query, card
+
+    return make
+
+
+def retention(scope, args):
+    kept = sv.kept_to_day_90()
+    query = _jobs(
+        sa.select(*NAME, *JOB, Placement.start_date, Placement.end_date, kept.label("kept"))
+    )
+    query = query.where(*sv.retention_where(scope)).order_by(Placement.start_date, Placement.id)
+
+    def card(row):
+        day_90 = date.fromordinal(row.start_date.toordinal() + 89)
+        return Card(
+            _name(row),
+            [
+                ("Job", f"{row.job_title} at {row.employer}"),
+                ("Started", format_date(row.start_date)),
+                ("Day 90", format_date(day_90)),
+                ("Last day", format_date(row.end_date) or "still employed"),
+                ("Kept to day 90", "Yes" if row.kept else "No"),
+            ],
+            row.id,
+            row.placement_id,
+        )
+
+    return query, card
+
+
+def endings(scope, args):
+    where = sv.endings_where(scope)
+    reason = args.get("reason")
+    if reason is not None and (reason in END_REASONS or reason == ""):
+        where.append(Placement.end_reason == reason)
+    query = _jobs(sa.select(*NAME, *JOB, Placement.end_date, Placement.end_reason)).where(*where)
+    query = query.order_by(Placement.end_date, Placement.id)
+    return query, lambda row: Card(
+        _name(row),
+        [
+            ("Job", f"{row.job_title} at {row.employer}"),
+            ("Last day", format_date(row.end_date)),
+            ("Why", END_REASONS.get(row.end_reason, "Not recorded")),
+        ],
+        row.id,
+        row.placement_id,
+    )
+
+
+def pay(scope, args):
+    wage = sv.pay_on(scope.as_of, PlacementChange.hourly_wage_cents).label("wage")
+    hours = sv.pay_on(scope.as_of, PlacementChange.weekly_hours_tenths).label("hours")
+    query = _jobs(sa.select(*NAME, *JOB, wage, hours)).where(*sv.held_where(scope))
+    query = query.order_by(Client.last_name, Client.first_name, Placement.id)
+    return query, lambda row: Card(
+        _name(row),
+        [
+            ("Job", f"{row.job_title} at {row.employer}"),
+            ("Hourly wage", _money(row.wage)),
+            ("Hours a week", _hours(row.hours)),
+        ],
+        row.id,
+        row.placement_id,
+    )
+
+
+def progression(scope, args):
+    rows = sv.progression(scope)
+    query = (
+        sa.select(*NAME, rows.c.first_wage, rows.c.current_wage)
+        .join(rows, rows.c.client_id == Client.id)
+        .order_by(Client.last_name, Client.first_name, Client.id)
+    )
+
+    def card(row):
+        change = row.current_wage - row.first_wage
+        sign = "+" if change > 0 else ("−" if change < 0 else "±")
+        return Card(
+            _name(row),
+            [
+                ("First wage", _money(row.first_wage)),
+                ("Current wage", _money(row.current_wage)),
+                ("Change", f"{sign}{_money(abs(change))}"),
+            ],
+            row.id,
+        )
+
+    return query, card
+
+
+def contacts(scope, args):
+    made = (
+        sa.select(EmployerContact.created_by_id.label("coach_id"), sa.func.count().label("n"))
+        .where(*sv.contacts_where(scope))
+        .group_by(EmployerContact.created_by_id)
+        .subquery()
+    )
+    count = sa.func.coalesce(made.c.n, 0)
+    query = (
+        sa.select(User.id, User.name, count.label("n"))
+        .outerjoin(made, made.c.coach_id == User.id)
+        .where(sa.or_(sa.and_(*sv.coaches_where(scope)), made.c.n.is_not(None)))
+        .order_by(count.desc(), User.name, User.id)
+    )
+    weeks = scope.weeks
+    return query, lambda row: Card(
+        row.name,
+        [("Contacts", str(row.n)), ("A week", f"{row.n / weeks:.1f}")],
+    )
+
+
+def community(scope, args):
+    query = (
+        sa.select(*NAME, Visit.id.label("visit_id"), Visit.started_at, Visit.contact_type)
+        .add_columns(Visit.duration_minutes)
+        .join(Client, Client.id == Visit.client_id)
+        .where(*sv.visits_where(scope))
+        .order_by(Visit.started_at, Visit.id)
+    )
+    return query, lambda row: Card(
+        _name(row),
+        [
+            ("When", format_local(row.started_at, scope.tz)),
+            ("Where", CONTACT_TYPES.get(row.contact_type, row.contact_type)),
+            ("Minutes", str(row.duration_minutes or 0)),
+            ("Counts as", "Office" if row.contact_type == "office" else "Community"),
+        ],
+        row.id,
+    )
+
+
+BUILDERS = {
+    "caseload": caseload,
+    "employed": employed,
+    "starts": starts,
+    "first_contact": _first(sv.first_contacts, "First employer contact"),
+    "first_start": _first(sv.first_starts, "First job start"),
+    "retention": retention,
+    "endings": endings,
+    "pay": pay,
+    "progression": progression,
+    "contacts": contacts,
+    "community": community,
+}
+
+
+def records_behind(kind: str, scope, args, page: int, per_page: int):
+    """(page of the rows, the cards for them) behind the figure `kind`."""
+    query, card = BUILDERS[kind](scope, args)
+    rows = sv.page_of(query, page, per_page)
+    return rows, [card(row) for row in rows.items]

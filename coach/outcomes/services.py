@@ -1,0 +1,362 @@
+"""Whose records the outcome figures count, and the records behind each figure.
+
+Every figure (coach/outcomes/figures.py) and its "records behind" list start from the
+same rows, written once here: the clients in scope (`visible_outcome_clients`: the
+caseload rule of coach/clients, narrowed to one coach when the filter asks), and for
+each kind of figure the rows it counts (`starts_where`, `endings_where` ...). So a
+figure and the list a supervisor opens from it cannot disagree.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from coach.charts import chart_geometry, nice_max
+from coach.clients.services import may_see_client, staff_label
+from coach.extensions import db
+from coach.models import Client, EmployerContact, Placement, PlacementChange, User, Visit
+from coach.models import contact_clients as cc
+from coach.outcomes.sql import days_between
+from coach.timeutil import from_local
+
+DEFAULT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is counted (the user's view, maybe one coach's caseload) and when: the
+    agency-local dates `start` to `end`, both included; `today` is the agency's."""
+
+    user: User
+    coach_id: int | None
+    start: date
+    end: date
+    today: date
+    tz: str
+
+    @property
+    def as_of(self) -> date:
+        """The day "now" figures are taken on: the period's last day, or today if that
+        is later than today."""
+        return min(self.end, self.today)
+
+    @property
+    def weeks(self) -> float:
+        return ((self.end - self.start).days + 1) / 7
+
+    @property
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """The period as stored (naive UTC) moments: from the agency's midnight starting
+        `start` to the one ending `end` (a visit at 8 pm in New York on the 31st is on
+        the 31st, though its UTC date is the 1st)."""
+        first = from_local(datetime.combine(self.start, time()), self.tz)
+        last = from_local(datetime.combine(self.end + timedelta(days=1), time()), self.tz)
+        return first, last
+
+    @property
+    def args(self) -> dict:
+        """The filters as query arguments, for links to the records and the CSV."""
+        args = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.coach_id:
+            args["coach"] = self.coach_id
+        return args
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last 12 months: from the first day of the month 11 months back to today."""
+    month = today.year * 12 + today.month - 1 - (DEFAULT_MONTHS - 1)
+    return date(month // 12, month % 12 + 1, 1), today
+
+
+def coach_options(user: User) -> list[tuple[int, str]]:
+    """The coach filter's choices for those who see every caseload: every user with the
+    coach role (active first); none for a coach, who sees their own caseload only.
+    (Issue 24 makes this a search, as the caseload's coach filter.)"""
+    if not user.sees_all_caseloads:
+        return []
+    rows = db.session.execute(
+        sa.select(User.id, User.name, User.role, User.active)
+        .where(User.role == "coach")
+        .order_by(User.active.desc(), User.name, User.id)
+    )
+    return [(uid, staff_label(name, role, active)) for uid, name, role, active in rows]
+
+
+def starts_chart(starts) -> dict:
+    """Job starts per month on the app's one line chart (coach.charts)."""
+    values = [n for _, n in starts.months]
+    top, step = nice_max(values, floor=4)
+    return chart_geometry(values, y_max=top, step=step, unit="", name="Job starts")
+
+
+def visible_outcome_clients(user: User, coach_id: int | None = None) -> sa.ColumnElement[bool]:
+    """The one scope rule of outcomes, on Client: the clients this user may see (a coach
+    their caseload, supervisors and admins everyone's), and only `coach_id`'s caseload
+    when the filter names one. A coach's filter can only be themselves."""
+    rule = may_see_client(user)
+    if coach_id and user.sees_all_caseloads:
+        rule = sa.and_(rule, Client.coach_id == coach_id)
+    return rule
+
+
+def clients_rule(scope: Scope) -> sa.ColumnElement[bool]:
+    return visible_outcome_clients(scope.user, scope.coach_id)
+
+
+def entry_date():
+    """Program entry: the intake date, or the referral date before an intake."""
+    return sa.func.coalesce(Client.intake_date, Client.referral_date)
+
+
+def caseload_where(scope: Scope) -> list:
+    """Clients counted in the caseload: in scope and not closed."""
+    return [clients_rule(scope), Client.status != "closed"]
+
+
+def employed_on(day: date) -> sa.ColumnElement[bool]:
+    """Whether the client has a job on `day` (started by then, not ended before it)."""
+    return (
+        sa.select(Placement.id)
+        .where(
+            Placement.client_id == Client.id,
+            Placement.start_date <= day,
+            sa.or_(Placement.end_date.is_(None), Placement.end_date >= day),
+        )
+        .exists()
+    )
+
+
+def starts_where(scope: Scope) -> list:
+    """Jobs started in the period, of clients in scope (joined to Client)."""
+    return [clients_rule(scope), Placement.start_date.between(scope.start, scope.end)]
+
+
+def endings_where(scope: Scope) -> list:
+    """Jobs whose last day is in the period, of clients in scope (joined to Client)."""
+    return [clients_rule(scope), Placement.end_date.between(scope.start, scope.end)]
+
+
+def retention_where(scope: Scope) -> list:
+    """Starts in the period whose day 90 has passed: day 1 is the start date, day 90 is
+    the start date + 89 days, and it has passed when the start was at least 90 days
+    before today."""
+    return [*starts_where(scope), Placement.start_date <= scope.today - timedelta(days=90)]
+
+
+def kept_to_day_90():
+    """Still employed on day 90: no end date, or a last day on or after day 90."""
+    return sa.or_(
+        Placement.end_date.is_(None), days_between(Placement.end_date, Placement.start_date) >= 89
+    )
+
+
+def held_where(scope: Scope) -> list:
+    """Jobs held on the as-of day, of clients in scope (joined to Client)."""
+    day = scope.as_of
+    return [
+        clients_rule(scope),
+        Placement.start_date <= day,
+        sa.or_(Placement.end_date.is_(None), Placement.end_date >= day),
+    ]
+
+
+def pay_on(day: date, column):
+    """A job's wage or hours (`column` of PlacementChange) on `day`: its latest change
+    from that day or before; a job with no history, its own value."""
+    latest = (
+        sa.select(column)
+        .where(PlacementChange.placement_id == Placement.id, PlacementChange.effective_date <= day)
+        .order_by(PlacementChange.effective_date.desc(), PlacementChange.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    own = getattr(Placement, column.key)
+    return sa.func.coalesce(latest, own)
+
+
+def first_event_after_entry(scope: Scope, day_column, joins) -> sa.Subquery:
+    """Per client in scope whose program entry is in the period: the entry date and the
+    first `day_column` on or after it (rows reached through `joins`)."""
+    entry = entry_date()
+    query = sa.select(
+        Client.id.label("client_id"),
+        entry.label("entry"),
+        sa.func.min(day_column).label("first"),
+    ).select_from(Client)
+    for target, on in joins:
+        query = query.join(target, on)
+    return (
+        query.where(clients_rule(scope), entry.between(scope.start, scope.end), day_column >= entry)
+        .group_by(Client.id, entry)
+        .subquery()
+    )
+
+
+def first_contacts(scope: Scope) -> sa.Subquery:
+    """Per client entering in the period: the first employer contact made for them (a
+    contact that names them as a job seeker) on or after entry."""
+    return first_event_after_entry(
+        scope,
+        EmployerContact.contact_date,
+        [
+            (cc, cc.c.client_id == Client.id),
+            (EmployerContact, EmployerContact.id == cc.c.contact_id),
+        ],
+    )
+
+
+def first_starts(scope: Scope) -> sa.Subquery:
+    """Per client entering in the period: their first job start on or after entry."""
+    return first_event_after_entry(
+        scope, Placement.start_date, [(Placement, Placement.client_id == Client.id)]
+    )
+
+
+def progression(scope: Scope) -> sa.CTE:
+    """Per person with a job on the as-of day: their first wage (the wage at the start
+    of their first job with a wage: its earliest change, or its own wage without a
+    history) and their current wage (on the as-of day, of the job they hold that started
+    last). Two small lookups per person through the indexes, computed once per statement
+    (a MATERIALIZED common table expression: SQLite 3.35+, PostgreSQL 12+)."""
+    earliest = (
+        sa.select(PlacementChange.hourly_wage_cents)
+        .where(PlacementChange.placement_id == Placement.id)
+        .order_by(PlacementChange.effective_date, PlacementChange.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    start_wage = sa.func.coalesce(earliest, Placement.hourly_wage_cents)
+    first = (
+        sa.select(start_wage)
+        .where(Placement.client_id == Client.id, start_wage.is_not(None))
+        .order_by(Placement.start_date, Placement.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    day = scope.as_of
+    current = (
+        sa.select(pay_on(day, PlacementChange.hourly_wage_cents))
+        .where(
+            Placement.client_id == Client.id,
+            Placement.start_date <= day,
+            sa.or_(Placement.end_date.is_(None), Placement.end_date >= day),
+        )
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    people = (
+        sa.select(
+            Client.id.label("client_id"),
+            first.label("first_wage"),
+            current.label("current_wage"),
+        )
+        .where(clients_rule(scope), employed_on(day))
+        .subquery()
+    )
+    return (
+        sa.select(people)
+        .where(people.c.first_wage.is_not(None), people.c.current_wage.is_not(None))
+        .cte("progression")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def held_pay(scope: Scope) -> sa.CTE:
+    """The jobs held on the as-of day by clients in scope, with their wage and hours
+    that day, computed once per statement."""
+    day = scope.as_of
+    return (
+        sa.select(
+            pay_on(day, PlacementChange.hourly_wage_cents).label("wage"),
+            pay_on(day, PlacementChange.weekly_hours_tenths).label("hours"),
+        )
+        .select_from(Placement)
+        .join(Client, Client.id == Placement.client_id)
+        .where(*held_where(scope))
+        .cte("held_pay")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def sees_everyone(scope: Scope) -> bool:
+    """Whether the scope is every client (no row needs its client read to be counted)."""
+    return scope.user.sees_all_caseloads and not scope.coach_id
+
+
+def contacts_where(scope: Scope) -> list:
+    """Employer contacts in the period made by the coaches in scope: a coach's own; for
+    supervisors and admins everyone's, or the filtered coach's."""
+    rule = [EmployerContact.contact_date.between(scope.start, scope.end)]
+    if not scope.user.sees_all_caseloads:
+        rule.append(EmployerContact.created_by_id == scope.user.id)
+    elif scope.coach_id:
+        rule.append(EmployerContact.created_by_id == scope.coach_id)
+    return rule
+
+
+def coaches_where(scope: Scope) -> list:
+    """The coaches a per-coach figure divides by: the coach themselves, the filtered
+    coach, or every active coach."""
+    if not scope.user.sees_all_caseloads:
+        return [User.id == scope.user.id]
+    if scope.coach_id:
+        return [User.id == scope.coach_id]
+    return [User.role == "coach", User.active.is_(True)]
+
+
+def visits_where(scope: Scope) -> list:
+    """Ended, not deleted visits to clients in scope that started in the period (the
+    agency's local days)."""
+    first, last = scope.utc_bounds
+    return [
+        *([] if sees_everyone(scope) else [clients_rule(scope)]),
+        Visit.deleted_at.is_(None),
+        Visit.ended_at.is_not(None),
+        Visit.started_at >= first,
+        Visit.started_at < last,
+    ]
+
+
+# --- pages of records -------------------------------------------------------------------
+
+
+@dataclass
+class RecordsPage:
+    """A page of records with what the pager macro reads."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def page_of(query: sa.Select, page: int, per_page: int) -> RecordsPage:
+    """One page of `query`'s rows (it carries its own order) and how many there are."""
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    )
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return RecordsPage(rows, total or 0, page, per_page)

@@ -1,0 +1,217 @@
+"""The outcomes page as its users see it: filters, links to the records behind each
+figure, the CSV, and scope (a coach sees only their caseload's figures and records)."""
+
+import csv
+import io
+import re
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from coach.extensions import db
+from coach.models import AuditEvent
+from tests.clock import freeze_clock
+from tests.conftest import count_queries
+from tests.factories import (
+    make_client,
+    make_contact,
+    make_employer,
+    make_placement,
+    make_user,
+    make_visit,
+    make_worksite,
+)
+
+KINDS = [
+    "caseload",
+    "employed",
+    "starts",
+    "first_contact",
+    "first_start",
+    "retention",
+    "endings",
+    "pay",
+    "progression",
+    "contacts",
+    "community",
+]
+
+
+@pytest.fixture(autouse=True)
+def late_evening(monkeypatch):
+    # 9:30 pm on Nov 30 in New York: 02:30 UTC on Dec 1.
+    freeze_clock(monkeypatch, datetime(2026, 11, 30, 21, 30))
+
+
+def caseload_of(coach, first, employer, start=date(2026, 3, 2), **job):
+    person = make_client(coach, first, "Sample", referral_date=date(2026, 2, 1))
+    make_placement(person, make_worksite(employer), "Stocker", start_date=start, **job)
+    make_contact(coach, employer, contact_date=date(2026, 2, 11), clients=[person])
+    make_visit(person, coach, 30, datetime(2026, 3, 3, 15))
+    return person
+
+
+@pytest.fixture
+def two_caseloads(ctx):
+    mine, theirs = make_user("coach", name="Mia Coach"), make_user("coach", name="Theo Coach")
+    employer = make_employer("Grocer")
+    caseload_of(mine, "Alma", employer, hourly_wage_cents=1500)
+    caseload_of(theirs, "Private", employer, start=date(2026, 4, 6), hourly_wage_cents=2500)
+    return mine, theirs
+
+
+def value_of(page: str, label: str) -> str:
+    match = re.search(rf">{label}</h2>\s*<p class=\"stat-value\">([^<]*)<", page)
+    assert match, label
+    return match.group(1)
+
+
+def test_the_default_period_is_the_last_twelve_local_months(client, login_as):
+    login_as("supervisor")
+    page = client.get("/outcomes/").text
+    assert "Dec 1, 2025 to Nov 30, 2026" in page  # not from Jan 1: the UTC date is Dec 1
+    assert page.count("/outcomes/records/starts?month=") == 12
+
+
+def test_a_coach_sees_only_their_caseloads_figures(client, auth, two_caseloads):
+    mine, theirs = two_caseloads
+    auth.login(mine.email)
+    page = client.get("/outcomes/").text
+    assert value_of(page, "Caseload size") == "1"
+    assert value_of(page, "Median hourly wage") == "$15.00"
+    assert "my caseload" in page and 'name="coach"' not in page  # no coach filter
+    # Another coach's id in the filter changes nothing.
+    assert value_of(client.get(f"/outcomes/?coach={theirs.id}").text, "Caseload size") == "1"
+    for kind in KINDS:
+        records = client.get(f"/outcomes/records/{kind}?coach={theirs.id}")
+        assert records.status_code == 200 and "Private" not in records.text, kind
+    assert "Alma" in client.get("/outcomes/records/caseload").text
+
+
+def test_a_supervisor_sees_everyone_and_filters_by_coach(client, login_as, two_caseloads):
+    mine, theirs = two_caseloads
+    login_as("supervisor")
+    page = client.get("/outcomes/").text
+    assert value_of(page, "Caseload size") == "2"
+    assert value_of(page, "Median hourly wage") == "$20.00"
+    assert "Theo Coach" in page  # the coach filter's choices
+    page = client.get(f"/outcomes/?coach={theirs.id}").text
+    assert value_of(page, "Caseload size") == "1"
+    assert value_of(page, "Median hourly wage") == "$25.00"
+    assert (
+        f"/outcomes/records/caseload?start=2025-12-01&amp;end=2026-11-30&amp;coach={theirs.id}"
+        in page
+    )
+    records = client.get(f"/outcomes/records/caseload?coach={theirs.id}").text
+    assert "Private" in records and "Alma" not in records
+
+
+def test_the_dates_narrow_the_figures(client, login_as, two_caseloads):
+    login_as("supervisor")
+    page = client.get("/outcomes/?start=2026-03-01&end=2026-03-31").text
+    assert "Mar 1, 2026 to Mar 31, 2026" in page
+    assert re.search(r'>Job starts</h2>\s*<p class="stat-value">1<', page)  # Alma's only
+    starts = client.get("/outcomes/records/starts?start=2026-03-01&end=2026-03-31").text
+    assert "Alma" in starts and "Private" not in starts
+    april = client.get("/outcomes/records/starts?month=2026-04").text
+    assert "Private" in april and "Alma" not in april
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("start=2026-05-01&end=2026-04-01", "The end is before the start."),
+        ("start=1900-01-01", "Enter a date from"),
+        ("end=not-a-date", "Not a valid date value."),
+        ("coach=999999", "Not a valid choice."),
+    ],
+)
+def test_bad_filters_say_why_beside_the_field_and_fall_back(client, login_as, query, message):
+    login_as("supervisor")
+    response = client.get(f"/outcomes/?{query}")
+    assert response.status_code == 200
+    assert message in response.text
+    assert "Caseload size" in response.text
+
+
+def test_every_figure_links_to_its_records(client, login_as, two_caseloads):
+    login_as("supervisor")
+    page = client.get("/outcomes/").text
+    for kind in KINDS:
+        assert f"/outcomes/records/{kind}?" in page, kind
+        response = client.get(f"/outcomes/records/{kind}")
+        assert response.status_code == 200, kind
+    assert client.get("/outcomes/records/nothing").status_code == 404
+    pay = client.get("/outcomes/records/pay").text
+    assert "Alma Sample" in pay and "$15.00" in pay and "/clients/placements/" in pay
+
+
+def test_records_pages_log_each_client_shown(client, login_as, two_caseloads):
+    viewer = login_as("supervisor")
+    client.get("/outcomes/records/caseload")
+    logged = db.session.scalars(
+        sa.select(AuditEvent.entity_id).where(
+            AuditEvent.user_id == viewer.id, AuditEvent.action == "view"
+        )
+    ).all()
+    assert len(logged) == 2
+
+
+def test_the_figures_download_as_csv(client, login_as, two_caseloads):
+    mine, _ = two_caseloads
+    login_as("supervisor")
+    response = client.get(f"/outcomes/outcomes.csv?coach={mine.id}")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == ["figure", "part", "value", "count", "period", "coach"]
+    by_name = {(r[0], r[1]): r[2] for r in rows[1:]}
+    assert by_name[("caseload size", "")] == "1"
+    assert by_name[("job starts per month", "2026-03")] == "1"
+    assert by_name[("median hourly wage", "2026-11-30")] == "15.00"
+    assert all(r[4] == "2025-12-01 to 2026-11-30" and r[5] == str(mine.id) for r in rows[1:])
+    assert db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.action == "export")
+    )
+
+
+def test_a_coach_opens_the_outcomes_of_their_caseload_from_more(client, login_as):
+    login_as("coach")
+    assert "Outcomes of my caseload" in client.get("/menu").text
+
+
+def fill(coaches: int, per_coach: int):
+    employer = make_employer("Grocer")
+    for n in range(coaches):
+        coach = make_user("coach")
+        for k in range(per_coach):
+            person = caseload_of(
+                coach,
+                f"P{n}-{k}",
+                employer,
+                start=date(2026, 1 + k % 9, 1 + k % 27),
+                hourly_wage_cents=1500 + k,
+                weekly_hours_tenths=200,
+            )
+            person.intake_date = date(2026, 2, 5)
+    db.session.commit()
+
+
+def statements_of(client, path: str) -> int:
+    with count_queries() as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
+
+
+@pytest.mark.parametrize(
+    "path", ["/outcomes/", "/outcomes/records/progression", "/outcomes/records/pay"]
+)
+def test_the_outcomes_pages_cost_the_same_with_more_records(client, login_as, path):
+    login_as("supervisor")
+    fill(1, 2)
+    few = statements_of(client, path)
+    fill(3, 12)
+    many = statements_of(client, path)
+    print(f"{path}: {few} → {many}")
+    assert many == few and few <= 15
