@@ -96,6 +96,25 @@ def november(person, coach):
         end_reason="quit",
     )
     new_job = make_placement(person, site, "Courtesy clerk", start_date=date(2026, 11, 16))
+    # Its pay: $15.00 for 20 hours from the start, a raise to $16.50 on Nov 23 (hours
+    # kept), 25 hours from Dec 1 (the next month's).
+    from coach.models import PlacementChange
+
+    for key, day, cents, tenths in (
+        ("pay-0", date(2026, 11, 16), 1500, 200),
+        ("pay-1", date(2026, 11, 23), 1650, 200),
+        ("pay-2", date(2026, 12, 1), 1650, 250),
+    ):
+        db.session.add(
+            PlacementChange(
+                placement_id=new_job.id,
+                effective_date=day,
+                hourly_wage_cents=cents,
+                weekly_hours_tenths=tenths,
+                created_by_id=coach.id,
+                idempotency_key=key,
+            )
+        )
     from coach.models import PlacementEvent
 
     db.session.add(
@@ -186,7 +205,13 @@ def test_the_figures_of_a_hand_computed_month(ctx):
     (request,) = f["accommodations"]
     assert request["status"] == "Draft" and "stool" in request["accommodation"]
     assert "diagnosis" not in str(f).lower() and "arthritis" not in str(f).lower()
-    assert f["wage_changes"] == []
+    assert f["wage_changes"] == [
+        {
+            "day": "Nov 23, 2026",
+            "what": "Pay $15.00 → $16.50 an hour",
+            "job": "Courtesy clerk, Green Valley Grocery",
+        }
+    ]
 
 
 def test_hours_are_tenths_rounded_half_up():

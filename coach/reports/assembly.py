@@ -46,7 +46,7 @@ from coach.models import (
     contact_clients,
 )
 from coach.models.accommodation import OPEN_STATUSES
-from coach.models.caseload import Placement
+from coach.models.caseload import Placement, PlacementChange
 from coach.tasks.services import mastery_met
 from coach.timeutil import format_date, local_day_start, to_local
 
@@ -87,9 +87,7 @@ def assemble(client: Client, first: date, tz_name: str) -> dict:
         "tasks": tasks,
         "objectives": objective_progress(client.id, first, visits, tasks),
         **month_events(client.id, first, start, until, tz_name),
-        # Wage and hours changes of the client's jobs in the month: filled in once
-        # placements keep a history of them (issue 22, outcomes); shown when not empty.
-        "wage_changes": [],
+        "wage_changes": wage_changes(client.id, first),
     }
 
 
@@ -372,6 +370,60 @@ def _row(kind: str, ref, day, at, title, place, detail) -> list:
         _text(place).label("place"),
         _text(detail).label("detail"),
     ]
+
+
+def dollars_an_hour(cents: int | None) -> str:
+    return "not set" if cents is None else f"${cents / 100:,.2f}"
+
+
+def hours_a_week(tenths: int | None) -> str:
+    return "not set" if tenths is None else f"{tenths / 10:g}"
+
+
+def wage_changes(client_id: int, first: date) -> list[dict]:
+    """Raises and changes of hours of the client's jobs from a day in the month, each
+    against the pay in force before it; a job's first row (its start, listed among the
+    job changes) and a row that changed neither are left out. One query."""
+    order = (PlacementChange.effective_date, PlacementChange.id)
+    earlier = {"partition_by": PlacementChange.placement_id, "order_by": order}
+    history = (
+        sa.select(
+            PlacementChange.id,
+            PlacementChange.placement_id,
+            PlacementChange.effective_date,
+            PlacementChange.hourly_wage_cents.label("wage"),
+            PlacementChange.weekly_hours_tenths.label("hours"),
+            sa.func.lag(PlacementChange.hourly_wage_cents).over(**earlier).label("wage_before"),
+            sa.func.lag(PlacementChange.weekly_hours_tenths).over(**earlier).label("hours_before"),
+            sa.func.row_number().over(**earlier).label("n"),
+        )
+        .join(Placement, Placement.id == PlacementChange.placement_id)
+        .where(Placement.client_id == client_id)
+        .where(PlacementChange.effective_date < next_month(first))
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(history, Placement.job_title, Employer.name)
+        .join(Placement, Placement.id == history.c.placement_id)
+        .join(Worksite, Worksite.id == Placement.worksite_id)
+        .join(Employer, Employer.id == Worksite.employer_id)
+        .where(history.c.effective_date >= first, history.c.n > 1)
+        .order_by(history.c.effective_date, history.c.id)
+    )
+    changes = []
+    for row in rows:
+        what = []
+        if row.wage != row.wage_before:
+            pay = f"{dollars_an_hour(row.wage_before)} → {dollars_an_hour(row.wage)}"
+            what.append(f"Pay {pay} an hour")
+        if row.hours != row.hours_before:
+            hours = f"{hours_a_week(row.hours_before)} → {hours_a_week(row.hours)}"
+            what.append(f"Hours {hours} a week")
+        if what:
+            day = format_date(row.effective_date)
+            job = f"{row.job_title}, {row.name}"
+            changes.append({"day": day, "what": "; ".join(what), "job": job})
+    return changes
 
 
 def month_events(client_id: int, first: date, start: datetime, until: datetime, tz_name: str):
