@@ -316,6 +316,33 @@ def test_units_count_on_the_local_day_across_a_month_end(ctx):
     assert december.id != late.authorization_id
 
 
+def test_units_across_the_night_the_clocks_go_back(ctx):
+    """November 1, 2026 in New York: 1:00-2:00 am happens twice. A visit from 11:30 pm
+    on October 31 (EDT) counts against October's authorization; one from 1:30 am EDT to
+    2:30 am EST is two hours by the clock on the wall and by UTC: 8 quarter hours, all
+    of November's. Worked by hand: October 2 units used, November 8."""
+    coach = make_user("coach")
+    person = make_client(coach)
+    october = make_authorization(
+        person, coach, start_date=date(2026, 10, 1), end_date=date(2026, 10, 31), units=10
+    )
+    november = make_authorization(
+        person, coach, start_date=date(2026, 11, 1), end_date=date(2026, 11, 30), units=10
+    )
+    late = make_billed_visit(person, coach, minutes=30, started_at=datetime(2026, 11, 1, 3, 30))
+    night = make_billed_visit(person, coach, minutes=120, started_at=datetime(2026, 11, 1, 5, 30))
+    assert (late.authorization_id, late.billing_units) == (october.id, 2)
+    assert (night.authorization_id, night.billing_units) == (november.id, 8)
+    used = dict(
+        db.session.execute(
+            sa.select(Visit.authorization_id, sa.func.sum(Visit.billing_units))
+            .where(Visit.billable)
+            .group_by(Visit.authorization_id)
+        ).all()
+    )
+    assert used == {october.id: 2, november.id: 8}
+
+
 def test_an_amendment_or_a_deletion_counts_the_units_again(client, login_as):
     supervisor = login_as("supervisor")
     person = make_client(make_user("coach"))
