@@ -144,12 +144,15 @@ def send_request(request_id: int):
         db.session.commit()
         link, url = sent  # the token in the URL is shown on this answer only
         return render_template(
-            "accommodations/link_ready.html",
-            item=item,
+            "link_ready.html",
             link=link,
             url=url,
             qr=signing.qr_svg(url),
             how=form.how.data,
+            who="The employer",
+            label="Sign-off link",
+            field_id="signoff-url",
+            done_url=url_for("accommodations.view_request", request_id=item.id),
         )
     return render("accommodations/send.html", form=form, item=item)
 

@@ -182,12 +182,15 @@ def share_report(report_id: int):
             db.session.commit()
             link, url = made  # the token in the URL is shown on this answer only
             return render_template(
-                "reports/link_ready.html",
-                report=report,
+                "link_ready.html",
                 link=link,
                 url=url,
                 qr=signing.qr_svg(url),
                 how=form.how.data,
+                who="The counsellor",
+                label="Report link",
+                field_id="report-url",
+                done_url=url_for("reports.view_report", report_id=report.id),
             )
     audit_view("progress_report", report.id)
     return render(
