@@ -31,4 +31,7 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "outcomes": ("boss", "/outcomes/", {}),  # every caseload: budget 100 ms, 15 SQL
         "coach outcomes": ("coach", "/outcomes/", {}),
         "outcome records (pay)": ("boss", "/outcomes/records/pay", {}),
+        "note review queue": ("boss", "/notes/", {}),  # flagged first, off ix_visits_review
+        "milestones to claim": ("boss", "/milestones/", {}),
+        "billing preview": ("boss", "/billing/export?funder_id=1&month=2026-11", {}),
     }

@@ -12,6 +12,7 @@ from coach.billing.services import seed_service_types
 from coach.extensions import db
 from coach.mileage.services import amount_cents, seed_default_rates
 from coach.models import (
+    VR_DEFAULT,
     AgencySettings,
     Authorization,
     CareerProfile,
@@ -27,6 +28,7 @@ from coach.models import (
     JobInterview,
     Lead,
     LeadStatusChange,
+    Milestone,
     NaturalSupport,
     Placement,
     PlacementChange,
@@ -673,11 +675,28 @@ def seed_plans(now: datetime, clients_n: int, coaches_n: int) -> None:
 
 
 def add_authorizations(clients_n: int, now: datetime) -> int:
-    """A state VR funder, and for each client an authorization of job coaching
-    (id = the client's) large enough for every seeded visit; returns the service's id."""
+    """A state VR funder with the VR milestone schedule, and for each client an
+    authorization of job coaching (id = the client's) large enough for every seeded
+    visit; returns the service's id."""
     coaching = db.session.scalar(sa.select(ServiceType.id).where(ServiceType.code == "JOBCOACH"))
     funder = {"id": 1, "name": "State VR", "created_by_id": 1, "idempotency_key": "f1"}
     insert(Funder, [{**funder, "created_at": now}])
+    # Its milestones: the VR default, $500 each after the placement's.
+    insert(
+        Milestone,
+        (
+            {
+                "funder_id": 1,
+                "name": name,
+                "days": days,
+                "amount_cents": 50_000 if days else None,
+                "created_by_id": 1,
+                "idempotency_key": f"m{days}",
+                "created_at": now,
+            }
+            for name, days in VR_DEFAULT
+        ),
+    )
     insert(
         Authorization,
         (
