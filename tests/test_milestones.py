@@ -56,7 +56,7 @@ def vr(ctx):
 
 
 def states(user, today, funder_id=None) -> dict:
-    rows = milestone_rows(user, today, funder_id)
+    rows, _ = milestone_rows(user, today, funder_id)
     return {state: [(r.days, r.day) for r in found] for state, found in rows.items()}
 
 
@@ -142,7 +142,7 @@ def test_a_placement_counts_for_a_funder_whose_authorization_covers_its_start(vr
     make_milestones(other, vr["admin"], [("Placement", 0)])
     # County MH's authorization begins after the job started: its milestones do not count.
     make_authorization(vr["person"], vr["admin"], other, start_date=date(2026, 2, 1))
-    rows = milestone_rows(vr["admin"], ON_90)["reached"]
+    rows = milestone_rows(vr["admin"], ON_90)[0]["reached"]
     assert {r.funder for r in rows} == {"Ohio OOD"}
     assert states(vr["admin"], ON_90, other.id)["reached"] == []
 
@@ -212,6 +212,17 @@ def test_a_claim_is_undone_and_the_undo_is_audited(vr, client, auth, monkeypatch
     assert count(AuditEvent, AuditEvent.action == "undo_claim") == 1
     assert client.post(url).status_code == 302  # a second tap: nothing left to undo
     assert count(AuditEvent, AuditEvent.action == "undo_claim") == 1
+
+
+def test_a_long_section_shows_its_first_rows_and_counts_them_all(vr, client, auth, monkeypatch):
+    freeze(monkeypatch, date(2026, 3, 20))  # placement, 30 and 60 days reached
+    monkeypatch.setattr("coach.milestones.services.SHOWN", 2)
+    auth.login(make_user("supervisor").email)
+    page = client.get("/milestones/").text
+    assert "Reached (3)" in page and "The first 2 are shown." in page
+    assert "Job placement</span>" in page and "30 days employed</span>" in page
+    assert "60 days employed</span>" not in page
+    assert "Due (0)" in page and page.count("are shown.") == 1
 
 
 def test_the_funder_filter_lists_one_funders_milestones(vr, client, auth, monkeypatch):

@@ -23,11 +23,13 @@ def milestones():
     """Milestones due within two weeks, reached and not claimed, and claimed, per funder."""
     funder_id = id_arg("funder")
     today = agency_today()
-    lists = ms.milestone_rows(current_user, today, funder_id)
+    lists, counts = ms.milestone_rows(current_user, today, funder_id)
     audit_views("client", (row.client_id for rows in lists.values() for row in rows))
     return render(
         "milestones/milestones.html",
         lists=lists,
+        counts=counts,
+        shown=ms.SHOWN,
         states=ms.STATES,
         funders=ms.funder_filter_choices(),
         funder_id=funder_id or 0,

@@ -48,6 +48,10 @@ from coach.timeutil import format_date
 DUE_DAYS = 14  # "due": reached within the next two weeks (time to gather the proof)
 REACHED_WINDOW_DAYS = 365  # reached or claimed milestones listed: those of the last year
 STATES = {"due": "Due", "reached": "Reached", "claimed": "Claimed"}
+# Rows shown per section: a state-wide provider has a thousand milestones due in a
+# fortnight (the bench at L), a page no phone should render; the heading counts them all
+# and the funder filter narrows them.
+SHOWN = 50
 
 
 class add_days(FunctionElement):
@@ -142,10 +146,11 @@ class MilestoneRow:
         return self.claim_id is not None
 
 
-def milestone_rows(user: User, today: date, funder_id: int | None = None) -> dict:
-    """{"due": [...], "reached": [...], "claimed": [...]}: milestones reached within the
-    next DUE_DAYS (due), reached in the last year and not claimed, and claimed; in one
-    query, oldest first (soonest first for the due)."""
+def milestone_rows(user: User, today: date, funder_id: int | None = None) -> tuple[dict, dict]:
+    """({"due": [...], "reached": [...], "claimed": [...]}, their counts): milestones
+    reached within the next DUE_DAYS (due), reached in the last year and not claimed, and
+    claimed; in one query, oldest first (soonest first for the due), the first SHOWN of
+    each section kept."""
     day = reached_date().label("day")
     claimer = so.aliased(User)
     query = (
@@ -191,12 +196,14 @@ def milestone_rows(user: User, today: date, funder_id: int | None = None) -> dic
     )
     if funder_id:
         query = query.where(Milestone.funder_id == funder_id)
-    lists = {state: [] for state in STATES}
+    lists, counts = {state: [] for state in STATES}, dict.fromkeys(STATES, 0)
     for r in db.session.execute(query):
         row = MilestoneRow(r[0], r[1], r[2], _name(r[3], r[4], r[5]), *r[6:])
         state = "claimed" if row.claimed else ("reached" if row.day <= today else "due")
-        lists[state].append(row)
-    return lists
+        counts[state] += 1
+        if counts[state] <= SHOWN:
+            lists[state].append(row)
+    return lists, counts
 
 
 def _name(first: str, preferred: str, last: str) -> str:
