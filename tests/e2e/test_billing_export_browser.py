@@ -22,7 +22,7 @@ from tests.factories import (
     service,
 )
 
-SHOTS = os.environ.get("SCREENSHOTS")  # a folder: save the pages as PNGs to look at
+SHOTS = os.environ.get("SHOTS")  # a folder: save the pages as PNGs to look at
 
 
 def shot(page, name: str) -> None:

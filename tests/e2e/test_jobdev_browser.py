@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import assert_accessible, assert_fits_phone, assert_no_drafts_left, log_in
 from tests.factories import PASSWORD, make_client, make_contact, make_employer, make_user
 
-SHOTS = os.environ.get("COACH_SHOTS")  # a folder: save each page as a PNG to look at
+SHOTS = os.environ.get("SHOTS")  # a folder: save each page as a PNG to look at
 
 
 SMALL_TARGETS = """

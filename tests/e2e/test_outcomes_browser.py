@@ -21,7 +21,7 @@ from tests.factories import (
 )
 
 DESKTOP = {"width": 1280, "height": 800}
-SHOTS = os.environ.get("SCREENSHOTS")  # a folder: save what the test saw there
+SHOTS = os.environ.get("SHOTS")  # a folder: save what the test saw there
 
 
 def shot(page, name: str) -> None:

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.factories import PASSWORD, make_client, make_user
 
-SHOTS = os.environ.get("PLAN_SHOTS")  # a folder: screenshots of each page, to look at
+SHOTS = os.environ.get("SHOTS")  # a folder: screenshots of each page, to look at
 
 
 def shot(page, name: str) -> None:

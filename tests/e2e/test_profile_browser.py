@@ -9,7 +9,7 @@ from coach.agency import agency_today
 from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in, open_caseload
 from tests.factories import PASSWORD, make_client, make_user
 
-SHOTS = os.environ.get("PROFILE_SHOTS")  # a folder: save screenshots there to look at
+SHOTS = os.environ.get("SHOTS")  # a folder: save screenshots there to look at
 
 
 def shot(page, name: str) -> None:

@@ -14,7 +14,7 @@ from tests.factories import PASSWORD, make_client, make_user
 from tests.test_reports import november
 
 DESKTOP = {"width": 1280, "height": 800}
-SHOTS = os.environ.get("REPORT_SHOTS")  # a folder: keep screenshots of the pages there
+SHOTS = os.environ.get("SHOTS")  # a folder: keep screenshots of the pages there
 
 
 def shot(page, name: str) -> None:

@@ -22,7 +22,7 @@ from tests.factories import (
     make_worksite,
 )
 
-SHOTS = os.environ.get("SUPPORT_SHOTS")  # a folder: screenshots of each page, to look at
+SHOTS = os.environ.get("SHOTS")  # a folder: screenshots of each page, to look at
 
 
 def shot(page, name: str) -> None:

@@ -22,7 +22,7 @@ from tests.factories import (
     make_worksite,
 )
 
-SHOTS = os.environ.get("SCREENSHOTS")  # a folder: save what the phone showed
+SHOTS = os.environ.get("SHOTS")  # a folder: save what the phone showed
 
 
 def shot(page, name: str, full_page: bool = True) -> None:
