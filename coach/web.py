@@ -32,6 +32,8 @@ MORE_TAB = {
     "mileage.export",
     "mileage.rates",
     "reports.review",
+    "notereview.queue",
+    "notereview.return_note",
 }
 MORE_TAB_AREAS = {
     "admin",

@@ -195,6 +195,9 @@ def test_the_client_page_and_its_history_read_visits_off_their_indexes(client, l
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1
 
 
+SUPERVISOR_PAGES = ("/notes/", "/billing/export")
+
+
 @pytest.mark.parametrize(
     "path, tab",
     [
@@ -203,10 +206,14 @@ def test_the_client_page_and_its_history_read_visits_off_their_indexes(client, l
         ("/mileage/", "Mileage"),
         ("/menu", "More"),
         ("/employers/", "More"),
+        ("/notes/", "More"),
+        ("/milestones/", "More"),
+        ("/billing/export", "More"),
+        ("/outcomes/", "More"),
     ],
 )
 def test_the_tab_bar_marks_the_page_s_own_tab(client, login_as, path, tab):
-    login_as("coach")
+    login_as("supervisor" if path in SUPERVISOR_PAGES else "coach")
     page = client.get(path).text
     marked = r'aria-current="page">\s*<span class="tab-icon"[^>]*>[^<]*</span>(\w+)'
     assert re.findall(marked, page) == [tab]
