@@ -26,11 +26,12 @@ from functools import wraps
 
 import segno
 import sqlalchemy as sa
-from flask import current_app, make_response, render_template
+from flask import current_app, make_response, render_template, request
 
 from coach.agency import current_agency
 from coach.audit.services import record_event
 from coach.extensions import db
+from coach.mail import NO_PUBLIC_BASE_URL, public_base_url
 from coach.timeutil import format_local, utcnow
 
 CONSENT_TEXT = (
@@ -172,6 +173,26 @@ class Document:
     @classmethod
     def of(cls, version: int, text: str) -> "Document":
         return cls(version, text, sha256_hex(text))
+
+
+def link_base(form, what: str) -> str | None:
+    """The address a new link starts with; None (the form says why, nothing is made)
+    when it is to be emailed and PUBLIC_BASE_URL is not set. Shown on the coach's own
+    phone, a link may use the address the phone reached us at."""
+    base = public_base_url()
+    if form.how.data == "email" and base is None:
+        current_app.logger.warning("%s not emailed: PUBLIC_BASE_URL is not set", what)
+        form.form_errors.append(NO_PUBLIC_BASE_URL)
+        return None
+    return base or request.host_url.rstrip("/")
+
+
+def link_ready_page(link, url: str, how: str, **wording) -> str:
+    """The one answer that shows a new link's URL and QR code (its token, only now);
+    `wording`: who, label, field_id and done_url of link_ready.html."""
+    return render_template(
+        "link_ready.html", link=link, url=url, qr=qr_svg(url), how=how, **wording
+    )
 
 
 def signed_record_fields(link, ip: str, user_agent: str, now: datetime) -> dict:

@@ -1,4 +1,4 @@
-from flask import current_app, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
 from coach import signing
@@ -17,7 +17,6 @@ from coach.audit.services import audit_view, record_event
 from coach.clients.services import get_client_for
 from coach.extensions import db
 from coach.forms import ActionForm
-from coach.mail import NO_PUBLIC_BASE_URL, public_base_url
 from coach.timeutil import utcnow
 from coach.web import form_view, int_arg, redirect_to, render, saved_redirect
 
@@ -129,26 +128,17 @@ def send_request(request_id: int):
         audit_view("accommodation", item.id)
     # Not obj=item: the request's own idempotency key would fill the form's new one.
     form = SendForm(contact_name=item.contact_name, contact_email=item.contact_email)
-    if form.validate_on_submit():
-        base = public_base_url()
-        if form.how.data == "email" and base is None:
-            # Refused before anything is made: no link, no mail, no status change.
-            current_app.logger.warning("Sign-off link not emailed: PUBLIC_BASE_URL is not set")
-            form.form_errors.append(NO_PUBLIC_BASE_URL)
-            return render("accommodations/send.html", form=form, item=item)
-        # Shown on the coach's own phone, a link may use the address it reached us at.
-        sent = acc.send_link(item, current_user, form, base or request.host_url.rstrip("/"))
+    if form.validate_on_submit() and (base := signing.link_base(form, "Sign-off link")):
+        sent = acc.send_link(item, current_user, form, base)
         if sent is None:  # a retried or double-tapped send
             flash(ALREADY_SENT, "info")
             return _to_request(item.id)
         db.session.commit()
         link, url = sent  # the token in the URL is shown on this answer only
-        return render_template(
-            "link_ready.html",
-            link=link,
-            url=url,
-            qr=signing.qr_svg(url),
-            how=form.how.data,
+        return signing.link_ready_page(
+            link,
+            url,
+            form.how.data,
             who="The employer",
             label="Sign-off link",
             field_id="signoff-url",

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import current_app, flash, render_template, request, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
 
 from coach import signing
@@ -11,7 +11,6 @@ from coach.audit.services import audit_view
 from coach.clients.services import get_client_for
 from coach.extensions import db
 from coach.forms import ActionForm
-from coach.mail import NO_PUBLIC_BASE_URL, public_base_url
 from coach.reports import bp
 from coach.reports import services as rs
 from coach.reports.assembly import assemble
@@ -167,31 +166,22 @@ def share_report(report_id: int):
     form = ShareForm(
         contact_name=funder and funder.contact_name, contact_email=funder and funder.contact_email
     )
-    if form.validate_on_submit():
-        base = public_base_url()
-        if form.how.data == "email" and base is None:
-            current_app.logger.warning("Report link not emailed: PUBLIC_BASE_URL is not set")
-            form.form_errors.append(NO_PUBLIC_BASE_URL)
-        else:
-            made = rs.create_link(
-                report, version, current_user, form, base or request.host_url.rstrip("/")
-            )
-            if made is None:  # a retried or double-tapped send
-                flash(ALREADY_SENT, "info")
-                return _to_report(report.id)
-            db.session.commit()
-            link, url = made  # the token in the URL is shown on this answer only
-            return render_template(
-                "link_ready.html",
-                link=link,
-                url=url,
-                qr=signing.qr_svg(url),
-                how=form.how.data,
-                who="The counsellor",
-                label="Report link",
-                field_id="report-url",
-                done_url=url_for("reports.view_report", report_id=report.id),
-            )
+    if form.validate_on_submit() and (base := signing.link_base(form, "Report link")):
+        made = rs.create_link(report, version, current_user, form, base)
+        if made is None:  # a retried or double-tapped send
+            flash(ALREADY_SENT, "info")
+            return _to_report(report.id)
+        db.session.commit()
+        link, url = made  # the token in the URL is shown on this answer only
+        return signing.link_ready_page(
+            link,
+            url,
+            form.how.data,
+            who="The counsellor",
+            label="Report link",
+            field_id="report-url",
+            done_url=url_for("reports.view_report", report_id=report.id),
+        )
     audit_view("progress_report", report.id)
     return render(
         "reports/share.html",
