@@ -7,6 +7,8 @@ PORT ?= 5000
 # make run is for trying the app out: sign-off links may use the address you reached it
 # at when PUBLIC_BASE_URL is not set. DEVELOPMENT=0 behaves as a deployment would.
 DEVELOPMENT ?= 1
+# One pytest worker per CPU (pytest-xdist); PYTEST_ARGS="-n 0" runs them in one process.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test install install-test lint bench soak demo lighthouse clean
 

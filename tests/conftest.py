@@ -4,6 +4,7 @@ Set DATABASE_URL to a PostgreSQL database whose name contains "test" to run
 the same suite there; its tables are emptied before every test.
 """
 
+import functools
 import os
 import re
 from contextlib import contextmanager
@@ -25,11 +26,43 @@ def database_url(tmp_path) -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path / 'test.db'}"
-    if "test" not in sa.engine.make_url(url).database:
+    return _worker_database(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
+@functools.cache
+def _worker_database(url: str) -> str:
+    """The PostgreSQL database this test process may empty.
+
+    Under pytest-xdist (`make test` runs one worker per CPU) each worker gets its own
+    database, named after DATABASE_URL's with the worker's id (coach_test_gw0, …),
+    created here on first use, so two workers never empty each other's tables.
+    """
+    base = sa.engine.make_url(url)
+    if "test" not in base.database:
         raise pytest.UsageError(
             "DATABASE_URL must name a database with 'test' in it: the tests empty it."
         )
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    mine = base.set(database=f"{base.database}_{worker}")
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            found = connection.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": mine.database},
+            )
+            if not found:
+                connection.execute(sa.text(f'CREATE DATABASE "{mine.database}"'))
+    except sa.exc.SQLAlchemyError as error:
+        raise pytest.UsageError(
+            f"could not make {mine.database} for test worker {worker}: give the role "
+            f"CREATEDB, or create it, or run pytest with -n 0 ({error})"
+        ) from error
+    finally:
+        engine.dispose()
+    return mine.render_as_string(hide_password=False)
 
 
 _apps = []

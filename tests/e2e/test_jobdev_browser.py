@@ -115,3 +115,24 @@ def test_a_half_typed_contact_comes_back_after_a_reload(phone, live_app):
     expect(page.get_by_label("In person")).not_to_be_checked()
     expect(page.get_by_label("Present a job seeker")).to_be_checked()
     assert page.get_by_label("In person").get_attribute("value") == "in_person"
+
+
+# Puts a name in the employer field once the page is parsed, before the deferred
+# scripts (htmx) run: what a quick thumb on a slow phone does.
+TYPE_BEFORE_HTMX = """
+document.addEventListener('readystatechange', () => {
+  const field = document.getElementById('employer_name');
+  if (document.readyState === 'interactive' && field) field.value = 'Blue Door Bakery';
+});
+"""
+
+
+def test_a_name_typed_before_the_page_finished_loading_is_still_searched(phone, live_app):
+    with live_app.app_context():
+        make_user("coach", email="jordan@example.org", name="Jordan Lee")
+    page = phone()
+    log_in(page, "jordan@example.org", PASSWORD)
+    page.add_init_script(TYPE_BEFORE_HTMX)
+    page.goto("/jobdev/new")
+    expect(page.get_by_label("Employer", exact=True)).to_have_value("Blue Door Bakery")
+    expect(page.get_by_label("Add “Blue Door Bakery” as a new prospect")).to_be_visible()
