@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from coach import create_app
 from coach.auth.services import hash_password
 from coach.billing.services import seed_service_types
+from coach.clients.pay_columns import set_pay_columns
 from coach.extensions import db
 from coach.mileage.services import amount_cents, seed_default_rates
 from coach.models import (
@@ -48,6 +49,7 @@ from coach.models import (
     contact_clients,
 )
 from coach.today.kept import refresh_every_client
+from coach.visits.days import agency_zone, sum_every_day_again
 from coach.visits.services import service_units
 
 PASSWORD = "bench-password-123"
@@ -305,8 +307,12 @@ def build(path: str, size: str) -> None:
         seed_plans(now, clients_n, coaches_n)
         add_support(clients_n, coaches_n, now)
         seed_reports(now)
-        # Core inserts skip the session's flush, which keeps Today's items: write them.
-        refresh_every_client(db.session.connection())
+        # Core inserts skip the session's flush, which keeps Today's items, the visits
+        # summed per day and a job's kept pay columns: write them.
+        connection = db.session.connection()
+        refresh_every_client(connection)
+        sum_every_day_again(connection, agency_zone(connection))
+        set_pay_columns(connection, None)
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()

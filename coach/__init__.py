@@ -82,9 +82,13 @@ def register_extensions(app: Flask) -> None:
         # the session is ended (log out, password change, deactivation, "end session").
         return load_session_user(int(user_id))
 
-    from coach.today.kept import start_keeping
+    from coach.clients import pay_columns
+    from coach.today import kept
+    from coach.visits import days
 
-    start_keeping(db.session)  # Today's items are written with the records they come from
+    kept.start_keeping(db.session)  # Today's items are written with the records they come from
+    days.start_keeping(db.session)  # so are the agency's visits summed per day
+    pay_columns.start_keeping(db.session)  # and a job's first wage
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

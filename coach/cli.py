@@ -117,6 +117,18 @@ def register_cli(app: Flask) -> None:
         count = db.session.scalar(sa.select(sa.func.count(DueItem.id)))
         click.echo(f"Wrote {count} due item{'' if count == 1 else 's'}.")
 
+    @app.cli.command("sum-visit-days")
+    def sum_visit_days_command() -> None:
+        """Sum the agency's visits per local day again (outcomes reads those sums)."""
+        from coach.models import VisitDay
+        from coach.visits.days import agency_zone, sum_every_day_again
+
+        connection = db.session.connection()
+        sum_every_day_again(connection, agency_zone(connection))
+        db.session.commit()
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(VisitDay))
+        click.echo(f"Summed {count} day{'' if count == 1 else 's'} of visits.")
+
     @app.cli.command("demo-data")
     def demo_data_command() -> None:
         """Fill an empty database with a realistic demo agency."""

@@ -104,7 +104,10 @@ def test_an_earlier_change_keeps_the_latest_as_current(client, login_as):
         data = {"idempotency_key": key, "effective_date": day, "hourly_wage": wage}
         client.post(f"/clients/placements/{job.id}/changes", data=data)
     db.session.expire_all()
-    assert db.session.get(Placement, job.id).hourly_wage_cents == 1700
+    job = db.session.get(Placement, job.id)
+    assert job.hourly_wage_cents == 1700
+    # Kept for the outcome figures: the first wage, and the latest change's date.
+    assert (job.start_wage_cents, job.pay_changed_on) == (1500, date(2026, 8, 1))
 
 
 def test_a_bad_wage_change_says_why_and_saves_nothing(client, login_as):
@@ -153,7 +156,9 @@ def test_editing_the_start_wage_changes_the_start_row_only(client, login_as):
     client.post(f"/clients/placements/{job.id}/edit", data={**base, "hourly_wage": "14.50"})
     assert changes_of(job) == [(date(2026, 3, 2), 1450, None), (date(2026, 6, 15), 1700, None)]
     db.session.expire_all()
-    assert db.session.get(Placement, job.id).hourly_wage_cents == 1700  # still the latest
+    job = db.session.get(Placement, job.id)
+    assert job.hourly_wage_cents == 1700  # still the latest
+    assert (job.start_wage_cents, job.pay_changed_on) == (1450, date(2026, 6, 15))
 
 
 def test_another_coachs_job_page_and_changes_are_not_found(client, login_as):

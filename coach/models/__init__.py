@@ -116,6 +116,7 @@ from coach.models.visit import (
     REVIEW_STATUSES,
     Visit,
     VisitAddendum,
+    VisitDay,
     VisitVersion,
 )
 
@@ -218,6 +219,7 @@ __all__ = [
     "Visit",
     "VisitVersion",
     "VisitAddendum",
+    "VisitDay",
     "REVIEW_STATUSES",
     "Worksite",
 ]

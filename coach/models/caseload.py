@@ -218,6 +218,10 @@ class Placement(db.Model):
     # Money in integer cents, hours in tenths: SQLite has no exact decimal type.
     hourly_wage_cents: so.Mapped[int | None]
     weekly_hours_tenths: so.Mapped[int | None]
+    # Kept from the pay history by coach/clients/pay_columns.py, so the outcome figures
+    # read a job's first wage and whether its own pay is that of a given day from the row.
+    start_wage_cents: so.Mapped[int | None]
+    pay_changed_on: so.Mapped[date | None]  # the date of its latest pay change
     supervisor_name: so.Mapped[str] = so.mapped_column(sa.String(120), default="")
     notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # Benefits offered (JOB_BENEFITS), and whether it is competitive integrated employment.
