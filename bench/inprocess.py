@@ -40,6 +40,9 @@ def main() -> None:
             "QUERY_COUNT_HEADER": True,
         }
     )
+    import gc
+
+    gc.freeze()  # as app.py does for gunicorn's workers
     clients = {}
     for who, email in (("coach", "coach0@bench.test"), ("boss", "supervisor@bench.test")):
         c = app.test_client()

@@ -41,6 +41,9 @@ def trip_count() -> int:
     return db.session.scalar(sa.select(sa.func.count(Trip.id)))
 
 
+PRAGMAS = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout", "cache_size")
+
+
 def test_a_locked_database_answers_503_with_a_plain_page(client, login_as, monkeypatch):
     login_as("coach")
     monkeypatch.setattr("coach.mileage.routes.ms.create_trip", locked)
@@ -143,13 +146,11 @@ def test_sqlite_pragmas_are_set_on_every_pooled_connection(app):
         db.engine.dispose()  # the next connections are fresh ones from the pool
         with db.engine.connect() as first, db.engine.connect() as second:
             for conn in (first, second):
-                values = {
-                    name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
-                    for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
-                }
+                values = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar() for name in PRAGMAS}
                 assert values == {
                     "journal_mode": "wal",
                     "synchronous": 2,  # FULL: a commit is on disk before the answer
                     "foreign_keys": 1,
                     "busy_timeout": 5000,
+                    "cache_size": -32000,  # 32 MB of pages per connection
                 }

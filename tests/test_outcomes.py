@@ -95,8 +95,11 @@ def test_a_supervisor_sees_everyone_and_filters_by_coach(client, login_as, two_c
     page = client.get("/outcomes/").text
     assert value_of(page, "Caseload size") == "2"
     assert value_of(page, "Median hourly wage") == "$20.00"
-    assert "Theo Coach" in page  # the coach filter's choices
+    assert "Showing all coaches" in page and "Theo Coach" not in page  # no list of staff
+    matches = client.get("/clients/coaches?coach_q=theo&start=2026-01-01").text
+    assert f'href="?start=2026-01-01&amp;coach={theirs.id}"' in matches  # the coach search
     page = client.get(f"/outcomes/?coach={theirs.id}").text
+    assert "Showing Theo Coach" in page
     assert value_of(page, "Caseload size") == "1"
     assert value_of(page, "Median hourly wage") == "$25.00"
     assert (
@@ -124,7 +127,7 @@ def test_the_dates_narrow_the_figures(client, login_as, two_caseloads):
         ("start=2026-05-01&end=2026-04-01", "The end is before the start."),
         ("start=1900-01-01", "Enter a date from"),
         ("end=not-a-date", "Not a valid date value."),
-        ("coach=999999", "Not a valid choice."),
+        ("coach=999999", "Showing all coaches."),  # no such person: everyone's
     ],
 )
 def test_bad_filters_say_why_beside_the_field_and_fall_back(client, login_as, query, message):

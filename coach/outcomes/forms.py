@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
 
 from coach.forms import within_window
@@ -9,12 +9,12 @@ PERIOD_WINDOW = (20 * 365, 3)
 
 
 class OutcomesFilter(FlaskForm):
-    """The outcomes page's filters, read from the query string (a GET form: no CSRF)."""
+    """The outcomes page's dates, read from the query string (a GET form: no CSRF). The
+    coach is chosen with the lists' coach search (clients/_coach_picker.html)."""
 
     class Meta:
         csrf = False
 
-    coach = SelectField("Coach", coerce=int, validators=[Optional()])
     start = DateField("From", validators=[Optional(), within_window(PERIOD_WINDOW)])
     end = DateField("To", validators=[Optional(), within_window(PERIOD_WINDOW)])
 

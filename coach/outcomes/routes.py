@@ -3,14 +3,14 @@ from flask_login import current_user
 
 from coach.agency import agency_today, current_agency
 from coach.audit.services import audit_views, record_event
+from coach.clients.services import staff_member
 from coach.extensions import db
-from coach.forms import options
 from coach.outcomes import bp
 from coach.outcomes import export as ex
 from coach.outcomes.figures import IPS_COMMUNITY_TARGET, all_figures
 from coach.outcomes.forms import OutcomesFilter
 from coach.outcomes.records import KINDS, records_behind
-from coach.outcomes.services import Scope, coach_options, default_period, starts_chart
+from coach.outcomes.services import Scope, default_period, starts_chart
 from coach.web import int_arg, render
 
 
@@ -19,9 +19,6 @@ def _scope() -> tuple[Scope, OutcomesFilter]:
     a bad or empty filter falls back to its default (all coaches, the last 12 months)."""
     today = agency_today()
     form = OutcomesFilter(request.args)
-    filters_coach = current_user.sees_all_caseloads
-    choices = [(0, "All coaches"), *coach_options(current_user)] if filters_coach else []
-    form.coach.choices = options(choices)
     form.validate()
     start, end = default_period(today)
     if form.start.data and not form.start.errors and not form.end.errors:
@@ -29,11 +26,11 @@ def _scope() -> tuple[Scope, OutcomesFilter]:
     if form.end.data and not form.end.errors:
         end = form.end.data
     start = min(start, end)
-    coach_id = form.coach.data if filters_coach and not form.coach.errors else None
     if not (form.start.errors or form.end.errors):  # show the dates used
         form.start.data, form.end.data = start, end
+    coach = staff_member(int_arg("coach")) if current_user.sees_all_caseloads else None
     tz = current_agency().timezone
-    return Scope(current_user, coach_id or None, start, end, today, tz), form
+    return Scope(current_user, coach and coach[0], start, end, today, tz, coach), form
 
 
 @bp.route("/")
