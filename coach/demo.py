@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from coach.audit.services import record_event
 from coach.auth.services import create_user
+from coach.clients.services import add_placement
 from coach.extensions import db
 from coach.models import (
     AgencySettings,
@@ -285,6 +286,11 @@ def load_demo_data(seed: int = 7) -> str:
     today = local_today(agency.timezone)
     for i in range(30):
         status = statuses[i % len(statuses)]
+        start = today - timedelta(days=rng.randint(20, 400))
+        has_job = status in ("employed", "follow_along", "closed")
+        # Program entry: referred some weeks before a job began (or lately), taken in
+        # a week or two later; a new referral has no intake yet.
+        referred = (start if has_job else today) - timedelta(days=rng.randint(25, 120))
         client = Client(
             first_name=FIRST[i],
             last_name=LAST[i],
@@ -293,24 +299,28 @@ def load_demo_data(seed: int = 7) -> str:
             coach_id=coaches[i % len(coaches)].id,
             status=status,
             disclosure=rng.choice(disclosures),
+            referral_date=referred,
+            intake_date=None if status == "referral" else referred + timedelta(rng.randint(3, 14)),
         )
         db.session.add(client)
-        if status in ("employed", "follow_along", "closed"):
-            start = today - timedelta(days=rng.randint(20, 400))
-            db.session.add(
-                Placement(
-                    client=client,
-                    worksite=rng.choice(sites),
-                    job_title=rng.choice(JOBS),
-                    start_date=start,
-                    end_date=(
-                        start + timedelta(days=rng.randint(30, 120)) if status == "closed" else None
-                    ),
-                    hourly_wage_cents=rng.choice([1250, 1325, 1400, 1475, 1550, 1600]),
-                    weekly_hours_tenths=rng.choice([120, 160, 200, 250, 300]),
-                    supervisor_name=rng.choice(["Dana", "Luis", "Helen", "Marcus", "Tanya"]),
-                )
+        db.session.flush()
+        if has_job:
+            job = Placement(
+                worksite=rng.choice(sites),
+                job_title=rng.choice(JOBS),
+                start_date=start,
+                end_date=(
+                    start + timedelta(days=rng.randint(30, 120)) if status == "closed" else None
+                ),
+                end_reason=rng.choice(["quit", "better_job", "laid_off"])
+                if status == "closed"
+                else "",
+                hourly_wage_cents=rng.choice([1250, 1325, 1400, 1475, 1550, 1600]),
+                weekly_hours_tenths=rng.choice([120, 160, 200, 250, 300]),
+                supervisor_name=rng.choice(["Dana", "Luis", "Helen", "Marcus", "Tanya"]),
+                competitive=True,
             )
+            add_placement(client, job)  # with the start row of its pay history
     db.session.flush()
     visits = add_demo_visits(rng)
     add_demo_tasks(rng, staff["admin@example.org"])

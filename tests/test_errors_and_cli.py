@@ -95,7 +95,16 @@ def test_demo_data_fills_an_empty_database(runner, ctx):
     assert "supervisor@example.org" in result.output
     assert db.session.scalar(sa.select(sa.func.count(Client.id))) == 30
     assert db.session.scalar(sa.select(sa.func.count(Placement.id))) > 5
-    from coach.models import JobApplication, Lead
+    from coach.models import JobApplication, Lead, PlacementChange, VisitDay
+
+    # What the outcomes page counts: program entry, each job's pay from its start, the
+    # visits summed per day.
+    no_entry = sa.select(sa.func.count(Client.id)).where(Client.referral_date.is_(None))
+    assert db.session.scalar(no_entry) == 0
+    assert db.session.scalar(sa.select(sa.func.count(PlacementChange.id))) == (
+        db.session.scalar(sa.select(sa.func.count(Placement.id)))
+    )
+    assert db.session.scalar(sa.select(sa.func.sum(VisitDay.visits))) > 20
 
     statuses = set(db.session.scalars(sa.select(Lead.status)))
     assert {"new", "applied", "interview", "not_hired"} <= statuses

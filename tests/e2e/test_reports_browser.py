@@ -1,6 +1,8 @@
 """A monthly progress report from the coach's phone to the counsellor's browser, at phone
 size and on a supervisor's desktop: written, sent for approval, approved, shared, and
-read through its link in a browser with no session. axe finds nothing on any page."""
+read through its link in a browser with no session; then the supervisor opens the
+outcomes page and follows a figure to the records behind it (issue 22's three steps).
+axe finds nothing on any page."""
 
 import os
 from datetime import datetime
@@ -46,7 +48,7 @@ def screen(browser, live_app):
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_write_approve_and_share_a_monthly_report(screen, live_app, monkeypatch, viewport):
+def test_write_approve_share_and_follow_the_outcomes(screen, live_app, monkeypatch, viewport):
     freeze_clock(monkeypatch, datetime(2026, 11, 29, 10))
     size = "phone" if viewport == PHONE else "desktop"
     with live_app.app_context():
@@ -113,3 +115,18 @@ def test_write_approve_and_share_a_monthly_report(screen, live_app, monkeypatch,
     counsellor.emulate_media(media="print")
     expect(counsellor.get_by_role("button", name="Print")).to_be_hidden()
     shot(counsellor, f"{size}-shared-print")
+
+    # 3. The supervisor's outcomes page: a figure and the records behind it.
+    boss.get_by_role("link", name="More").click()
+    boss.get_by_role("link", name="Outcomes").click()
+    size_card = boss.locator(".stat", has=boss.get_by_role("heading", name="Caseload size"))
+    expect(size_card.locator(".stat-value")).to_have_text("1")
+    assert_accessible(boss)
+    if viewport == PHONE:
+        assert_fits_phone(boss)
+    shot(boss, f"{size}-outcomes")
+    boss.get_by_role("link", name="The 1 client", exact=True).click()
+    expect(boss.get_by_role("heading", name="Clients on the caseload")).to_be_visible()
+    expect(boss.get_by_role("link", name="Rosa Rivera", exact=True)).to_be_visible()
+    assert_accessible(boss)
+    shot(boss, f"{size}-outcome-records")
