@@ -11,7 +11,7 @@ from coach.extensions import db
 from coach.models import Visit, VisitDay
 from coach.timeutil import local_input_value, to_local, utcnow
 from coach.visits.days import day_sums, sum_every_day_again
-from tests.conftest import make_app
+from tests.conftest import count_queries, make_app
 from tests.factories import ensure_agency, make_client, make_user, make_visit
 
 
@@ -169,3 +169,27 @@ def test_two_writers_of_one_day_at_once_both_count(tmp_path):
         assert kept() == afresh() == {date(2026, 11, 2): (3, 75, 75, 5)}
         first_, last = datetime(2026, 11, 2, 4), datetime(2026, 11, 3, 5)
         assert db.session.execute(day_sums(first_, last)).one() == (3, 75, 75, 5)
+
+
+def test_every_coachs_totals_cost_the_same_with_ten_times_the_coaches(ctx, client, login_as):
+    """The supervisor's visit list sums every coach's week from the days' rows: as many
+    statements, and the right sums, with 2 coaches or 20."""
+
+    def add_coaches(n: int) -> None:
+        for _ in range(n):
+            coach = make_user("coach")
+            person = make_client(coach, "Rosa", "Diaz")
+            for day in range(2, 9):
+                make_visit(person, coach, minutes=15, started_at=datetime(2026, 11, day, 15))
+
+    add_coaches(2)
+    login_as("supervisor")
+    url = "/visits/?start=2026-11-02&end=2026-11-08"
+    with count_queries() as few:
+        page = client.get(url).text
+    assert "<strong>14</strong> visits" in page and "<strong>210</strong> min" in page
+    add_coaches(18)
+    with count_queries() as many:
+        page = client.get(url).text
+    assert "<strong>140</strong> visits" in page and "<strong>2100</strong> min" in page
+    assert len(many) == len(few)

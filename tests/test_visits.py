@@ -352,22 +352,29 @@ def test_supervisor_report_filters_and_totals(client, auth, login_as):
     login_as("supervisor")
     # Without dates the list shows the last 7 days only.
     assert "<strong>0</strong> visits" in client.get("/visits/?totals=1").text
-    # Across every coach, totals are counted when asked (the link keeps the filters).
+    # Across every coach, totals come with the list, added up from the days' sums; a
+    # visit under way counts too.
+    make_visit(liam, b, minutes=None, started_at=datetime(2026, 11, 4, 15))
     page = client.get("/visits/?start=2026-11-01").text
+    assert "Rosa Rivera" in page
+    assert "<strong>4</strong> visits" in page and "<strong>91</strong> min" in page
+    assert "<strong>7</strong> units" in page
+    # A name search across every coach: counted when asked (the link keeps the filters).
+    page = client.get("/visits/?start=2026-11-01&client=r").text
     assert "Rosa Rivera" in page and "<strong>" not in page
     link = page.split('class="totals"><a href="')[1].split('"')[0].replace("&amp;", "&")
-    assert "start=2026-11-01" in link and "totals=1" in link
+    assert "start=2026-11-01" in link and "client=r" in link and "totals=1" in link
     fragment = client.get(link, headers={"HX-Request": "true"}).text
     assert "<html" not in fragment
-    assert "<strong>3</strong> visits" in fragment and "<strong>91</strong> min" in fragment
-    assert "<strong>7</strong> units" in fragment
+    assert "<strong>4</strong> visits" in fragment  # Rosa's 2, Liam Brown's 2
     # One coach's visits: counted with the list.
     by_coach = client.get(f"/visits/?coach={a.id}&start=2026-11-01").text
     assert "<strong>2</strong> visits" in by_coach and "Liam" not in by_coach
     by_client = client.get("/visits/?client=liam&start=2026-11-01&totals=1").text
-    assert "<strong>1</strong> visit " in by_client
-    by_dates = client.get("/visits/?start=2026-11-03&end=2026-11-09&totals=1").text
-    assert "<strong>1</strong> visit " in by_dates and "Liam Brown" in by_dates
+    assert "<strong>2</strong> visits" in by_client and "Rosa" not in by_client
+    by_dates = client.get("/visits/?start=2026-11-03&end=2026-11-09").text
+    assert "<strong>2</strong> visits" in by_dates and "Liam Brown" in by_dates
+    assert "<strong>60</strong> min" in by_dates  # the open one has no minutes yet
 
 
 def test_coach_report_shows_only_own_clients(client, coach_client):

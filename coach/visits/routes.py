@@ -246,8 +246,9 @@ def visit_report():
     since, until = sv.utc_bounds(form.start.data, form.end.data, current_agency().timezone)
     coach_id = int_arg("coach")  # chosen from coach_matches (clients)
     query = sv.report_visits(current_user, coach_id, form.client.data or "", since, until)
-    with_totals = sv.totals_come_with_the_list(current_user, coach_id)
-    totals = sv.report_totals(query) if with_totals or request.args.get("totals") else None
+    days, bounds = (form.start.data, form.end.data), (since, until)
+    asked = bool(request.args.get("totals"))
+    totals = sv.list_totals(current_user, coach_id, form.client.data, days, bounds, query, asked)
     before = sv.parse_cursor(request.args.get("before"))
     visits, more = sv.newest_first(sv.listed(query), before, current_app.config["PAGE_SIZE"])
     audit_views("client", (visit.client_id for visit in visits))  # whose notes were shown

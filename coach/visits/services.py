@@ -21,6 +21,7 @@ from coach.models import (
     Placement,
     User,
     Visit,
+    VisitDay,
     VisitVersion,
     Worksite,
 )
@@ -439,11 +440,37 @@ def report_visits(user: User, coach_id=None, client_search="", since=None, until
     return query
 
 
-def totals_come_with_the_list(user: User, coach_id) -> bool:
-    """Totals are summed with the list for one coach's visits (a coach's own list, or a
-    coach picked in the filter); across every coach only when asked, because that sum
-    grows with the number of coaches and the page should not."""
-    return not user.sees_all_caseloads or bool(coach_id)
+def list_totals(user: User, coach_id, client_search: str, days, bounds, query, asked: bool):
+    """(visits, minutes, units) shown above the list, or None. Every coach's visits are
+    added up from the days' kept sums (`agency_totals`); one coach's (a coach's own
+    list, or a coach picked in the filter) from the list's visits; with a name search
+    across every coach, only when asked, as that sum grows with the agency."""
+    if user.sees_all_caseloads and not coach_id and not client_search:
+        return agency_totals(*days, *bounds)
+    if not user.sees_all_caseloads or coach_id or asked:
+        return report_totals(query)
+    return None
+
+
+def agency_totals(start: date | None, end: date | None, since, until) -> tuple[int, int, int]:
+    """(visits, minutes, units) of every coach's visits from local day `start` to `end`
+    (either open): the ended ones from the days' sums (VisitDay, coach/visits/days.py),
+    so a week of a thousand coaches is seven rows, and the few still under way counted
+    from their own index."""
+    days = [VisitDay.day >= start] if start else []
+    days += [VisitDay.day <= end] if end else []
+    under_way = [Visit.ended_at.is_(None), Visit.deleted_at.is_(None)]
+    under_way += [Visit.started_at >= since] if since else []
+    under_way += [Visit.started_at < until] if until else []
+    open_count = sa.select(sa.func.count()).select_from(Visit).where(*under_way)
+    summed = [
+        sa.func.coalesce(sa.func.sum(column), 0)
+        for column in (VisitDay.visits, VisitDay.minutes, VisitDay.units)
+    ]
+    visits, minutes, units, open_now = db.session.execute(
+        sa.select(*summed, open_count.scalar_subquery()).where(*days)
+    ).one()
+    return int(visits) + open_now, int(minutes), int(units)
 
 
 def report_totals(query: sa.Select) -> tuple[int, int, int]:
