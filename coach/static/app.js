@@ -49,6 +49,18 @@
     } catch (e) { /* storage full or disabled: the server copy is all we have */ }
   }
 
+  // Whether a field still shows what the page came with. A draft is restored only
+  // into those: what the coach typed on this page before it finished setting up (a
+  // form re-rendered after a save, on a slow phone) is newer than any draft.
+  function untouched(el) {
+    if (el.type === "checkbox" || el.type === "radio") return el.checked === el.defaultChecked;
+    if (el.tagName === "SELECT") {
+      var first = Array.prototype.findIndex.call(el.options, function (o) { return o.defaultSelected; });
+      return el.selectedIndex === Math.max(first, el.multiple ? -1 : 0);
+    }
+    return el.value === el.defaultValue;
+  }
+
   function restoreDraft(form) {
     var store = storage();
     var raw = store && store.getItem(DRAFT_PREFIX + form.dataset.draftKey);
@@ -58,6 +70,7 @@
     var changed = false;
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || !(el.name in draft.fields) || SKIP[el.name] || el.type === "hidden") return;
+      if (!untouched(el)) return;
       var value = draft.fields[el.name];
       if (el.type === "checkbox") {
         var on = value.indexOf(el.value) !== -1;

@@ -49,3 +49,27 @@ def test_logout_clears_unsaved_drafts(page, live_app):
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     assert page.evaluate("Object.keys(localStorage).length") == 0
+
+
+# What a coach types on a form before the page's script has set it up (a slow phone, or
+# a form re-rendered after a save): the field already differs from the page's value.
+TYPED_BEFORE_SETUP = """
+document.addEventListener('readystatechange', () => {
+  const field = document.getElementById('last_name');
+  if (document.readyState === 'interactive' && field) field.value = 'Allen-Ruiz';
+});
+"""
+
+
+def test_a_draft_never_overwrites_what_was_typed_on_the_page(page, live_app):
+    with live_app.app_context():
+        make_user("coach", email="jordan@example.org")
+    log_in(page, "jordan@example.org", PASSWORD)
+    page.goto("/clients/new")
+    page.get_by_label("First name").fill("Keisha")
+    page.get_by_label("Last name").fill("Allen")  # the draft: Keisha Allen
+    page.add_init_script(TYPED_BEFORE_SETUP)
+    page.reload()
+    expect(page.get_by_text("Restored what you typed earlier")).to_be_visible()
+    expect(page.get_by_label("First name")).to_have_value("Keisha")  # from the draft
+    expect(page.get_by_label("Last name")).to_have_value("Allen-Ruiz")  # typed: kept
