@@ -167,21 +167,7 @@ def share_report(report_id: int):
         contact_name=funder and funder.contact_name, contact_email=funder and funder.contact_email
     )
     if form.validate_on_submit() and (base := signing.link_base(form, "Report link")):
-        made = rs.create_link(report, version, current_user, form, base)
-        if made is None:  # a retried or double-tapped send
-            flash(ALREADY_SENT, "info")
-            return _to_report(report.id)
-        db.session.commit()
-        link, url = made  # the token in the URL is shown on this answer only
-        return signing.link_ready_page(
-            link,
-            url,
-            form.how.data,
-            who="The counsellor",
-            label="Report link",
-            field_id="report-url",
-            done_url=url_for("reports.view_report", report_id=report.id),
-        )
+        return _send_link(report, version, form, base)
     audit_view("progress_report", report.id)
     return render(
         "reports/share.html",
@@ -190,6 +176,25 @@ def share_report(report_id: int):
         version=version,
         links=rs.links_of(report),
         now=utcnow(),
+    )
+
+
+def _send_link(report, version, form: ShareForm, base: str):
+    """Make the link once per idempotency key and show it (its token, this once)."""
+    made = rs.create_link(report, version, current_user, form, base)
+    if made is None:  # a retried or double-tapped send
+        flash(ALREADY_SENT, "info")
+        return _to_report(report.id)
+    db.session.commit()
+    link, url = made
+    return signing.link_ready_page(
+        link,
+        url,
+        form.how.data,
+        who="The counsellor",
+        label="Report link",
+        field_id="report-url",
+        done_url=url_for("reports.view_report", report_id=report.id),
     )
 
 
