@@ -282,6 +282,25 @@ def test_csv_export_totals_to_the_cent_and_repeats_identically(client, login_as)
     assert statuses.count("exported") == 6 and statuses.count("submitted") == 1
 
 
+def test_export_for_one_coach_picked_in_the_coach_search(client, login_as):
+    login_as("supervisor")
+    ann, ben = make_user("coach", name="Ann Coach"), make_user("coach", name="Ben Coach")
+    approved_trips([ann, ben])
+    page = client.get("/mileage/export?month=2026-11").text
+    assert "Showing all coaches" in page and "Ben Coach" not in page  # no list of staff
+    assert 'hx-include="#export-period"' in page  # the search keeps the dates, no token
+    page = client.get(f"/mileage/export?start=2026-11-01&end=2026-11-30&coach={ben.id}").text
+    assert "Showing Ben Coach" in page and f'name="coach" type="hidden" value="{ben.id}"' in page
+    assert 'value="2026-11-01"' in page and 'value="2026-11-30"' in page
+    data = {"start": "2026-11-01", "end": "2026-11-30", "coach": ben.id, "fmt": "csv"}
+    rows = list(csv.reader(io.StringIO(client.post("/mileage/export", data=data).text)))
+    body = rows[1 : rows.index([])]
+    assert body and {r[1] for r in body} == {"Ben Coach"}
+    assert db.session.scalar(
+        sa.select(sa.func.count()).select_from(Trip).where(Trip.status == "exported")
+    ) == len(body)  # Ann's trips are left for another export
+
+
 def test_xlsx_export_has_a_totals_sheet(client, login_as):
     login_as("supervisor")
     coaches = [make_user("coach", name="Ann Coach"), make_user("coach", name="Ben Coach")]

@@ -110,7 +110,13 @@ class ReturnForm(FlaskForm):
 class ExportForm(FlaskForm):
     start = DateField("From", validators=[InputRequired(message="Enter the first day.")])
     end = DateField("To", validators=[InputRequired(message="Enter the last day.")])
-    coach = SelectField("Coach", coerce=int, validators=[Optional()])
+    # Chosen with the coach search above the form (clients/_coach_picker.html); empty,
+    # or 0 from a page opened before the search, is every coach.
+    coach = IntegerField(
+        widget=HiddenField.widget,
+        filters=[lambda id: id or None],
+        validators=[Optional(), record_id],
+    )
     fmt = RadioField("File", choices={"csv": "CSV", "xlsx": "Excel (XLSX)"}, default="xlsx")
     client_names = BooleanField("Show client names (default: a client reference only)")
 

@@ -1,14 +1,12 @@
 """The supervisor's side of mileage: review, export for finance, rates; monthly logs."""
 
-from datetime import timedelta
-
 from flask import Response, flash, request, send_file, stream_with_context, url_for
 from flask_login import current_user
 
 from coach.audit.services import audit_view, record_event
-from coach.clients.services import coach_choices
+from coach.clients.services import staff_member
 from coach.extensions import db
-from coach.forms import ActionForm, options, to_units
+from coach.forms import ActionForm, to_units
 from coach.mileage import bp
 from coach.mileage import services as ms
 from coach.mileage.export_file import cells, csv_file, xlsx_file
@@ -91,13 +89,14 @@ def return_trip(trip_id: int):
 def export():
     """Approved trips of a period for finance, as CSV or XLSX; they become exported."""
     form = ExportForm()
-    form.coach.choices = options([(0, "All coaches"), *coach_choices(everyone=True)])
     if request.method == "GET":
-        first, next_first = ms.month_bounds(*parse_month(request.args.get("month")))
-        form.start.data, form.end.data = first, next_first - timedelta(days=1)
-    if not form.validate_on_submit():
-        return render("mileage/export.html", form=form)
-    start, end, coach_id = form.start.data, form.end.data, form.coach.data or None
+        form.start.data, form.end.data = ms.export_period(request.args)
+        form.coach.data = int_arg("coach")  # picked in the coach search
+    valid = form.validate_on_submit()
+    coach = staff_member(None if form.coach.errors else form.coach.data)
+    if not valid:
+        return render("mileage/export.html", form=form, coach=coach)
+    start, end, coach_id = form.start.data, form.end.data, coach and coach[0]
     marked = ms.mark_exported(current_user, start, end, coach_id)
     what = f"{start}..{end} coach={coach_id or 'all'} {form.fmt.data}; {marked} newly"
     record_event("export", "trip", None, what)

@@ -2,7 +2,7 @@
 the workflow, the lists, the export."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from geopy.distance import geodesic
 
-from coach.agency import current_agency
+from coach.agency import current_agency, parse_month
 from coach.extensions import db
 from coach.models import (
     DEFAULT_RATES,
@@ -272,6 +272,17 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
     start = date(year, month, 1)
     end = date(year + (month == 12), month % 12 + 1, 1)
     return start, end
+
+
+def export_period(args) -> tuple[date, date]:
+    """The export form's first and last day: `start` and `end` from the query (kept by
+    the coach search's links) when both are dates, else the month asked (`month`, or
+    this month)."""
+    try:
+        return date.fromisoformat(args.get("start", "")), date.fromisoformat(args.get("end", ""))
+    except ValueError:
+        first, next_first = month_bounds(*parse_month(args.get("month")))
+        return first, next_first - timedelta(days=1)
 
 
 def submit_month(user: User, year: int, month: int) -> int:

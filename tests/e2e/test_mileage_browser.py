@@ -43,6 +43,12 @@ def test_log_submit_approve_and_export(phone, live_app):
     boss.get_by_role("button", name="Approve").click()
     expect(boss.get_by_text("No trips are waiting for approval.")).to_be_visible()
     boss.goto("/mileage/export?month=2026-11")
+    boss.get_by_label("Coach", exact=True).fill("jord")  # the coach search, not a list
+    boss.get_by_role("link", name="Jordan Lee (Coach)").click()
+    expect(boss.get_by_text("Showing Jordan Lee (Coach).")).to_be_visible()
+    expect(boss.get_by_label("From")).to_have_value("2026-11-01")  # the dates kept
+    assert_accessible(boss)
+    assert_fits_phone(boss)
     boss.get_by_label("CSV").check()
     with boss.expect_download() as download:
         boss.get_by_role("button", name="Download").click()
