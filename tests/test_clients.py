@@ -291,3 +291,40 @@ def test_page_query_count_does_not_grow_with_data(client, login_as, page):
     many = queries(fill(300))
     assert few == many
     assert many <= 10
+
+
+def test_a_supervisor_finds_the_new_coach_by_name_not_in_a_list_of_everyone(client, login_as):
+    login_as("supervisor")
+    a = make_user("coach", name="Ann Lee")
+    b = make_user("coach", name="Ben Ortiz")
+    make_user("coach", name="Bea Gone", active=False)
+    person = make_client(a, "Rosa", "Rivera")
+    form = client.get(f"/clients/{person.id}/edit").text
+    assert "Ann Lee" in form and "Ben Ortiz" not in form  # the coach now, and a search
+    assert 'form="coach-search"' in form  # the search box is never posted
+    found = client.get("/clients/coaches/for-client?coach_q=be").text
+    assert f'name="coach_id" value="{b.id}"' in found and "Bea Gone" not in found  # active only
+    data = {**NEW_CLIENT, "coach_id": b.id}
+    assert client.post(f"/clients/{person.id}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Client, person.id).coach_id == b.id
+
+
+def test_an_unknown_or_deactivated_coach_is_refused_beside_the_field(client, login_as):
+    login_as("supervisor")
+    a = make_user("coach", name="Ann Lee")
+    gone = make_user("coach", name="Bea Gone", active=False)
+    person = make_client(a, "Rosa", "Rivera")
+    for chosen in (gone.id, 2**40, "x"):
+        response = client.post(
+            f"/clients/{person.id}/edit", data={**NEW_CLIENT, "coach_id": chosen}
+        )
+        assert response.status_code == 200
+        assert "Choose a coach: the one shown, or search for another." in response.text
+    db.session.expire_all()
+    assert db.session.get(Client, person.id).coach_id == a.id
+
+
+def test_only_those_who_see_every_caseload_search_coaches_for_a_client(client, login_as):
+    login_as("coach")
+    assert client.get("/clients/coaches/for-client?coach_q=a").status_code in (403, 404)

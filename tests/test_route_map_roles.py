@@ -31,6 +31,7 @@ ONLY_FOR = {
     "milestones.edit_milestone": {"admin"},
     "audit.audit_log": {"supervisor", "admin"},
     "clients.coach_matches": {"supervisor", "admin"},
+    "clients.coach_options": {"supervisor", "admin"},
     "mileage.export": {"supervisor", "admin"},
     "billing.export": {"supervisor", "admin"},
     "billing.batch_csv": {"supervisor", "admin"},

@@ -44,6 +44,13 @@ from coach.models.caseload import COMPETITIVE_HINT
 ENTRY_WINDOW = (20 * 365, 3)
 
 
+def as_id(value) -> int:
+    """A posted id as a number; anything else as 0, which no row has (so the field's
+    own message is shown, not a conversion error)."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
+
+
 class ClientForm(FlaskForm):
     first_name = text("First name", 80, "Enter the first name.", render_kw={"autocomplete": "off"})
     last_name = text("Last name", 80, "Enter the last name.", render_kw={"autocomplete": "off"})
@@ -70,7 +77,9 @@ class ClientForm(FlaskForm):
         choices=DISCLOSURE_CHOICES,
         description="Only this is ever shown to an employer.",
     )
-    coach_id = SelectField("Coach", coerce=int)
+    # Offered as the coach now and the one picked in the coach search
+    # (clients/_coach_choice.html); any other id is refused.
+    coach_id = RadioField("Coach", coerce=as_id, validate_choice=False)
     referral_date = DateField(
         "Referral date",
         validators=[Optional(), within_window(ENTRY_WINDOW)],
@@ -86,6 +95,10 @@ class ClientForm(FlaskForm):
     def validate_intake_date(self, field):
         if field.data and self.referral_date.data and field.data < self.referral_date.data:
             raise ValidationError("The intake date is before the referral date.")
+
+    def validate_coach_id(self, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError("Choose a coach: the one shown, or search for another.")
 
 
 class PlacementForm(FlaskForm):

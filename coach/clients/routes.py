@@ -20,6 +20,7 @@ from coach.models import CLIENT_STATUSES, Client
 from coach.pages import client_page
 from coach.records import save_edit
 from coach.web import (
+    MAX_ID,
     form_view,
     id_arg,
     int_arg,
@@ -84,9 +85,24 @@ def coach_matches():
     )
 
 
+@bp.route("/coaches/for-client")
+@roles_required("supervisor", "admin")
+def coach_options():
+    """Active staff whose name holds what was typed, as choices of the client form's
+    coach (radio buttons the form posts); one picked from an earlier search stays."""
+    search = request.args.get("coach_q", "")[:80]
+    chosen = staff_member(int_arg("coach_id"))  # picked from an earlier search: kept
+    matches = [m for m in find_staff(search, active_only=True) if m != chosen]
+    return render_template(
+        "clients/_coach_options.html", matches=matches, chosen=chosen, search=search
+    )
+
+
 def _client_form(client: Client | None = None) -> ClientForm:
     form = ClientForm(obj=client)
-    form.coach_id.choices = options(assignable_coaches(current_user, client))
+    wanted = request.form.get("coach_id", type=int) if request.method == "POST" else None
+    wanted = wanted if wanted and 0 < wanted <= MAX_ID else None  # beyond any id: refused
+    form.coach_id.choices = options(assignable_coaches(current_user, client, wanted))
     if client is None and request.method == "GET":
         form.coach_id.data = current_user.id
         form.referral_date.data = agency_today()

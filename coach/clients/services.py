@@ -109,27 +109,19 @@ def staff_label(name: str, role: str, active: bool) -> str:
     return f"{name} ({ROLES.get(role, role)}{'' if active else ', deactivated'})"
 
 
-def coach_choices(keep_id: int | None = None, everyone: bool = False) -> list[tuple[int, str]]:
-    """Staff a client can be assigned to: the active ones, plus `keep_id` (the client's
-    coach now, even if deactivated, so saving a form never reassigns by accident).
-    `everyone` lists deactivated staff too, for filters."""
-    query = sa.select(User.id, User.name, User.role, User.active).order_by(
-        User.active.desc(), User.name
+def assignable_coaches(user: User, client: Client | None, wanted_id=None) -> list[tuple[int, str]]:
+    """The coaches the client form may save: the client's coach now (or, for a new
+    client, the user), and `wanted_id` (the one chosen in the form's coach search) if it
+    is active staff, for those who see every caseload; a coach only their own caseload.
+    The form offers these two; the search finds any other (`find_staff`)."""
+    keep_id = client.coach_id if client else user.id
+    if not user.sees_all_caseloads:
+        return [(keep_id, user.name)]
+    query = sa.select(User.id, User.name, User.role, User.active).where(
+        sa.or_(User.id == keep_id, sa.and_(User.id == (wanted_id or keep_id), User.active))
     )
-    if not everyone:
-        query = query.where(sa.or_(User.active.is_(True), User.id == keep_id))
-    return [
-        (uid, staff_label(name, role, active))
-        for uid, name, role, active in db.session.execute(query)
-    ]
-
-
-def assignable_coaches(user: User, client: Client | None) -> list[tuple[int, str]]:
-    """Whose caseload `user` may put a client on: anyone active (and the client's coach
-    now) for those who see every caseload; a coach only their own."""
-    if user.sees_all_caseloads:
-        return coach_choices(keep_id=client.coach_id if client else None)
-    return [(client.coach_id if client else user.id, user.name)]
+    rows = db.session.execute(query.order_by(User.id != keep_id, User.name))
+    return [(uid, staff_label(name, role, active)) for uid, name, role, active in rows]
 
 
 def assigned_coach(user: User, chosen_id: int, current_id: int | None = None) -> int:
@@ -144,11 +136,14 @@ def assigned_coach(user: User, chosen_id: int, current_id: int | None = None) ->
 STAFF_MATCHES = 20
 
 
-def find_staff(search: str) -> list[tuple[int, str]]:
-    """At most 20 staff for a list's coach filter: those whose name holds `search`
-    (active first), or with nothing typed those who logged in last. A select of every
-    user made a supervisor's page grow with the agency (1,002 options at 1,000 coaches)."""
+def find_staff(search: str, active_only: bool = False) -> list[tuple[int, str]]:
+    """At most 20 staff for a coach search: those whose name holds `search` (active
+    first; only active ones to put a client with), or with nothing typed those who
+    logged in last. A select of every user made a supervisor's page grow with the
+    agency (1,002 options at 1,000 coaches)."""
     query = sa.select(User.id, User.name, User.role, User.active).limit(STAFF_MATCHES)
+    if active_only:
+        query = query.where(User.active.is_(True))
     if search:
         query = query.where(User.name.ilike(search_pattern(search), escape="\\"))
         query = query.order_by(User.active.desc(), User.name, User.id)

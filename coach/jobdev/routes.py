@@ -7,7 +7,7 @@ from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
 from coach.agency import agency_today
-from coach.clients.services import coach_choices
+from coach.clients.services import staff_member
 from coach.employers.services import get_employer_for
 from coach.jobdev import bp
 from coach.jobdev import services as js
@@ -53,8 +53,8 @@ def contacts():
         employer_id,
     )
     js.audit_shown(page.items)
-    coaches = coach_choices(everyone=True) if current_user.sees_all_caseloads else []
-    return render("jobdev/contacts.html", page=page, coaches=coaches, coach_id=coach_id, week=week)
+    coach = staff_member(coach_id) if current_user.sees_all_caseloads else None
+    return render("jobdev/contacts.html", page=page, coach=coach, week=week)
 
 
 def _form(contact: EmployerContact | None = None) -> ContactForm:

@@ -128,6 +128,12 @@
       form.addEventListener("input", function () { saveDraft(form); });
       form.addEventListener("change", function () { saveDraft(form); });
     });
+    // A search typed before htmx had started (a quick thumb on a slow phone) fired no
+    // event htmx heard: search it now. (htmx's trigger filters would need eval, which
+    // the CSP forbids.)
+    root.querySelectorAll("input[type=search][hx-get]").forEach(function (box) {
+      if (box.value !== box.defaultValue && window.htmx) window.htmx.trigger(box, "search");
+    });
   }
 
   // ---- Location: asked for when a visit starts, never required.

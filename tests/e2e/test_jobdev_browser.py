@@ -136,3 +136,20 @@ def test_a_name_typed_before_the_page_finished_loading_is_still_searched(phone, 
     page.goto("/jobdev/new")
     expect(page.get_by_label("Employer", exact=True)).to_have_value("Blue Door Bakery")
     expect(page.get_by_label("Add “Blue Door Bakery” as a new prospect")).to_be_visible()
+
+
+def test_an_empty_search_box_sends_nothing_when_the_page_opens(phone, live_app):
+    """Only a box with text typed before htmx started is searched on load (htmx's own
+    trigger filters need eval, which the CSP forbids: a filter then searched always)."""
+    with live_app.app_context():
+        make_user("coach", email="jordan@example.org", name="Jordan Lee")
+    page = phone()
+    log_in(page, "jordan@example.org", PASSWORD)
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    for path in ("/jobdev/new", "/clients/", "/employers/"):
+        page.goto(path)
+        page.wait_for_timeout(400)
+    searches = [url for url in asked if "/static/" not in url and "?" in url]
+    assert searches == [], searches
+
