@@ -152,4 +152,3 @@ def test_an_empty_search_box_sends_nothing_when_the_page_opens(phone, live_app):
         page.wait_for_timeout(400)
     searches = [url for url in asked if "/static/" not in url and "?" in url]
     assert searches == [], searches
-
