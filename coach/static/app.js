@@ -257,7 +257,8 @@
     if (event.detail.shouldSwap && target && target.matches("body, [data-settle]")) settle();
   });
 
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.outboxed) return;  // kept in the outbox instead (offline.js)
     banner("No connection. Nothing was sent; what you typed is still here. Try again when you have signal.");
   });
   // The database is away for a moment: the server left the page as it was (HX-Reswap:

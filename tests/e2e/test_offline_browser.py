@@ -1,0 +1,133 @@
+"""Works without signal: kept pages and the outbox, at 390×844 with the network cut
+(Playwright's context.set_offline), then back."""
+
+import os
+
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from coach.extensions import db
+from coach.models import ChecklistRun, StepScore, Trip, Visit
+from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
+from tests.factories import PASSWORD, make_client, make_run, make_task, make_user
+
+SHOTS = os.environ.get("SHOTS")
+STEPS = ("Lay napkin", "Place fork", "Place knife", "Roll tight", "Stack in bin")
+
+
+def shot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"offline-{name}.png"), full_page=True)
+
+
+OUTBOX_SIZE = """() => new Promise(done => {
+  const open = indexedDB.open("coach-outbox", 1);
+  open.onupgradeneeded = () =>
+    open.result.createObjectStore("items", {keyPath: "id", autoIncrement: true});
+  open.onsuccess = () => {
+    const count = open.result.transaction("items").objectStore("items").count();
+    count.onsuccess = () => { open.result.close(); done(count.result); };
+  };
+})"""
+KEPT = """path => caches.open('coach-pages')
+  .then(cache => cache.match(location.origin + path)).then(Boolean)"""
+
+
+def outbox_size(page) -> int:
+    return page.evaluate(OUTBOX_SIZE)
+
+
+def kept_by_worker(page, path: str) -> None:
+    """Wait until the service worker has the page (it keeps it after answering)."""
+    page.wait_for_function(
+        KEPT,
+        arg=path,
+        polling=100,
+    )
+
+
+def set_up(live_app):
+    with live_app.app_context():
+        coach = make_user("coach", email="jordan@example.org", name="Jordan Lee")
+        rosa = make_client(coach, "Rosa", "Rivera")
+        task = make_task(rosa, coach, steps=STEPS)
+        run = make_run(task, coach, {})
+        return rosa.id, run.id
+
+
+def go_online_page(phone, live_app):
+    page = phone(geolocation={"latitude": 39.96, "longitude": -82.99}, permissions=["geolocation"])
+    log_in(page, "jordan@example.org", PASSWORD)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    return page
+
+
+def test_a_visit_scores_a_note_and_a_trip_made_without_signal_reach_the_server_once(
+    phone, live_app
+):
+    client_id, run_id = set_up(live_app)
+    page = go_online_page(phone, live_app)
+    # 1. Online: the pages the coach will need, opened once (the worker keeps them).
+    for path in (f"/runs/{run_id}", "/mileage/new", f"/clients/{client_id}"):
+        page.goto(path)
+        kept_by_worker(page, path)
+
+    # 2. No signal: the client page comes from the phone, and says so.
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_text("Saved on this phone at")).to_be_visible()
+    expect(page.get_by_role("heading", name="Rosa Rivera")).to_be_visible()
+    shot(page, "1-kept-client-page")
+    assert_accessible(page)
+
+    # 3. Start a visit: on this phone, not sent yet.
+    page.get_by_role("button", name="Start visit").click()
+    expect(page.get_by_text("Visit started at")).to_contain_text("not sent yet")
+    expect(page.locator("#outbox-count")).to_have_text("1 unsent")
+
+    # 4. Score five steps on the kept run page.
+    page.goto(f"/runs/{run_id}")
+    expect(page.get_by_text("Saved on this phone at")).to_be_visible()
+    for number in range(1, 6):
+        page.locator(f".score-row:nth-child({number})").get_by_role(
+            "button", name="Independent"
+        ).click()
+        expect(page.locator("#outbox-count")).to_have_text(f"{1 + number} unsent")
+    # 5. A note.
+    page.get_by_label("Note").fill("Rolled 40 without a prompt")
+    page.get_by_role("button", name="Save note").click()
+    expect(page.locator("#outbox-count")).to_have_text("7 unsent")
+
+    # 6. A trip, from the kept trip form.
+    page.goto("/mileage/new")
+    page.get_by_label("From").fill("Office")
+    page.get_by_label("To").fill("Green Valley Grocery")
+    page.get_by_label("Business purpose").fill("Job-site visit with Rosa")
+    page.get_by_label("…or miles driven").fill("12.5")
+    page.get_by_role("button", name="Save trip").click()
+    # 7. The tab bar counts eight, and the list says what each is.
+    expect(page.locator("#outbox-count")).to_have_text("8 unsent")
+    expect(page.locator("#outbox")).to_contain_text("Trip")
+    assert outbox_size(page) == 8
+    shot(page, "2-eight-unsent")
+    assert_accessible(page)
+    assert_fits_phone(page)
+
+    # 8. Signal again: everything is sent, in order, once.
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#outbox-count")).to_be_hidden(timeout=15_000)
+    # 9. The outbox is empty.
+    assert outbox_size(page) == 0
+    shot(page, "3-sent")
+    with live_app.app_context():
+        visits = db.session.scalars(sa.select(Visit)).all()
+        trips = db.session.scalars(sa.select(Trip)).all()
+        scores = db.session.scalars(sa.select(StepScore).where(StepScore.run_id == run_id)).all()
+        run = db.session.get(ChecklistRun, run_id)
+        assert len(visits) == 1 and visits[0].client_id == client_id
+        assert [s.level for s in scores] == ["I"] * 5
+        assert run.note == "Rolled 40 without a prompt"
+        assert [(t.miles_tenths, t.purpose) for t in trips] == [(125, "Job-site visit with Rosa")]
+        assert visits[0].created_at <= trips[0].created_at  # sent in the order they were made
