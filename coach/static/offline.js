@@ -8,6 +8,8 @@
   var DB = "coach-outbox";
   var PAGES = "coach-pages";  // the service worker's cache of kept pages
   var STOP = new Error("stop");  // no connection, or the server is away: try later
+  var TYPED = "textarea, input[type=text], input[type=number], input[type=date], input[type=time], " +
+    "input[type=email], input[type=tel], input[type=datetime-local], input:not([type])";
 
   function shell() { return document.querySelector(".shell"); }
   function me() { var s = shell(); return s ? s.getAttribute("data-user") : null; }
@@ -61,10 +63,12 @@
     if (button && button.name && button.getAttribute("aria-label")) what += ": " + button.getAttribute("aria-label");
     var fields = [];
     config.formData.forEach(function (value, name) { if (typeof value === "string") fields.push([name, value]); });
+    // What the coach typed can be fixed later: its label and kind of input, by name.
     var labels = {};
     form.querySelectorAll("label[for]").forEach(function (label) {
       var input = document.getElementById(label.htmlFor);
-      if (input && input.name && input.type !== "checkbox") labels[input.name] = label.textContent.trim();
+      if (!input || !input.name || !input.matches(TYPED)) return;
+      labels[input.name] = { text: label.textContent.trim(), type: input.tagName === "TEXTAREA" ? "textarea" : input.type };
     });
     var headers = {};
     ["HX-Request", "HX-Boosted", "HX-Target", "HX-Trigger"].forEach(function (name) {
@@ -136,7 +140,7 @@
       var list = el("ol", { "class": "outbox-list" });
       items.forEach(function (item) { list.appendChild(itemRow(item)); });
       box.appendChild(list);
-      if (navigator.onLine) {
+      if (navigator.onLine && items.some(function (item) { return item.state !== "rejected"; })) {
         var again = el("button", { type: "button", "class": "btn btn-block", "data-outbox-send": "" }, "Send now");
         box.appendChild(again);
       }
@@ -164,14 +168,15 @@
 
   // Fix: the fields the coach typed, editable, sent again with the same key.
   function fixForm(item) {
-    var form = el("form", { "class": "stack outbox-fix", "data-outbox-item": item.id });
+    var form = el("form", { "class": "stack outbox-fix", "data-outbox-item": item.id, novalidate: "" });
     item.fields.forEach(function (field, index) {
       var label = item.labels[field[0]];
       if (!label) return;
       var id = "outbox-" + item.id + "-" + index;
       var wrap = el("div", { "class": "field" });
-      wrap.appendChild(el("label", { "for": id }, label));
-      var input = el(field[1].length > 60 || field[1].indexOf("\n") !== -1 ? "textarea" : "input", { id: id, "data-index": index });
+      wrap.appendChild(el("label", { "for": id }, label.text));
+      var input = label.type === "textarea" ? el("textarea", { id: id, "data-index": index })
+        : el("input", { id: id, type: label.type, "data-index": index });
       input.value = field[1];
       wrap.appendChild(input);
       form.appendChild(wrap);
@@ -226,10 +231,18 @@
   function serverMessage(html, status) {
     var page = new DOMParser().parseFromString(html, "text/html");
     var said = [];
-    page.querySelectorAll(".error, .flash-error").forEach(function (node) {
-      var text = node.textContent.replace(/\s+/g, " ").trim();
-      if (text && said.indexOf(text) === -1) said.push(text);
+    function say(text) { if (text && said.indexOf(text) === -1) said.push(text); }
+    // A field's message with the field's name ("Business purpose: say what…"); else the form's.
+    page.querySelectorAll(".field .error, fieldset .error").forEach(function (node) {
+      var box = node.closest(".field, fieldset");
+      var label = box.querySelector("label, legend");
+      say((label ? label.textContent.trim() + ": " : "") + node.textContent.replace(/\s+/g, " ").trim());
     });
+    if (!said.length) {
+      page.querySelectorAll(".error, .flash-error").forEach(function (node) {
+        say(node.textContent.replace(/\s+/g, " ").trim());
+      });
+    }
     if (said.length) return said.join(" ");
     if (status === 404) return "This record is gone, or is no longer yours.";
     if (status >= 400) return "The server refused it (" + status + ").";
@@ -378,7 +391,7 @@
       navigator.serviceWorker.register("/sw.js").catch(function () { /* no worker: pages need signal */ });
     }
     markKept(root);
-    show();
+    show().then(send);  // a page from the server: the connection is there, or was
   }
 
   if (navigator.serviceWorker) {
@@ -387,7 +400,7 @@
     });
   }
   window.addEventListener("online", function () { send(); });
-  document.addEventListener("DOMContentLoaded", function () { start(document); send(); });
+  document.addEventListener("DOMContentLoaded", function () { start(document); });
   document.addEventListener("htmx:load", function (event) {
     if (event.detail.elt.matches && event.detail.elt.matches(".shell")) start(event.detail.elt);
   });

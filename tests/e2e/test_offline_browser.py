@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from coach.extensions import db
-from coach.models import ChecklistRun, StepScore, Trip, Visit
+from coach.models import ChecklistRun, StepScore, Trip, UserSession, Visit
+from coach.timeutil import utcnow
 from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.factories import PASSWORD, make_client, make_run, make_task, make_user
 
@@ -114,10 +115,16 @@ def test_a_visit_scores_a_note_and_a_trip_made_without_signal_reach_the_server_o
     assert_accessible(page)
     assert_fits_phone(page)
 
+    with live_app.app_context():  # nothing reached the server without signal
+        assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 0
+
     # 8. Signal again: everything is sent, in order, once.
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator("#outbox-count")).to_be_hidden(timeout=15_000)
+    # The kept copy is out of date now: the page is shown again from the server.
+    expect(page.get_by_text("Saved on this phone at")).to_be_hidden()
+    page.wait_for_load_state("load")
     # 9. The outbox is empty.
     assert outbox_size(page) == 0
     shot(page, "3-sent")
@@ -131,3 +138,110 @@ def test_a_visit_scores_a_note_and_a_trip_made_without_signal_reach_the_server_o
         assert run.note == "Rolled 40 without a prompt"
         assert [(t.miles_tenths, t.purpose) for t in trips] == [(125, "Job-site visit with Rosa")]
         assert visits[0].created_at <= trips[0].created_at  # sent in the order they were made
+
+
+def trip_without_signal(page, purpose: str) -> None:
+    """A trip logged from the kept trip form with the network cut."""
+    page.context.set_offline(True)
+    page.goto("/mileage/new")
+    page.get_by_label("From").fill("Office")
+    page.get_by_label("To").fill("Green Valley Grocery")
+    page.get_by_label("Business purpose").fill(purpose)
+    page.get_by_label("…or miles driven").fill("12.5")
+    page.get_by_role("button", name="Save trip").click()
+    expect(page.locator("#outbox-count")).to_have_text("1 unsent")
+
+
+def back_online(page) -> None:
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+
+
+def trips(live_app) -> list:
+    with live_app.app_context():
+        return [t.purpose for t in db.session.scalars(sa.select(Trip).order_by(Trip.id))]
+
+
+def test_a_save_the_server_refuses_stays_with_its_message_and_is_fixed_and_sent(phone, live_app):
+    set_up(live_app)
+    page = go_online_page(phone, live_app)
+    page.goto("/mileage/new")
+    kept_by_worker(page, "/mileage/new")
+    trip_without_signal(page, "")  # no business purpose: the server refuses it
+    back_online(page)
+    rejected = page.locator(".outbox-rejected")
+    expect(rejected).to_contain_text("Not saved:")
+    expect(rejected.locator(".error")).to_contain_text(
+        "Business purpose: Say what the trip was for."
+    )
+    expect(page.locator("#outbox-count")).to_have_text("1 unsent")  # still there, not lost
+    shot(page, "4-rejected")
+    assert_accessible(page)
+    assert trips(live_app) == []
+
+    rejected.get_by_role("button", name="Fix").click()
+    rejected.get_by_label("Business purpose").fill("Job-site visit with Rosa")
+    shot(page, "5-fixing")
+    rejected.get_by_role("button", name="Send again").click()
+    expect(page.locator("#outbox-count")).to_be_hidden()
+    assert outbox_size(page) == 0
+    assert trips(live_app) == ["Job-site visit with Rosa"]
+
+    # Discarding asks first.
+    trip_without_signal(page, "")
+    back_online(page)
+    expect(page.locator(".outbox-rejected")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Discard").click()
+    expect(page.locator(".outbox-rejected")).to_be_visible()  # "no": it stays
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Discard").click()
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert outbox_size(page) == 0 and trips(live_app) == ["Job-site visit with Rosa"]
+
+
+def test_an_expired_session_keeps_the_save_until_the_coach_logs_in_again(phone, live_app):
+    set_up(live_app)
+    page = go_online_page(phone, live_app)
+    page.goto("/mileage/new")
+    kept_by_worker(page, "/mileage/new")
+    trip_without_signal(page, "Job-site visit with Rosa")
+    with live_app.app_context():  # the session ends while the phone has no signal
+        db.session.execute(sa.update(UserSession).values(ended_at=utcnow()))
+        db.session.commit()
+    back_online(page)
+    expect(page.locator(".outbox-login")).to_contain_text("Your session ended.")
+    assert trips(live_app) == []
+    page.get_by_role("link", name="Log in again").click()
+    page.get_by_label("Email").fill("jordan@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/today/")
+    expect(page.get_by_text("Sent from this phone: 1 save.")).to_be_visible()
+    expect(page.locator("#outbox-count")).to_be_hidden()
+    assert trips(live_app) == ["Job-site visit with Rosa"]
+    assert outbox_size(page) == 0
+
+
+def test_logging_out_with_unsent_saves_warns_then_clears_the_phone(phone, live_app):
+    set_up(live_app)
+    page = go_online_page(phone, live_app)
+    page.goto("/mileage/new")
+    kept_by_worker(page, "/mileage/new")
+    trip_without_signal(page, "")  # refused once sent: it stays on the phone
+    back_online(page)
+    expect(page.locator(".outbox-rejected")).to_be_visible()
+    page.goto("/menu")
+    page.get_by_role("button", name="Log out").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("1 save is on this phone, not sent yet")
+    shot(page, "6-logout-warning")
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Stay logged in").click()
+    expect(page.locator("#outbox-count")).to_have_text("1 unsent")
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("dialog").get_by_role("button", name="Log out and discard them").click()
+    page.wait_for_url("**/login")
+    assert outbox_size(page) == 0
+    assert not page.evaluate("caches.has('coach-pages')")
+    assert trips(live_app) == []
