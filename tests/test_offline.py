@@ -132,3 +132,54 @@ def test_the_saves_that_go_to_the_outbox_are_marked(ctx, client, auth):
     under_way = client.get(f"/clients/{rosa.id}").get_data(as_text=True)
     assert 'data-outbox="Visit ended, note saved"' in under_way
     assert 'data-outbox="Visit note saved"' in under_way
+
+
+def _start(client, rosa, when):
+    from coach.agency import current_agency
+    from coach.timeutil import local_input_value
+
+    local = local_input_value(when, current_agency().timezone)
+    return client.post(
+        f"/clients/{rosa.id}/visits/start",
+        data={
+            "idempotency_key": "k" * 32,
+            "contact_type": "on_site",
+            "placement_id": "0",
+            "started_at": local.strftime("%Y-%m-%dT%H:%M"),
+        },
+        headers={"HX-Request": "true"},
+    )
+
+
+def test_a_start_sent_from_the_outbox_keeps_the_time_start_was_tapped(ctx, client, auth):
+    from datetime import timedelta
+
+    from coach.extensions import db
+    from coach.models import Visit
+
+    coach = make_user("coach", email="jordan@example.org")
+    rosa = make_client(coach, "Rosa")
+    auth.login(coach.email, PASSWORD)
+    tapped = utcnow() - timedelta(hours=2)
+    response = _start(client, rosa, tapped)
+    assert "Visit under way" in response.get_data(as_text=True)
+    visit = db.session.scalars(db.select(Visit)).one()
+    assert visit.started_at == tapped.replace(second=0, microsecond=0)
+
+
+def test_a_start_from_the_outbox_too_old_or_in_the_future_is_refused_beside_it(
+    ctx, client, auth
+):
+    from datetime import timedelta
+
+    from coach.extensions import db
+    from coach.models import Visit
+
+    coach = make_user("coach", email="jordan@example.org")
+    rosa = make_client(coach, "Rosa")
+    auth.login(coach.email, PASSWORD)
+    old = _start(client, rosa, utcnow() - timedelta(hours=17)).get_data(as_text=True)
+    assert "started more than 16 hours ago" in old and 'class="flash flash-error"' in old
+    future = _start(client, rosa, utcnow() + timedelta(hours=1)).get_data(as_text=True)
+    assert "The start is in the future." in future
+    assert db.session.scalar(db.select(db.func.count(Visit.id))) == 0

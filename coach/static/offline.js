@@ -26,6 +26,16 @@
     return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
+  // The agency's wall clock (the zone the server reads typed times in), as an input value.
+  function agencyNow() {
+    var parts = {};
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: shell().getAttribute("data-tz") || undefined, hourCycle: "h23",
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    }).formatToParts(new Date()).forEach(function (part) { parts[part.type] = part.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + "T" + parts.hour + ":" + parts.minute;
+  }
+
   // ---- The outbox in IndexedDB: items in the order they were made (autoIncrement id).
 
   function withStore(mode, work) {
@@ -63,6 +73,12 @@
     if (button && button.name && button.getAttribute("aria-label")) what += ": " + button.getAttribute("aria-label");
     var fields = [];
     config.formData.forEach(function (value, name) { if (typeof value === "string") fields.push([name, value]); });
+    // A time the server would take as "now" (a visit's start or end) is when it was tapped.
+    var stamp = (button && button.getAttribute("data-outbox-time")) || form.getAttribute("data-outbox-time");
+    if (stamp) {
+      var found = fields.filter(function (field) { return field[0] === stamp; })[0];
+      if (!found) fields.push([stamp, agencyNow()]); else if (!found[1]) found[1] = agencyNow();
+    }
     // What the coach typed can be fixed later: its label and kind of input, by name.
     var labels = {};
     form.querySelectorAll("label[for]").forEach(function (label) {
@@ -110,6 +126,19 @@
     }
     note.textContent = item.what + " at " + hhmm(item.at) + ": on this phone, not sent yet.";
   }
+
+  // A save that changes what a kept page shows (a visit started or ended): the worker
+  // fetches the page again, so the copy on the phone shows the visit under way.
+  // (On the request itself: the form is swapped out before htmx's afterRequest event.)
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("form[data-outbox-refresh]");
+    var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    var page = location.href.split("#")[0];
+    if (!form || !worker) return;
+    event.detail.xhr.addEventListener("load", function () {
+      if (this.status < 400) worker.postMessage({ refresh: page });
+    });
+  });
 
   // Without signal the request is not even tried; when it dies on the way it is kept too
   // (the server may have it already: the same key makes the resend harmless).

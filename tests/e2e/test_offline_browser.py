@@ -38,13 +38,18 @@ def outbox_size(page) -> int:
     return page.evaluate(OUTBOX_SIZE)
 
 
+def until(page, script: str, arg) -> None:
+    """Poll an async check in the page (wait_for_function does not wait for promises)."""
+    for _ in range(100):
+        if page.evaluate(script, arg):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"never true: {script}")
+
+
 def kept_by_worker(page, path: str) -> None:
     """Wait until the service worker has the page (it keeps it after answering)."""
-    page.wait_for_function(
-        KEPT,
-        arg=path,
-        polling=100,
-    )
+    until(page, KEPT, path)
 
 
 def set_up(live_app):
@@ -245,3 +250,39 @@ def test_logging_out_with_unsent_saves_warns_then_clears_the_phone(phone, live_a
     assert outbox_size(page) == 0
     assert not page.evaluate("caches.has('coach-pages')")
     assert trips(live_app) == []
+
+
+def test_a_visit_started_with_signal_is_ended_without_it_at_the_time_tapped(phone, live_app):
+    client_id, _ = set_up(live_app)
+    page = go_online_page(phone, live_app)
+    path = f"/clients/{client_id}"
+    page.goto(path)
+    kept_by_worker(page, path)
+    page.get_by_role("button", name="Start visit").click()
+    expect(page.get_by_role("heading", name="Visit under way")).to_be_visible()
+    # The worker fetched the page again: its copy shows the visit under way.
+    until(
+        page,
+        """path => caches.open('coach-pages').then(c => c.match(location.origin + path))
+             .then(r => r && r.text()).then(t => !!t && t.includes('Visit under way'))""",
+        path,
+    )
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_text("Saved on this phone at")).to_be_visible()
+    shot(page, "7-kept-visit-under-way")
+    page.locator("summary", has_text="Tasks observed").click()
+    page.get_by_label("Tasks observed").fill("Stocked the dairy aisle")
+    tapped = utcnow()
+    page.get_by_role("button", name="End visit").click()
+    expect(page.locator("#outbox-count")).to_have_text("1 unsent")
+    expect(page.get_by_text("Visit ended, note saved at")).to_contain_text("not sent yet")
+    page.wait_for_timeout(1500)  # sent later than it was tapped
+    back_online(page)
+    expect(page.locator("#outbox-count")).to_be_hidden(timeout=15_000)
+    with live_app.app_context():
+        visit = db.session.scalars(sa.select(Visit)).one()
+        assert visit.tasks_observed == "Stocked the dairy aisle"
+        assert visit.ended_at is not None
+        # The end is the minute the coach tapped End (the form keeps minutes).
+        assert abs((visit.ended_at - tapped.replace(second=0, microsecond=0)).total_seconds()) <= 60
