@@ -7,10 +7,19 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from coach.extensions import db
-from coach.models import ChecklistRun, StepScore, Trip, UserSession, Visit
+from coach.models import (
+    ChecklistRun,
+    ClientContact,
+    EmployerContact,
+    StepScore,
+    Trip,
+    User,
+    UserSession,
+    Visit,
+)
 from coach.timeutil import utcnow
 from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
-from tests.factories import PASSWORD, make_client, make_run, make_task, make_user
+from tests.factories import PASSWORD, make_client, make_employer, make_run, make_task, make_user
 
 SHOTS = os.environ.get("SHOTS")
 STEPS = ("Lay napkin", "Place fork", "Place knife", "Roll tight", "Stack in bin")
@@ -286,3 +295,33 @@ def test_a_visit_started_with_signal_is_ended_without_it_at_the_time_tapped(phon
         assert visit.ended_at is not None
         # The end is the minute the coach tapped End (the form keeps minutes).
         assert abs((visit.ended_at - tapped.replace(second=0, microsecond=0)).total_seconds()) <= 60
+
+
+def test_an_employer_contact_and_a_call_logged_without_signal_are_sent_once(phone, live_app):
+    client_id, _ = set_up(live_app)
+    with live_app.app_context():
+        coach = db.session.scalars(sa.select(User).where(User.email == "jordan@example.org")).one()
+        employer_id = make_employer("Green Valley Grocery", created_by=coach).id
+    page = go_online_page(phone, live_app)
+    forms = (f"/jobdev/new?employer={employer_id}", f"/contacts/new?client={client_id}")
+    for path in forms:
+        page.goto(path)
+        kept_by_worker(page, path)
+    page.context.set_offline(True)
+    page.goto(forms[0])
+    page.get_by_label("Person met (optional)").fill("Dana Brooks")
+    page.get_by_role("button", name="Save contact").click()
+    expect(page.locator("#outbox")).to_contain_text("Employer contact")
+    page.goto(forms[1])
+    page.locator("[value=text]").check()
+    page.get_by_role("button", name="Save contact").click()
+    expect(page.locator("#outbox-count")).to_have_text("2 unsent")
+    expect(page.locator("#outbox")).to_contain_text("Contact logged")
+    assert_accessible(page)
+    back_online(page)
+    expect(page.locator("#outbox-count")).to_be_hidden(timeout=15_000)
+    with live_app.app_context():
+        contacts = db.session.scalars(sa.select(EmployerContact)).all()
+        calls = db.session.scalars(sa.select(ClientContact)).all()
+        assert [(c.employer_id, c.person_met) for c in contacts] == [(employer_id, "Dana Brooks")]
+        assert [(c.client_id, c.kind) for c in calls] == [(client_id, "text")]
