@@ -122,7 +122,7 @@ class FlakyPhone(Phone):
         self.pending_clients.add(client_id)
 
         def started(panel: Response) -> None:
-            match = re.search(r"/visits/(\d+)/end", panel.text)
+            match = re.search(r"/visits/([1-9]\d*)/end", panel.text)
             if not match:
                 self.pending_clients.discard(client_id)
                 self.stats.add("unexpected", ("POST", "start visit", 200, "no visit under way"))

@@ -90,10 +90,12 @@
     ["HX-Request", "HX-Boosted", "HX-Target", "HX-Trigger"].forEach(function (name) {
       if (config.headers[name]) headers[name] = String(config.headers[name]);
     });
-    return {
+    var item = {
       user: me(), what: what, path: new URL(config.path || location.href, location.href).href,
       fields: fields, labels: labels, headers: headers, at: Date.now(), state: "waiting",
     };
+    if (form.dataset.outboxAfter) item.after = Number(form.dataset.outboxAfter);
+    return item;
   }
 
   function keepInOutbox(event) {
@@ -102,13 +104,73 @@
     event.detail.outboxed = true;
     var config = event.detail.requestConfig;
     var button = config.elt.matches("button") ? config.elt : config.triggeringEvent && config.triggeringEvent.submitter;
-    put(item).then(function () { afterKept(config.elt, button, item); show(); askForSync(); });
+    put(item).then(function (id) {
+      item.id = id;
+      afterKept(config.elt, button, item);
+      show();
+      askForSync();
+      if (item.after && navigator.onLine) send();  // its visit's start may be sent already
+    });
     return true;
+  }
+
+  // A visit started without signal: its note form (a <template> of the visit panel) in
+  // place of Start; its saves wait in the outbox for the start's answer, the visit's number.
+  var PENDING = "/visits/0/";
+  function showPendingVisit(panel, template, item) {
+    var content = template.content.cloneNode(true);
+    var form = content.querySelector("form");
+    var started = item.fields.filter(function (field) { return field[0] === "started_at"; })[0];
+    form.dataset.outboxAfter = String(item.id);
+    if (started && form.elements.started_at) form.elements.started_at.value = started[1];
+    panel.textContent = "";
+    panel.appendChild(content);
+    panel.insertBefore(el("p", { "class": "outbox-note", role: "status" },
+      item.what + " at " + hhmm(item.at) + ": on this phone, not sent yet."), panel.querySelector("form"));
+    if (window.htmx) window.htmx.process(panel);
+  }
+
+  // Back on a kept client page whose visit was started without signal: the visit again,
+  // with the note as last kept.
+  function restorePending(items) {
+    var template = document.getElementById("pending-visit");
+    var startForm = document.querySelector("#visit-panel form[data-outbox-time=started_at]");
+    if (!template || !startForm) return;
+    var path = new URL(startForm.getAttribute("hx-post"), location.href).href;
+    var start = items.filter(function (item) { return item.path === path; })[0];
+    if (!start) return;
+    var panel = startForm.closest("#visit-panel");
+    showPendingVisit(panel, template, start);
+    var latest = items.filter(function (item) { return item.after === start.id; }).pop();
+    var form = panel.querySelector("form");
+    (latest ? latest.fields : []).forEach(function (field) {
+      var input = form.elements[field[0]];
+      if (input && input.tagName === "TEXTAREA") input.value = field[1];
+    });
+  }
+
+  function resolveAfter(start, html, items) {
+    var match = /data-draft-key="visit-(\d+)"/.exec(html) || /\/visits\/([1-9]\d*)\/end/.exec(html);
+    return Promise.all(items.filter(function (item) { return item.after === start.id; }).map(function (item) {
+      if (match) {
+        item.path = item.path.replace(PENDING, "/visits/" + match[1] + "/");
+      } else {
+        item.state = "rejected";
+        item.message = "Its visit was not started, so this has nowhere to go.";
+      }
+      delete item.after;
+      return put(item);
+    }));
   }
 
   // Shown at once where it was made; the form gets a fresh key for the next save.
   function afterKept(elt, button, item) {
     var form = elt.closest("form");
+    var template = document.getElementById("pending-visit");
+    if (template && form.getAttribute("data-outbox-time") === "started_at") {
+      showPendingVisit(form.closest("#visit-panel"), template, item);
+      return;
+    }
     if (button && button.hasAttribute("aria-pressed")) {
       form.querySelectorAll("[aria-pressed]").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
     }
@@ -143,7 +205,8 @@
   // Without signal the request is not even tried; when it dies on the way it is kept too
   // (the server may have it already: the same key makes the resend harmless).
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (!navigator.onLine && keepInOutbox(event)) event.preventDefault();
+    var pending = event.detail.elt.closest && event.detail.elt.closest("form[data-outbox-after]");
+    if ((!navigator.onLine || pending) && keepInOutbox(event)) event.preventDefault();
   });
   window.addEventListener("htmx:sendError", keepInOutbox, true);  // before app.js's banner
 
@@ -159,6 +222,7 @@
       }
       var main = document.getElementById("main");
       var box = document.getElementById("outbox");
+      restorePending(items);
       if (!items.length || !main) { if (box) box.remove(); return; }
       if (!box) {
         box = el("section", { id: "outbox", "class": "outbox", "aria-labelledby": "outbox-h", tabindex: "-1" });
@@ -278,7 +342,7 @@
     return "";
   }
 
-  function sendOne(item, csrf) {
+  function sendOne(item, csrf, items) {
     var body = new URLSearchParams();
     item.fields.forEach(function (field) { body.append(field[0], field[0] === "csrf_token" ? csrf : field[1]); });
     var headers = Object.assign({}, item.headers, { "X-CSRFToken": csrf, "X-Coach-Outbox": "1" });
@@ -293,7 +357,10 @@
         }
         return response.text().then(function (html) {
           var message = serverMessage(html, response.status);
-          if (!message) return drop(item.id).then(function () { return 1; });
+          if (!message) {
+            return resolveAfter(item, html, items).then(function () { return drop(item.id); })
+              .then(function () { return 1; });
+          }
           item.state = "rejected";
           item.message = message;
           return put(item).then(function () { return 0; });
@@ -321,8 +388,15 @@
         .then(function (session) {
           if (session.user !== me()) throw STOP;
           return waiting.reduce(function (done, item) {
-            return done.then(function () { return sendOne(item, session.csrf); })
-              .then(function (ok) { sent += ok; });
+            return done.then(function () {
+              if (!item.after) return sendOne(item, session.csrf, items);
+              // Its visit's start is still on this phone (refused, or not sent): it waits.
+              if (items.some(function (other) { return other.id === item.after; })) return 0;
+              item.state = "rejected";
+              item.message = "Its visit's start is no longer on this phone.";
+              delete item.after;
+              return put(item).then(function () { return 0; });
+            }).then(function (ok) { sent += ok; });
           }, Promise.resolve());
         });
     }).catch(function (error) { if (error !== STOP) throw error; }).then(function () {

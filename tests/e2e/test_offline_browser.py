@@ -109,10 +109,14 @@ def test_a_visit_scores_a_note_and_a_trip_made_without_signal_reach_the_server_o
             "button", name="Independent"
         ).click()
         expect(page.locator("#outbox-count")).to_have_text(f"{1 + number} unsent")
-    # 5. A note.
-    page.get_by_label("Note").fill("Rolled 40 without a prompt")
+    # 5. A note of the visit: back on the kept client page, the visit is there again.
+    page.goto(f"/clients/{client_id}")
+    expect(page.get_by_role("heading", name="Visit started on this phone")).to_be_visible()
+    page.locator("summary", has_text="Tasks observed").click()
+    page.get_by_label("Tasks observed").fill("Rolled 40 without a prompt")
     page.get_by_role("button", name="Save note").click()
     expect(page.locator("#outbox-count")).to_have_text("7 unsent")
+    shot(page, "1b-pending-visit")
 
     # 6. A trip, from the kept trip form.
     page.goto("/mileage/new")
@@ -149,7 +153,9 @@ def test_a_visit_scores_a_note_and_a_trip_made_without_signal_reach_the_server_o
         run = db.session.get(ChecklistRun, run_id)
         assert len(visits) == 1 and visits[0].client_id == client_id
         assert [s.level for s in scores] == ["I"] * 5
-        assert run.note == "Rolled 40 without a prompt"
+        assert visits[0].tasks_observed == "Rolled 40 without a prompt"
+        assert visits[0].ended_at is None  # saved, not ended
+        assert run.note == ""
         assert [(t.miles_tenths, t.purpose) for t in trips] == [(125, "Job-site visit with Rosa")]
         assert visits[0].created_at <= trips[0].created_at  # sent in the order they were made
 
