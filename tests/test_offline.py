@@ -131,7 +131,7 @@ def test_the_saves_that_go_to_the_outbox_are_marked(ctx, client, auth):
     assert 'data-outbox="Contact logged"' in client.get("/contacts/new").get_data(as_text=True)
     make_visit(rosa, coach, minutes=None, started_at=utcnow())
     under_way = client.get(f"/clients/{rosa.id}").get_data(as_text=True)
-    assert 'data-outbox="Visit ended, note saved"' in under_way
+    assert 'data-outbox="End of visit, with its note"' in under_way
     assert 'data-outbox="Visit note saved"' in under_way
 
 

@@ -291,7 +291,7 @@ def test_a_visit_started_with_signal_is_ended_without_it_at_the_time_tapped(phon
     tapped = utcnow()
     page.get_by_role("button", name="End visit").click()
     expect(page.locator("#outbox-count")).to_have_text("1 unsent")
-    expect(page.get_by_text("Visit ended, note saved at")).to_contain_text("not sent yet")
+    expect(page.get_by_text("End of visit, with its note at")).to_contain_text("not sent yet")
     page.wait_for_timeout(1500)  # sent later than it was tapped
     back_online(page)
     expect(page.locator("#outbox-count")).to_be_hidden(timeout=15_000)

@@ -97,7 +97,6 @@ self.addEventListener("fetch", function (event) {
 
 self.addEventListener("message", function (event) {
   var refresh = event.data && event.data.refresh && new URL(event.data.refresh);
-  if (event.data === "clear") event.waitUntil(clearPages());
   if (refresh && refresh.origin === self.location.origin && !NEVER.test(refresh.pathname)) {
     event.waitUntil(fetch(refresh.href, { credentials: "same-origin" }).then(keep).catch(function () {}));
   }
