@@ -345,7 +345,7 @@
   function sendOne(item, csrf, items) {
     var body = new URLSearchParams();
     item.fields.forEach(function (field) { body.append(field[0], field[0] === "csrf_token" ? csrf : field[1]); });
-    var headers = Object.assign({}, item.headers, { "X-CSRFToken": csrf, "X-Coach-Outbox": "1" });
+    var headers = Object.assign({}, item.headers, { "X-CSRFToken": csrf });
     return fetch(item.path, { method: "POST", body: body, headers: headers, credentials: "same-origin" })
       .catch(function () { throw STOP; })
       .then(function (response) {
