@@ -157,6 +157,7 @@ AREAS = {
     "milestones": ["routes"],
     "reports": ["routes", "shared"],
     "outcomes": ["routes"],
+    "offline": ["routes"],
 }
 
 
@@ -183,7 +184,7 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; worker-src 'self'",
         )
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=()")
         response.vary.add("HX-Request")
@@ -200,6 +201,7 @@ def register_request_hooks(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from coach.agency import current_agency
     from coach.models import NOTE_SECTIONS, PROMPT_LEVELS, REVIEW_STATUSES
+    from coach.offline.services import user_key
     from coach.timeutil import DATE_TIME, format_date, format_local
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -218,6 +220,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["csrf_input"] = csrf_input
     app.jinja_env.globals["prompt_levels"] = PROMPT_LEVELS
     app.jinja_env.globals["current_tab"] = current_tab
+    app.jinja_env.globals["user_key"] = user_key
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
     app.jinja_env.filters["hours"] = lambda tenths: f"{tenths / 10:g} h"  # hours kept in tenths
 

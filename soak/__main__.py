@@ -12,9 +12,12 @@ pool), and runs three phases with the same simulated coaches:
    --kills of them, spread out): the master must replace each, and the phones retry
    what died on the wire with the same idempotency key;
 3. the database is locked (another connection holds BEGIN EXCLUSIVE past the busy
-   timeout): writes must answer a plain 503, then work again once it is released.
+   timeout): writes must answer a plain 503, then work again once it is released;
+4. a flaky network (soak/flaky.py): 20 % of requests dropped before or after the
+   server answers; each phone keeps what got no answer in an outbox and sends it again
+   in order, with the same idempotency keys, until the outbox is empty.
 
-After phases 1 and 2 every acknowledged write is looked up in the database, per coach
+After phases 1, 2 and 4 every acknowledged write is looked up in the database, per coach
 and kind, and SQLite checks the file. Exits non-zero on any lost write, 5xx, extra row,
 failed check or unexpected answer.
 """
@@ -34,6 +37,7 @@ from pathlib import Path
 
 from bench.gunicorn import port_open, start_gunicorn
 from soak import check
+from soak.flaky import DROP, FlakyPhone
 from soak.phone import Phone, Stats, hidden
 from soak.seed import build
 
@@ -280,7 +284,7 @@ def phases(server, port: int, seeds, args) -> dict:
     if not ok:
         print(f"log-in problems: {login.server_errors + login.unexpected + login.gave_up}")
 
-    def phase(title: str, during=None, notes=lambda: []) -> bool:
+    def phase(title: str, during=None, notes=lambda: [], phones=phones) -> bool:
         stats = Stats()
         for phone in phones:
             phone.stats = stats
@@ -309,7 +313,28 @@ def phases(server, port: int, seeds, args) -> dict:
     ok = ok and len(kills) == args.kills and all("new" in k for k in kills)
     phones[0].stats = Stats()
     ok = locked_database(phones[0]) and ok
+    ok = flaky_network(phones, phase) and ok
     return {"ok": ok, "phones": phones}
+
+
+def flaky_network(phones, phase) -> bool:
+    """Phase 4: a fifth of the requests lost, before or after the server answers; the
+    phones keep what got no answer in an outbox and send it again, in order."""
+    flaky = [FlakyPhone(phone) for phone in phones]
+
+    def notes() -> list[str]:
+        before = sum(p.drops_before for p in flaky)
+        after = sum(p.drops_after for p in flaky)
+        left = sum(len(p.outbox) for p in flaky)
+        return [
+            f"requests dropped before the server: {before}; answers dropped after it: {after}",
+            f"saves sent again from an outbox: {sum(p.replayed for p in flaky)}; "
+            f"left in outboxes: {left}",
+        ]
+
+    return phase(
+        f"Phase 4: flaky network ({DROP:.0%} of requests dropped)", phones=flaky, notes=notes
+    )
 
 
 if __name__ == "__main__":

@@ -218,7 +218,7 @@ class Phone:
         key = hidden(page, "idempotency_key")
         start = {"idempotency_key": key, "contact_type": "on_site", "placement_id": placement_id}
         panel = self.tap(f"/clients/{client_id}/visits/start", start, htmx=True)
-        match = panel and re.search(r"/visits/(\d+)/end", panel.text)
+        match = panel and re.search(r"/visits/([1-9]\d*)/end", panel.text)
         if not match:
             self.stats.add("unexpected", ("POST", "start visit", 200, "no visit under way"))
             return

@@ -276,7 +276,13 @@
     if (event.detail.shouldSwap && target && target.matches("body, [data-settle]")) settle();
   });
 
-  document.addEventListener("htmx:sendError", function () {
+  document.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.outboxed) return;  // kept in the outbox instead (offline.js)
+    var config = event.detail.requestConfig;
+    if (config && config.verb === "get") {
+      banner("No signal: part of this page could not load. What is here still works.");
+      return;
+    }
     banner("No connection. Nothing was sent; what you typed is still here. Try again when you have signal.");
   });
   // The database is away for a moment: the server left the page as it was (HX-Reswap:

@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from coach.agency import current_agency
@@ -56,6 +56,25 @@ class StartVisitForm(FlaskForm, FixFields):
     idempotency_key = idempotency_field()
     placement_id = SelectField("Job", coerce=int, validators=[Optional()])
     contact_type = SelectField("Contact", choices=CONTACT_TYPES, default="on_site")
+    # When Start was tapped, filled in by the outbox (offline.js) for a start sent
+    # later; empty means now.
+    started_at = DateTimeLocalField(
+        "Started",
+        format=LOCAL_FORMATS,
+        validators=[Optional(), exists_locally],
+        widget=HiddenField.widget,
+    )
+
+    def validate_started_at(self, field) -> None:
+        start = tapped_start(self)
+        if start is None:
+            return
+        if start > utcnow() + timedelta(minutes=5):
+            raise ValidationError("The start is in the future.")
+        if start < utcnow() - MAX_VISIT:
+            raise ValidationError(
+                "This visit was started more than 16 hours ago: write it up as an earlier visit."
+            )
 
 
 class CheckboxesField(SelectMultipleField):
@@ -190,6 +209,11 @@ def changed_time(field, stored):
     """The typed time as UTC, or the stored one (seconds and DST fold intact) if the
     coach left the minute shown in the input as it was."""
     return stored if _unchanged(field, stored) else from_local(field.data, _tz())
+
+
+def tapped_start(form):
+    """When Start was tapped, as UTC, if the form says (a start sent from the outbox)."""
+    return from_local(form.started_at.data, _tz()) if form.started_at.data else None
 
 
 def ended_at(form):

@@ -71,7 +71,16 @@ def panel_forms(client, visit, today) -> dict:
         return dict(form=note_form(visit, client, today), run_form=StartRunForm())
     form = StartVisitForm()
     form.placement_id.choices = visit_jobs(client, today)
-    return dict(form=form, run_form=None)
+    return dict(form=form, run_form=None, pending_form=pending_note_form(client, today))
+
+
+def pending_note_form(client, today):
+    """The note form of a visit started without signal (offline.js shows it from a
+    <template> until the start is sent): empty, with the same choices."""
+    form = VisitNoteForm(formdata=None)
+    form.placement_id.choices = visit_jobs(client, today)
+    form.service_type_id.choices = visit_service_options()
+    return form
 
 
 def visit_history(client, before=None) -> dict:

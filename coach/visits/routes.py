@@ -23,6 +23,7 @@ from coach.visits.forms import (
     apply_amendment,
     apply_note,
     ended_at,
+    tapped_start,
     times_ok,
 )
 from coach.web import (
@@ -57,6 +58,7 @@ def start_visit(client_id: int):
             form.placement_id.data or None,
             fix,
             current_agency(),
+            tapped_start(form),
         )
         if not created:
             # A double tap that lost the insert race rolled back, which expired the

@@ -125,8 +125,10 @@ def start_now(
     placement_id: int | None,
     fix: tuple,
     settings: AgencySettings,
+    started_at: datetime | None = None,
 ) -> tuple[Visit, bool]:
-    """Start a visit of `client` now, once per idempotency key: (visit, created).
+    """Start a visit of `client` now (or when Start was tapped without signal), once
+    per idempotency key: (visit, created).
 
     The phone's fix (latitude, longitude, accuracy) is checked against the job's work
     site before the insert, so the insert carries the whole row: SQLite's write lock is
@@ -135,7 +137,7 @@ def start_now(
     visit = Visit(
         client_id=client.id,
         coach_id=client.coach_id,
-        started_at=utcnow(),
+        started_at=started_at or utcnow(),
         contact_type=contact_type,
         service_type_id=default_service(client.id, local_today(settings.timezone)),
     )
