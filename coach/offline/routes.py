@@ -21,7 +21,7 @@ def service_worker():
     shell = [static_url(name) for name in SHELL]
     body = render_template(
         "offline/sw.js",
-        shell=shell,
+        shell_urls=shell,
         # A new shell (any file changed) is a new worker, which keeps the new files.
         version=hashlib.sha256(" ".join(shell).encode()).hexdigest()[:12],
         max_age_ms=int(current_app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds() * 1000),

@@ -8,7 +8,7 @@ var SHELL = "coach-shell-{{ version }}";
 var PAGES = "coach-pages";
 var OWNER = "/__owner__";  // in PAGES: whose pages these are
 var MAX_AGE_MS = {{ max_age_ms }};
-var SHELL_URLS = {{ shell|tojson }};
+var SHELL_URLS = {{ shell_urls|tojson }};
 var NEVER = /^\/(s|r)\//;
 
 self.addEventListener("install", function (event) {
