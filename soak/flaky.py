@@ -15,9 +15,8 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-from soak.phone import LEVELS, Phone, Response, hidden
+from soak.phone import LEVELS, Phone, Response, hidden, trip_form
 
 DROP = 0.2  # share of requests lost on the wire
 FLUSH_ROUNDS = 400  # sending the outbox at the end: rounds before giving up
@@ -184,15 +183,7 @@ class FlakyPhone(Phone):
     def trip(self, *_ids) -> None:
         key = hidden(self.get("/mileage/new"), "idempotency_key")
         purpose = f"soak flaky trip {key}"
-        form = {
-            "idempotency_key": key,
-            "trip_date": (datetime.now(UTC).date() - timedelta(days=1)).isoformat(),
-            "purpose": purpose,
-            "client_id": 0,
-            "origin": "Office",
-            "destination": "Main store",
-            "miles": f"{self.rng.randint(5, 300) / 10:.1f}",
-        }
+        form = trip_form(key, purpose, self.rng)
 
         def saved(response: Response) -> None:
             if "/mileage/" in response.location:

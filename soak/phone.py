@@ -65,6 +65,19 @@ class Response:
     headers: dict
 
 
+def trip_form(key: str, purpose: str, rng) -> dict:
+    """The new-trip form as a phone posts it: yesterday, a few miles, no client."""
+    return {
+        "idempotency_key": key,
+        "trip_date": (datetime.now(UTC).date() - timedelta(days=1)).isoformat(),
+        "purpose": purpose,
+        "client_id": 0,
+        "origin": "Office",
+        "destination": "Main store",
+        "miles": f"{rng.randint(5, 300) / 10:.1f}",
+    }
+
+
 def hidden(html: str, name: str) -> str:
     match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html)
     if not match:
@@ -269,15 +282,7 @@ class Phone:
         """Log a trip (a boosted form post in the browser; redirected when saved)."""
         key = hidden(self.get("/mileage/new"), "idempotency_key")
         purpose = f"soak trip {key}"
-        form = {
-            "idempotency_key": key,
-            "trip_date": (datetime.now(UTC).date() - timedelta(days=1)).isoformat(),
-            "purpose": purpose,
-            "client_id": 0,
-            "origin": "Office",
-            "destination": "Main store",
-            "miles": f"{self.rng.randint(5, 300) / 10:.1f}",
-        }
+        form = trip_form(key, purpose, self.rng)
         response = self.tap("/mileage/new", form, ok=(302,))
         if response and "/mileage/" in response.location:
             self.ledger.trips[key] = purpose
