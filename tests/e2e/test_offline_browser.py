@@ -31,7 +31,9 @@ def shot(page, name):
 
 
 OUTBOX_SIZE = """() => new Promise(done => {
+  setTimeout(() => done(-1), 5000);  // never a hang: -1 fails the count checked
   const open = indexedDB.open("coach-outbox", 1);
+  open.onerror = open.onblocked = () => done(-1);
   open.onupgradeneeded = () =>
     open.result.createObjectStore("items", {keyPath: "id", autoIncrement: true});
   open.onsuccess = () => {
@@ -73,7 +75,9 @@ def set_up(live_app):
 def go_online_page(phone, live_app):
     page = phone(geolocation={"latitude": 39.96, "longitude": -82.99}, permissions=["geolocation"])
     log_in(page, "jordan@example.org", PASSWORD)
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    ready = """Promise.race([navigator.serviceWorker.ready.then(() => true),
+                           new Promise(late => setTimeout(() => late(false), 10000))])"""
+    assert page.evaluate(ready), "the service worker never became ready"
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     return page
 
