@@ -6,11 +6,12 @@ import os
 from datetime import date, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from coach.extensions import db
-from coach.models import ServiceType
+from coach.models import BillingBatch, ServiceType
 from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.factories import (
     PASSWORD,
@@ -64,7 +65,9 @@ def test_a_supervisor_previews_exports_and_downloads_a_month(phone, live_app):
 
     page.get_by_role("button", name="Export 4 visits as a batch").click()
     expect(page.get_by_text("exported: 4 visits billed.")).to_be_visible()
-    batch = page.locator(".card", has_text="Batch 1 · Ohio OOD")
+    with live_app.app_context():  # its number is its id: PostgreSQL's sequences carry over
+        n = db.session.scalars(sa.select(BillingBatch.id)).one()
+    batch = page.locator(".card", has_text=f"Batch {n} · Ohio OOD")
     expect(batch).to_contain_text("4 visits · 8 units · $120.00")
     expect(batch).to_contain_text("Exported by Maria Alvarez")
     assert_accessible(page)
@@ -72,8 +75,8 @@ def test_a_supervisor_previews_exports_and_downloads_a_month(phone, live_app):
     shot(page, "exported")
 
     with page.expect_download() as download:
-        batch.get_by_role("link", name="XLSX of batch 1").click()
-    assert download.value.suggested_filename == "billing-batch-1-2026-11.xlsx"
+        batch.get_by_role("link", name=f"XLSX of batch {n}").click()
+    assert download.value.suggested_filename == f"billing-batch-{n}-2026-11.xlsx"
     sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     rows = list(sheet.iter_rows(values_only=True))
     visits = [r for r in rows if r[0] == "Visit"]
@@ -88,7 +91,7 @@ def test_a_supervisor_previews_exports_and_downloads_a_month(phone, live_app):
     # Reopening asks first, then says what it did.
     batch.get_by_text("Reopen…").click()
     shot(page, "reopen")
-    batch.get_by_role("button", name="Reopen batch 1").click()
-    expect(page.get_by_text("Batch 1 reopened: 4 visits can be exported again.")).to_be_visible()
+    batch.get_by_role("button", name=f"Reopen batch {n}").click()
+    expect(page.get_by_text(f"Batch {n} reopened: 4 visits can be exported again.")).to_be_visible()
     expect(page.get_by_text("Reopened by Maria Alvarez")).to_be_visible()
     assert_accessible(page)
