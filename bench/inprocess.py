@@ -1,6 +1,6 @@
 """Server time per page, one request at a time, in this process (Flask test client).
 
-    python -m bench.inprocess [--size S] [--repeat 200] [--profile PAGE]
+    python -m bench.inprocess [--size S] [--repeat 200] [--profile PAGE] [--pages A,B]
 
 Uses the databases `make bench` built (bench/out/bench-S.db, -L.db). No network and no
 load generator: what is left is what a request costs the app itself. CPU time is shown
@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--size", default="S")
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--profile", help="a page name, e.g. 'mileage review'")
+    parser.add_argument("--pages", help="page names, comma-separated (default: every page)")
     args = parser.parse_args()
 
     from pathlib import Path
@@ -51,6 +52,9 @@ def main() -> None:
     head = {"Accept-Encoding": "gzip"}
     run_page = clients["coach"].get("/tasks/1").get_data(as_text=True)
     table = pages(int(re.findall(r'href="/runs/(\d+)"', run_page)[0]))
+    if args.pages:
+        wanted = {"health", *args.pages.split(",")}
+        table = {name: page for name, page in table.items() if name in wanted}
     if args.profile:
         from pyinstrument import Profiler
 

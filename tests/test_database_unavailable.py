@@ -106,7 +106,8 @@ def test_a_really_locked_sqlite_file_answers_503_then_recovers(tmp_path, monkeyp
     client = app.test_client()
     assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
 
-    holder = sqlite3.connect(tmp_path / "test.db", isolation_level=None)
+    path = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
         response = client.post("/mileage/new", data={**TRIP, "idempotency_key": "trip-key-0004"})
