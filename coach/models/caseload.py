@@ -206,10 +206,12 @@ class Placement(db.Model):
         # Outcomes: the starts and the endings of a date range.
         sa.Index("ix_placements_start_date", "start_date", "client_id"),
         sa.Index("ix_placements_end_date", "end_date", "client_id"),
+        # A person's jobs in start order (outcomes: the first wage, a later job held).
+        sa.Index("ix_placements_client_start", "client_id", "start_date", "id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id"), index=True)
+    client_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("clients.id"))
     worksite_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("worksites.id"), index=True)
     job_title: so.Mapped[str] = so.mapped_column(sa.String(160))
     start_date: so.Mapped[date]

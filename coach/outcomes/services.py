@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from coach.charts import chart_geometry, nice_max
 from coach.clients.services import may_see_client
@@ -217,35 +218,42 @@ def first_starts(scope: Scope) -> sa.CTE:
 def progression(scope: Scope) -> sa.CTE:
     """Per person with a job on the as-of day: their first wage (the first wage
     recorded for their first job with one: the job's kept `start_wage_cents`) and their
-    current wage (on the as-of day, of the job they hold that started last). The jobs
-    held that day are read once, ranked per person by a window function; the first wage
-    is one lookup per person. Computed once per statement (MATERIALIZED: SQLite 3.35+,
-    PostgreSQL 12+)."""
+    current wage (on the as-of day, of the job they hold that started last). Each held
+    job that no later-started held job of the same person follows is read once, with two
+    lookups through the person's jobs by start date (`ix_placements_client_start`).
+    Computed once per statement (MATERIALIZED: SQLite 3.35+, PostgreSQL 12+). (Ranking the
+    held jobs with a window function took 3.4 ms at L against 0.7 ms for reading them.)"""
+    later = so.aliased(Placement)
     day = scope.as_of
-    newest = sa.func.row_number().over(
-        partition_by=Placement.client_id,
-        order_by=(Placement.start_date.desc(), Placement.id.desc()),
-    )
-    held = (
-        sa.select(
-            Placement.client_id,
-            pay_on(day, PlacementChange.hourly_wage_cents).label("current_wage"),
-            newest.label("newest"),
+    held_later = (
+        sa.select(later.id)
+        .where(
+            later.client_id == Placement.client_id,
+            later.start_date <= day,
+            sa.or_(later.end_date.is_(None), later.end_date >= day),
+            sa.or_(
+                later.start_date > Placement.start_date,
+                sa.and_(later.start_date == Placement.start_date, later.id > Placement.id),
+            ),
         )
-        .join(Client, Client.id == Placement.client_id)
-        .where(*held_where(scope))
-        .subquery()
+        .exists()
     )
-    first = (
-        sa.select(Placement.start_wage_cents)
-        .where(Placement.client_id == held.c.client_id, Placement.start_wage_cents.is_not(None))
-        .order_by(Placement.start_date, Placement.id)
+    first = so.aliased(Placement)
+    first_wage = (
+        sa.select(first.start_wage_cents)
+        .where(first.client_id == Placement.client_id, first.start_wage_cents.is_not(None))
+        .order_by(first.start_date, first.id)
         .limit(1)
         .scalar_subquery()
     )
     people = (
-        sa.select(held.c.client_id, first.label("first_wage"), held.c.current_wage)
-        .where(held.c.newest == 1)
+        sa.select(
+            Placement.client_id,
+            first_wage.label("first_wage"),
+            pay_on(day, PlacementChange.hourly_wage_cents).label("current_wage"),
+        )
+        .join(Client, Client.id == Placement.client_id)
+        .where(*held_where(scope), ~held_later)
         .cte("progression_all")
         .prefix_with("MATERIALIZED")
     )
