@@ -234,3 +234,19 @@ def test_empty_figures_say_nothing_rather_than_zero(ctx):
     assert figures["pay"].wage_cents is None
     assert figures["progression"].people == 0
     assert figures["community"].percent is None
+
+
+def test_a_statement_built_once_counts_each_users_own_records(world):
+    """The figures' statements are kept per shape of scope (fg.statement): the second
+    coach and the filtered views run the same statements with their own values, and get
+    their own caseload, never the first one's."""
+    fg.statement.cache_clear()
+    a, b, boss = world["a"], world["b"], world["supervisor"]
+    assert (fg.caseload(scope(a)).size, fg.caseload(scope(b)).size) == (3, 1)
+    assert fg.statement.cache_info().hits == 1  # b ran a's statement
+    assert fg.job_endings(scope(b)) == [] and len(fg.job_endings(scope(a))) == 2
+    assert fg.caseload(scope(boss, b.id)).size == 1
+    assert fg.caseload(scope(boss, a.id)).size == 3
+    assert fg.caseload(scope(boss)).size == 4
+    # Three shapes of the caseload statement: a coach's, one coach filtered, everyone's.
+    assert fg.statement.cache_info().currsize == 4  # and the endings'

@@ -3,12 +3,16 @@
 Every function takes a Scope (coach/outcomes/services.py: whose records, which agency-
 local dates) and runs one statement. Its docstring says what it counts and what it
 leaves out; docs/features.md repeats the definitions; tests/test_outcomes_figures.py
-checks each against a fixture computed by hand, on SQLite and PostgreSQL. Medians come
-from window functions (coach/outcomes/sql.py), which both databases run.
+checks each against a fixture computed by hand, on SQLite and PostgreSQL. Medians are
+read with LIMIT and OFFSET (coach/outcomes/sql.py), which both databases run.
+
+Each statement is built by a `_name(scope)` function from a scope whose values are bind
+parameters, once per shape of scope (see `run`), and run with the scope's values.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -36,17 +40,33 @@ class Caseload:
         return 100 * self.employed / self.size if self.size else None
 
 
+@lru_cache(maxsize=64)
+def statement(build, shape: tuple[bool, bool]) -> sa.Select:
+    """A figure's statement for a shape of scope (sv.Scope.shape), built once: building
+    the ten figures' statements took 8 of the outcomes page's 30 ms of CPU at L (bench
+    figures in docs/performance.md). It holds no data: who and when are parameters,
+    bound at each run (tests/test_outcomes_figures.py runs one statement for two users)."""
+    return build(sv.bound_scope(shape))
+
+
+def run(build, scope: sv.Scope) -> sa.Result:
+    """Run the statement `build` makes, with this scope's user, coach and dates."""
+    return db.session.execute(statement(build, scope.shape), scope.values)
+
+
+def _caseload(scope) -> sa.Select:
+    return sa.select(
+        sa.func.count(),
+        sa.func.count(sa.case((sv.employed_on(scope.as_of), 1))),
+    ).where(*sv.caseload_where(scope))
+
+
 def caseload(scope: sv.Scope) -> Caseload:
     """Caseload size: the clients in scope whose status is not closed, now (the date
     range does not apply: the app keeps no history of statuses). Employed: those of them
     with a job on the as-of day (the period's last day, or today if earlier): started on
     or before it, and no last day before it. Closed clients are left out of both."""
-    size, employed = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.count(sa.case((sv.employed_on(scope.as_of), 1))),
-        ).where(*sv.caseload_where(scope))
-    ).one()
+    size, employed = run(_caseload, scope).one()
     return Caseload(size, employed)
 
 
@@ -61,22 +81,23 @@ class Starts:
         return sum(n for _, n in self.months)
 
 
+def _job_starts(scope) -> sa.Select:
+    year = sa.extract("year", Placement.start_date)
+    month = sa.extract("month", Placement.start_date)
+    return (
+        sa.select(year, month, sa.func.count())
+        .join(Client, Client.id == Placement.client_id)
+        .where(*sv.starts_where(scope))
+        .group_by(year, month)
+    )
+
+
 def job_starts(scope: sv.Scope) -> Starts:
     """Job starts per month, quarter and year: placements of clients in scope whose
     start date is in the period, counted in SQL by the month of the start date (an
     agency-local date). A client with two jobs counts twice. Months of the period with
     no start show 0; quarters and years add up their months."""
-    year = sa.extract("year", Placement.start_date)
-    month = sa.extract("month", Placement.start_date)
-    counted = dict(
-        ((int(y), int(m)), n)
-        for y, m, n in db.session.execute(
-            sa.select(year, month, sa.func.count())
-            .join(Client, Client.id == Placement.client_id)
-            .where(*sv.starts_where(scope))
-            .group_by(year, month)
-        )
-    )
+    counted = {(int(y), int(m)): n for y, m, n in run(_job_starts, scope)}
     starts = Starts()
     quarters: dict[str, int] = {}
     years: dict[int, int] = {}
@@ -98,10 +119,14 @@ class Median:
     count: int
 
 
-def _median(values: sa.Select) -> Median:
-    median, count = median_and_count(values)
-    value, n = db.session.execute(sa.select(median, count)).one()
+def _median(build, scope: sv.Scope) -> Median:
+    value, n = run(build, scope).one()
     return Median(None if value is None else float(value), n or 0)
+
+
+def _first_contact(scope) -> sa.Select:
+    first = sv.first_contacts(scope)
+    return sa.select(*median_and_count(sa.select(days_between(first.c.first, first.c.entry))))
 
 
 def days_to_first_contact(scope: sv.Scope) -> Median:
@@ -110,16 +135,19 @@ def days_to_first_contact(scope: sv.Scope) -> Median:
     names them), over the clients in scope who entered in the period and have had one
     on or after entry. Left out: clients with no entry date, those not yet presented to
     an employer, and contacts before entry."""
-    first = sv.first_contacts(scope)
-    return _median(sa.select(days_between(first.c.first, first.c.entry)))
+    return _median(_first_contact, scope)
+
+
+def _first_start(scope) -> sa.Select:
+    first = sv.first_starts(scope)
+    return sa.select(*median_and_count(sa.select(days_between(first.c.first, first.c.entry))))
 
 
 def days_to_first_start(scope: sv.Scope) -> Median:
     """Median days from program entry to the first job start on or after it, over the
     clients in scope who entered in the period and have started a job since. Left out:
     clients with no entry date or no job yet, and jobs that started before entry."""
-    first = sv.first_starts(scope)
-    return _median(sa.select(days_between(first.c.first, first.c.entry)))
+    return _median(_first_start, scope)
 
 
 @dataclass
@@ -132,33 +160,41 @@ class Retention:
         return 100 * self.kept / self.starts if self.starts else None
 
 
+def _retention(scope) -> sa.Select:
+    kept = sa.func.count(sa.case((sv.kept_to_day_90(), 1)))
+    return (
+        sa.select(sa.func.count(), kept)
+        .select_from(Placement)
+        .join(Client, Client.id == Placement.client_id)
+        .where(*sv.retention_where(scope))
+    )
+
+
 def retention_90(scope: sv.Scope) -> Retention:
     """90-day retention: of the job starts in the period whose day 90 has passed (day 1
     is the start date, day 90 the start date + 89 days; counted once the start was at
     least 90 days before today), the share still employed on day 90: no end date, or a
     last day on or after day 90. A job that ended on day 89 is not kept. Each start
     counts on its own (a client with two jobs has two); starts too recent are left out."""
-    kept = sa.func.count(sa.case((sv.kept_to_day_90(), 1)))
-    starts, retained = db.session.execute(
-        sa.select(sa.func.count(), kept)
-        .select_from(Placement)
-        .join(Client, Client.id == Placement.client_id)
-        .where(*sv.retention_where(scope))
-    ).one()
+    starts, retained = run(_retention, scope).one()
     return Retention(starts, retained)
 
 
-def job_endings(scope: sv.Scope) -> list[tuple[str, str, int]]:
-    """Job endings by reason: placements of clients in scope whose last day is in the
-    period, counted per end reason (from the job-loss event or the job form); a job
-    ended without a reason counts as "Not recorded". (reason, label, count), most first."""
-    rows = db.session.execute(
+def _endings(scope) -> sa.Select:
+    return (
         sa.select(Placement.end_reason, sa.func.count())
         .join(Client, Client.id == Placement.client_id)
         .where(*sv.endings_where(scope))
         .group_by(Placement.end_reason)
         .order_by(sa.func.count().desc(), Placement.end_reason)
     )
+
+
+def job_endings(scope: sv.Scope) -> list[tuple[str, str, int]]:
+    """Job endings by reason: placements of clients in scope whose last day is in the
+    period, counted per end reason (from the job-loss event or the job form); a job
+    ended without a reason counts as "Not recorded". (reason, label, count), most first."""
+    rows = run(_endings, scope)
     return [(reason, END_REASONS.get(reason, "Not recorded"), n) for reason, n in rows]
 
 
@@ -170,17 +206,20 @@ class Pay:
     hours: int
 
 
+def _pay(scope) -> sa.Select:
+    held = sv.held_pay(scope)
+    wage, wages = median_and_count(sa.select(held.c.wage))
+    hours, hour_count = median_and_count(sa.select(held.c.hours))
+    return sa.select(wage, wages, hours, hour_count)
+
+
 def pay_medians(scope: sv.Scope) -> Pay:
     """Median hourly wage and median weekly hours of the jobs held on the as-of day by
     clients in scope, each as it was that day (the latest wage or hours change on or
     before it, so a raise in the middle of a month counts from its date). A client with
     two jobs counts each. Jobs with no wage (or no hours) recorded are left out of that
     median."""
-
-    held = sv.held_pay(scope)
-    wage, wages = median_and_count(sa.select(held.c.wage))
-    hours, hour_count = median_and_count(sa.select(held.c.hours))
-    row = db.session.execute(sa.select(wage, wages, hours, hour_count)).one()
+    row = run(_pay, scope).one()
     return Pay(
         None if row[0] is None else float(row[0]),
         row[1] or 0,
@@ -197,12 +236,7 @@ class Progression:
     current_cents: float | None
 
 
-def wage_progression(scope: sv.Scope) -> Progression:
-    """Wage progression, per person: of the clients in scope with a job on the as-of
-    day, their first wage (at the start of their first job with a wage recorded) against
-    their current wage (on the as-of day, of the job they hold that started last). Gives
-    how many people, how many earn more than at first, and the median of each. Left out:
-    people without a job that day or without a wage recorded."""
+def _progression(scope) -> sa.Select:
     rows = sv.progression(scope)
     first, people = median_and_count(sa.select(rows.c.first_wage))
     current, _ = median_and_count(sa.select(rows.c.current_wage))
@@ -212,9 +246,16 @@ def wage_progression(scope: sv.Scope) -> Progression:
         .where(rows.c.current_wage > rows.c.first_wage)
         .scalar_subquery()
     )
-    n, more, first_value, current_value = db.session.execute(
-        sa.select(people, raised, first, current)
-    ).one()
+    return sa.select(people, raised, first, current)
+
+
+def wage_progression(scope: sv.Scope) -> Progression:
+    """Wage progression, per person: of the clients in scope with a job on the as-of
+    day, their first wage (at the start of their first job with a wage recorded) against
+    their current wage (on the as-of day, of the job they hold that started last). Gives
+    how many people, how many earn more than at first, and the median of each. Left out:
+    people without a job that day or without a wage recorded."""
+    n, more, first_value, current_value = run(_progression, scope).one()
     return Progression(
         n or 0,
         more or 0,
@@ -234,19 +275,21 @@ class ContactRate:
         return self.contacts / self.coaches / self.weeks if self.coaches else None
 
 
+def _contacts(scope) -> sa.Select:
+    contacts = (
+        sa.select(sa.func.count()).select_from(EmployerContact).where(*sv.contacts_where(scope))
+    )
+    coaches = sa.select(sa.func.count()).select_from(User).where(*sv.coaches_where(scope))
+    return sa.select(contacts.scalar_subquery(), coaches.scalar_subquery())
+
+
 def contacts_per_coach_week(scope: sv.Scope) -> ContactRate:
     """Employer contacts per coach per week: the employer contacts (job development)
     dated in the period made by the coaches in scope (a coach: their own; the filtered
     coach; or everyone's), divided by the number of coaches (the coach, or every active
     user with the coach role) and by the period's weeks (its days / 7). Contacts by
     supervisors count in the total but they are not counted as coaches."""
-    contacts = (
-        sa.select(sa.func.count()).select_from(EmployerContact).where(*sv.contacts_where(scope))
-    )
-    coaches = sa.select(sa.func.count()).select_from(User).where(*sv.coaches_where(scope))
-    made, staff = db.session.execute(
-        sa.select(contacts.scalar_subquery(), coaches.scalar_subquery())
-    ).one()
+    made, staff = run(_contacts, scope).one()
     return ContactRate(made, staff, scope.weeks)
 
 
@@ -263,25 +306,27 @@ class Community:
 IPS_COMMUNITY_TARGET = 65
 
 
+def _community(scope) -> sa.Select:
+    if sv.sees_everyone(scope):
+        return sa.select(
+            sa.func.sum(VisitDay.community_minutes), sa.func.sum(VisitDay.minutes)
+        ).where(VisitDay.day.between(scope.start, scope.end))
+    minutes = sa.func.coalesce(Visit.duration_minutes, 0)
+    outside = sa.case((Visit.contact_type != "office", minutes), else_=0)
+    return (
+        sa.select(sa.func.sum(outside), sa.func.sum(minutes))
+        .join(Client, Client.id == Visit.client_id)
+        .where(*sv.visits_where(scope))
+    )
+
+
 def community_share(scope: sv.Scope) -> Community:
     """The share of coaching hours spent in the community: minutes of ended, not deleted
     visits to clients in scope that started in the period (agency-local days), those
     whose contact type is not "office" (on site, phone, video) against all. Open and
     deleted visits are left out. IPS asks for 65 % or more. Over every caseload it adds
     up the agency's days (VisitDay, the same visits summed per local day)."""
-    if sv.sees_everyone(scope):
-        query = sa.select(
-            sa.func.sum(VisitDay.community_minutes), sa.func.sum(VisitDay.minutes)
-        ).where(VisitDay.day.between(scope.start, scope.end))
-    else:
-        minutes = sa.func.coalesce(Visit.duration_minutes, 0)
-        outside = sa.case((Visit.contact_type != "office", minutes), else_=0)
-        query = (
-            sa.select(sa.func.sum(outside), sa.func.sum(minutes))
-            .join(Client, Client.id == Visit.client_id)
-            .where(*sv.visits_where(scope))
-        )
-    community, total = db.session.execute(query).one()
+    community, total = run(_community, scope).one()
     return Community(int(community or 0), int(total or 0))
 
 

@@ -58,12 +58,79 @@ class Scope:
         return first, last
 
     @property
+    def retained_before(self) -> date:
+        """Starts on or before this day have passed their day 90 (see retention_where)."""
+        return self.today - timedelta(days=90)
+
+    @property
     def args(self) -> dict:
         """The filters as query arguments, for links to the records and the CSV."""
         args = {"start": self.start.isoformat(), "end": self.end.isoformat()}
         if self.coach_id:
             args["coach"] = self.coach_id
         return args
+
+    @property
+    def shape(self) -> tuple[bool, bool]:
+        """What the statements of a scope depend on beyond its values: whether the user
+        sees every caseload, and whether the filter names one coach."""
+        sees_all = self.user.sees_all_caseloads
+        return sees_all, sees_all and self.coach_id is not None
+
+    @property
+    def values(self) -> dict:
+        """The scope's values, for the bind parameters of `bound_scope`'s statements."""
+        first, last = self.utc_bounds
+        return {
+            "scope_user": self.user.id,
+            "scope_coach": self.coach_id,
+            "scope_start": self.start,
+            "scope_end": self.end,
+            "scope_as_of": self.as_of,
+            "scope_retained_before": self.retained_before,
+            "scope_first": first,
+            "scope_last": last,
+        }
+
+
+@dataclass(frozen=True)
+class BoundUser:
+    sees_all_caseloads: bool
+    id: sa.BindParameter
+
+
+@dataclass(frozen=True)
+class BoundScope:
+    """A Scope whose values are bind parameters (named as in `Scope.values`), for a
+    statement built once per shape and run with any scope of that shape."""
+
+    user: BoundUser
+    coach_id: sa.BindParameter | None
+    start: sa.BindParameter
+    end: sa.BindParameter
+    as_of: sa.BindParameter
+    retained_before: sa.BindParameter
+    utc_bounds: tuple[sa.BindParameter, sa.BindParameter]
+
+
+def bound_scope(shape: tuple[bool, bool]) -> BoundScope:
+    sees_all, one_coach = shape
+
+    def day(name):
+        return sa.bindparam(f"scope_{name}", type_=sa.Date)
+
+    def moment(name):
+        return sa.bindparam(f"scope_{name}", type_=sa.DateTime)
+
+    return BoundScope(
+        user=BoundUser(sees_all, sa.bindparam("scope_user", type_=sa.Integer)),
+        coach_id=sa.bindparam("scope_coach", type_=sa.Integer) if one_coach else None,
+        start=day("start"),
+        end=day("end"),
+        as_of=day("as_of"),
+        retained_before=day("retained_before"),
+        utc_bounds=(moment("first"), moment("last")),
+    )
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -84,7 +151,7 @@ def visible_outcome_clients(user: User, coach_id: int | None = None) -> sa.Colum
     their caseload, supervisors and admins everyone's), and only `coach_id`'s caseload
     when the filter names one. A coach's filter can only be themselves."""
     rule = may_see_client(user)
-    if coach_id and user.sees_all_caseloads:
+    if coach_id is not None and user.sees_all_caseloads:
         rule = sa.and_(rule, Client.coach_id == coach_id)
     return rule
 
@@ -130,7 +197,7 @@ def retention_where(scope: Scope) -> list:
     """Starts in the period whose day 90 has passed: day 1 is the start date, day 90 is
     the start date + 89 days, and it has passed when the start was at least 90 days
     before today."""
-    return [*starts_where(scope), Placement.start_date <= scope.today - timedelta(days=90)]
+    return [*starts_where(scope), Placement.start_date <= scope.retained_before]
 
 
 def kept_to_day_90():
@@ -283,7 +350,7 @@ def held_pay(scope: Scope) -> sa.CTE:
 
 def sees_everyone(scope: Scope) -> bool:
     """Whether the scope is every client (no row needs its client read to be counted)."""
-    return scope.user.sees_all_caseloads and not scope.coach_id
+    return scope.user.sees_all_caseloads and scope.coach_id is None
 
 
 def contacts_where(scope: Scope) -> list:
@@ -292,7 +359,7 @@ def contacts_where(scope: Scope) -> list:
     rule = [EmployerContact.contact_date.between(scope.start, scope.end)]
     if not scope.user.sees_all_caseloads:
         rule.append(EmployerContact.created_by_id == scope.user.id)
-    elif scope.coach_id:
+    elif scope.coach_id is not None:
         rule.append(EmployerContact.created_by_id == scope.coach_id)
     return rule
 
@@ -302,7 +369,7 @@ def coaches_where(scope: Scope) -> list:
     coach, or every active coach."""
     if not scope.user.sees_all_caseloads:
         return [User.id == scope.user.id]
-    if scope.coach_id:
+    if scope.coach_id is not None:
         return [User.id == scope.coach_id]
     return [User.role == "coach", User.active.is_(True)]
 
