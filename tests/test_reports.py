@@ -16,6 +16,7 @@ from coach.models import (
     ReportLink,
     ReportVersion,
 )
+from coach.reports import assembly
 from coach.reports.assembly import assemble, hours_tenths
 from coach.timeutil import utcnow
 from tests.conftest import FreshContextClient
@@ -212,6 +213,25 @@ def test_the_figures_of_a_hand_computed_month(ctx):
             "job": "Courtesy clerk, Green Valley Grocery",
         }
     ]
+
+
+def test_the_queries_built_once_read_each_clients_own_month(ctx):
+    """The report's queries are built once (assembly.statement) and run with the client
+    and month as parameters: a second client, and another month, get their own."""
+    coach = make_user("coach")
+    rosa = make_client(coach, "Rosa", "Rivera")
+    november(rosa, coach)
+    other = make_client(coach, "Omar", "Ortiz")
+    assert assemble(rosa, NOVEMBER, TZ)["totals"]["visits"] == 2
+    built = assembly.statement.cache_info().currsize
+    f = assemble(other, NOVEMBER, TZ)
+    assert assembly.statement.cache_info().currsize == built  # the same queries ran
+    assert f["totals"]["visits"] == 0 and f["funders"] == [] and f["tasks"] == []
+    assert f["job_changes"] == [] and f["wage_changes"] == [] and f["objectives"] == []
+    october = assemble(rosa, date(2026, 10, 1), TZ)
+    # Only the visit at 11:30 pm on October 31 (New York), 3:30 UTC on November 1.
+    assert october["totals"]["visits"] == 1
+    assert [c["day"] for c in october["employer_contacts"]] == ["Oct 30, 2026"]
 
 
 def test_hours_are_tenths_rounded_half_up():

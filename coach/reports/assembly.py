@@ -10,6 +10,7 @@ freezes it in the version (ReportVersion.figures), so an approved report does no
 when the records change later."""
 
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -64,6 +65,28 @@ def month_bounds_utc(first: date, tz_name: str) -> tuple[datetime, datetime]:
     return local_day_start(first, tz_name), local_day_start(next_month(first), tz_name)
 
 
+# The client and the month, as bind parameters of the report's queries (see `run`).
+CLIENT = sa.bindparam("client_id", type_=sa.Integer)
+FIRST = sa.bindparam("first", type_=sa.Date)  # the month's first day
+LAST = sa.bindparam("last", type_=sa.Date)  # and its last
+END = sa.bindparam("end", type_=sa.Date)  # the next month's first day
+START = sa.bindparam("start", type_=sa.DateTime)  # the local month as naive UTC [start, until)
+UNTIL = sa.bindparam("until", type_=sa.DateTime)
+
+
+@cache
+def statement(build) -> sa.Executable:
+    """One of the report's queries, built once: building the six took about 2 of the
+    draft report's 11 ms of CPU at L (docs/performance.md). It holds no data: the
+    client and the month are parameters, bound at each run."""
+    return build()
+
+
+def run(build, month: dict) -> sa.Result:
+    """Run the query `build` makes for the client and month in `month` (see assemble)."""
+    return db.session.execute(statement(build), month)
+
+
 def hours_tenths(minutes: int) -> int:
     """Minutes as tenths of an hour, half up (how hours are kept everywhere)."""
     return (minutes * 10 + 30) // 60
@@ -72,9 +95,17 @@ def hours_tenths(minutes: int) -> int:
 def assemble(client: Client, first: date, tz_name: str) -> dict:
     """Everything the report shows of the client's month starting on `first`."""
     start, until = month_bounds_utc(first, tz_name)
-    last = next_month(first) - timedelta(days=1)
-    visits = month_visits(client.id, start, until, tz_name)
-    tasks = task_trends(client.id, start, until)
+    end = next_month(first)
+    month = dict(
+        client_id=client.id,
+        first=first,
+        last=end - timedelta(days=1),
+        end=end,
+        start=start,
+        until=until,
+    )
+    visits = month_visits(month, tz_name)
+    tasks = task_trends(month)
     return {
         "format": FIGURES_FORMAT,
         "month": first.strftime("%Y-%m"),
@@ -83,20 +114,19 @@ def assemble(client: Client, first: date, tz_name: str) -> dict:
         "visits": visits,
         "totals": visit_totals(visits),
         "services": by_service(visits),
-        "funders": funder_units(client.id, first, last, visits),
+        "funders": funder_units(month, visits),
         "tasks": tasks,
-        "objectives": objective_progress(client.id, first, visits, tasks),
-        **month_events(client.id, first, start, until, tz_name),
-        "wage_changes": wage_changes(client.id, first),
+        "objectives": objective_progress(month, visits, tasks),
+        **month_events(month, tz_name),
+        "wage_changes": wage_changes(month),
     }
 
 
 # --- visits, by service and by funder ----------------------------------------------
 
 
-def month_visits(client_id: int, start: datetime, until: datetime, tz_name: str) -> list[dict]:
-    """The client's ended visits that started in the month, oldest first: one query."""
-    rows = db.session.execute(
+def _visits_query() -> sa.Select:
+    return (
         sa.select(
             Visit.started_at,
             Visit.ended_at,
@@ -113,15 +143,20 @@ def month_visits(client_id: int, start: datetime, until: datetime, tz_name: str)
         )
         .outerjoin(ServiceType, ServiceType.id == Visit.service_type_id)
         .where(
-            Visit.client_id == client_id,
+            Visit.client_id == CLIENT,
             Visit.deleted_at.is_(None),
             Visit.ended_at.is_not(None),
-            Visit.started_at >= start,
-            Visit.started_at < until,
+            Visit.started_at >= START,
+            Visit.started_at < UNTIL,
         )
         .order_by(Visit.started_at, Visit.id)
     )
+
+
+def month_visits(month: dict, tz_name: str) -> list[dict]:
+    """The client's ended visits that started in the month, oldest first: one query."""
     visits = []
+    rows = run(_visits_query, month)
     for started, ended, minutes, units, billed, billable, grant, contact, objective, *svc in rows:
         code, name, unit = svc
         begin, end = to_local(started, tz_name), to_local(ended, tz_name)
@@ -171,10 +206,8 @@ def by_service(visits: list[dict]) -> list[dict]:
     return list(services.values())
 
 
-def funder_units(client_id: int, first: date, last: date, visits: list[dict]) -> list[dict]:
-    """Each funder's authorizations of the client that cover part of the month, with the
-    units billed against each in the month (billable visits only): one query."""
-    rows = db.session.execute(
+def _funders_query() -> sa.Select:
+    return (
         sa.select(
             Authorization.id,
             Authorization.number,
@@ -190,12 +223,18 @@ def funder_units(client_id: int, first: date, last: date, visits: list[dict]) ->
         .join(Funder, Funder.id == Authorization.funder_id)
         .join(ServiceType, ServiceType.id == Authorization.service_type_id)
         .where(
-            Authorization.client_id == client_id,
-            Authorization.start_date <= last,
-            Authorization.end_date >= first,
+            Authorization.client_id == CLIENT,
+            Authorization.start_date <= LAST,
+            Authorization.end_date >= FIRST,
         )
         .order_by(Funder.name, Authorization.start_date, Authorization.id)
     )
+
+
+def funder_units(month: dict, visits: list[dict]) -> list[dict]:
+    """Each funder's authorizations of the client that cover part of the month, with the
+    units billed against each in the month (billable visits only): one query."""
+    rows = run(_funders_query, month)
     used: dict[int, int] = {}
     for v in visits:
         if v["authorization_id"]:
@@ -231,15 +270,11 @@ def trend_of(before: float | None, now: float | None) -> str:
     return "up" if now > before else "down" if now < before else "same"
 
 
-def task_trends(client_id: int, start: datetime, until: datetime) -> list[dict]:
-    """Each task of the client that has a run by the month's end: its percent independent
-    at the month's last scored run, at the last one before the month, the month's runs
-    (the trend line) and whether the mastery criterion was met by then: one query, every
-    run's percent counted in SQL (percent_independent's rule: 'not attempted' left out)."""
+def _tasks_query() -> sa.Select:
     attempted = sa.func.sum(sa.case((StepScore.level != "NA", 1), else_=0))
     independent = sa.func.sum(sa.case((StepScore.level == "I", 1), else_=0))
     task = TaskAnalysis
-    rows = db.session.execute(
+    return (
         sa.select(
             task.id,
             task.title,
@@ -252,12 +287,21 @@ def task_trends(client_id: int, start: datetime, until: datetime) -> list[dict]:
         )
         .join(ChecklistRun, ChecklistRun.task_id == task.id)
         .outerjoin(StepScore, StepScore.run_id == ChecklistRun.id)
-        .where(task.client_id == client_id, ChecklistRun.started_at < until)
+        .where(task.client_id == CLIENT, ChecklistRun.started_at < UNTIL)
         .group_by(task.id, ChecklistRun.id, ChecklistRun.started_at)
         .order_by(task.title, task.id, ChecklistRun.started_at, ChecklistRun.id)
     )
+
+
+def task_trends(month: dict) -> list[dict]:
+    """Each task of the client that has a run by the month's end: its percent independent
+    at the month's last scored run, at the last one before the month, the month's runs
+    (the trend line) and whether the mastery criterion was met by then: one query, every
+    run's percent counted in SQL (percent_independent's rule: 'not attempted' left out)."""
     tasks: dict[int, dict] = {}
-    for task_id, title, objective_id, threshold, needed, started, tried, done in rows:
+    for task_id, title, objective_id, threshold, needed, started, tried, done in run(
+        _tasks_query, month
+    ):
         entry = tasks.setdefault(
             task_id,
             {
@@ -269,7 +313,7 @@ def task_trends(client_id: int, start: datetime, until: datetime) -> list[dict]:
             },
         )
         percent = round(100.0 * (done or 0) / tried, 1) if tried else None
-        entry["before" if started < start else "month"].append(percent)
+        entry["before" if started < month["start"] else "month"].append(percent)
     result = []
     for entry in tasks.values():
         before = [p for p in entry["before"] if p is not None]
@@ -294,14 +338,10 @@ def task_trends(client_id: int, start: datetime, until: datetime) -> list[dict]:
 # --- the plan's objectives -----------------------------------------------------------
 
 
-def objective_progress(client_id: int, first: date, visits: list[dict], tasks: list[dict]):
-    """The objectives of the client's newest plan started by the month's end, numbered as
-    on the plan page, with their action steps done by the month's end (and in it), the
-    month's visits that served each, and the linked tasks' percent: one query."""
-    end = next_month(first)
+def _objectives_query() -> sa.Select:
     plan_id = (
         sa.select(EmploymentPlan.id)
-        .where(EmploymentPlan.client_id == client_id, EmploymentPlan.start_date < end)
+        .where(EmploymentPlan.client_id == CLIENT, EmploymentPlan.start_date < END)
         .order_by(EmploymentPlan.start_date.desc(), EmploymentPlan.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -311,8 +351,8 @@ def objective_progress(client_id: int, first: date, visits: list[dict], tasks: l
         .where(PlanGoal.plan_id == PlanObjective.plan_id, PlanGoal.id <= PlanObjective.goal_id)
         .scalar_subquery()
     )
-    done = sa.and_(PlanAction.done_on.is_not(None), PlanAction.done_on < end)
-    rows = db.session.execute(
+    done = sa.and_(PlanAction.done_on.is_not(None), PlanAction.done_on < END)
+    return (
         sa.select(
             PlanObjective.id,
             PlanObjective.goal_id,
@@ -321,7 +361,7 @@ def objective_progress(client_id: int, first: date, visits: list[dict], tasks: l
             PlanObjective.target_date,
             sa.func.count(PlanAction.id),
             sa.func.sum(sa.case((done, 1), else_=0)),
-            sa.func.sum(sa.case((sa.and_(done, PlanAction.done_on >= first), 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(done, PlanAction.done_on >= FIRST), 1), else_=0)),
         )
         .outerjoin(PlanAction, PlanAction.objective_id == PlanObjective.id)
         .where(PlanObjective.plan_id == plan_id)
@@ -329,6 +369,13 @@ def objective_progress(client_id: int, first: date, visits: list[dict], tasks: l
         .group_by(PlanObjective.target_date)
         .order_by(PlanObjective.goal_id, PlanObjective.target_date, PlanObjective.id)
     )
+
+
+def objective_progress(month: dict, visits: list[dict], tasks: list[dict]):
+    """The objectives of the client's newest plan started by the month's end, numbered as
+    on the plan page, with their action steps done by the month's end (and in it), the
+    month's visits that served each, and the linked tasks' percent: one query."""
+    rows = run(_objectives_query, month)
     objectives, last_goal, n = [], None, 0
     for objective_id, goal_id, g, text, target, total, done_by_end, done_in_month in rows:
         n = n + 1 if goal_id == last_goal else 1
@@ -380,10 +427,7 @@ def hours_a_week(tenths: int | None) -> str:
     return "not set" if tenths is None else f"{tenths / 10:g}"
 
 
-def wage_changes(client_id: int, first: date) -> list[dict]:
-    """Raises and changes of hours of the client's jobs from a day in the month, each
-    against the pay in force before it; a job's first row (its start, listed among the
-    job changes) and a row that changed neither are left out. One query."""
+def _wage_changes_query() -> sa.Select:
     order = (PlacementChange.effective_date, PlacementChange.id)
     earlier = {"partition_by": PlacementChange.placement_id, "order_by": order}
     history = (
@@ -398,20 +442,26 @@ def wage_changes(client_id: int, first: date) -> list[dict]:
             sa.func.row_number().over(**earlier).label("n"),
         )
         .join(Placement, Placement.id == PlacementChange.placement_id)
-        .where(Placement.client_id == client_id)
-        .where(PlacementChange.effective_date < next_month(first))
+        .where(Placement.client_id == CLIENT)
+        .where(PlacementChange.effective_date < END)
         .subquery()
     )
-    rows = db.session.execute(
+    return (
         sa.select(history, Placement.job_title, Employer.name)
         .join(Placement, Placement.id == history.c.placement_id)
         .join(Worksite, Worksite.id == Placement.worksite_id)
         .join(Employer, Employer.id == Worksite.employer_id)
-        .where(history.c.effective_date >= first, history.c.n > 1)
+        .where(history.c.effective_date >= FIRST, history.c.n > 1)
         .order_by(history.c.effective_date, history.c.id)
     )
+
+
+def wage_changes(month: dict) -> list[dict]:
+    """Raises and changes of hours of the client's jobs from a day in the month, each
+    against the pay in force before it; a job's first row (its start, listed among the
+    job changes) and a row that changed neither are left out. One query."""
     changes = []
-    for row in rows:
+    for row in run(_wage_changes_query, month):
         what = []
         if row.wage != row.wage_before:
             pay = f"{dollars_an_hour(row.wage_before)} → {dollars_an_hour(row.wage)}"
@@ -426,11 +476,7 @@ def wage_changes(client_id: int, first: date) -> list[dict]:
     return changes
 
 
-def month_events(client_id: int, first: date, start: datetime, until: datetime, tz_name: str):
-    """Jobs started and ended, job problems and losses, accommodation requests open in
-    the month (with their status now), employer contacts that named the person, and the
-    applications and interviews of the job-search log: one UNION query."""
-    end = next_month(first)
+def _events_query() -> sa.CompoundSelect:
     employer_of_job = (
         (Worksite, Worksite.id == Placement.worksite_id),
         (
@@ -445,100 +491,104 @@ def month_events(client_id: int, first: date, start: datetime, until: datetime, 
         )
         for target, on in employer_of_job:
             query = query.join(target, on)
-        return query.where(Placement.client_id == client_id, day >= first, day < end)
+        return query.where(Placement.client_id == CLIENT, day >= FIRST, day < END)
 
-    events = db.session.execute(
-        sa.union_all(
-            job_select("start", Placement.start_date, sa.literal("")),
-            job_select("end", Placement.end_date, Placement.end_reason),
-            sa.select(
-                *_row(
-                    "event",
-                    PlacementEvent.id,
-                    None,
-                    PlacementEvent.happened_at,
-                    Placement.job_title,
-                    Employer.name,
-                    PlacementEvent.kind,
-                )
+    return sa.union_all(
+        job_select("start", Placement.start_date, sa.literal("")),
+        job_select("end", Placement.end_date, Placement.end_reason),
+        sa.select(
+            *_row(
+                "event",
+                PlacementEvent.id,
+                None,
+                PlacementEvent.happened_at,
+                Placement.job_title,
+                Employer.name,
+                PlacementEvent.kind,
             )
-            .join(Placement, Placement.id == PlacementEvent.placement_id)
-            .join(*employer_of_job[0])
-            .join(*employer_of_job[1])
-            .where(
-                PlacementEvent.client_id == client_id,
-                PlacementEvent.happened_at >= start,
-                PlacementEvent.happened_at < until,
-            ),
-            sa.select(
-                *_row(
-                    "accommodation",
-                    AccommodationRequest.id,
-                    AccommodationRequest.request_date,
-                    AccommodationRequest.created_at,
-                    AccommodationRequest.accommodation,
-                    AccommodationRequest.job_function,
-                    AccommodationRequest.status,
-                )
-            ).where(
-                AccommodationRequest.client_id == client_id,
-                AccommodationRequest.created_at < until,
-                sa.or_(
-                    AccommodationRequest.status.in_(OPEN_STATUSES),
-                    AccommodationRequest.updated_at >= start,
-                ),
-            ),
-            sa.select(
-                *_row(
-                    "contact",
-                    EmployerContact.id,
-                    EmployerContact.contact_date,
-                    None,
-                    EmployerContact.purpose,
-                    Employer.name,
-                    EmployerContact.method,
-                )
-            )
-            .join(Employer, Employer.id == EmployerContact.employer_id)
-            .join(contact_clients, contact_clients.c.contact_id == EmployerContact.id)
-            .where(
-                contact_clients.c.client_id == client_id,
-                EmployerContact.contact_date >= first,
-                EmployerContact.contact_date < end,
-            ),
-            sa.select(
-                *_row(
-                    "application",
-                    JobApplication.id,
-                    JobApplication.applied_on,
-                    None,
-                    JobApplication.position,
-                    JobApplication.employer_name,
-                    JobApplication.result,
-                )
-            ).where(
-                JobApplication.client_id == client_id,
-                JobApplication.applied_on >= first,
-                JobApplication.applied_on < end,
-            ),
-            sa.select(
-                *_row(
-                    "interview",
-                    JobInterview.id,
-                    JobInterview.interview_on,
-                    None,
-                    JobInterview.position,
-                    JobInterview.employer_name,
-                    JobInterview.went_with,
-                )
-            ).where(
-                JobInterview.client_id == client_id,
-                JobInterview.interview_on >= first,
-                JobInterview.interview_on < end,
-            ),
         )
-    ).all()
-    return sorted_events(events, tz_name)
+        .join(Placement, Placement.id == PlacementEvent.placement_id)
+        .join(*employer_of_job[0])
+        .join(*employer_of_job[1])
+        .where(
+            PlacementEvent.client_id == CLIENT,
+            PlacementEvent.happened_at >= START,
+            PlacementEvent.happened_at < UNTIL,
+        ),
+        sa.select(
+            *_row(
+                "accommodation",
+                AccommodationRequest.id,
+                AccommodationRequest.request_date,
+                AccommodationRequest.created_at,
+                AccommodationRequest.accommodation,
+                AccommodationRequest.job_function,
+                AccommodationRequest.status,
+            )
+        ).where(
+            AccommodationRequest.client_id == CLIENT,
+            AccommodationRequest.created_at < UNTIL,
+            sa.or_(
+                AccommodationRequest.status.in_(OPEN_STATUSES),
+                AccommodationRequest.updated_at >= START,
+            ),
+        ),
+        sa.select(
+            *_row(
+                "contact",
+                EmployerContact.id,
+                EmployerContact.contact_date,
+                None,
+                EmployerContact.purpose,
+                Employer.name,
+                EmployerContact.method,
+            )
+        )
+        .join(Employer, Employer.id == EmployerContact.employer_id)
+        .join(contact_clients, contact_clients.c.contact_id == EmployerContact.id)
+        .where(
+            contact_clients.c.client_id == CLIENT,
+            EmployerContact.contact_date >= FIRST,
+            EmployerContact.contact_date < END,
+        ),
+        sa.select(
+            *_row(
+                "application",
+                JobApplication.id,
+                JobApplication.applied_on,
+                None,
+                JobApplication.position,
+                JobApplication.employer_name,
+                JobApplication.result,
+            )
+        ).where(
+            JobApplication.client_id == CLIENT,
+            JobApplication.applied_on >= FIRST,
+            JobApplication.applied_on < END,
+        ),
+        sa.select(
+            *_row(
+                "interview",
+                JobInterview.id,
+                JobInterview.interview_on,
+                None,
+                JobInterview.position,
+                JobInterview.employer_name,
+                JobInterview.went_with,
+            )
+        ).where(
+            JobInterview.client_id == CLIENT,
+            JobInterview.interview_on >= FIRST,
+            JobInterview.interview_on < END,
+        ),
+    )
+
+
+def month_events(month: dict, tz_name: str) -> dict:
+    """Jobs started and ended, job problems and losses, accommodation requests open in
+    the month (with their status now), employer contacts that named the person, and the
+    applications and interviews of the job-search log: one UNION query."""
+    return sorted_events(run(_events_query, month).all(), tz_name)
 
 
 def _day_of(row, tz_name: str) -> date:
