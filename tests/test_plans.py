@@ -548,3 +548,20 @@ def test_removing_a_step_and_another_coachs_removal_pages(client, login_as):
         assert client.get(url).status_code == 404
         assert client.post(url).status_code == 404
     assert count(PlanObjective) == 2
+
+
+def test_the_plan_page_links_each_job_held_to_its_support_plan(client, login_as):
+    from tests.factories import make_employer, make_placement, make_worksite
+
+    coach = login_as("coach")
+    person = make_client(coach, "Rosa", "Diaz")
+    plan = make_plan(person, coach)
+    assert "Job support" not in client.get(f"/plans/{plan.id}").text  # no job yet
+    site = make_worksite(make_employer("Green Valley Grocery"))
+    held = make_placement(person, site, "Courtesy clerk")
+    ended = make_placement(person, site, "Bagger", end_date=agency_today() - timedelta(days=1))
+    page = client.get(f"/plans/{plan.id}").text
+    assert "Courtesy clerk, Green Valley Grocery" in page
+    assert f'href="/support/jobs/{held.id}"' in page
+    assert f"/support/jobs/{ended.id}" not in page and "Bagger" not in page
+    assert client.get(f"/support/jobs/{held.id}").status_code == 200  # the link works

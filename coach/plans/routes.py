@@ -56,6 +56,7 @@ def view_plan(plan_id: int):
     plan = plans.get_plan_for(current_user, plan_id, with_tree=True)
     objective_ids = [objective.id for objective in plans.objectives_of(plan)]
     audit_view("employment_plan", plan.id)
+    today = agency_today()
     return render(
         "plans/plan.html",
         plan=plan,
@@ -63,7 +64,8 @@ def view_plan(plan_id: int):
         has_objective=bool(objective_ids),
         visits=plans.visits_serving(plan, objective_ids),
         tasks=plans.tasks_serving(plan, objective_ids),
-        today=agency_today(),
+        jobs=plans.jobs_held(plan, today),
+        today=today,
     )
 
 

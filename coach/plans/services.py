@@ -18,7 +18,9 @@ from coach.extensions import db
 from coach.forms import options
 from coach.models import (
     Client,
+    Employer,
     EmploymentPlan,
+    Placement,
     PlanAction,
     PlanGoal,
     PlanObjective,
@@ -26,6 +28,7 @@ from coach.models import (
     TaskAnalysis,
     User,
     Visit,
+    Worksite,
 )
 from coach.records import create_once, get_or_404, save_edit
 from coach.tasks.services import TaskStanding, standings
@@ -473,3 +476,25 @@ def sign_plan(
     record_event("sign", "employment_plan", plan.id, f"version {version}")
     db.session.commit()
     return signature, ""
+
+
+class JobHeld(NamedTuple):
+    placement_id: int
+    job_title: str
+    employer: str
+
+
+def jobs_held(plan: EmploymentPlan, today: date) -> list[JobHeld]:
+    """The person's jobs not ended by `today`, newest first: the plan page links each to
+    its job-support plan, where the plan goes on once they work. One query."""
+    rows = db.session.execute(
+        sa.select(Placement.id, Placement.job_title, Employer.name)
+        .join(Worksite, Worksite.id == Placement.worksite_id)
+        .join(Employer, Employer.id == Worksite.employer_id)
+        .where(
+            Placement.client_id == plan.client_id,
+            sa.or_(Placement.end_date.is_(None), Placement.end_date >= today),
+        )
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+    )
+    return [JobHeld(*row) for row in rows]
