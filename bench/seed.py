@@ -48,6 +48,7 @@ from coach.models import (
     Worksite,
     contact_clients,
 )
+from coach.outcomes.firsts import set_client_firsts
 from coach.today.kept import refresh_every_client
 from coach.visits.days import agency_zone, sum_every_day_again
 from coach.visits.services import service_units
@@ -308,11 +309,12 @@ def build(path: str, size: str) -> None:
         add_support(clients_n, coaches_n, now)
         seed_reports(now)
         # Core inserts skip the session's flush, which keeps Today's items, the visits
-        # summed per day and a job's kept pay columns: write them.
+        # summed per day, a job's kept pay columns and a client's first facts: write them.
         connection = db.session.connection()
         refresh_every_client(connection)
         sum_every_day_again(connection, agency_zone(connection))
         set_pay_columns(connection, None)
+        set_client_firsts(connection, None)
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()

@@ -83,12 +83,14 @@ def register_extensions(app: Flask) -> None:
         return load_session_user(int(user_id))
 
     from coach.clients import pay_columns
+    from coach.outcomes import firsts
     from coach.today import kept
     from coach.visits import days
 
     kept.start_keeping(db.session)  # Today's items are written with the records they come from
     days.start_keeping(db.session)  # so are the agency's visits summed per day
     pay_columns.start_keeping(db.session)  # and a job's first wage
+    firsts.start_keeping(db.session)  # and then a client's first contact, start and wage
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -88,6 +88,11 @@ class Client(db.Model):
     intake_date: so.Mapped[date | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    # Kept from the records by coach/outcomes/firsts.py: the first employer contact and
+    # the first job start on or after entry, and the first wage of the first paid job.
+    first_contact_on: so.Mapped[date | None]
+    first_start_on: so.Mapped[date | None]
+    first_wage_cents: so.Mapped[int | None]
 
     # Whether Today flags the client for the team's review, when a query asks
     # (coach.today.services.team_review_flag): the client page reads it with the client.

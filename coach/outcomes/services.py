@@ -18,7 +18,6 @@ from coach.charts import chart_geometry, nice_max
 from coach.clients.services import may_see_client
 from coach.extensions import db
 from coach.models import Client, EmployerContact, Placement, PlacementChange, User, Visit
-from coach.models import contact_clients as cc
 from coach.outcomes.sql import days_between
 from coach.timeutil import from_local
 
@@ -234,62 +233,38 @@ def pay_on(day: date, column):
     return sa.case((current, own), else_=sa.func.coalesce(latest, own))
 
 
-def first_event_after_entry(scope: Scope, name: str, first_on_or_after) -> sa.CTE:
+def first_after_entry(scope: Scope, name: str, first) -> sa.CTE:
     """Per client in scope whose program entry is in the period and who has had the
-    event since: the entry date and the first event's day (`first_on_or_after(entry)`,
-    a subquery of the client's rows). Driven from the clients, each looked up through
-    their own index (joining every contact's link first read 31k links at L, 9 ms), and
-    computed once per statement (MATERIALIZED), though the median reads it twice."""
+    event since: the entry date and the event's first day (`first`, a column of Client
+    kept with the records by coach/outcomes/firsts.py)."""
     entry = entry_date()
-    people = (
-        sa.select(
-            Client.id.label("client_id"),
-            entry.label("entry"),
-            first_on_or_after(entry).label("first"),
-        )
-        .where(clients_rule(scope), entry.between(scope.start, scope.end))
-        .cte(f"{name}_all")
-        .prefix_with("MATERIALIZED")
+    return (
+        sa.select(Client.id.label("client_id"), entry.label("entry"), first.label("first"))
+        .where(clients_rule(scope), entry.between(scope.start, scope.end), first.is_not(None))
+        .cte(name)
     )
-    return sa.select(people).where(people.c.first.is_not(None)).cte(name)
 
 
 def first_contacts(scope: Scope) -> sa.CTE:
     """Per client entering in the period: the first employer contact made for them (a
     contact that names them as a job seeker) on or after entry."""
-
-    def first_contact(entry):
-        return (
-            sa.select(sa.func.min(EmployerContact.contact_date))
-            .join(cc, cc.c.contact_id == EmployerContact.id)
-            .where(cc.c.client_id == Client.id, EmployerContact.contact_date >= entry)
-            .scalar_subquery()
-        )
-
-    return first_event_after_entry(scope, "first_contacts", first_contact)
+    return first_after_entry(scope, "first_contacts", Client.first_contact_on)
 
 
 def first_starts(scope: Scope) -> sa.CTE:
     """Per client entering in the period: their first job start on or after entry."""
-
-    def first_start(entry):
-        return (
-            sa.select(sa.func.min(Placement.start_date))
-            .where(Placement.client_id == Client.id, Placement.start_date >= entry)
-            .scalar_subquery()
-        )
-
-    return first_event_after_entry(scope, "first_starts", first_start)
+    return first_after_entry(scope, "first_starts", Client.first_start_on)
 
 
 def progression(scope: Scope) -> sa.CTE:
     """Per person with a job on the as-of day: their first wage (the first wage
-    recorded for their first job with one: the job's kept `start_wage_cents`) and their
-    current wage (on the as-of day, of the job they hold that started last). Each held
-    job that no later-started held job of the same person follows is read once, with two
-    lookups through the person's jobs by start date (`ix_placements_client_start`).
-    Computed once per statement (MATERIALIZED: SQLite 3.35+, PostgreSQL 12+). (Ranking the
-    held jobs with a window function took 3.4 ms at L against 0.7 ms for reading them.)"""
+    recorded for their first job with one, kept on the client's row: `first_wage_cents`)
+    and their current wage (on the as-of day, of the job they hold that started last).
+    Each held job that no later-started held job of the same person follows is read
+    once, with a lookup through the person's jobs by start date
+    (`ix_placements_client_start`). Computed once per statement (MATERIALIZED: SQLite
+    3.35+, PostgreSQL 12+). (Ranking the held jobs with a window function took 3.4 ms at
+    L against 0.7 ms for reading them.)"""
     later = so.aliased(Placement)
     day = scope.as_of
     held_later = (
@@ -305,18 +280,10 @@ def progression(scope: Scope) -> sa.CTE:
         )
         .exists()
     )
-    first = so.aliased(Placement)
-    first_wage = (
-        sa.select(first.start_wage_cents)
-        .where(first.client_id == Placement.client_id, first.start_wage_cents.is_not(None))
-        .order_by(first.start_date, first.id)
-        .limit(1)
-        .scalar_subquery()
-    )
     people = (
         sa.select(
             Placement.client_id,
-            first_wage.label("first_wage"),
+            Client.first_wage_cents.label("first_wage"),
             pay_on(day, PlacementChange.hourly_wage_cents).label("current_wage"),
         )
         .join(Client, Client.id == Placement.client_id)
