@@ -136,9 +136,9 @@ def test_profile_plan_signature_links_and_fading_on_one_phone(phone, live_app):
     expect(served.get_by_text("240 min")).to_be_visible()
     checked(page)
 
-    # 6: the job-support plan's fading schedule, 20 → 10 → 5 hours.
-    page.goto(f"/clients/{rosa_id}")
-    page.locator(f'a[href="/support/jobs/{job_id}"]').click()
+    # 6: the job-support plan's fading schedule, 20 → 10 → 5 hours, reached from the plan.
+    page.get_by_role("link", name=re.compile("Dishwasher, Blue Door Bakery")).click()
+    expect(page).to_have_url(re.compile(f"/support/jobs/{job_id}$"))
     page.get_by_label("Supports needed").fill("A written closing checklist")
     page.get_by_role("button", name="Start the job-support plan").click()
     page.get_by_role("link", name="Edit schedule").click()
