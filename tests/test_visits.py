@@ -9,6 +9,7 @@ from coach.extensions import db
 from coach.models import AuditEvent, Visit, VisitVersion
 from coach.timeutil import local_input_value, utcnow
 from coach.visits.services import check_location, service_units
+from tests.clock import freeze_clock
 from tests.factories import (
     ensure_agency,
     make_client,
@@ -387,14 +388,13 @@ def test_coach_report_shows_only_own_clients(client, coach_client):
     assert "<strong>1</strong> visit " in page  # a coach's own list: totals with it
 
 
-def test_monthly_units_head_the_client_visit_history(client, coach_client):
+def test_monthly_units_head_the_client_visit_history(client, coach_client, monkeypatch):
     coach, person, _ = coach_client
-    now = utcnow()
+    now = freeze_clock(monkeypatch, datetime(2026, 11, 18, 14))  # mid-month, in New York
     make_visit(person, coach, minutes=23, started_at=now - timedelta(hours=3))
     make_visit(person, coach, minutes=52, started_at=now - timedelta(hours=2))
     page = client.get(f"/clients/{person.id}/visits").text
-    month = now.strftime("%B %Y")
-    assert f'<th scope="row">{month}</th><td>2</td><td>75</td><td>5</td>' in page
+    assert '<th scope="row">November 2026</th><td>2</td><td>75</td><td>5</td>' in page
 
 
 def test_visit_actions_are_audited(client, coach_client):
@@ -595,13 +595,14 @@ def test_visit_report_pages_by_keyset(client, login_as):
     assert "<strong>30</strong> visits" in second  # the totals of the filter, kept
 
 
-def test_monthly_units_cut_months_at_local_midnight(ctx):
+def test_monthly_units_cut_months_at_local_midnight(ctx, monkeypatch):
     from coach.visits.services import monthly_units
 
     coach = make_user("coach")
     person = make_client(coach)
-    now = utcnow()
-    first_local = datetime(now.year, now.month, 1)
+    # Mid-month: in the first hours of a UTC month New York is still in the last one.
+    freeze_clock(monkeypatch, datetime(2026, 11, 18, 14))
+    first_local = datetime(2026, 11, 1)
     # 04:00 UTC on the 1st is still the evening before in New York (UTC-4/-5).
     make_visit(person, coach, minutes=30, started_at=first_local + timedelta(hours=3, minutes=59))
     make_visit(person, coach, minutes=15, started_at=first_local + timedelta(hours=6))
