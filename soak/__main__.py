@@ -257,7 +257,9 @@ def locked_database(phones: list[Phone], url: str) -> bool:
                 f"Retry-After {r.headers.get('Retry-After')}, plain page: {plain}"
             )
         for phone in phones:
-            health = phone.request("GET", "/healthz").status
+            # A balancer's health check carries no session; a phone's request writes its
+            # session row once a minute, and that write waits for the lock too.
+            health = Phone(phone.port, phone.seed, Stats()).request("GET", "/healthz").status
             reads = phone.request("GET", "/clients/").status
             print(f"   :{phone.port} while locked: /healthz {health}, caseload (reads) {reads}")
     finally:
