@@ -104,6 +104,12 @@ def register_extensions(app: Flask) -> None:
             from coach.audit.services import full_sync_on_return
 
             sa.event.listen(db.engine, "checkin", full_sync_on_return)
+        elif db.engine.dialect.name == "postgresql":
+            lock_ms = int(app.config["POSTGRES_LOCK_TIMEOUT_MS"])
+
+            @sa.event.listens_for(db.engine, "connect")
+            def postgres_settings(dbapi_connection, _record) -> None:
+                _postgres_lock_timeout(dbapi_connection, lock_ms)
 
 
 def create_private_file(path: str | None) -> None:
@@ -133,6 +139,19 @@ def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:
     # at L: 40.7 → 32.5 ms of CPU a request, a coach's 21.8 → 15.6 (docs/performance.md).
     cursor.execute("PRAGMA cache_size=-32000")
     cursor.close()
+
+
+def _postgres_lock_timeout(dbapi_connection, lock_ms: int) -> None:
+    """A patient, bounded lock wait on PostgreSQL, as SQLite's busy timeout.
+
+    Past it, PostgreSQL cancels the statement (LockNotAvailable, SQLSTATE 55P03), which
+    SQLAlchemy raises as an OperationalError: the same plain 503 (coach/errors.py).
+    Committed, so the pool's rollback on return keeps it for the connection's life.
+    """
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET SESSION lock_timeout = {lock_ms:d}")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 # Each area's package only names its blueprint; these modules add its views to it when

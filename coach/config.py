@@ -86,6 +86,8 @@ def settings(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # How long a SQLite write waits for another writer before giving up (503).
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 5000),
+        # The same on PostgreSQL: how long a statement waits for a lock (lock_timeout).
+        "POSTGRES_LOCK_TIMEOUT_MS": _int("POSTGRES_LOCK_TIMEOUT_MS", 5000),
         # Sessions: short-lived, cookie not readable from scripts, not sent cross-site.
         # Over HTTPS the __Host- prefix makes browsers refuse the cookie unless it is
         # Secure, for this host only and for the whole path.

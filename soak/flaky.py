@@ -41,6 +41,8 @@ class Item:
 class FlakyPhone(Phone):
     """A phone on a bad network, with an outbox."""
 
+    simulated = (Dropped,)
+
     def __init__(self, phone: Phone):
         # The same coach, session and ledger as in the other phases.
         self.__dict__.update(phone.__dict__)
@@ -78,7 +80,7 @@ class FlakyPhone(Phone):
             except (OSError, http.client.HTTPException):
                 continue  # no answer: it stays first in the outbox, sent again next round
             if response.status >= 500:
-                self.stats.add("server_errors", ("POST", item.path, response.status))
+                self.stats.failed(self.port, "server_errors", ("POST", item.path, response.status))
                 continue
             self.outbox.pop(0)
             if response.status not in item.ok:

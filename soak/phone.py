@@ -36,11 +36,24 @@ class Stats:
     double_taps: int = 0
     gave_up: list = field(default_factory=list)
     acknowledged: dict = field(default_factory=dict)  # kind -> count this phase
+    servers: dict = field(default_factory=dict)  # port -> [requests, 5xx and cut requests]
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, name: str, item) -> None:
         with self.lock:
             getattr(self, name).append(item)
+
+    def count(self, port: int, requests: int = 0, errors: int = 0) -> None:
+        with self.lock:
+            tally = self.servers.setdefault(port, [0, 0])
+            tally[0] += requests
+            tally[1] += errors
+
+    def failed(self, port: int, name: str, item) -> None:
+        """A 5xx (its request already counted) or a request cut on the wire (counted
+        here), held against the server it was sent to."""
+        self.add(name, item)
+        self.count(port, requests=int(name == "connection_errors"), errors=1)
 
     def ack(self, kind: str) -> None:
         with self.lock:
@@ -86,6 +99,8 @@ def hidden(html: str, name: str) -> str:
 
 
 class Phone:
+    simulated: tuple = ()  # errors the soak makes up on the wire (not the server's)
+
     def __init__(self, port: int, seed: CoachSeed, stats: Stats):
         self.port, self.seed, self.stats = port, seed, stats
         self.cookie, self.token = "", ""
@@ -113,6 +128,7 @@ class Phone:
         with self.stats.lock:
             self.stats.requests += 1
             self.stats.latencies.append(time.perf_counter() - start)
+        self.stats.count(self.port, requests=1)
         cookie = response.getheader("Set-Cookie")
         if cookie:
             self.cookie = cookie.split(";", 1)[0]
@@ -129,10 +145,14 @@ class Phone:
                 response = self.request(method, path, form, htmx)
             except (OSError, http.client.HTTPException) as error:
                 # The worker died with the request: not acknowledged, and not a 5xx.
-                self.stats.add("connection_errors", (method, path, repr(error)))
+                item = (method, path, repr(error))
+                if isinstance(error, self.simulated):
+                    self.stats.add("connection_errors", item)
+                else:
+                    self.stats.failed(self.port, "connection_errors", item)
                 continue
             if response.status >= 500:
-                self.stats.add("server_errors", (method, path, response.status))
+                self.stats.failed(self.port, "server_errors", (method, path, response.status))
                 continue
             if response.status not in ok:
                 self.stats.add("unexpected", (method, path, response.status, response.text[:200]))

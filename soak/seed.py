@@ -5,7 +5,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from coach import create_app
 from coach.auth.services import hash_password
@@ -20,8 +19,10 @@ from coach.models import (
     User,
     Worksite,
 )
+from soak import database
 
 PASSWORD = "soak-password-123"
+LOCKOUT_EMAIL = "lockout@soak.test"  # an account only the lockout phase logs in to
 CLIENTS_PER_COACH = 2
 STEPS = ["Get the cart", "Stock the shelf", "Face the labels", "Check the dates", "Return the cart"]
 
@@ -35,9 +36,10 @@ class CoachSeed:
     clients: list[tuple[int, int, int]]  # (client id, placement id, task id)
 
 
-def build(path: Path, coaches: int, env: dict) -> list[CoachSeed]:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+def build(url: str, coaches: int, env: dict) -> list[CoachSeed]:
+    """Make the database at `url` anew, migrate it and seed it through the app's models."""
+    database.create(url)
+    env = {**env, "DATABASE_URL": url}
     # The schema comes from the migrations, as `flask db upgrade` makes it in production.
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
@@ -51,6 +53,11 @@ def build(path: Path, coaches: int, env: dict) -> list[CoachSeed]:
     with app.app_context():
         db.session.add(AgencySettings(id=1, name="Soak Agency", setup_complete=True))
         password_hash = hash_password(PASSWORD)  # once: argon2 is slow on purpose
+        db.session.add(
+            User(
+                email=LOCKOUT_EMAIL, name="Soak Lockout", role="coach", password_hash=password_hash
+            )
+        )
         for n in range(coaches):
             coach = User(
                 email=f"coach{n}@soak.test",

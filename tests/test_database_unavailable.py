@@ -155,3 +155,78 @@ def test_sqlite_pragmas_are_set_on_every_pooled_connection(app):
                     "busy_timeout": 5000,
                     "cache_size": -32000,  # 32 MB of pages per connection
                 }
+
+
+def test_a_postgresql_lock_timeout_is_the_same_503(client, login_as, monkeypatch):
+    """psycopg's LockNotAvailable (SQLSTATE 55P03), as SQLAlchemy wraps it: the same page."""
+    errors = pytest.importorskip("psycopg.errors")
+
+    def lock_timeout(*args, **kwargs):
+        raise sa.exc.OperationalError(
+            "INSERT INTO trips",
+            {},
+            errors.LockNotAvailable("canceling statement due to lock timeout"),
+        )
+
+    login_as("coach")
+    monkeypatch.setattr("coach.mileage.routes.ms.create_trip", lock_timeout)
+    response = client.post("/mileage/new", data={**TRIP, "idempotency_key": "trip-key-0005"})
+    assert_plain_503(response)
+    assert trip_count() == 0
+
+
+def postgresql_app(tmp_path, **overrides):
+    """An app on the test run's PostgreSQL database; skipped on SQLite."""
+    app = make_app(tmp_path, **overrides)
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only (SQLite has its busy timeout, tested above)")
+    return app
+
+
+def test_postgresql_connections_wait_for_a_lock_no_longer_than_lock_timeout(tmp_path):
+    app = postgresql_app(tmp_path)
+    with app.app_context():
+        db.engine.dispose()  # the next connections are fresh ones from the pool
+        with db.engine.connect() as first, db.engine.connect() as second:
+            for conn in (first, second):
+                assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "5s"
+                conn.rollback()  # the pool's reset on return keeps the setting
+                assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "5s"
+
+
+def test_a_really_locked_postgresql_table_answers_503_then_recovers(tmp_path):
+    """Another connection holds an exclusive lock on trips longer than lock_timeout."""
+    app = postgresql_app(tmp_path, POSTGRES_LOCK_TIMEOUT_MS=200)
+    with app.app_context():
+        email = make_user("coach").email
+        db.session.commit()
+        url = db.engine.url
+    app.test_client_class = FreshContextClient
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+
+    holder = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with holder.connect() as conn:
+            conn.exec_driver_sql("LOCK TABLE trips IN ACCESS EXCLUSIVE MODE")
+            response = client.post(
+                "/mileage/new", data={**TRIP, "idempotency_key": "trip-key-0006"}
+            )
+            assert_plain_503(response)
+            htmx = client.post(
+                "/mileage/new",
+                data={**TRIP, "idempotency_key": "trip-key-0006"},
+                headers={**HTMX, "HX-Boosted": "true"},
+            )
+            assert_plain_503(htmx)
+            assert htmx.headers["HX-Reswap"] == "none"
+            conn.rollback()
+    finally:
+        holder.dispose()
+
+    # Released: the phone sends the same form again and it is saved once.
+    response = client.post("/mileage/new", data={**TRIP, "idempotency_key": "trip-key-0006"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert trip_count() == 1
