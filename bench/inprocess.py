@@ -15,7 +15,7 @@ import statistics
 import time
 
 from bench import pages
-from bench.seed import PASSWORD
+from bench.seed import PASSWORD, app_anchor
 
 OUT = "bench/out"
 
@@ -50,7 +50,7 @@ def main() -> None:
         clients[who] = c
     head = {"Accept-Encoding": "gzip"}
     run_page = clients["coach"].get("/tasks/1").get_data(as_text=True)
-    table = pages(int(re.findall(r'href="/runs/(\d+)"', run_page)[0]))
+    table = pages(int(re.findall(r'href="/runs/(\d+)"', run_page)[0]), app_anchor(app))
     if args.profile:
         from pyinstrument import Profiler
 
