@@ -85,6 +85,7 @@ def bench_port(taken: set[int]) -> int:
         if port in taken:
             continue
         with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
