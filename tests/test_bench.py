@@ -142,3 +142,24 @@ def test_a_row_made_after_the_seed_gets_a_fresh_id(ctx):
     reset_sequences(db.session.connection())
     db.session.commit()
     assert make_user().id == 51
+
+
+def test_reuse_keeps_a_current_database_and_rebuilds_an_old_one(built, tmp_path, monkeypatch):
+    import bench.__main__ as bench_main
+
+    path, anchor = built
+    monkeypatch.setattr(bench_main, "OUT", tmp_path)
+    target = bench_main.Target("XS", None)
+    working_copy(path, tmp_path / "bench-XS.db")
+    builds = []
+    monkeypatch.setattr(bench_main, "build", lambda url, size: builds.append(size) or anchor)
+    assert target.state() == (bench_main.schema_head(), anchor)
+    bench_main.prepare(target, reuse=True)
+    assert builds == []
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'bench-XS.db'}")
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = 'older'"))
+    engine.dispose()
+    bench_main.prepare(target, reuse=True)
+    assert builds == ["XS"]
+    assert bench_main.bench_port(set()) in bench_main.PORTS
