@@ -1,9 +1,16 @@
 """`make bench`: page speed at two data sizes (see __main__.py)."""
 
+from datetime import date
 
-def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
+
+def pages(run_id: int, anchor: date) -> dict[str, tuple[str, str, dict]]:
     """The routes the benchmark drives: name → (who, path, headers). `who` is "coach"
-    (coach0, whose caseload holds client 1 and task 1) or "boss" (the supervisor)."""
+    (coach0, whose caseload holds client 1 and task 1) or "boss" (the supervisor).
+    `anchor` is the day the database was seeded for (bench.seed.seeded_anchor)."""
+    from bench.seed import month_start
+
+    this_month = f"{anchor:%Y-%m}"
+    billed = f"{month_start(anchor, 1):%Y-%m}"  # the seed's approved visits are all in it
     return {
         "health": ("coach", "/healthz", {}),
         "caseload": ("coach", "/clients/", {}),  # the home: with the week's contact counter
@@ -13,11 +20,14 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "visit form": ("coach", "/clients/1/visits/new", {}),
         "checklist run": ("coach", f"/runs/{run_id}", {}),
         "task progress": ("coach", "/tasks/1/progress", {}),
-        "trip list": ("coach", "/mileage/?month=2026-11", {}),
+        "trip list": ("coach", f"/mileage/?month={this_month}", {}),
         "today": ("coach", "/today/", {}),
         "supervisor today": ("boss", "/today/", {}),
-        "supervisor visit list": ("boss", "/visits/", {}),
+        "supervisor caseload": ("boss", "/clients/", {}),  # every caseload, coach search
+        "supervisor visit list": ("boss", "/visits/", {}),  # the last 7 days
+        "supervisor visit list (totals)": ("boss", "/visits/?totals=1", {}),
         "mileage review": ("boss", "/mileage/review", {}),
+        "mileage export form": ("boss", "/mileage/export", {}),
         "employer contacts": ("coach", "/jobdev/", {}),
         "contacts per week (8 weeks)": ("boss", "/jobdev/weeks", {}),
         "lead list": ("coach", "/leads/", {}),
@@ -33,5 +43,5 @@ def pages(run_id: int) -> dict[str, tuple[str, str, dict]]:
         "outcome records (pay)": ("boss", "/outcomes/records/pay", {}),
         "note review queue": ("boss", "/notes/", {}),  # flagged first, off ix_visits_review
         "milestones to claim": ("boss", "/milestones/", {}),
-        "billing preview": ("boss", "/billing/export?funder_id=1&month=2026-11", {}),
+        "billing preview": ("boss", f"/billing/export?funder_id=1&month={billed}", {}),
     }

@@ -1,12 +1,17 @@
 """`make bench`: page speed at two data sizes, against gunicorn on loopback.
 
-    python -m bench [--seconds N] [--rounds N] [--sizes S,L] [--skip-build]
+    python -m bench [--seconds N] [--rounds N] [--sizes S,L] [--reuse]
+                    [--database-url postgresql+psycopg://…/NAME] [--servers 2]
 
-Builds databases of size S and L (bench/out/; --skip-build reuses them), serves each
-with gunicorn (2 workers), drives every key page with 8 concurrent connections from wrk
-for a fixed time (S then L for each page, each slice between two slices of /healthz,
-three times over), then the write mix, then times the export of 100,000 trips and the
-billing export of 100,000 visits (a batch, its CSV and its XLSX).
+Builds databases of each size (SQLite files in bench/out/, or with --database-url
+PostgreSQL template databases NAME_s, NAME_l, …; --reuse keeps a built one whose schema
+is current), copies each for the run, serves it with gunicorn (2 workers; --servers 2
+starts two gunicorns on the same database with one SECRET_KEY) on ports from 5950–5969,
+drives every key page with 8 concurrent connections from wrk for a fixed time (S then L
+for each page, each slice between two slices of /healthz, three times over; with two
+servers, two wrk processes of 4 connections, one per server), then the write mix, then
+times the export of 100,000 trips and the billing export of 100,000 visits (a batch, its
+CSV and its XLSX). With two servers, an edit through each is read through the other.
 Prints a table with pass/fail budgets and writes the same figures to
 bench/out/results.json.
 """
@@ -18,6 +23,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import sqlite3
@@ -25,12 +31,24 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench import pages
+import sqlalchemy as sa
+
+from bench import crossserver, pages
 from bench.gunicorn import start_gunicorn
-from bench.seed import APPROVED, PASSWORD, SIZES, build
+from bench.seed import (
+    APPROVED,
+    MIGRATIONS,
+    PASSWORD,
+    SIZES,
+    build,
+    built_complete,
+    month_start,
+    seeded_anchor,
+)
 
 OUT = Path(__file__).parent / "out"
 WRK_SCRIPT = Path(__file__).parent / "wrk.lua"
@@ -57,10 +75,144 @@ def budget(name: str, key: str):
     return PAGE_BUDGETS.get(name, {}).get(key, BUDGET[key])
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The bench's servers listen on loopback ports from this range (the first ones free).
+PORTS = range(5950, 5970)
+
+
+def bench_port(taken: set[int]) -> int:
+    """The first port of PORTS that is free and not in `taken` (which it joins)."""
+    for port in PORTS:
+        if port in taken:
+            continue
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        taken.add(port)
+        return port
+    raise RuntimeError(f"no free port in {PORTS.start}–{PORTS.stop - 1}")
+
+
+def schema_head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+class Target:
+    """Where one size's database lives: a SQLite file in bench/out (copied for each run
+    with SQLite's backup API), or a PostgreSQL template database (each run a
+    CREATE DATABASE … TEMPLATE of it)."""
+
+    def __init__(self, size: str, database_url: str | None):
+        self.size = size
+        if database_url:
+            url = sa.engine.make_url(database_url)
+            self.base = url
+            self.built = url.set(database=f"{url.database}_{size.lower()}")
+            self.run = url.set(database=f"{url.database}_{size.lower()}_run")
+        else:
+            self.base = None
+            self.built = sa.engine.make_url(f"sqlite:///{(OUT / f'bench-{size}.db').resolve()}")
+            self.run = sa.engine.make_url(f"sqlite:///{(OUT / f'run-{size}.db').resolve()}")
+
+    def url(self, which) -> str:
+        return which.render_as_string(hide_password=False)
+
+    @property
+    def postgres(self) -> bool:
+        return self.base is not None
+
+    def admin(self):
+        """An AUTOCOMMIT engine on the server's `postgres` database."""
+        return sa.create_engine(self.base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+    def exists(self, which) -> bool:
+        if not self.postgres:
+            return Path(which.database).exists()
+        engine = self.admin()
+        with engine.connect() as c:
+            found = c.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": which.database}
+            )
+        engine.dispose()
+        return bool(found)
+
+    def drop(self, which) -> None:
+        if not self.postgres:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{which.database}{suffix}").unlink(missing_ok=True)
+            return
+        engine = self.admin()
+        with engine.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{which.database}" WITH (FORCE)'))
+        engine.dispose()
+
+    def create_empty(self) -> None:
+        self.drop(self.built)
+        if self.postgres:
+            engine = self.admin()
+            with engine.connect() as c:
+                c.execute(sa.text(f'CREATE DATABASE "{self.built.database}"'))
+            engine.dispose()
+
+    def state(self) -> tuple[str | None, date | None]:
+        """The built database's schema revision and anchor (None, None when it is
+        missing or its build did not finish)."""
+        if not self.exists(self.built):
+            return None, None
+        engine = sa.create_engine(self.built)
+        try:
+            with engine.connect() as c:
+                revision = c.scalar(sa.text("SELECT version_num FROM alembic_version"))
+                if not built_complete(c):
+                    return None, None
+                return revision, seeded_anchor(c)
+        except sa.exc.SQLAlchemyError:
+            return None, None
+        finally:
+            engine.dispose()
+
+    def copy_for_run(self) -> str:
+        """A copy of the built database for this run (the write mix and the exports
+        change the data; the next --reuse must find the database as built)."""
+        if not self.postgres:
+            working_copy(Path(self.built.database), Path(self.run.database))
+        else:
+            self.drop(self.run)
+            engine = self.admin()
+            with engine.connect() as c:
+                c.execute(
+                    sa.text(
+                        f'CREATE DATABASE "{self.run.database}" TEMPLATE "{self.built.database}"'
+                    )
+                )
+            engine.dispose()
+        return self.url(self.run)
+
+
+def prepare(target: Target, reuse: bool) -> None:
+    """Build the size's database, or with --reuse keep it when its schema is current."""
+    if reuse:
+        revision, anchor = target.state()
+        if revision == schema_head():
+            print(f"reusing size {target.size} (seeded for {anchor})", flush=True)
+            return
+        print(f"size {target.size}: not reusable (revision {revision}), building", flush=True)
+    target.create_empty()
+    started = time.monotonic()
+    anchor = build(target.url(target.built), target.size)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"built size {target.size} {SIZES[target.size]} for {anchor} in "
+        f"{time.monotonic() - started:.0f} s, peak RSS {peak_mb:.0f} MB",
+        flush=True,
+    )
 
 
 class Client:
@@ -77,8 +229,8 @@ class Client:
         page = self.request("GET", "/clients/")[2].decode()
         self.token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
 
-    def request(self, method, path, form=None, headers=None, raw=False):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+    def request(self, method, path, form=None, headers=None, raw=False, port=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=30)
         head = {"Accept-Encoding": "gzip", **(headers or {})}
         if self.cookie:
             head["Cookie"] = self.cookie
@@ -117,26 +269,50 @@ def worker_cpu(pid: int) -> float:
         return float("nan")
 
 
-def drive(server, path: str, cookie: str, seconds: int, headers=None, env=None) -> dict:
-    """8 connections for a fixed time, from wrk. It is one C process, so the load generator
-    takes little of the two cores the server needs (a Python client took about as much CPU
-    as the pages it timed), and every route, /healthz included, is driven by the same one."""
-    cmd = ["wrk", "-t1", f"-c{CONCURRENCY}", f"-d{seconds}s", "--timeout", "30s"]
+def wrk(port: int, path: str, cookie: str, seconds: int, connections: int, headers) -> list:
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
     cmd += ["-s", str(WRK_SCRIPT), "-H", f"Cookie: {cookie}", "-H", "Accept-Encoding: gzip"]
     for name, value in (headers or {}).items():
         cmd += ["-H", f"{name}: {value}"]
-    proc, port = server
-    cmd.append(f"http://127.0.0.1:{port}{path}")
-    cpu = worker_cpu(proc.pid)
-    out = subprocess.run(
-        cmd, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}
-    ).stdout
-    cpu = worker_cpu(proc.pid) - cpu
-    row = json.loads(next(line[6:] for line in out.splitlines() if line.startswith("BENCH ")))
-    row["rps"] = row["requests"] / row["seconds"]
-    row["cpu_ms"] = 1000 * cpu / max(1, row["requests"])
-    row["errors"] += row.pop("socket_errors")
-    return row
+    return [*cmd, f"http://127.0.0.1:{port}{path}"]
+
+
+def drive(servers, path: str, cookie: str, seconds: int, headers=None, env=None) -> dict:
+    """8 connections for a fixed time, from wrk. It is one C process, so the load generator
+    takes little of the two cores the server needs (a Python client took about as much CPU
+    as the pages it timed), and every route, /healthz included, is driven by the same one.
+    With more than one server, one wrk per server shares the 8 connections, all at once;
+    the row is their sum (its p50–p99 the worst server's), each server's in "servers"."""
+    connections = max(1, CONCURRENCY // len(servers))
+    cpu = [worker_cpu(proc.pid) for proc, _ in servers]
+    procs = []
+    for i, (_, port) in enumerate(servers):
+        own = dict(env or {})
+        if "BENCH_KEY_PREFIX" in own:  # idempotency keys differ between the wrk processes
+            own["BENCH_KEY_PREFIX"] += f"s{i}-"
+        command = wrk(port, path, cookie, seconds, connections, headers)
+        procs.append(
+            subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, **own})
+        )
+    rows = []
+    for (proc, port), wrk_proc, before in zip(servers, procs, cpu, strict=True):
+        out = wrk_proc.communicate()[0]
+        if wrk_proc.returncode:
+            raise RuntimeError(f"wrk failed on port {port}: {wrk_proc.returncode}")
+        row = json.loads(next(line[6:] for line in out.splitlines() if line.startswith("BENCH ")))
+        row["rps"] = row["requests"] / row["seconds"]
+        row["cpu_s"] = worker_cpu(proc.pid) - before
+        row["cpu_ms"] = 1000 * row["cpu_s"] / max(1, row["requests"])
+        row["errors"] += row.pop("socket_errors")
+        row["port"] = port
+        rows.append(row)
+    if len(rows) == 1:
+        return rows[0]
+    both = {key: sum(r[key] for r in rows) for key in ("requests", "errors", "rps", "cpu_s")}
+    both.update({key: max(r[key] for r in rows) for key in ("seconds", "p50", "p95", "p99")})
+    both["cpu_ms"] = 1000 * both["cpu_s"] / max(1, both["requests"])
+    both["servers"] = rows
+    return both
 
 
 def working_copy(source: Path, target: Path) -> Path:
@@ -150,12 +326,11 @@ def working_copy(source: Path, target: Path) -> Path:
     return target
 
 
-def serve(db_path: Path):
-    port = free_port()
+def serve(database_url: str, port: int):
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "SECRET_KEY": "bench",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench",  # one key: a session cookie from one server works on another
         "QUERY_COUNT_HEADER": "1",
         "LOGIN_RATE_LIMIT": "100000 per minute",
         "SIGNOFF_RATE_LIMIT": "100000 per minute",
@@ -173,16 +348,40 @@ def static_kb(client: Client, html: str) -> float:
 
 
 class Site:
-    """One size served by its own gunicorn, with a logged-in coach and supervisor."""
+    """One size served by its own gunicorn (or several, on one database), with a
+    logged-in coach and supervisor (logged in through the first; the cookie works on all)."""
 
-    def __init__(self, size: str, db_path: Path):
-        self.size = size
-        self.proc, self.port = serve(db_path)
+    def __init__(self, size: str, database_url: str, anchor: date, ports: set, servers: int):
+        self.size, self.anchor = size, anchor
+        self.servers = []
+        try:
+            for _ in range(servers):
+                self.servers.append(serve(database_url, bench_port(ports)))
+        except Exception:
+            self.stop()
+            raise
+        self.proc, self.port = self.servers[0]
         coach = Client(self.port, "coach0@bench.test")
         self.users = {"coach": coach, "boss": Client(self.port, "supervisor@bench.test")}
         run_page = coach.request("GET", "/tasks/1")[2].decode()
         self.run_id = int(re.findall(r'href="/runs/(\d+)"', run_page)[0])
-        self.pages = pages(self.run_id)
+        self.pages = pages(self.run_id, anchor)
+
+    def cross_check(self) -> list[dict]:
+        """An edit through each server read through the next (bench/crossserver.py)."""
+        coach = self.users["coach"]
+
+        def side(port):
+            return crossserver.Side(
+                f"server :{port}",
+                lambda path: coach.request("GET", path, port=port)[2].decode(),
+                lambda path, form: coach.request("POST", path, form, port=port)[0],
+            )
+
+        rows = []
+        for i, (_, port) in enumerate(self.servers[:-1]):
+            rows += crossserver.check(side(port), side(self.servers[i + 1][1]))
+        return rows
 
     def measure(self, name: str, seconds: int) -> dict:
         who, path, headers = self.pages[name]
@@ -196,7 +395,7 @@ class Site:
         # own statements (the job-support page read 9 at L and 8 at S by this alone).
         again = client.request("GET", path, headers=headers)[1]
         queries = min(int(info["queries"] or 0), int(again["queries"] or 0))
-        row = drive((self.proc, self.port), path, client.cookie, seconds, headers)
+        row = drive(self.servers, path, client.cookie, seconds, headers)
         row.update(queries=queries, kb=info["bytes"] / 1024, raw_kb=len(html) / 1024)
         if "fragment" not in name and name != "health":
             row["first_load_kb"] = row["kb"] + static_kb(client, html.decode())
@@ -212,12 +411,15 @@ class Site:
             "BENCH_KEY_PREFIX": uuid.uuid4().hex[:16],
             "BENCH_RUN_ID": str(self.run_id),
             "BENCH_STEPS": ",".join(steps),
+            "BENCH_DAY": (self.anchor - timedelta(days=1)).isoformat(),
         }
-        return drive((self.proc, self.port), "/", coach.cookie, seconds, env=env)
+        return drive(self.servers, "/", coach.cookie, seconds, env=env)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        for proc, _ in self.servers:
+            proc.terminate()
+        for proc, _ in self.servers:
+            proc.wait(timeout=10)
 
 
 def show(size: str, name: str, row: dict) -> None:
@@ -227,6 +429,8 @@ def show(size: str, name: str, row: dict) -> None:
         f"CPU {row['cpu_ms']:5.2f} ms/req  errors {row['errors']}  {extra}",
         flush=True,
     )
+    for server in row.get("servers", []):
+        show(size, f"  :{server['port']}", server)
 
 
 def measure_sites(sites: dict[str, Site], seconds: int, rounds: int, only=None) -> dict:
@@ -276,6 +480,10 @@ def mean_row(rows: list[dict]) -> dict:
     """Rounds of one page made into one row: rates and times averaged, counts added,
     the page's size and queries (the same every round) from the first."""
     row = dict(rows[0])
+    if "servers" in row:
+        row["servers"] = [
+            mean_row([r["servers"][i] for r in rows]) for i in range(len(row["servers"]))
+        ]
     for key in ("rps", "p50", "p95", "p99", "cpu_ms"):
         row[key] = mean([r[key] for r in rows])
     for key in ("requests", "errors"):
@@ -287,15 +495,16 @@ def mean_row(rows: list[dict]) -> dict:
 
 PREPARE = r"""
 import sys
+from datetime import date
 import sqlalchemy as sa
 from coach import create_app
 from coach.extensions import db
 from coach.models import Trip
-app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1]})
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1]})
 with app.app_context():
     last = db.session.scalars(sa.select(Trip.id).order_by(Trip.id).offset(99999).limit(1)).one()
     db.session.execute(sa.update(Trip).where(Trip.id <= last).values(
-        status="approved", trip_date=sa.func.date("2025-03-01")))
+        status="approved", trip_date=date.fromisoformat(sys.argv[2])))
     db.session.commit()
 """
 
@@ -318,7 +527,7 @@ def sample():  # the high-water mark of this process is set by login's argon2; s
         time.sleep(0.01)
 
 
-app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1],
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1],
                   "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
 c = app.test_client()
 c.post("/login", data={"email": "supervisor@bench.test", "password": sys.argv[2]})
@@ -326,7 +535,7 @@ c.get("/clients/")
 base = rss_mb()
 threading.Thread(target=sample, daemon=True).start()
 start = time.perf_counter()
-r = c.post("/mileage/export", data={"start": "2025-03-01", "end": "2025-03-01", "coach": 0,
+r = c.post("/mileage/export", data={"start": sys.argv[4], "end": sys.argv[4], "coach": 0,
            "fmt": sys.argv[3]}, buffered=False)
 size = sum(len(chunk) for chunk in r.response)
 r.close()
@@ -339,18 +548,7 @@ print({"seconds": elapsed, "mb": size / 1e6, "peak_growth_mb": max(0.0, peak[0] 
 
 BILLING = r"""
 import sys, threading, time
-from datetime import datetime as real_datetime
-import coach.timeutil
 from coach import create_app
-
-
-class Frozen(real_datetime):  # the seed's December: November 2026 may be billed
-    @classmethod
-    def now(cls, tz=None):
-        return real_datetime(2026, 12, 5, 15, 0, tzinfo=tz)
-
-
-coach.timeutil.datetime = Frozen
 
 
 def rss_mb():
@@ -367,7 +565,7 @@ def sample():
         time.sleep(0.01)
 
 
-app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1],
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1],
                   "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
 c = app.test_client()
 c.post("/login", data={"email": "supervisor@bench.test", "password": sys.argv[2]})
@@ -377,7 +575,7 @@ threading.Thread(target=sample, daemon=True).start()
 start = time.perf_counter()
 made = None
 if sys.argv[3] == "csv":  # exporting the month makes the batch, then its CSV is read
-    made = c.post("/billing/export", data={"funder_id": 1, "month": "2026-11",
+    made = c.post("/billing/export", data={"funder_id": 1, "month": sys.argv[4],
                   "idempotency_key": "bench-billing-1"})
     assert made.status_code == 302, made.status_code
 made_s = time.perf_counter() - start
@@ -393,14 +591,15 @@ print({"seconds": elapsed, "batch_seconds": made_s, "mb": size / 1e6,
 """
 
 
-def measure_billing_export(db_path: Path) -> dict:
-    """Export the 100,000 approved visits of November as a billing batch and read its CSV
-    (one process), then its XLSX (another), each timed with its memory growth."""
-    db_path = db_path.resolve()
+def measure_billing_export(database_url: str, anchor: date) -> dict:
+    """Export the 100,000 approved visits of the anchor's previous month as a billing
+    batch and read its CSV (one process), then its XLSX (another), each timed with its
+    memory growth."""
+    month = f"{month_start(anchor, 1):%Y-%m}"
     out = {}
     for fmt in ("csv", "xlsx"):
         result = subprocess.run(
-            [sys.executable, "-c", BILLING, str(db_path), PASSWORD, fmt],
+            [sys.executable, "-c", BILLING, database_url, PASSWORD, fmt, month],
             capture_output=True,
             text=True,
             check=True,
@@ -409,15 +608,16 @@ def measure_billing_export(db_path: Path) -> dict:
     return out
 
 
-def measure_export(db_path: Path) -> dict:
+def measure_export(database_url: str, anchor: date) -> dict:
     """Export 100,000 trips as CSV and as XLSX, each in a fresh process: time, and how much
-    the process's peak memory grew during the export."""
-    db_path = db_path.resolve()
-    subprocess.run([sys.executable, "-c", PREPARE, str(db_path)], check=True)
+    the process's peak memory grew during the export. The trips are moved to one day a
+    year before the anchor first."""
+    day = date(anchor.year - 1, anchor.month, 1).isoformat()
+    subprocess.run([sys.executable, "-c", PREPARE, database_url, day], check=True)
     out = {}
     for fmt in ("csv", "xlsx"):
         result = subprocess.run(
-            [sys.executable, "-c", EXPORT, str(db_path), PASSWORD, fmt],
+            [sys.executable, "-c", EXPORT, database_url, PASSWORD, fmt, day],
             capture_output=True,
             text=True,
             check=True,
@@ -437,7 +637,7 @@ def share(row: dict, health_rps: float) -> float:
 
 
 def report(results: dict) -> list[str]:
-    lines, sizes = [], [s for s in ("S", "L") if s in results["pages"]]
+    lines, sizes = [], list(results["pages"])
     header = (
         f"{'page':<28} {'size':>4} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'CPU':>5} "
         f"{'SQL':>4} {'KB gz':>6} {'KB raw':>7} {'vs health':>9}  budgets"
@@ -462,24 +662,41 @@ def report(results: dict) -> list[str]:
                 )
             if "fragment" in name:
                 checks.append(f"fragment≤10KB {verdict(row['kb'] <= BUDGET['fragment_kb'])}")
+            if row["errors"]:
+                checks.append(f"errors {row['errors']} FAIL")
             lines.append(
                 f"{name:<28} {size:>4} {row['rps']:7.1f} {row['p50']:6.1f} {row['p95']:6.1f} "
                 f"{row['p99']:6.1f} {row['cpu_ms']:5.2f} {row.get('queries', 0):>4} "
                 f"{row.get('kb', 0):6.1f} {row.get('raw_kb', 0):7.1f} {share(row, health):9.2f}  "
                 + ", ".join(checks)
             )
-    if len(sizes) == 2:
+            for server in row.get("servers", []):
+                lines.append(
+                    f"{'  server :' + str(server['port']):<28} {size:>4} {server['rps']:7.1f} "
+                    f"{server['p50']:6.1f} {server['p95']:6.1f} {server['p99']:6.1f} "
+                    f"{server['cpu_ms']:5.2f}  errors {server['errors']}"
+                )
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
         lines.append("")
-        for name in results["pages"]["S"]:
+        for name in results["pages"][small]:
             if name in ("health", "write mix"):
                 continue
-            s, big = results["pages"]["S"][name], results["pages"]["L"][name]
+            s, big = results["pages"][small][name], results["pages"][large][name]
             ratio = big["p95"] / s["p95"] if s["p95"] else 0
             same = s["queries"] == big["queries"]
             lines.append(
-                f"L/S p95 {name:<28} {ratio:5.2f} "
-                f"{verdict(ratio <= BUDGET['ls_ratio'])}; SQL S={s['queries']} "
-                f"L={big['queries']} {verdict(same)}"
+                f"{large}/{small} p95 {name:<28} {ratio:5.2f} "
+                f"{verdict(ratio <= BUDGET['ls_ratio'])}; SQL {small}={s['queries']} "
+                f"{large}={big['queries']} {verdict(same)}"
+            )
+    for size, rows in results.get("cross_server", {}).items():
+        lines.append("")
+        for row in rows:
+            lines.append(
+                f"cross-server {size}: edit through {row['wrote']}, read through "
+                f"{row['read']}: {'fresh' if row['fresh'] else 'STALE'} "
+                f"(edit answered {row['status']}) {verdict(row['fresh'])}"
             )
     if "export" in results:
         e = results["export"]
@@ -518,10 +735,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="per slice of a page and size")
     parser.add_argument("--rounds", type=int, default=3, help="slices of each page and size")
-    parser.add_argument("--sizes", default="S,L")
+    parser.add_argument("--sizes", default="S,L", help=f"of {', '.join(SIZES)}")
     parser.add_argument(
-        "--skip-build", action="store_true", help="reuse bench/out/bench-*.db if they exist"
+        "--reuse",
+        "--skip-build",
+        action="store_true",
+        help="keep a built database whose schema is current (else it is rebuilt)",
     )
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL (postgresql+psycopg://user:pw@host/NAME): the templates are NAME_s, "
+        "NAME_l, …, each run's copy NAME_s_run, …; default SQLite files in bench/out",
+    )
+    parser.add_argument("--servers", type=int, default=1, help="gunicorns on one database")
     parser.add_argument("--pages", help="only these pages, comma-separated (while working)")
     parser.add_argument(
         "--exports-only", action="store_true", help="time the exports only, not the pages"
@@ -532,41 +758,41 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     results = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "database": "postgresql" if args.database_url else "sqlite",
+        "servers": args.servers,
         "seconds_per_page": args.seconds,
         "rounds": args.rounds,
         "pages": {},
+        "cross_server": {},
     }
     sizes = args.sizes.split(",")
-    for size in sizes:
-        path = OUT / f"bench-{size}.db"
-        if not (args.skip_build and path.exists()):
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            started = time.monotonic()
-            build(str(path), size)
-            print(
-                f"built size {size} {SIZES[size]} in {time.monotonic() - started:.0f} s", flush=True
-            )
-    sites = {}
+    targets = {size: Target(size, args.database_url) for size in sizes}
+    for target in targets.values():
+        prepare(target, args.reuse)
+    sites, ports, runs, anchors = {}, set(), {}, {}
     try:
-        for size in sizes:
-            # Serve a copy: the write mix and the export change the data, and a later run
-            # with --skip-build must measure the database as built.
-            work = working_copy(OUT / f"bench-{size}.db", OUT / f"run-{size}.db")
-            sites[size] = Site(size, work)
+        for size, target in targets.items():
+            anchors[size] = target.state()[1]
+            runs[size] = target.copy_for_run()
+            sites[size] = Site(size, runs[size], anchors[size], ports, args.servers)
+            if args.servers > 1:
+                results["cross_server"][size] = sites[size].cross_check()
         only = args.pages.split(",") if args.pages else None
         if not args.exports_only:
             results["pages"] = measure_sites(sites, args.seconds, args.rounds, only)
+        for size, site in sites.items():
+            if args.servers > 1:  # and again after the load
+                results["cross_server"][size] += site.cross_check()
     finally:
         for site in sites.values():
             site.stop()
     biggest = sizes[-1]
     if SIZES[biggest][4] >= 100_000:
-        results["export"] = measure_export(OUT / f"run-{biggest}.db")
+        results["export"] = measure_export(runs[biggest], anchors[biggest])
     else:
         print(f"export not timed: size {biggest} has fewer than 100,000 trips", flush=True)
     if APPROVED[biggest] >= 100_000:
-        results["billing_export"] = measure_billing_export(OUT / f"run-{biggest}.db")
+        results["billing_export"] = measure_billing_export(runs[biggest], anchors[biggest])
     else:
         print(f"billing export not timed: size {biggest} has fewer than 100,000", flush=True)
     lines = report(results)

@@ -15,7 +15,7 @@ import statistics
 import time
 
 from bench import pages
-from bench.seed import PASSWORD
+from bench.seed import PASSWORD, app_anchor
 
 OUT = "bench/out"
 
@@ -51,7 +51,7 @@ def main() -> None:
         clients[who] = c
     head = {"Accept-Encoding": "gzip"}
     run_page = clients["coach"].get("/tasks/1").get_data(as_text=True)
-    table = pages(int(re.findall(r'href="/runs/(\d+)"', run_page)[0]))
+    table = pages(int(re.findall(r'href="/runs/(\d+)"', run_page)[0]), app_anchor(app))
     if args.pages:
         wanted = {"health", *args.pages.split(",")}
         table = {name: page for name, page in table.items() if name in wanted}

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench import pages
-from bench.seed import PASSWORD
+from bench.seed import PASSWORD, app_anchor
 
 OUT = Path("bench/out")
 
@@ -101,12 +101,14 @@ def count(size: str, who: str, path: str, hx: bool, requests: int) -> float:
         return total / requests / 1e6
 
 
-def first_run_of_task_1(size: str) -> int:
-    """The checklist run the benchmark drives, as bench.inprocess finds it."""
+def bench_pages(size: str) -> dict:
+    """The pages, with the checklist run the benchmark drives (as bench.inprocess finds it)
+    and the database's anchor."""
     app = bench_app(size)
     client = app.test_client()
     client.post("/login", data={"email": "coach0@bench.test", "password": PASSWORD})
-    return int(re.findall(r'href="/runs/(\d+)"', client.get("/tasks/1").text)[0])
+    run_id = int(re.findall(r'href="/runs/(\d+)"', client.get("/tasks/1").text)[0])
+    return pages(run_id, app_anchor(app))
 
 
 def wait_for(flag: Path, proc: subprocess.Popen) -> None:
@@ -131,7 +133,7 @@ def main() -> None:
     from bench.__main__ import working_copy
 
     working_copy(OUT / f"bench-{args.size}.db", OUT / f"instr-{args.size}.db")
-    table = pages(first_run_of_task_1(args.size))
+    table = bench_pages(args.size)
     names = args.page or list(table)
     if "health" not in names:
         names.insert(0, "health")

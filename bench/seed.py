@@ -1,8 +1,16 @@
-"""Bulk-build a benchmark database through the app's own models (SQLAlchemy Core inserts)."""
+"""Bulk-build a benchmark database through the app's own models (SQLAlchemy Core inserts).
+
+The same code builds SQLite and PostgreSQL: the schema comes from the migrations
+(`flask db upgrade`), rows go in as Core inserts in chunks of CHUNK (executemany), drawn
+from generators so memory stays flat at XL. Every date derives from one `anchor`, the
+agency's today when the build starts, so every list page has data this week.
+"""
 
 import json
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from itertools import islice
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -54,43 +62,80 @@ from coach.visits.days import agency_zone, sum_every_day_again
 from coach.visits.services import service_units
 
 PASSWORD = "bench-password-123"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SIZES = {
     # coaches, clients, visits, runs, trips
     "S": (10, 300, 30_000, 3_000, 20_000),
     "L": (100, 3_000, 300_000, 30_000, 200_000),
+    "XL": (1_000, 30_000, 3_000_000, 300_000, 2_000_000),
+    # For tests: the same shapes, built in a second or two.
+    "XS": (3, 30, 600, 60, 300),
 }
 # Job leads (each for one client, with its first status row) and search-log entries
 # (applications and interviews each): ten times as many at L.
-LEADS = {"S": 2_000, "L": 20_000}
-LOG_ENTRIES = {"S": 3_000, "L": 30_000}
-# The newest visits, approved by the supervisor: all in November 2026, the billing
-# export's month (100,000 at L, the size its budget is set for).
-APPROVED = {"S": 10_000, "L": 100_000}
+LEADS = {"S": 2_000, "L": 20_000, "XL": 200_000, "XS": 40}
+LOG_ENTRIES = {"S": 3_000, "L": 30_000, "XL": 300_000, "XS": 60}
+# Visits approved by the supervisor: all in the anchor's previous month, the month the
+# bench bills (100,000 at L and XL, the size the billing export's budget is set for).
+APPROVED = {"S": 10_000, "L": 100_000, "XL": 100_000, "XS": 200}
 LEAD_STATUSES = ["new", "new", "new", "followed_up", "applied", "interview", "offer", "closed"]
 STEPS = 8
 CHUNK = 20_000
 
 
 def insert(model, rows) -> None:
-    rows = list(rows)
-    for i in range(0, len(rows), CHUNK):
-        db.session.execute(sa.insert(model), rows[i : i + CHUNK])
+    """Rows (any iterable, a generator at best) in chunks of CHUNK, each one executemany
+    and its own commit: neither the rows nor the transaction grow with the size."""
+    rows = iter(rows)
+    while chunk := list(islice(rows, CHUNK)):
+        db.session.execute(sa.insert(model), chunk)
+        db.session.commit()
 
 
-def build(path: str, size: str) -> None:
+def seed_now(anchor: date) -> datetime:
+    """The seed's "now" (UTC, as the app stores times): 15:00 on the anchor day."""
+    return datetime.combine(anchor, time(15, 0))
+
+
+def month_start(day: date, back: int = 0) -> date:
+    """The first of `day`'s month, `back` months earlier."""
+    months = day.year * 12 + day.month - 1 - back
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def supported_start(anchor: date) -> date:
+    """Jobs with a job-support plan started on the Monday ten weeks before the anchor's
+    week (their first weeks' items on Today have closed; their visits fall in the last
+    weeks)."""
+    return anchor - timedelta(days=anchor.weekday() + 70)
+
+
+def old_start(anchor: date) -> date:
+    """The other jobs started on 1 January two years before the anchor's year."""
+    return date(anchor.year - 2, 1, 1)
+
+
+def build(url: str, size: str, anchor: date | None = None) -> date:
+    """Build size `size` into the empty database at `url` (SQLite or PostgreSQL): the
+    migrations, then the rows. Returns the anchor (by default the agency's today)."""
+    from flask_migrate import upgrade
+
+    from coach.agency import agency_today
+
     coaches_n, clients_n, visits_n, runs_n, trips_n = SIZES[size]
     rng = random.Random(42)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    now = datetime(2026, 11, 20, 15, 0)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        db.create_all()
+        upgrade(directory=str(MIGRATIONS))
+        anchor = anchor or agency_today()
+        now = seed_now(anchor)
         seed_default_rates()
         seed_service_types()
         db.session.add(
             AgencySettings(
                 id=1,
                 name="Bench Agency",
-                setup_complete=True,
+                setup_complete=False,  # set last: a database whose build stopped is not used
                 office_address="330 W Spring St",
                 office_latitude=39.9653,
                 office_longitude=-83.0050,
@@ -154,10 +199,8 @@ def build(path: str, size: str) -> None:
                     "coach_id": 2 + i % coaches_n,
                     "status": "employed",
                     # Program entry (outcomes): referred over two years, most with an intake.
-                    "referral_date": date(2024, 11, 1) + timedelta(days=i % 730),
-                    "intake_date": (
-                        date(2024, 11, 15) + timedelta(days=i % 730) if i % 4 else None
-                    ),
+                    "referral_date": anchor - timedelta(days=750 - i % 730),
+                    "intake_date": (anchor - timedelta(days=736 - i % 730) if i % 4 else None),
                 }
                 for i in range(clients_n)
             ),
@@ -171,7 +214,7 @@ def build(path: str, size: str) -> None:
                     "worksite_id": 1 + i % employers_n,
                     "job_title": "Stocker",
                     # Every third job is recent and has a job-support plan (add_support).
-                    "start_date": SUPPORTED_START if i % 3 == 0 else date(2024, 1, 1),
+                    "start_date": supported_start(anchor) if i % 3 == 0 else old_start(anchor),
                     "hourly_wage_cents": 1500,
                     "weekly_hours_tenths": 200,
                 }
@@ -179,13 +222,17 @@ def build(path: str, size: str) -> None:
             ),
         )
 
-        add_pay_history(clients_n)
+        add_pay_history(clients_n, anchor)
         coaching = add_authorizations(clients_n, now)
         approved_n = APPROVED[size]
+        # The approved visits end on the last day of the previous month; the others (the
+        # newest, pending review) end at now.
+        billed_end = seed_now(month_start(anchor) - timedelta(days=1))
 
         def visit(n):
             client = n % clients_n
-            started = now - timedelta(hours=6 * (n // clients_n) + rng.randint(0, 5))
+            end, k = (billed_end, n) if n < approved_n else (now, n - approved_n)
+            started = end - timedelta(hours=6 * (k // clients_n) + rng.randint(0, 5))
             minutes = rng.choice([20, 30, 45, 60])
             return {
                 "id": n + 1,
@@ -275,10 +322,11 @@ def build(path: str, size: str) -> None:
 
         def trip(n):
             coach = n % coaches_n
-            day = date(2026, 11, 20) - timedelta(days=n // coaches_n // 3)
+            day = anchor - timedelta(days=n // coaches_n // 3)
             tenths = rng.randint(20, 300)
             rate = 725 if day.year >= 2026 else 700 if day.year == 2025 else 670
-            status = "submitted" if n % 50 == 0 else "approved" if day.month != 11 else "draft"
+            this_month = (day.year, day.month) == (anchor.year, anchor.month)
+            status = "submitted" if n % 50 == 0 else "draft" if this_month else "approved"
             return {
                 "id": n + 1,
                 "coach_id": 2 + coach,
@@ -315,36 +363,74 @@ def build(path: str, size: str) -> None:
         sum_every_day_again(connection, agency_zone(connection))
         set_pay_columns(connection, None)
         set_client_firsts(connection, None)
+        db.session.execute(sa.update(AgencySettings).values(setup_complete=True))
+        db.session.commit()
+        reset_sequences(db.session.connection())
         db.session.commit()
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
         db.engine.dispose()
+    return anchor
 
 
-def add_pay_history(clients_n: int) -> None:
+def reset_sequences(connection) -> None:
+    """PostgreSQL: every id sequence set to its table's largest id (the seed writes ids
+    itself, so the sequences still stand at 1 and the app's first insert would collide).
+    SQLite needs nothing: it takes max(rowid) + 1."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        column = table.columns.get("id")
+        if column is None or not column.autoincrement or not isinstance(column.type, sa.Integer):
+            continue
+        sequence = connection.scalar(sa.select(sa.func.pg_get_serial_sequence(table.name, "id")))
+        if sequence:
+            top = connection.scalar(sa.select(sa.func.max(column)))
+            connection.execute(sa.select(sa.func.setval(sequence, top or 1, top is not None)))
+
+
+def seeded_anchor(connection) -> date | None:
+    """The anchor a built database was seeded for: its newest trip's date (trip 0's)."""
+    day = connection.scalar(sa.select(sa.func.max(Trip.trip_date)))
+    return date.fromisoformat(day) if isinstance(day, str) else day
+
+
+def built_complete(connection) -> bool:
+    """Whether a build ran to its end (it marks the agency set up last)."""
+    return bool(connection.scalar(sa.select(AgencySettings.setup_complete)))
+
+
+def app_anchor(app) -> date:
+    """The anchor of the database `app` serves."""
+    with app.app_context():
+        return seeded_anchor(db.session.connection())
+
+
+def add_pay_history(clients_n: int, anchor: date) -> None:
     """Outcomes: every job's start row, and a raise for every other job in the middle of
     a month of this year (the job's own wage follows it); every ninth older job ended."""
     reasons = ["quit", "fired", "laid_off", "temporary_ended", "better_job"]
 
     def start(i):
-        day = SUPPORTED_START if i % 3 == 0 else date(2024, 1, 1)
+        day = supported_start(anchor) if i % 3 == 0 else old_start(anchor)
         return {
             "placement_id": i + 1,
             "effective_date": day,
             "hourly_wage_cents": 1500,
             "weekly_hours_tenths": 200,
             "idempotency_key": f"start-{i + 1}",
-            "created_at": datetime(2024, 1, 1),
+            "created_at": datetime.combine(old_start(anchor), time()),
         }
 
     def raise_(i):
+        day = month_start(anchor, 1 + i % 10).replace(day=15)
         return {
             "placement_id": i + 1,
-            "effective_date": date(2026, 1 + i % 10, 15),
+            "effective_date": day,
             "hourly_wage_cents": 1550 + i % 300,
             "weekly_hours_tenths": 250,
             "idempotency_key": f"raise-{i + 1}",
-            "created_at": datetime(2026, 1, 1),
+            "created_at": datetime.combine(day, time()),
         }
 
     insert(PlacementChange, (start(i) for i in range(clients_n)))
@@ -360,13 +446,10 @@ def add_pay_history(clients_n: int) -> None:
         db.session.execute(
             sa.update(Placement)
             .where(Placement.id == i + 1)
-            .values(end_date=date(2026, 6, 1) + timedelta(days=i % 90), end_reason=reasons[i % 5])
+            .values(end_date=anchor - timedelta(days=172 - i % 90), end_reason=reasons[i % 5])
         )
 
 
-# Jobs with a job-support plan started on this Monday, ten weeks before the bench's today
-# (its first weeks' items on Today have closed); their visits fall in the last weeks.
-SUPPORTED_START = date(2026, 9, 7)
 FADING = (20, 20, 15, 15, 10, 10, 8, 8, 5, 5, 3, 3)
 
 
@@ -446,9 +529,7 @@ def add_contacts(coaches_n: int, clients_n: int, employers_n: int, now: datetime
     insert(EmployerContact, (contact(n) for n in range(total)))
     # Client i belongs to coach i % coaches_n, as contact n belongs to coach n % coaches_n.
     named = ({"contact_id": n + 1, "client_id": 1 + n % clients_n} for n in range(0, total, 5))
-    rows = list(named)
-    for i in range(0, len(rows), CHUNK):
-        db.session.execute(sa.insert(contact_clients), rows[i : i + CHUNK])
+    insert(contact_clients, named)
 
 
 def add_leads(size: str, coaches_n: int, clients_n: int, employers_n: int, now) -> None:
@@ -476,11 +557,11 @@ def add_leads(size: str, coaches_n: int, clients_n: int, employers_n: int, now) 
             "created_at": made,
         }
 
-    leads = [lead(n) for n in range(LEADS[size])]
-    insert(Lead, leads)
+    leads_n = LEADS[size]
+    insert(Lead, (lead(n) for n in range(leads_n)))
     insert(
         lead_clients,
-        ({"lead_id": n + 1, "client_id": 1 + n % clients_n} for n in range(len(leads))),
+        ({"lead_id": n + 1, "client_id": 1 + n % clients_n} for n in range(leads_n)),
     )
     insert(
         LeadStatusChange,
@@ -493,7 +574,7 @@ def add_leads(size: str, coaches_n: int, clients_n: int, employers_n: int, now) 
                 "changed_by_id": row["created_by_id"],
                 "note": "",
             }
-            for row in leads
+            for row in (lead(n) for n in range(leads_n))
         ),
     )
     for model, day in ((JobApplication, "applied_on"), (JobInterview, "interview_on")):
@@ -506,7 +587,7 @@ def add_leads(size: str, coaches_n: int, clients_n: int, employers_n: int, now) 
                     "client_id": 1 + n % clients_n,
                     "employer_name": f"Employer {n % employers_n:04d}",
                     "position": "Stocker",
-                    day: date(2026, 11, 20) - timedelta(days=n // clients_n),
+                    day: now.date() - timedelta(days=n // clients_n),
                     "notes": "",
                     "created_by_id": 2 + (n % clients_n) % coaches_n,
                     "idempotency_key": f"{day[0]}{n}",

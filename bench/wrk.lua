@@ -20,6 +20,7 @@ local csrf = os.getenv("BENCH_CSRF")
 if csrf then
   local prefix = os.getenv("BENCH_KEY_PREFIX")  -- unique per run: keys never repeat
   local run_id = os.getenv("BENCH_RUN_ID")
+  local day = os.getenv("BENCH_DAY")  -- the day before the seed's anchor
   local steps = {}
   for id in string.gmatch(os.getenv("BENCH_STEPS"), "%d+") do
     steps[#steps + 1] = id
@@ -38,7 +39,7 @@ if csrf then
     if kind == 0 then
       return wrk.format("POST", "/clients/1/visits/new", headers, form({
         {"idempotency_key", key}, {"contact_type", "phone"}, {"placement_id", "0"},
-        {"started_at", "2026-11-02T09:00"}, {"ended_at", "2026-11-02T09:23"},
+        {"started_at", day .. "T09:00"}, {"ended_at", day .. "T09:23"},
         {"tasks_observed", "Bench visit"}, {"csrf_token", csrf},
       }))
     elseif kind == 1 then
@@ -48,7 +49,7 @@ if csrf then
         form({{"level", "I"}, {"csrf_token", csrf}}))
     end
     return wrk.format("POST", "/mileage/new", headers, form({
-      {"idempotency_key", key}, {"trip_date", "2026-11-03"}, {"purpose", "Bench trip"},
+      {"idempotency_key", key}, {"trip_date", day}, {"purpose", "Bench trip"},
       {"origin", "Office"}, {"destination", "Store"}, {"miles", "7.5"}, {"client_id", "0"},
       {"csrf_token", csrf},
     }))
