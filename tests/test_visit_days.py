@@ -193,3 +193,64 @@ def test_every_coachs_totals_cost_the_same_with_ten_times_the_coaches(ctx, clien
         page = client.get(url).text
     assert "<strong>140</strong> visits" in page and "<strong>2100</strong> min" in page
     assert len(many) == len(few)
+
+
+def test_two_writers_of_one_clients_visits_queue_instead_of_deadlocking(tmp_path):
+    """One transaction sums a day first (a visit's units changed) and rewrites the
+    client's Today items in a later flush; another writes a new visit of the same client
+    and day (items first, then the day). Without a common first lock PostgreSQL found
+    them deadlocked and refused one (the bench's write mix); both now commit, in turn."""
+    from coach.models import DueItem
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        coach = make_user("coach")
+        person = make_client(coach, "Rosa", "Diaz")
+        visit = make_visit(person, coach, minutes=15, started_at=datetime(2026, 11, 2, 14))
+        assert db.session.scalar(sa.select(sa.func.count(DueItem.id))) > 0  # rows to lock
+        person_id, coach_id, visit_id = person.id, coach.id, visit.id
+    summed = threading.Event()
+    errors = []
+
+    def units_then_items() -> None:
+        try:
+            with app.app_context():
+                visit = db.session.get(Visit, visit_id)
+                visit.service_units = 3  # the day's sums only
+                db.session.flush()
+                summed.set()
+                time.sleep(0.5)  # the other writer starts meanwhile
+                visit.billing_units = 3  # Today's items are rewritten
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    def new_visit() -> None:
+        try:
+            with app.app_context():
+                summed.wait(5)
+                started_at = datetime(2026, 11, 2, 16)
+                db.session.add(
+                    Visit(
+                        client_id=person_id,
+                        coach_id=coach_id,
+                        created_by_id=coach_id,
+                        idempotency_key="queue-1",
+                        started_at=started_at,
+                        ended_at=started_at + timedelta(minutes=30),
+                        duration_minutes=30,
+                        service_units=2,
+                    )
+                )
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=units_then_items), threading.Thread(target=new_visit)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    with app.app_context():
+        assert kept() == afresh() == {date(2026, 11, 2): (2, 45, 45, 5)}

@@ -18,6 +18,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from coach.clients.locks import hold_clients
 from coach.models import (
     AccommodationRequest,
     AgencySettings,
@@ -123,6 +124,7 @@ def refresh_clients(connection: sa.Connection, client_ids: set[int], lead_ids: s
             sa.delete(DueItem).where(DueItem.kind == "lead", DueItem.source_id.in_(lead_ids))
         )
     if client_ids:
+        hold_clients(connection, client_ids)
         connection.execute(sa.delete(DueItem).where(DueItem.client_id.in_(client_ids)))
         when = when_for_rules(connection)
         insert = write_items_of_clients(when.tz, when.today, when.weekly_weeks, when.later_days)

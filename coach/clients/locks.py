@@ -1,0 +1,26 @@
+"""One lock order for the rows kept with a client's records.
+
+A write to a client's records rewrites rows other writers share: the client's Today
+items (coach/today/kept.py) and the day's visit sums (coach/visits/days.py). Two
+transactions writing one client's visits took those in different orders (one flush
+summed the day, a later one rewrote the items) and PostgreSQL found them deadlocked
+(the bench's write mix at L, four workers). Each listener first holds the clients'
+rows, in id order, so writers of one client queue there before touching either.
+"""
+
+import sqlalchemy as sa
+
+from coach.models import Client
+
+
+def hold_clients(connection: sa.Connection, client_ids) -> None:
+    """Lock these clients' rows until the transaction ends (FOR NO KEY UPDATE on
+    PostgreSQL, which a new visit's foreign-key check does not wait for; SQLite has one
+    writer and ignores it)."""
+    if client_ids:
+        connection.execute(
+            sa.select(Client.id)
+            .where(Client.id.in_(sorted(client_ids)))
+            .order_by(Client.id)
+            .with_for_update(key_share=True)
+        )
