@@ -104,10 +104,6 @@ def _worker_database(url: str) -> str:
             )
             if not found:
                 connection.execute(sa.text(f'CREATE DATABASE "{mine.database}"'))
-            # A test database needs no durability: commits stop waiting for the disk.
-            connection.execute(
-                sa.text(f'ALTER DATABASE "{mine.database}" SET synchronous_commit TO off')
-            )
     except sa.exc.SQLAlchemyError as error:
         raise pytest.UsageError(
             f"could not make {mine.database} for test worker {worker}: give the role "
