@@ -6,6 +6,7 @@ transactions writing one client's visits took those in different orders (one flu
 summed the day, a later one rewrote the items) and PostgreSQL found them deadlocked
 (the bench's write mix at L, four workers). Each listener first holds the clients'
 rows, in id order, so writers of one client queue there before touching either.
+`client_ids_of` gives the listeners those clients from a flushed record.
 """
 
 import sqlalchemy as sa
@@ -24,3 +25,12 @@ def hold_clients(connection: sa.Connection, client_ids) -> None:
             .order_by(Client.id)
             .with_for_update(key_share=True)
         )
+
+
+def client_ids_of(obj) -> set[int]:
+    """The client a flushed record is about (a Client: itself), before and after the
+    flush."""
+    if isinstance(obj, Client):
+        return {obj.id}
+    history = sa.inspect(obj).attrs.client_id.history
+    return {id for id in (*history.added, *history.unchanged, *history.deleted) if id}

@@ -17,9 +17,11 @@ of write.
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from coach.clients.locks import client_ids_of
 from coach.clients.pay_columns import placements_of
 from coach.models import Client, EmployerContact, Placement, PlacementChange
 from coach.models import contact_clients as cc
+from coach.outcomes.services import entry_date
 
 # The columns whose change can move a fact: a new or removed record counts whatever.
 WATCHED = {
@@ -29,15 +31,11 @@ WATCHED = {
 }
 
 
-def entry() -> sa.ColumnElement:
-    return sa.func.coalesce(Client.intake_date, Client.referral_date)
-
-
 def first_contact_on() -> sa.ScalarSelect:
     return (
         sa.select(sa.func.min(EmployerContact.contact_date))
         .join(cc, cc.c.contact_id == EmployerContact.id)
-        .where(cc.c.client_id == Client.id, EmployerContact.contact_date >= entry())
+        .where(cc.c.client_id == Client.id, EmployerContact.contact_date >= entry_date())
         .scalar_subquery()
     )
 
@@ -45,7 +43,7 @@ def first_contact_on() -> sa.ScalarSelect:
 def first_start_on() -> sa.ScalarSelect:
     return (
         sa.select(sa.func.min(Placement.start_date))
-        .where(Placement.client_id == Client.id, Placement.start_date >= entry())
+        .where(Placement.client_id == Client.id, Placement.start_date >= entry_date())
         .scalar_subquery()
     )
 
@@ -74,10 +72,6 @@ def set_client_firsts(connection: sa.Connection, client_ids) -> None:
     connection.execute(update, execution_options={"synchronize_session": False})
 
 
-def _values(history) -> set:
-    return {*history.added, *history.unchanged, *history.deleted}
-
-
 def clients_of(obj, session: so.Session) -> tuple[set[int], set[int], set[int]]:
     """(clients, jobs, contacts) whose facts a flushed record may have moved: the
     clients it names before and after, or the jobs and contacts to look them up by."""
@@ -89,11 +83,10 @@ def clients_of(obj, session: so.Session) -> tuple[set[int], set[int], set[int]]:
         return set(), set(), set()
     if obj in session.dirty and not any(state.attrs[n].history.has_changes() for n in names):
         return set(), set(), set()
-    if isinstance(obj, Client):
-        return {obj.id}, set(), set()
-    if isinstance(obj, Placement):
-        return {id for id in _values(state.attrs.client_id.history) if id}, set(), set()
-    named = {client.id for client in _values(state.attrs.clients.history)}
+    if isinstance(obj, Client | Placement):
+        return client_ids_of(obj), set(), set()
+    history = state.attrs.clients.history
+    named = {client.id for client in (*history.added, *history.unchanged, *history.deleted)}
     return named, set(), {obj.id}
 
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.clients.locks import hold_clients
+from coach.clients.locks import client_ids_of, hold_clients
 from coach.models import (
     AccommodationRequest,
     AgencySettings,
@@ -143,14 +143,6 @@ def refresh_every_client(connection: sa.Connection) -> None:
 def changed(obj, names: tuple[str, ...]) -> bool:
     state = sa.inspect(obj)
     return any(state.attrs[name].history.has_changes() for name in names)
-
-
-def client_ids_of(obj) -> set[int]:
-    """The client a record is about, before and after this flush."""
-    if isinstance(obj, Client):
-        return {obj.id}
-    history = sa.inspect(obj).attrs.client_id.history
-    return {id for id in (*history.added, *history.unchanged, *history.deleted) if id}
 
 
 def keep_due_items(session: so.Session, flush_context) -> None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from coach.clients.locks import hold_clients
+from coach.clients.locks import client_ids_of, hold_clients
 from coach.models import AgencySettings, Visit, VisitDay
 from coach.timeutil import DEFAULT_TZ, local_day_start, to_local
 
@@ -99,11 +99,6 @@ def days_of(visit: Visit, tz: str) -> set[date]:
     return {to_local(moment, tz).date() for moment in moments if moment}
 
 
-def clients_of(visit: Visit) -> set[int]:
-    history = sa.inspect(visit).attrs.client_id.history
-    return {id for id in (*history.added, *history.unchanged, *history.deleted) if id}
-
-
 def keep_visit_days(session: so.Session, flush_context) -> None:
     """After each flush: sum again the days of the visits it wrote."""
     visits = []
@@ -125,7 +120,7 @@ def keep_visit_days(session: so.Session, flush_context) -> None:
     if zone_changed:
         sum_every_day_again(connection, tz)
     else:
-        hold_clients(connection, set().union(*(clients_of(v) for v in visits)))
+        hold_clients(connection, set().union(*(client_ids_of(v) for v in visits)))
         sum_days_again(connection, set().union(*(days_of(v, tz) for v in visits)), tz)
 
 
