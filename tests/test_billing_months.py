@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from coach.billing import batches as bb
 from coach.billing.months import sum_every_month_again
 from coach.extensions import db
-from coach.models import Authorization, BillingMonth, ServiceType, Visit
+from coach.models import Authorization, BilledVisit, BillingMonth, ServiceType, Visit
 from coach.timeutil import to_local
 from tests.clock import freeze_clock
 from tests.conftest import make_app
@@ -57,20 +57,22 @@ def afresh(tz: str = NY) -> dict[tuple, tuple]:
     """Every client's months worked out from the visits as stored, in Python."""
     funders = dict(db.session.execute(sa.select(Authorization.id, Authorization.funder_id)).all())
     sums: dict[tuple, list[int]] = {}
-    stored = sa.select(Visit.__table__).where(
-        Visit.ended_at.is_not(None), Visit.deleted_at.is_(None), Visit.authorization_id > 0
+    stored = (
+        sa.select(Visit.__table__, BilledVisit.batch_id)
+        .outerjoin(BilledVisit, BilledVisit.visit_id == Visit.id)
+        .where(Visit.ended_at.is_not(None), Visit.deleted_at.is_(None), Visit.authorization_id > 0)
     )
     for visit in db.session.execute(stored):
         month = to_local(visit.started_at, tz).date().replace(day=1)
         key = (visit.client_id, month, funders[visit.authorization_id], visit.service_type_id)
         row = sums.setdefault(key, [0, 0, 0, 0, 0])
         ready = visit.billable and visit.review_status == "approved"
-        ready = ready and visit.billing_batch_id is None
+        ready = ready and visit.batch_id is None
         row[0] += ready
         row[1] += (visit.billing_units or 0) if ready else 0
         row[2] += visit.billable and visit.review_status != "approved"
         row[3] += not visit.billable
-        row[4] += visit.billing_batch_id is not None
+        row[4] += visit.batch_id is not None
     return {key: tuple(row) for key, row in sums.items()}
 
 
@@ -199,13 +201,14 @@ def test_the_preview_says_what_a_count_of_the_visits_says(ctx, client, auth):
         if n % 2 == 0:
             approve(visit, reviewer=boss)
     preview = bb.preview(boss, vr.id, date(2026, 11, 1))
+    ready = sa.and_(Visit.billable, Visit.review_status == "approved")
     visits = db.session.execute(
         bb.month_visits(boss, vr.id, date(2026, 11, 1)).with_only_columns(
-            sa.func.count().filter(bb.READY),
-            sa.func.coalesce(sa.func.sum(Visit.billing_units).filter(bb.READY), 0),
+            sa.func.count().filter(ready),
+            sa.func.coalesce(sa.func.sum(Visit.billing_units).filter(ready), 0),
             sa.func.count().filter(Visit.billable, Visit.review_status != "approved"),
         )
-    ).one()
+    ).one()  # nothing is billed yet
     assert (preview.ready, preview.units, preview.waiting) == tuple(visits) == (26, 52, 26)
     assert preview.amount_cents == 52 * 1500 and preview.unrated == preview.billed == 0
     assert [row[1] for row in preview.clients[:2]] == ["Client P00", "Client P02"]

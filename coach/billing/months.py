@@ -7,8 +7,9 @@ from the visits, in the same transaction; an authorization moved to another fund
 again every month of its client. As with the day sums (coach/visits/days.py), summing
 again rather than adding a difference keeps the rows right whatever wrote the visit,
 and the clients' rows are held first (coach/clients/locks.py), so two writers of one
-client's visits queue there. A batch marks and releases its visits in one UPDATE, which
-no flush sees: coach/billing/batches.py sums its clients' month again itself.
+client's visits queue there. A batch marks and releases its visits (BilledVisit rows) in
+one statement, which no flush sees: coach/billing/batches.py sums its clients' month
+again itself.
 
 The preview of a funder's month then reads a row per client instead of every visit
 (100,000 at L: two aggregates, 440 ms of SQL on PostgreSQL, 400 ms on SQLite at XL).
@@ -22,16 +23,19 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from coach.clients.locks import client_ids_of, hold_clients
-from coach.models import AgencySettings, Authorization, BillingMonth, Visit
+from coach.models import AgencySettings, Authorization, BilledVisit, BillingMonth, Visit
 from coach.timeutil import local_day_start, to_local
 from coach.visits.days import agency_zone
 
-# What a billing export bills: ended, not deleted (every sum below), and these.
-READY = sa.and_(Visit.billable, Visit.review_status == "approved", Visit.billing_batch_id.is_(None))
-# The visit columns the sums read, and the authorization's.
+# What an export bills: ended, not deleted (every sum below), billable, approved by a
+# supervisor, and in no batch yet (no BilledVisit row: month_sums joins them).
+APPROVED = sa.and_(Visit.billable, Visit.review_status == "approved")
+BILLED = BilledVisit.visit_id.is_not(None)
+READY = sa.and_(APPROVED, BilledVisit.visit_id.is_(None))
+# The visit columns the sums read (a batch writes its visits' sums itself).
 WATCHED = (
     *("client_id", "started_at", "ended_at", "deleted_at", "authorization_id"),
-    *("service_type_id", "billing_units", "billable", "review_status", "billing_batch_id"),
+    *("service_type_id", "billing_units", "billable", "review_status"),
 )
 CHUNK = 1000  # clients summed again in one statement
 COLUMNS = (
@@ -73,10 +77,11 @@ def month_sums(first: date, tz: str) -> sa.Select:
             sa.func.coalesce(sa.func.sum(units), 0),
             count(sa.and_(Visit.billable, Visit.review_status != "approved")),
             count(sa.not_(Visit.billable)),
-            count(Visit.billing_batch_id.is_not(None)),
+            count(BILLED),
             sa.literal(first, sa.Date),
         )
         .join(Authorization, Authorization.id == Visit.authorization_id)
+        .outerjoin(BilledVisit, BilledVisit.visit_id == Visit.id)
         .where(
             Visit.started_at >= local_day_start(first, tz),
             Visit.started_at < local_day_start(next_month(first), tz),

@@ -269,6 +269,7 @@ def rebill_client(client_id: int, services=None, since=None) -> None:
         .where(Visit.client_id == client_id, Visit.deleted_at.is_(None))
         .where(Visit.ended_at.is_not(None))
         .order_by(Visit.started_at, Visit.id)
+        .options(so.undefer(Visit.billing_batch_id))
     )
     used: dict[int, int] = {}
     if services is not None:

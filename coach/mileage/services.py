@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 from geopy.distance import geodesic
+from sqlalchemy.dialects import postgresql, sqlite
 
 from coach.agency import current_agency, parse_month
 from coach.extensions import db
@@ -16,6 +17,7 @@ from coach.models import (
     DEFAULT_RATES,
     EDITABLE,
     Client,
+    ExportedTrip,
     MileageRate,
     Placement,
     Trip,
@@ -438,13 +440,19 @@ def exportable(user: User, start: date, end: date, coach_id: int | None) -> sa.S
 
 
 def mark_exported(user: User, start: date, end: date, coach_id: int | None) -> int:
-    """Approved trips in the range become exported (and locked); exported ones stay."""
+    """Approved trips in the range become exported (an ExportedTrip row each; they stay
+    locked); exported ones stay, skipped by their key. Returns how many became."""
     approved = exportable(user, start, end, coach_id).where(Trip.status == "approved")
-    return db.session.execute(
-        sa.update(Trip)
-        .where(Trip.id.in_(approved.with_only_columns(Trip.id)))
-        .values(status="exported", exported_at=utcnow())
-        .execution_options(synchronize_session=False)  # no trip of the range is loaded
+    connection = db.session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return connection.execute(
+        dialect.insert(ExportedTrip)
+        .from_select(
+            ["trip_id", "exported_at"],
+            approved.with_only_columns(Trip.id, sa.literal(utcnow(), sa.DateTime)),
+        )
+        .on_conflict_do_nothing(index_elements=["trip_id"]),
+        execution_options={"preserve_rowcount": True},  # an INSERT's count is not kept else
     ).rowcount
 
 
@@ -466,7 +474,10 @@ def export_rows(user: User, start: date, end: date, coach_id: int | None):
             trips.c.miles_tenths,
             trips.c.tenth_cents_per_mile,
             trips.c.amount_cents,
-            trips.c.status,
+            sa.case(
+                (sa.and_(trips.c.status == "approved", trips.c.exported), "exported"),
+                else_=trips.c.status,
+            ).label("status"),
         )
         .join(User, User.id == trips.c.coach_id)
         .outerjoin(Client, Client.id == trips.c.client_id)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from coach.extensions import db
+from coach.models.billing import BilledVisit
 from coach.timeutil import utcnow
 
 CONTACT_TYPES = {
@@ -192,10 +193,16 @@ class Visit(db.Model):
     billing_units: so.Mapped[int | None]  # in the service's unit
     billable: so.Mapped[bool] = so.mapped_column(default=False)
     billing_note: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
-    # The billing export's batch the visit was billed in (coach/billing/batches.py); a
-    # billed visit is in no other batch unless a supervisor reopens its batch.
-    billing_batch_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("billing_batches.id"), index=True
+    # The billing export's batch the visit was billed in (coach/billing/batches.py), read
+    # from its BilledVisit row: loaded only when asked for (so.undefer). A billed visit is
+    # in no other batch unless a supervisor reopens its batch.
+    billing_batch_id: so.Mapped[int | None] = so.column_property(
+        sa.select(BilledVisit.batch_id)
+        .where(BilledVisit.visit_id == id)
+        .correlate_except(BilledVisit)
+        .scalar_subquery(),
+        deferred=True,
+        raiseload=True,
     )
 
     # Supervisor review before billing (issue 21): "pending" until a supervisor approves

@@ -93,6 +93,7 @@ def get_visit_for(user: User, visit_id: int, with_history: bool = False) -> Visi
             so.joinedload(Visit.placement),
             so.joinedload(Visit.worksite).joinedload(Worksite.employer),
             so.joinedload(Visit.service_type),
+            so.undefer(Visit.billing_batch_id),  # the page says which batch billed it
         )
     )
     if with_history:
