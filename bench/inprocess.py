@@ -1,18 +1,25 @@
 """Server time per page, one request at a time, in this process (Flask test client).
 
     python -m bench.inprocess [--size S] [--repeat 200] [--profile PAGE] [--pages A,B]
+                              [--database-url postgresql+psycopg://…/NAME] [--statements]
 
-Uses the databases `make bench` built (bench/out/bench-S.db, -L.db). No network and no
-load generator: what is left is what a request costs the app itself. CPU time is shown
+Uses the databases `make bench` built (bench/out/bench-S.db, -L.db; with --database-url
+a fresh copy NAME_l_run of the PostgreSQL template NAME_l). No network and no load
+generator: what is left is what a request costs the app itself. CPU time is shown
 beside wall time because other work on the machine inflates the latter; the quickest
-round is the steadiest figure. `--profile` prints a pyinstrument profile of one page
-(pip install pyinstrument).
+round is the steadiest figure. On PostgreSQL the database server's CPU is not in this
+process's, so read the wall time there (and `--statements`: each page's statements of
+one warm request with their time, slowest first). `--profile` prints a pyinstrument
+profile of one page (pip install pyinstrument).
 """
 
 import argparse
 import re
 import statistics
 import time
+from contextlib import contextmanager
+
+import sqlalchemy as sa
 
 from bench import pages
 from bench.seed import PASSWORD, app_anchor
@@ -26,16 +33,25 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--profile", help="a page name, e.g. 'mileage review'")
     parser.add_argument("--pages", help="page names, comma-separated (default: every page)")
+    parser.add_argument("--database-url", help="PostgreSQL: the bench's NAME (as python -m bench)")
+    parser.add_argument(
+        "--statements", action="store_true", help="each page's statements and their time"
+    )
     args = parser.parse_args()
 
     from pathlib import Path
 
     from coach import create_app
 
-    db_path = (Path(OUT) / f"bench-{args.size}.db").resolve()
+    if args.database_url:  # a copy of the template, as a bench run serves
+        from bench.__main__ import Target
+
+        url = Target(args.size, args.database_url).copy_for_run()
+    else:
+        url = f"sqlite:///{(Path(OUT) / f'bench-{args.size}.db').resolve()}"
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+            "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
             "QUERY_COUNT_HEADER": True,
@@ -55,6 +71,18 @@ def main() -> None:
     if args.pages:
         wanted = {"health", *args.pages.split(",")}
         table = {name: page for name, page in table.items() if name in wanted}
+    if args.statements:
+        for name, (who, path, headers) in table.items():
+            clients[who].get(path, headers={**head, **headers})  # warm
+            with timed_statements(app) as statements:
+                start = time.perf_counter()
+                clients[who].get(path, headers={**head, **headers})
+                total = (time.perf_counter() - start) * 1000
+            sql = sum(ms for ms, _ in statements)
+            print(f"{name}: {total:.1f} ms, {len(statements)} statements, {sql:.1f} ms of SQL")
+            for ms, statement in sorted(statements, reverse=True):
+                print(f"  {ms:8.2f} ms  {' '.join(statement.split())[:160]}")
+        return
     if args.profile:
         from pyinstrument import Profiler
 
@@ -92,6 +120,31 @@ def main() -> None:
             f"  {r.headers.get('X-Query-Count')} SQL  {len(r.data) / 1024:5.1f} KB"
             f" {r.headers.get('Content-Encoding') or ''}"
         )
+
+
+@contextmanager
+def timed_statements(app):
+    """[(ms, statement)] of the statements sent inside the block (from the cursor's
+    execute to its return: the rows of a streamed result are not in it)."""
+    from coach.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    statements, started = [], []
+
+    def before(conn, cursor, statement, *args):
+        started.append(time.perf_counter())
+
+    def after(conn, cursor, statement, *args):
+        statements.append(((time.perf_counter() - started.pop()) * 1000, statement))
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
 
 
 if __name__ == "__main__":

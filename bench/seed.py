@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from coach import create_app
 from coach.auth.services import hash_password
+from coach.billing.months import sum_every_month_again
 from coach.billing.services import seed_service_types
 from coach.clients.pay_columns import set_pay_columns
 from coach.extensions import db
@@ -357,10 +358,12 @@ def build(url: str, size: str, anchor: date | None = None) -> date:
         add_support(clients_n, coaches_n, now)
         seed_reports(now)
         # Core inserts skip the session's flush, which keeps Today's items, the visits
-        # summed per day, a job's kept pay columns and a client's first facts: write them.
+        # summed per day and per client and month for billing, a job's kept pay columns
+        # and a client's first facts: write them.
         connection = db.session.connection()
         refresh_every_client(connection)
         sum_every_day_again(connection, agency_zone(connection))
+        sum_every_month_again(connection, agency_zone(connection))
         set_pay_columns(connection, None)
         set_client_firsts(connection, None)
         db.session.execute(sa.update(AgencySettings).values(setup_complete=True))

@@ -82,6 +82,7 @@ def register_extensions(app: Flask) -> None:
         # the session is ended (log out, password change, deactivation, "end session").
         return load_session_user(int(user_id))
 
+    from coach.billing import months
     from coach.clients import pay_columns
     from coach.outcomes import firsts
     from coach.today import kept
@@ -89,6 +90,7 @@ def register_extensions(app: Flask) -> None:
 
     kept.start_keeping(db.session)  # Today's items are written with the records they come from
     days.start_keeping(db.session)  # so are the agency's visits summed per day
+    months.start_keeping(db.session)  # and per client and month for billing
     pay_columns.start_keeping(db.session)  # and a job's first wage
     firsts.start_keeping(db.session)  # and then a client's first contact, start and wage
 

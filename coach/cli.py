@@ -119,12 +119,15 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("sum-visit-days")
     def sum_visit_days_command() -> None:
-        """Sum the agency's visits per local day again (outcomes reads those sums)."""
+        """Sum the agency's visits per local day again (outcomes reads those sums), and
+        each client's per month for billing (the billing preview reads those)."""
+        from coach.billing.months import sum_every_month_again
         from coach.models import VisitDay
         from coach.visits.days import agency_zone, sum_every_day_again
 
         connection = db.session.connection()
         sum_every_day_again(connection, agency_zone(connection))
+        sum_every_month_again(connection, agency_zone(connection))
         db.session.commit()
         count = db.session.scalar(sa.select(sa.func.count()).select_from(VisitDay))
         click.echo(f"Summed {count} day{'' if count == 1 else 's'} of visits.")

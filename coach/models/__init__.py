@@ -20,6 +20,7 @@ from coach.models.billing import (
     TIME_UNITS,
     Authorization,
     BillingBatch,
+    BillingMonth,
     Funder,
     ServiceType,
 )
@@ -133,6 +134,7 @@ __all__ = [
     "TIME_UNITS",
     "Authorization",
     "BillingBatch",
+    "BillingMonth",
     "Funder",
     "ServiceType",
     "ACTION_WHO",
