@@ -5,7 +5,7 @@ units in the index it read every visit row of the day (232 ms for a day of 120,0
 visits at XL, in every visit save).
 
 Revision ID: e7d1c3a5b9f2
-Revises: b8d4f6a2c3e1
+Revises: c4e9a1b7d2f0
 Create Date: 2026-12-01 05:30:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e7d1c3a5b9f2"
-down_revision = "b8d4f6a2c3e1"
+down_revision = "c4e9a1b7d2f0"
 branch_labels = None
 depends_on = None
 
