@@ -271,3 +271,17 @@ def test_a_session_clock_from_the_future_is_not_trusted(client, auth, ctx):
     with client.session_transaction() as sess:
         sess["seen_at"] += 3600  # e.g. written by a server whose clock read local time
     assert client.get("/clients/").status_code == 302
+
+
+def test_two_people_signed_in_at_once_each_get_their_own_account(client, auth, ctx, app):
+    # The statement that finds a cookie's user is built once (auth/sessions.py): who is
+    # asking must be a parameter of each run, never part of what was built.
+    jordan = make_user(email="jordan@example.org", name="Jordan Lee")
+    sam = make_user(email="sam@example.org", name="Sam Ortiz")
+    auth.login(jordan.email)
+    other = app.test_client()
+    other.post("/login", data={"email": sam.email, "password": PASSWORD})
+    for _ in range(2):
+        assert "Jordan Lee" in client.get("/menu").get_data(as_text=True)
+        mine = other.get("/menu").get_data(as_text=True)
+        assert "Sam Ortiz" in mine and "Jordan Lee" not in mine

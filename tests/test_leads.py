@@ -313,3 +313,23 @@ def test_the_filter_answers_htmx_with_the_list_only(client, login_as):
     make_lead(coach, make_employer(created_by=coach), position="Gone", status="closed")
     response = client.get("/leads/?show=closed", headers={"HX-Request": "true"})
     assert "Gone · " in response.text and "<html" not in response.text
+
+
+def test_a_long_list_counts_only_so_far_and_still_pages_on(client, login_as, monkeypatch):
+    # Counting every open lead of a state-wide agency cost a third of the page; the list
+    # says "more than" past the cap, as the note review queue does, and pages on.
+    from coach.leads import services
+
+    monkeypatch.setattr(services, "COUNTED_UP_TO", 3)
+    coach = login_as("supervisor")
+    employer = make_employer(created_by=coach)
+    for i in range(5):
+        make_lead(coach, employer, position=f"Job {i}")
+    monkeypatch.setitem(client.application.config, "PAGE_SIZE", 2)
+    page = client.get("/leads/").get_data(as_text=True)
+    assert "More than 3 open leads" in page
+    assert "Page 1<" in page and "Page 1 of" not in page and 'rel="next"' in page
+    last = client.get("/leads/?page=3").get_data(as_text=True)  # the count reaches this page
+    assert "5 open leads" in last and "Page 3 of 3" in last and 'rel="next"' not in last
+    monkeypatch.setattr(services, "COUNTED_UP_TO", 1000)
+    assert "5 open leads" in client.get("/leads/").get_data(as_text=True)

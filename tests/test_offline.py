@@ -135,6 +135,36 @@ def test_the_saves_that_go_to_the_outbox_are_marked(ctx, client, auth):
     assert 'data-outbox="Visit note saved"' in under_way
 
 
+def test_the_note_form_of_a_visit_started_without_signal_comes_apart_and_is_kept(ctx, client, auth):
+    coach = make_user("coach", email="jordan@example.org")
+    rosa = make_client(coach, "Rosa")
+    auth.login(coach.email, PASSWORD)
+    page = client.get(f"/clients/{rosa.id}").get_data(as_text=True)
+    src = f"/clients/{rosa.id}/visits/pending-form"
+    # The page names where the form is, and does not carry it.
+    assert f'<template id="pending-visit" data-src="{src}"></template>' in page
+    assert "Visit started on this phone" not in page
+    response = client.get(src, headers={"X-Coach-Fragment": "keep"})
+    form = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["X-Coach-Keep"] == user_key(coach)  # the worker keeps it
+    assert "Visit started on this phone" in form
+    assert 'data-outbox="End of visit, with its note"' in form and "data-outbox-pending" in form
+    assert 'action="/visits/0/end"' in form and 'name="tasks_observed"' in form
+    # With a visit under way, the panel is its note: nothing is fetched.
+    make_visit(rosa, coach, minutes=None, started_at=utcnow())
+    assert 'id="pending-visit"' not in client.get(f"/clients/{rosa.id}").get_data(as_text=True)
+
+
+def test_the_pending_note_form_of_another_coachs_client_is_not_found(ctx, client, auth):
+    coach = make_user("coach", email="jordan@example.org")
+    other = make_user("coach", email="sam@example.org")
+    theirs = make_client(other, "Lee")
+    auth.login(coach.email, PASSWORD)
+    response = client.get(f"/clients/{theirs.id}/visits/pending-form")
+    assert response.status_code == 404 and "X-Coach-Keep" not in response.headers
+
+
 def _start(client, rosa, when):
     from coach.agency import current_agency
     from coach.timeutil import local_input_value

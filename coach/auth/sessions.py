@@ -8,6 +8,7 @@ and absolute limits.
 import re
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app, g, request, session
@@ -44,6 +45,24 @@ def open_session_record(user: User, method: str) -> str:
     return key
 
 
+@cache
+def session_user_statement() -> sa.Select:
+    """Built once, with the user and the key as parameters: it runs on every page, and
+    building it each time was a tenth of a light page's instructions (docs/performance.md,
+    fourteenth session). It holds no data: tests/test_auth.py has two people signed in at once."""
+    return (
+        sa.select(User, UserSession.id, AgencySettings)
+        .join(UserSession, UserSession.user_id == User.id)
+        .outerjoin(AgencySettings, AgencySettings.id == 1)
+        .where(
+            User.id == sa.bindparam("user_id"),
+            User.active.is_(True),
+            UserSession.key_hash == sa.bindparam("key_hash"),
+            UserSession.ended_at.is_(None),
+        )
+    )
+
+
 def load_session_user(user_id: int) -> User | None:
     """The user of this cookie, if its session row is still open (one query)."""
     key = session.get("sid")
@@ -52,15 +71,7 @@ def load_session_user(user_id: int) -> User | None:
     # The agency's settings ride along: every page needs them (its name, time zone,
     # two-step policy), and a query of their own would cost more than a health check.
     row = db.session.execute(
-        sa.select(User, UserSession.id, AgencySettings)
-        .join(UserSession, UserSession.user_id == User.id)
-        .outerjoin(AgencySettings, AgencySettings.id == 1)
-        .where(
-            User.id == user_id,
-            User.active.is_(True),
-            UserSession.key_hash == sha256_hex(key),
-            UserSession.ended_at.is_(None),
-        )
+        session_user_statement(), {"user_id": user_id, "key_hash": sha256_hex(key)}
     ).first()
     if row is None:
         return None

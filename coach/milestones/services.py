@@ -197,12 +197,12 @@ def milestone_rows(user: User, today: date, funder_id: int | None = None) -> tup
     if funder_id:
         query = query.where(Milestone.funder_id == funder_id)
     lists, counts = {state: [] for state in STATES}, dict.fromkeys(STATES, 0)
+    # Only the rows shown become MilestoneRows: a supervisor's list at L has 3,100 rows.
     for r in db.session.execute(query):
-        row = MilestoneRow(r[0], r[1], r[2], _name(r[3], r[4], r[5]), *r[6:])
-        state = "claimed" if row.claimed else ("reached" if row.day <= today else "due")
+        state = "claimed" if r[13] is not None else ("reached" if r.day <= today else "due")
         counts[state] += 1
         if counts[state] <= SHOWN:
-            lists[state].append(row)
+            lists[state].append(MilestoneRow(r[0], r[1], r[2], _name(r[3], r[4], r[5]), *r[6:]))
     return lists, counts
 
 

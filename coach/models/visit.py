@@ -130,8 +130,9 @@ class Visit(db.Model):
         # The billing export reads a funder's month through its authorizations: each
         # authorization's visits by start time (coach/billing/batches.py).
         sa.Index("ix_visits_authorization_started", "authorization_id", "started_at"),
-        # Outcomes' community share of every caseload's hours (coach/outcomes/figures.py):
-        # the period's done visits read from the index alone.
+        # Outcomes' community share of every caseload's hours (coach/outcomes/figures.py)
+        # and a day's sums after each visit save (coach/visits/days.py): the period's
+        # done visits read from the index alone.
         sa.Index(
             "ix_visits_done_started",
             "started_at",
@@ -140,6 +141,7 @@ class Visit(db.Model):
             "client_id",
             "ended_at",
             "deleted_at",
+            "service_units",
             sqlite_where=DONE_VISIT,
             postgresql_where=DONE_VISIT,
         ),

@@ -15,12 +15,14 @@ from flask_login import current_user
 
 from coach.web import is_htmx
 
-# Pages a coach opens at a job site: Today, the caseload, a client, a checklist run,
-# and the forms whose saves go to the outbox without signal.
+# Pages a coach opens at a job site: Today, the caseload, a client (and the note form
+# of a visit started there without signal), a checklist run, and the forms whose saves
+# go to the outbox without signal.
 KEPT_PAGES = {
     "today.today",
     "clients.caseload",
     "clients.view_client",
+    "visits.pending_form",
     "tasks.view_run",
     "mileage.new_trip",
     "jobdev.new_contact",

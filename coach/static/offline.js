@@ -117,6 +117,28 @@
   // A visit started without signal: its note form (a <template> of the visit panel) in
   // place of Start; its saves wait in the outbox for the start's answer, the visit's number.
   var PENDING = "/visits/0/";
+  // The note form of a visit started without signal comes apart from the client page (it
+  // was a third of the page's work): fetched once the page is up, and kept by the worker,
+  // which answers it from the phone without signal.
+  function pendingTemplate() {
+    var template = document.getElementById("pending-visit");
+    if (!template || !template.dataset.src || template.content.querySelector("form")) {
+      return Promise.resolve(template);
+    }
+    if (!template.loading) {
+      template.loading = fetch(template.dataset.src, {
+        credentials: "same-origin", headers: { "X-Coach-Fragment": "keep" },
+      }).then(function (response) {
+        return response.ok && !response.redirected ? response.text() : "";
+      }).catch(function () { return ""; }).then(function (html) {
+        if (html && !template.content.querySelector("form")) template.innerHTML = html;
+        delete template.loading;
+        return template;
+      });
+    }
+    return template.loading;
+  }
+
   function showPendingVisit(panel, template, item) {
     var content = template.content.cloneNode(true);
     var form = content.querySelector("form");
@@ -140,12 +162,15 @@
     var start = items.filter(function (item) { return item.path === path; })[0];
     if (!start) return;
     var panel = startForm.closest("#visit-panel");
-    showPendingVisit(panel, template, start);
-    var latest = items.filter(function (item) { return item.after === start.id; }).pop();
-    var form = panel.querySelector("form");
-    (latest ? latest.fields : []).forEach(function (field) {
-      var input = form.elements[field[0]];
-      if (input && input.tagName === "TEXTAREA") input.value = field[1];
+    pendingTemplate().then(function (template) {
+      if (!template.content.querySelector("form") || !startForm.isConnected) return;
+      showPendingVisit(panel, template, start);
+      var latest = items.filter(function (item) { return item.after === start.id; }).pop();
+      var form = panel.querySelector("form");
+      (latest ? latest.fields : []).forEach(function (field) {
+        var input = form.elements[field[0]];
+        if (input && input.tagName === "TEXTAREA") input.value = field[1];
+      });
     });
   }
 
@@ -166,11 +191,18 @@
   // Shown at once where it was made; the form gets a fresh key for the next save.
   function afterKept(elt, button, item) {
     var form = elt.closest("form");
-    var template = document.getElementById("pending-visit");
-    if (template && form.getAttribute("data-outbox-time") === "started_at") {
-      showPendingVisit(form.closest("#visit-panel"), template, item);
+    if (document.getElementById("pending-visit") && form.getAttribute("data-outbox-time") === "started_at") {
+      pendingTemplate().then(function (template) {
+        // Without its form (never fetched with signal) the start still waits in the outbox.
+        if (template.content.querySelector("form")) showPendingVisit(form.closest("#visit-panel"), template, item);
+        else noteKept(form, button, item);
+      });
       return;
     }
+    noteKept(form, button, item);
+  }
+
+  function noteKept(form, button, item) {
     if (button && button.hasAttribute("aria-pressed")) {
       form.querySelectorAll("[aria-pressed]").forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
     }
@@ -494,6 +526,7 @@
       navigator.serviceWorker.register("/sw.js").catch(function () { /* no worker: pages need signal */ });
     }
     markKept(root);
+    pendingTemplate();
     show().then(send);  // a page from the server: the connection is there, or was
   }
 
@@ -506,5 +539,6 @@
   document.addEventListener("DOMContentLoaded", function () { start(document); });
   document.addEventListener("htmx:load", function (event) {
     if (event.detail.elt.matches && event.detail.elt.matches(".shell")) start(event.detail.elt);
+    else if (event.detail.elt.querySelector && event.detail.elt.querySelector("#pending-visit")) pendingTemplate();
   });
 })();

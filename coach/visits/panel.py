@@ -2,7 +2,7 @@
 way) and the client's visit history: shown on the client page (coach/pages.py), and
 answered by the visits blueprint after each start, save and end."""
 
-from flask import render_template
+from flask import render_template, url_for
 from flask_login import current_user
 
 from coach.agency import agency_today, current_agency
@@ -71,12 +71,13 @@ def panel_forms(client, visit, today) -> dict:
         return dict(form=note_form(visit, client, today), run_form=StartRunForm())
     form = StartVisitForm()
     form.placement_id.choices = visit_jobs(client, today)
-    return dict(form=form, run_form=None, pending_form=pending_note_form(client, today))
+    pending_src = url_for("visits.pending_form", client_id=client.id)
+    return dict(form=form, run_form=None, pending_src=pending_src)
 
 
 def pending_note_form(client, today):
-    """The note form of a visit started without signal (offline.js shows it from a
-    <template> until the start is sent): empty, with the same choices."""
+    """The note form of a visit started without signal (offline.js shows it until the
+    start is sent): empty, with the same choices."""
     form = VisitNoteForm(formdata=None)
     form.placement_id.choices = visit_jobs(client, today)
     form.service_type_id.choices = visit_service_options()

@@ -70,6 +70,17 @@ def start_visit(client_id: int):
     return redirect_to(url_for("clients.view_client", client_id=client.id) + "#visit-panel")
 
 
+@bp.route("/clients/<int:client_id>/visits/pending-form")
+def pending_form(client_id: int):
+    """The note form for a visit started without signal, fetched by offline.js after the
+    client page has shown and kept on the phone by the worker. Apart from the page it
+    was 2.5 ms of the client page's 9.7 ms of CPU at L (docs/performance.md). The page
+    that asks for it logged the view of this client."""
+    client = get_client_for(current_user, client_id, with_jobs=True)
+    form = panel.pending_note_form(client, agency_today())
+    return render("visits/_pending_visit.html", form=form)
+
+
 def _save_or_end(visit_id: int, end: bool):
     visit = sv.get_visit_for(current_user, visit_id)
     client = get_client_for(current_user, visit.client_id, with_jobs=True)

@@ -91,6 +91,7 @@ def test_a_visit_scores_a_note_and_a_trip_made_without_signal_reach_the_server_o
     for path in (f"/runs/{run_id}", "/mileage/new", f"/clients/{client_id}"):
         page.goto(path)
         kept_by_worker(page, path)
+    kept_by_worker(page, f"/clients/{client_id}/visits/pending-form")  # fetched by the page
 
     # 2. No signal: the client page comes from the phone, and says so.
     page.context.set_offline(True)

@@ -85,7 +85,10 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (NEVER.test(url.pathname)) return;
-  var page = request.mode === "navigate" || request.headers.get("HX-Boosted") === "true";
+  // A page, or a piece that offline.js fetches to keep (the note form of a visit started
+  // without signal); the server still decides with X-Coach-Keep.
+  var page = request.mode === "navigate" || request.headers.get("HX-Boosted") === "true" ||
+    request.headers.get("X-Coach-Fragment") === "keep";
   if (!page) return;
   event.respondWith(fetch(request).then(function (response) {
     event.waitUntil(keep(response.clone()).catch(function () {}));
