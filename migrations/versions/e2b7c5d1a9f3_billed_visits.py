@@ -6,7 +6,7 @@ now inserts a narrow row per visit. The visits already billed get their row here
 visits.billing_batch_id goes.
 
 Revision ID: e2b7c5d1a9f3
-Revises: c4e9a1b7d2f0
+Revises: e7d1c3a5b9f2
 Create Date: 2026-12-01 06:00:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e2b7c5d1a9f3"
-down_revision = "c4e9a1b7d2f0"
+down_revision = "e7d1c3a5b9f2"
 branch_labels = None
 depends_on = None
 
