@@ -289,3 +289,16 @@ def test_a_returned_note_keeps_the_rows_too(agency):
     visit.deleted_at = datetime(2026, 11, 30, 14, 0)
     db.session.commit()
     assert "note_returned" not in kinds_of(rosa) and kept() == afresh()
+
+
+def test_the_agencys_first_settings_write_the_items_of_clients_already_there(agency):
+    """A new install's settings write nothing (there is no client): a settings row made
+    after clients were (an import before setup) still writes every client's items."""
+    from coach.models import AgencySettings
+
+    db.session.delete(db.session.get(AgencySettings, 1))
+    db.session.execute(sa.delete(DueItem))
+    db.session.commit()
+    assert kept() == []
+    ensure_agency(weekly_contact_weeks=1)
+    assert kept() == afresh() and len(kept()) == 2
