@@ -21,6 +21,7 @@ from coach.billing.services import seed_service_types
 from coach.clients.pay_columns import set_pay_columns
 from coach.extensions import db
 from coach.mileage.services import amount_cents, seed_default_rates
+from coach.milestones.kept import write_every_reach
 from coach.models import (
     VR_DEFAULT,
     AgencySettings,
@@ -359,13 +360,14 @@ def build(url: str, size: str, anchor: date | None = None) -> date:
         seed_reports(now)
         # Core inserts skip the session's flush, which keeps Today's items, the visits
         # summed per day and per client and month for billing, a job's kept pay columns
-        # and a client's first facts: write them.
+        # a client's first facts and the days jobs reach milestones: write them.
         connection = db.session.connection()
         refresh_every_client(connection)
         sum_every_day_again(connection, agency_zone(connection))
         sum_every_month_again(connection, agency_zone(connection))
         set_pay_columns(connection, None)
         set_client_firsts(connection, None)
+        write_every_reach(connection)
         db.session.execute(sa.update(AgencySettings).values(setup_complete=True))
         db.session.commit()
         reset_sequences(db.session.connection())

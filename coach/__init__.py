@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
 
     from coach.billing import months
     from coach.clients import pay_columns
+    from coach.milestones import kept as milestone_reaches
     from coach.outcomes import firsts
     from coach.today import kept
     from coach.visits import days
@@ -93,6 +94,7 @@ def register_extensions(app: Flask) -> None:
     months.start_keeping(db.session)  # and per client and month for billing
     pay_columns.start_keeping(db.session)  # and a job's first wage
     firsts.start_keeping(db.session)  # and then a client's first contact, start and wage
+    milestone_reaches.start_keeping(db.session)  # and the day each job reaches a milestone
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

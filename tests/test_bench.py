@@ -81,6 +81,17 @@ def test_the_seed_ends_at_the_agencys_today(built):
     assert table["billing preview"][1].endswith("month=2027-02")
 
 
+def test_the_seed_keeps_the_days_jobs_reach_milestones(built):
+    """The seed's bulk inserts skip the flush: it writes the kept rows itself."""
+    from coach.milestones.kept import reaches
+    from coach.models import MilestoneReach
+
+    path, _ = built
+    with bench_app(path).app_context():
+        kept = db.session.execute(sa.select(*MilestoneReach.__table__.columns)).all()
+        assert kept and sorted(kept) == sorted(db.session.execute(reaches()).all())
+
+
 def test_the_supervisors_visit_list_has_visits_this_week(built, monkeypatch):
     path, _ = built
     freeze_clock(monkeypatch, LOCAL_NOW)

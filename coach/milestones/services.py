@@ -12,9 +12,9 @@ service) covers the job's start date. The authorization is what says the funder 
 for this client's employment; one that began after the job started does not make the
 funder pay for that job's milestones.
 
-The list reads every row of a page from one query: the reached date is worked out in
-SQL (`add_days`), so the due, reached and claimed rows are filtered and ordered by the
-database whatever the number of placements."""
+The rule is worked out in SQL (`add_days`), and the day each job reaches each milestone
+is kept as a row with the records it comes from (kept.py): the list reads the rows of
+its window by their day, whatever the number of jobs."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -36,12 +36,12 @@ from coach.models import (
     Funder,
     Milestone,
     MilestoneClaim,
+    MilestoneReach,
     Placement,
     ServiceType,
     User,
     Worksite,
 )
-from coach.models.milestones import MAX_DAYS
 from coach.records import get_or_404
 from coach.timeutil import format_date
 
@@ -112,19 +112,6 @@ def counts_for_funder() -> sa.ColumnElement[bool]:
 # --- the list: who sees which milestones ------------------------------------------------
 
 
-def visible_milestones(user: User, *columns) -> sa.Select:
-    """(placement, milestone) pairs of clients this user may see, each milestone of a
-    funder the placement counts for, as `columns` (their ids by default): every query
-    of the list starts here."""
-    return (
-        sa.select(*(columns or (Placement.id, Milestone.id)))
-        .select_from(Placement)
-        .join(Client, Client.id == Placement.client_id)
-        .join(Milestone, counts_for_funder())
-        .where(may_see_client(user))
-    )
-
-
 @dataclass
 class MilestoneRow:
     placement_id: int
@@ -149,15 +136,45 @@ class MilestoneRow:
 def milestone_rows(user: User, today: date, funder_id: int | None = None) -> tuple[dict, dict]:
     """({"due": [...], "reached": [...], "claimed": [...]}, their counts): milestones
     reached within the next DUE_DAYS (due), reached in the last year and not claimed, and
-    claimed; in one query, oldest first (soonest first for the due), the first SHOWN of
-    each section kept."""
-    day = reached_date().label("day")
-    claimer = so.aliased(User)
-    query = (
-        visible_milestones(
-            user,
-            Placement.id,
-            Milestone.id,
+    claimed; oldest first (soonest first for the due), the first SHOWN of each section.
+    Read from the kept rows (kept.py) by their day: one statement counts the sections
+    from the index alone, one reads the rows shown."""
+    reach = MilestoneReach
+    window = (
+        sa.select()
+        .select_from(reach)
+        .where(
+            reach.reached_on >= today - timedelta(days=REACHED_WINDOW_DAYS),
+            reach.reached_on <= today + timedelta(days=DUE_DAYS),
+        )
+    )
+    if not user.sees_all_caseloads:  # a coach: their own caseload's rows
+        window = window.where(reach.client_id.in_(sa.select(Client.id).where(may_see_client(user))))
+    if funder_id:
+        window = window.where(
+            reach.milestone_id.in_(sa.select(Milestone.id).where(Milestone.funder_id == funder_id))
+        )
+    sections = {
+        "due": sa.and_(~reach.claimed, reach.reached_on > today),
+        "reached": sa.and_(~reach.claimed, reach.reached_on <= today),
+        "claimed": reach.claimed,
+    }
+    each = (sa.func.count().filter(where) for where in sections.values())
+    counts = dict(zip(sections, db.session.execute(window.add_columns(*each)).one(), strict=True))
+    shown = sa.union_all(*(_section(window, where, name) for name, where in sections.items()))
+    lists = {name: [] for name in STATES}
+    for r in db.session.execute(shown):
+        lists[r.state].append(MilestoneRow(r[0], r[1], r[2], _name(r[3], r[4], r[5]), *r[6:15]))
+    return lists, counts
+
+
+def _section(window: sa.Select, where: sa.ColumnElement[bool], name: str) -> sa.Select:
+    """A section's first SHOWN rows, with what the list says of each."""
+    reach, claimer = MilestoneReach, so.aliased(User)
+    return (
+        window.add_columns(
+            reach.placement_id,
+            reach.milestone_id,
             Client.id,
             Client.first_name,
             Client.preferred_name,
@@ -168,42 +185,31 @@ def milestone_rows(user: User, today: date, funder_id: int | None = None) -> tup
             Milestone.days,
             Funder.name,
             Milestone.amount_cents,
-            day,
+            reach.reached_on,
             MilestoneClaim.id,
             claimer.name,
+            sa.literal(name).label("state"),
         )
-        .join(Funder, Funder.id == Milestone.funder_id)
+        .join(Client, Client.id == reach.client_id)
+        .join(Placement, Placement.id == reach.placement_id)
         .join(Worksite, Worksite.id == Placement.worksite_id)
         .join(Employer, Employer.id == Worksite.employer_id)
+        .join(Milestone, Milestone.id == reach.milestone_id)
+        .join(Funder, Funder.id == Milestone.funder_id)
         .outerjoin(
             MilestoneClaim,
             sa.and_(
-                MilestoneClaim.placement_id == Placement.id,
-                MilestoneClaim.milestone_id == Milestone.id,
+                MilestoneClaim.placement_id == reach.placement_id,
+                MilestoneClaim.milestone_id == reach.milestone_id,
             ),
         )
         .outerjoin(claimer, claimer.id == MilestoneClaim.claimed_by_id)
-        .where(
-            # Jobs that may have a milestone in the window (a plain range on the start)...
-            Placement.start_date <= today + timedelta(days=DUE_DAYS),
-            Placement.start_date >= today - timedelta(days=REACHED_WINDOW_DAYS + MAX_DAYS),
-            # ...and their milestones in it, reached while the job went on.
-            sa.or_(Placement.end_date.is_(None), Placement.end_date >= reached_date()),
-            reached_date() <= today + timedelta(days=DUE_DAYS),
-            reached_date() >= today - timedelta(days=REACHED_WINDOW_DAYS),
-        )
-        .order_by(day, Client.last_name, Client.id, Milestone.days)
+        .where(where)
+        .order_by(reach.reached_on, Client.last_name, Client.id, Milestone.days)
+        .limit(SHOWN)
+        .subquery()
+        .select()
     )
-    if funder_id:
-        query = query.where(Milestone.funder_id == funder_id)
-    lists, counts = {state: [] for state in STATES}, dict.fromkeys(STATES, 0)
-    # Only the rows shown become MilestoneRows: a supervisor's list at L has 3,100 rows.
-    for r in db.session.execute(query):
-        state = "claimed" if r[13] is not None else ("reached" if r.day <= today else "due")
-        counts[state] += 1
-        if counts[state] <= SHOWN:
-            lists[state].append(MilestoneRow(r[0], r[1], r[2], _name(r[3], r[4], r[5]), *r[6:]))
-    return lists, counts
 
 
 def _name(first: str, preferred: str, last: str) -> str:

@@ -72,7 +72,7 @@ from coach.models.mileage import (
     MileageRate,
     Trip,
 )
-from coach.models.milestones import VR_DEFAULT, Milestone, MilestoneClaim
+from coach.models.milestones import VR_DEFAULT, Milestone, MilestoneClaim, MilestoneReach
 from coach.models.plans import (
     ACTION_WHO,
     EmploymentPlan,
@@ -127,6 +127,7 @@ __all__ = [
     "VR_DEFAULT",
     "Milestone",
     "MilestoneClaim",
+    "MilestoneReach",
     "REPORT_STATUSES",
     "ProgressReport",
     "ReportLink",
