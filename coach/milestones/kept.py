@@ -66,11 +66,11 @@ def write_reaches_of_clients(connection: sa.Connection, client_ids) -> None:
 def write_reaches_of_milestones(connection: sa.Connection, milestone_ids: set[int]) -> None:
     """Write again every job's rows of these milestones (a schedule edited or removed),
     the clients of their funders held first, as every writer of a client's rows does."""
-    funders = sa.select(Milestone.funder_id).where(Milestone.id.in_(milestone_ids))
+    chosen = sorted(milestone_ids)
+    funders = sa.select(Milestone.funder_id).where(Milestone.id.in_(chosen))
     hold_clients(
         connection, sa.select(Authorization.client_id).where(Authorization.funder_id.in_(funders))
     )
-    chosen = sorted(milestone_ids)
     write_reaches(connection, MilestoneReach.milestone_id.in_(chosen), Milestone.id.in_(chosen))
 
 
