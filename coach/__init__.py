@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = with_lock_wait(app.config)
     db.init_app(app)
     migrate.init_app(app, db)
     compress.init_app(app)
@@ -97,23 +98,29 @@ def register_extensions(app: Flask) -> None:
     milestone_reaches.start_keeping(db.session)  # and the day each job reaches a milestone
 
     with app.app_context():
+        # Registered once per engine: a test run reuses one engine across its apps.
         if db.engine.dialect.name == "sqlite":
             create_private_file(db.engine.url.database)
-            busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+            if not sa.event.contains(db.engine, "connect", _sqlite_pragmas):
+                from coach.audit.services import full_sync_on_return
 
-            @sa.event.listens_for(db.engine, "connect")
-            def sqlite_pragmas(dbapi_connection, _record) -> None:
-                _sqlite_pragmas(dbapi_connection, busy_ms)
+                sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+                sa.event.listen(db.engine, "checkin", full_sync_on_return)
 
-            from coach.audit.services import full_sync_on_return
 
-            sa.event.listen(db.engine, "checkin", full_sync_on_return)
-        elif db.engine.dialect.name == "postgresql":
-            lock_ms = int(app.config["POSTGRES_LOCK_TIMEOUT_MS"])
-
-            @sa.event.listens_for(db.engine, "connect")
-            def postgres_settings(dbapi_connection, _record) -> None:
-                _postgres_lock_timeout(dbapi_connection, lock_ms)
+def with_lock_wait(config: dict) -> dict:
+    """The engine's options, with how long a statement waits for a lock held by
+    another connection before giving up (a plain 503, coach/errors.py): SQLite's busy
+    timeout, PostgreSQL's lock_timeout, both set when each connection opens."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    backend = sa.engine.make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    if backend == "sqlite":
+        connect_args.setdefault("timeout", int(config["SQLITE_BUSY_TIMEOUT_MS"]) / 1000)
+    elif backend == "postgresql":
+        lock_ms = int(config["POSTGRES_LOCK_TIMEOUT_MS"])
+        connect_args.setdefault("options", f"-c lock_timeout={lock_ms:d}")
+    return {**options, "connect_args": connect_args}
 
 
 def create_private_file(path: str | None) -> None:
@@ -128,34 +135,18 @@ def create_private_file(path: str | None) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def _sqlite_pragmas(dbapi_connection, busy_ms: int) -> None:
-    """Durable, concurrent SQLite: WAL, full sync, foreign keys, a patient lock wait.
-
-    Past the wait, a locked database answers 503 (coach/errors.py), not a hang.
-    """
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Durable, concurrent SQLite: WAL, full sync, foreign keys (the lock wait is a
+    connect argument: with_lock_wait)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={busy_ms:d}")
     # 32 MB of pages kept per connection (SQLite's default is 2 MB): a page reading
     # thousands of rows, as outcomes does, re-read them from the OS each time. Outcomes
     # at L: 40.7 → 32.5 ms of CPU a request, a coach's 21.8 → 15.6 (docs/performance.md).
     cursor.execute("PRAGMA cache_size=-32000")
     cursor.close()
-
-
-def _postgres_lock_timeout(dbapi_connection, lock_ms: int) -> None:
-    """A patient, bounded lock wait on PostgreSQL, as SQLite's busy timeout.
-
-    Past it, PostgreSQL cancels the statement (LockNotAvailable, SQLSTATE 55P03), which
-    SQLAlchemy raises as an OperationalError: the same plain 503 (coach/errors.py).
-    Committed, so the pool's rollback on return keeps it for the connection's life.
-    """
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"SET SESSION lock_timeout = {lock_ms:d}")
-    cursor.close()
-    dbapi_connection.commit()
 
 
 # Each area's package only names its blueprint; these modules add its views to it when
@@ -284,17 +275,18 @@ def register_static_cache(app: Flask) -> None:
         return response
 
 
+def _count_query(conn, cursor, statement, *args) -> None:
+    from flask import has_request_context
+
+    if has_request_context():
+        g.query_count = g.get("query_count", 0) + 1
+
+
 def register_query_count_header(app: Flask) -> None:
     """For `make bench`: every response says how many SQL statements it cost."""
     with app.app_context():
-        engine = db.engine
-
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def count(conn, cursor, statement, *args):
-        from flask import has_request_context
-
-        if has_request_context():
-            g.query_count = g.get("query_count", 0) + 1
+        if not sa.event.contains(db.engine, "before_cursor_execute", _count_query):
+            sa.event.listen(db.engine, "before_cursor_execute", _count_query)
 
     @app.after_request
     def header(response):
