@@ -65,6 +65,13 @@ class Totals:
 # --- keeping the rows with the batch ------------------------------------------------
 
 
+# One encoder and one decoder for every row: json.dumps with options makes a new
+# encoder per call, and json.loads of bytes first guesses their encoding (together
+# 0.7 of a 100,000-visit billing CSV's 5.4 s at L).
+ENCODER = json.JSONEncoder(separators=(",", ":"))
+DECODER = json.JSONDecoder()
+
+
 def pack(rows: Iterable[list]) -> tuple[bytes, Totals]:
     """The rows as gzip of JSON lines, and their totals. Written as they come: 100,000
     rows never sit in memory together, only their compressed text."""
@@ -74,7 +81,7 @@ def pack(rows: Iterable[list]) -> tuple[bytes, Totals]:
     with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, compresslevel=1) as packed:
         for row in rows:
             totals.add(row[8], row[10])
-            lines.append(json.dumps(row, separators=(",", ":")))
+            lines.append(ENCODER.encode(row))
             if len(lines) == 1000:
                 packed.write(("\n".join(lines) + "\n").encode())
                 lines.clear()
@@ -85,9 +92,9 @@ def pack(rows: Iterable[list]) -> tuple[bytes, Totals]:
 
 def unpack(rows_gz: bytes) -> Iterator[list]:
     """The kept rows, one by one."""
-    with gzip.GzipFile(fileobj=io.BytesIO(rows_gz), mode="rb") as packed:
+    with gzip.open(io.BytesIO(rows_gz), mode="rt", encoding="utf-8") as packed:
         for line in packed:
-            yield json.loads(line)
+            yield DECODER.decode(line)
 
 
 # --- rows of the sheet ---------------------------------------------------------------

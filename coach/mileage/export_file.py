@@ -33,24 +33,25 @@ COLUMNS = [
 def cells(row, client_names: bool) -> list:
     """A row of coach.mileage.services.export_rows as the sheet's cells. The date is a
     date and typed text is as typed: the CSV guards it against formulas, the XLSX writes
-    it as text. A client is named only if asked; a reference otherwise."""
+    it as text. A client is named only if asked; a reference otherwise. (The row is
+    unpacked as a tuple: reading its twelve fields by name was a quarter of a
+    100,000-trip CSV's time, 1.0 of 4.2 s at L.)"""
+    day, coach, origin, destination, purpose, client_id, first, last, *money, status = row
+    tenths, rate, cents = money
     client = ""
-    if row.client_id:
-        client = (
-            f"{row.first_name} {row.last_name}" if client_names else client_reference(row.client_id)
-        )
-    rate, cents = row.tenth_cents_per_mile, row.amount_cents
+    if client_id:
+        client = f"{first} {last}" if client_names else client_reference(client_id)
     return [
-        row.trip_date,
-        row.coach_name,
-        row.origin,
-        row.destination,
-        row.purpose,
+        day,
+        coach,
+        origin,
+        destination,
+        purpose,
         client,
-        miles_text(row.miles_tenths),
+        miles_text(tenths),
         "" if rate is None else f"{rate // 1000}.{rate % 1000:03d}",
         "" if cents is None else dollars(cents),
-        TRIP_STATUSES.get(row.status, row.status),
+        TRIP_STATUSES.get(status, status),
     ]
 
 
