@@ -22,7 +22,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.clients.locks import client_ids_of, hold_clients
+from coach.clients.locks import client_ids_of, hold_clients, wrote
 from coach.models import AgencySettings, Authorization, BilledVisit, BillingMonth, Visit
 from coach.timeutil import local_day_start, to_local
 from coach.visits.days import agency_zone
@@ -148,11 +148,6 @@ def counted(visit: Visit) -> bool:
     return any((*history.added, *history.unchanged, *history.deleted))
 
 
-def changed(obj, names: tuple[str, ...]) -> bool:
-    state = sa.inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
 def keep_billing_months(session: so.Session, flush_context) -> None:
     """After each flush: sum again the months of the visits it wrote that count against
     an authorization, and every month of a client whose authorization changed funder."""
@@ -161,10 +156,10 @@ def keep_billing_months(session: so.Session, flush_context) -> None:
     zone_changed = False
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Visit):
-            if (obj not in session.dirty or changed(obj, WATCHED)) and counted(obj):
+            if wrote(obj, session, WATCHED) and counted(obj):
                 visits.append(obj)
         elif isinstance(obj, Authorization) and obj in session.dirty:
-            if changed(obj, ("funder_id", "client_id")):
+            if wrote(obj, session, ("funder_id", "client_id")):
                 moved |= client_ids_of(obj)
         elif isinstance(obj, AgencySettings) and obj not in session.new:
             zone_changed = zone_changed or sa.inspect(obj).attrs.timezone.history.has_changes()

@@ -7,7 +7,8 @@ client's visits took those in different orders (one flush summed the day, a late
 rewrote the items) and PostgreSQL found them deadlocked (the bench's write mix at L,
 four workers). Each listener first holds the clients' rows, in id order, so writers of
 one client queue there before touching any of them.
-`client_ids_of` gives the listeners those clients from a flushed record.
+`client_ids_of` gives the listeners those clients from a flushed record, and `wrote`
+tells them whether the record's flush wrote anything they keep rows from.
 """
 
 import sqlalchemy as sa
@@ -30,6 +31,15 @@ def hold_clients(connection: sa.Connection, client_ids) -> list[int]:
             .with_for_update(key_share=True)
         )
     )
+
+
+def wrote(obj, session, names: tuple[str, ...]) -> bool:
+    """Whether flushing `obj` wrote any of these columns: a new or deleted record did;
+    a changed one did if one of them changed (most edits touch none: a note's text)."""
+    if obj not in session.dirty:
+        return True
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
 
 
 def client_ids_of(obj) -> set[int]:

@@ -16,7 +16,7 @@ tests/test_milestones_kept.py checks the rows against the rule after each kind o
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.clients.locks import client_ids_of, hold_clients
+from coach.clients.locks import client_ids_of, hold_clients, wrote
 from coach.milestones.services import counts_for_funder, reached_date
 from coach.models import Authorization, Milestone, MilestoneClaim, MilestoneReach, Placement
 
@@ -74,23 +74,14 @@ def write_reaches_of_milestones(connection: sa.Connection, milestone_ids: set[in
     write_reaches(connection, MilestoneReach.milestone_id.in_(chosen), Milestone.id.in_(chosen))
 
 
-def changed(obj, session: so.Session) -> bool:
-    names = WATCHED.get(type(obj))
-    if names is None:
-        return False
-    if obj not in session.dirty:
-        return True
-    state = sa.inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
 def keep_milestone_reaches(session: so.Session, flush_context) -> None:
     """After each flush: the rows of the clients and milestones whose records it wrote."""
     client_ids: set[int] = set()
     job_ids: set[int] = set()
     milestone_ids: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if not changed(obj, session):
+        names = WATCHED.get(type(obj))
+        if names is None or not wrote(obj, session, names):
             continue
         if isinstance(obj, Milestone):
             milestone_ids.add(obj.id)

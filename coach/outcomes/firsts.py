@@ -17,7 +17,7 @@ of write.
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.clients.locks import client_ids_of
+from coach.clients.locks import client_ids_of, wrote
 from coach.clients.pay_columns import placements_of
 from coach.models import Client, EmployerContact, Placement, PlacementChange
 from coach.models import contact_clients as cc
@@ -79,9 +79,7 @@ def clients_of(obj, session: so.Session) -> tuple[set[int], set[int], set[int]]:
     names = WATCHED.get(type(obj))
     if isinstance(obj, PlacementChange):
         return set(), placements_of(obj), set()
-    if names is None:
-        return set(), set(), set()
-    if obj in session.dirty and not any(state.attrs[n].history.has_changes() for n in names):
+    if names is None or not wrote(obj, session, names):
         return set(), set(), set()
     if isinstance(obj, Client | Placement):
         return client_ids_of(obj), set(), set()

@@ -18,7 +18,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from coach.clients.locks import client_ids_of, hold_clients
+from coach.clients.locks import client_ids_of, hold_clients, wrote
 from coach.models import (
     AccommodationRequest,
     AgencySettings,
@@ -144,11 +144,6 @@ def refresh_every_client(connection: sa.Connection) -> None:
     connection.execute(sa.insert(DueItem).from_select(COLUMNS, items))
 
 
-def changed(obj, names: tuple[str, ...]) -> bool:
-    state = sa.inspect(obj)
-    return any(state.attrs[name].history.has_changes() for name in names)
-
-
 def keep_due_items(session: so.Session, flush_context) -> None:
     """After each flush: write again the items of the clients whose records it wrote."""
     client_ids: set[int] = set()
@@ -156,10 +151,10 @@ def keep_due_items(session: so.Session, flush_context) -> None:
     everyone = False
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, AgencySettings):
-            everyone = everyone or obj in session.new or changed(obj, SETTINGS)
+            everyone = everyone or wrote(obj, session, SETTINGS)
             continue
         names = FEEDS.get(type(obj))
-        if names is None or (obj in session.dirty and not changed(obj, names)):
+        if names is None or not wrote(obj, session, names):
             continue
         if isinstance(obj, Lead | LeadStatusChange):
             lead_ids.add(obj.id if isinstance(obj, Lead) else obj.lead_id)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from coach.clients.locks import client_ids_of, hold_clients
+from coach.clients.locks import client_ids_of, hold_clients, wrote
 from coach.models import AgencySettings, Visit, VisitDay
 from coach.timeutil import DEFAULT_TZ, local_day_start, to_local
 
@@ -105,12 +105,8 @@ def keep_visit_days(session: so.Session, flush_context) -> None:
     zone_changed = False
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Visit):
-            state = sa.inspect(obj)
-            if obj in session.dirty and not any(
-                state.attrs[name].history.has_changes() for name in WATCHED
-            ):
-                continue
-            visits.append(obj)
+            if wrote(obj, session, WATCHED):
+                visits.append(obj)
         elif isinstance(obj, AgencySettings) and obj not in session.new:
             zone_changed = zone_changed or sa.inspect(obj).attrs.timezone.history.has_changes()
     if not (visits or zone_changed):
