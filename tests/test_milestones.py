@@ -336,3 +336,21 @@ def test_only_admins_keep_the_schedule(vr, client, auth, role):
     auth.login(make_user(role).email)
     assert client.get(f"/milestones/funders/{vr['funder'].id}").status_code == 404
     assert client.post(f"/milestones/funders/{vr['funder'].id}/default").status_code == 404
+
+
+def test_jobs_reaching_a_milestone_on_one_day_are_listed_by_name(vr, client, auth, monkeypatch):
+    """A section shows its first rows of a day in the order the jobs were made, then
+    sorts them by name: the list never sorts every job of a busy day."""
+    freeze(monkeypatch, date(2026, 3, 20))
+    monkeypatch.setattr("coach.milestones.services.SHOWN", 2)
+    site = make_worksite(make_employer("Harbor Diner", created_by=vr["coach"]))
+    for last in ("Zamora", "Abbott", "Moreno"):  # made in this order, started the same day
+        person = make_client(vr["coach"], "Lee", last)
+        make_authorization(person, vr["admin"], vr["funder"], start_date=date(2026, 1, 1))
+        make_placement(person, site, start_date=date(2026, 2, 25))  # 30 days on March 27
+    auth.login(make_user("supervisor").email)
+    page = client.get("/milestones/").text
+    due = page[page.index("Due (") :]
+    assert "Due (3)" in page
+    assert "Lee Abbott" in due and "Lee Zamora" in due and "Lee Moreno" not in due
+    assert due.index("Lee Abbott") < due.index("Lee Zamora")

@@ -3,7 +3,9 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from coach.extensions import db
 from coach.models import VR_DEFAULT
 from tests.clock import freeze_clock
 from tests.conftest import count_queries
@@ -65,3 +67,41 @@ def test_the_schedule_page_costs_the_same_with_more_milestones(client, login_as)
     make_milestones(funder, admin, [(f"{n} days", n) for n in range(30, 400, 30)])
     many = statements_of(client, f"/milestones/funders/{funder.id}")
     assert many == few and few <= 10
+
+
+@pytest.mark.parametrize("role", ["coach", "supervisor"])
+def test_each_section_reads_its_first_rows_off_the_index_without_sorting_a_day(
+    client, auth, ctx, monkeypatch, role
+):
+    """10,000 jobs reaching a milestone on one day (the bench at XL) had to be joined and
+    sorted whole before a section's first rows (82 ms): each section now walks the index
+    in order and stops; only the rows shown are sorted by day and name."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    freeze_clock(monkeypatch, datetime(2026, 4, 1, 9, 0))
+    admin = make_user("admin")
+    viewer = make_user(role)
+    coach = viewer if role == "coach" else make_user("coach")
+    funder = make_funder(admin)
+    fill(coach, admin, funder, make_milestones(funder, admin, VR_DEFAULT), 3)
+    auth.login(viewer.email)
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, *args):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/milestones/").status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    shown, parameters = next((s, p) for s, p in statements if "UNION ALL" in s)
+    with db.engine.connect() as conn:
+        plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + shown, parameters)]
+    sections = [step for step in plan if step.startswith("SEARCH milestone_reaches")]
+    assert len(sections) == 3, plan
+    assert all("ix_milestone_reaches_section (claimed=? AND reached_on" in s for s in sections)
+    # Sorted: only each section's rows shown, once its LIMIT has taken them (the scan of
+    # the section's result), never a day's rows inside the section.
+    sorts = [n for n, step in enumerate(plan) if "TEMP B-TREE" in step]
+    assert sorts and all(plan[n - 1].startswith("SCAN anon") for n in sorts), plan

@@ -73,8 +73,19 @@ class MilestoneReach(db.Model):
     milestones on each view (656 ms of CPU for a supervisor at XL)."""
 
     __tablename__ = "milestone_reaches"
-    # The list's window by day, each row's state and client read from the index alone.
-    __table_args__ = (sa.Index("ix_milestone_reaches_day", "reached_on", "claimed", "client_id"),)
+    # Each section of the list (a state and a range of days) read in order, the first
+    # rows of a day that 10,000 jobs reach without reading the others (82 → 7 ms at XL);
+    # the sections counted from the index alone.
+    __table_args__ = (
+        sa.Index(
+            "ix_milestone_reaches_section",
+            "claimed",
+            "reached_on",
+            "placement_id",
+            "milestone_id",
+            "client_id",
+        ),
+    )
 
     placement_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("placements.id", ondelete="CASCADE"), primary_key=True
