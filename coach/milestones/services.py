@@ -163,12 +163,8 @@ def milestone_rows(user: User, today: date, funder_id: int | None = None) -> tup
     }
     each = (sa.func.count().filter(where) for where in sections.values())
     counts = dict(zip(sections, db.session.execute(window.add_columns(*each)).one(), strict=True))
-    shown = (
-        sa.union_all(*(_section(window, where, name) for name, where in sections.items()))
-        .subquery()
-        .select()
-    )
-    shown = shown.order_by(*(shown.selected_columns[name] for name in SHOWN_ORDER))
+    shown = sa.union_all(*(_section(window, where, name) for name, where in sections.items()))
+    shown = shown.order_by(*SHOWN_ORDER)  # the rows' own names
     lists = {name: [] for name in STATES}
     for r in db.session.execute(shown):
         lists[r.state].append(MilestoneRow(r[0], r[1], r[2], _name(r[3], r[4], r[5]), *r[6:15]))
