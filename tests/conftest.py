@@ -258,6 +258,29 @@ def login_as(ctx, auth):
 
 
 @contextmanager
+def capture_statements():
+    """Every SQL statement sent to the database inside the block, with its parameters:
+    (statement, parameters) pairs, for a test that reads a statement's plan."""
+    statements: list[tuple[str, object]] = []
+
+    def listener(conn, cursor, statement, parameters, *args):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def sqlite_plan(statement: str, parameters) -> list[str]:
+    """SQLite's plan of a statement, step by step (EXPLAIN QUERY PLAN)."""
+    with db.engine.connect() as conn:
+        steps = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+        return [row[3] for row in steps]
+
+
+@contextmanager
 def count_queries():
     """Count SQL statements sent to the database inside the block: every one (a SET too,
     which costs a round trip like any other: PostgreSQL's SET LOCAL before a view's

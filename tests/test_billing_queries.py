@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import count_queries
+from tests.conftest import capture_statements, count_queries, sqlite_plan
 from tests.factories import make_authorization, make_billed_visit, make_client, make_funder
 
 COACH_PAGES = [
@@ -107,21 +107,12 @@ def test_units_used_read_the_billed_visits_index_even_when_most_visits_have_none
         make_visit(person, coach)  # none of them billed
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, *args):
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with capture_statements() as statements:
         assert client.get(f"/clients/{person.id}").status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-    with db.engine.connect() as conn:
-        plans = [
-            " ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p))
-            for s, p in statements
-            if s.startswith("SELECT") and "sum(visits.billing_units)" in s
-        ]
+    plans = [
+        " ".join(sqlite_plan(s, p))
+        for s, p in statements
+        if s.startswith("SELECT") and "sum(visits.billing_units)" in s
+    ]
     assert plans and all("COVERING INDEX ix_visits_billed" in plan for plan in plans), plans
     assert not any("SCAN visits" in plan for plan in plans), plans

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from coach.extensions import db
 from coach.models import Client, Placement, StepScore, TaskAnalysis, Trip, Visit
+from tests.conftest import capture_statements, sqlite_plan
 from tests.factories import (
     ensure_agency,
     make_client,
@@ -173,23 +174,14 @@ def test_the_client_page_and_its_history_read_visits_off_their_indexes(client, l
     coach = login_as("coach")
     person = make_client(coach)
     make_visit(person, coach)
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, *args):
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with capture_statements() as statements:
         assert client.get(f"/clients/{person.id}").status_code == 200
         assert client.get(f"/clients/{person.id}/visits").status_code == 200  # its history
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-    plans = []
-    with db.engine.connect() as conn:
-        for statement, parameters in statements:
-            if statement.startswith("SELECT") and "FROM visits" in statement:
-                plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-                plans.append(" ".join(row[3] for row in plan))
+    plans = [
+        " ".join(sqlite_plan(s, p))
+        for s, p in statements
+        if s.startswith("SELECT") and "FROM visits" in s
+    ]
     assert any("USING INDEX ix_visits_open" in plan for plan in plans), plans
     assert any("COVERING INDEX ix_visits_client_done" in plan for plan in plans), plans
     assert db.session.scalar(sa.select(sa.func.count(Visit.id))) == 1

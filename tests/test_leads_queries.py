@@ -7,7 +7,7 @@ import pytest
 
 from coach.extensions import db
 from coach.timeutil import utcnow
-from tests.conftest import count_queries
+from tests.conftest import capture_statements, count_queries, sqlite_plan
 from tests.factories import (
     make_application,
     make_client,
@@ -88,26 +88,14 @@ def test_the_supervisors_lead_lists_cost_the_same_with_ten_times_the_leads(clien
 
 def test_the_supervisors_lead_list_is_read_off_its_index(client, login_as):
     """A page of every coach's open leads costs the same with 40 or 40,000: no sort."""
-    import sqlalchemy as sa
 
     if db.engine.dialect.name != "sqlite":
         pytest.skip("reads SQLite's query plan")
     login_as("supervisor")
     coach = make_user("coach")
     make_lead(coach, make_employer(created_by=coach))
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, *args):
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with capture_statements() as statements:
         assert client.get("/leads/").status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
     statement, parameters = next((s, p) for s, p in statements if "ORDER BY" in s and "leads" in s)
-    with db.engine.connect() as conn:
-        plan = " ".join(
-            row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-        )
+    plan = " ".join(sqlite_plan(statement, parameters))
     assert "ix_leads_open_order" in plan and "TEMP B-TREE" not in plan, plan

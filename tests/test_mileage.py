@@ -12,6 +12,7 @@ from coach.extensions import db
 from coach.mileage.services import amount_cents, rate_on
 from coach.models import AuditEvent, MileageRate, Trip
 from tests.clock import freeze_clock
+from tests.conftest import capture_statements, sqlite_plan
 from tests.factories import (
     ensure_agency,
     make_client,
@@ -225,21 +226,10 @@ def test_review_page_is_read_off_its_index(client, login_as):
         pytest.skip("reads SQLite's query plan")
     login_as("supervisor")
     make_trip(make_user("coach"), status="submitted")
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, *args):
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with capture_statements() as statements:
         assert client.get("/mileage/review").status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
     statement, parameters = next((s, p) for s, p in statements if "ORDER BY" in s and "trips" in s)
-    with db.engine.connect() as conn:
-        plan = " ".join(
-            row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-        )
+    plan = " ".join(sqlite_plan(statement, parameters))
     assert "ix_trips_review" in plan and "TEMP B-TREE" not in plan, plan
 
 

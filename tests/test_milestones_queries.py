@@ -3,12 +3,11 @@
 from datetime import date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from coach.extensions import db
 from coach.models import VR_DEFAULT
 from tests.clock import freeze_clock
-from tests.conftest import count_queries
+from tests.conftest import capture_statements, count_queries, sqlite_plan
 from tests.factories import (
     make_authorization,
     make_claim,
@@ -85,19 +84,9 @@ def test_each_section_reads_its_first_rows_off_the_index_without_sorting_a_day(
     funder = make_funder(admin)
     fill(coach, admin, funder, make_milestones(funder, admin, VR_DEFAULT), 3)
     auth.login(viewer.email)
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, *args):
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with capture_statements() as statements:
         assert client.get("/milestones/").status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-    shown, parameters = next((s, p) for s, p in statements if "UNION ALL" in s)
-    with db.engine.connect() as conn:
-        plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + shown, parameters)]
+    plan = sqlite_plan(*next((s, p) for s, p in statements if "UNION ALL" in s))
     sections = [step for step in plan if step.startswith("SEARCH milestone_reaches")]
     assert len(sections) == 3, plan
     assert all("ix_milestone_reaches_section (claimed=? AND reached_on" in s for s in sections)

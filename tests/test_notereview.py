@@ -12,6 +12,7 @@ from coach.notereview import services as nr
 from coach.notereview.flags import flag_reasons, is_locked, refresh_flags, review_flags
 from coach.timeutil import utcnow
 from tests.clock import freeze_clock
+from tests.conftest import capture_statements, sqlite_plan
 from tests.factories import make_authorization, make_client, make_user, make_visit, service
 
 NOW_LOCAL = datetime(2026, 11, 20, 15, 0)  # a Friday afternoon in New York
@@ -126,23 +127,12 @@ def test_the_queue_page_is_read_off_its_index(client, login_as, now):
         pytest.skip("reads SQLite's query plan")
     _, coach, person = people(login_as)
     note(person, coach)
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, *args):
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with capture_statements() as statements:
         assert client.get("/notes/").status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
     statement, parameters = next(
         (s, p) for s, p in statements if "ORDER BY" in s and "review_flags" in s
     )
-    with db.engine.connect() as conn:
-        plan = " ".join(
-            row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-        )
+    plan = " ".join(sqlite_plan(statement, parameters))
     assert "ix_visits_review" in plan and "TEMP B-TREE" not in plan, plan
 
 

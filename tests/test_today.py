@@ -10,6 +10,7 @@ from coach.extensions import db
 from coach.today.due import When, as_utc, local_midnight
 from coach.today.services import due_label
 from tests.clock import freeze_clock
+from tests.conftest import capture_statements
 from tests.factories import make_client, make_request, make_user
 
 TZ = "America/New_York"
@@ -231,16 +232,8 @@ def due_item_rows_read(client, path: str) -> tuple[int, list[str]]:
     plan. PostgreSQL counts them (EXPLAIN ANALYZE: the rows each scan of the table
     returned or read and dropped, times its loops); SQLite says only how it reads the
     table, so there the count is 0 and the plan is what a test reads."""
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, *args):
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with capture_statements() as statements:
         assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
     ((statement, parameters),) = [s for s in statements if "due_items.todo" in s[0]]
     with db.engine.connect() as conn:
         if conn.dialect.name == "sqlite":
