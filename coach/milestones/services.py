@@ -133,14 +133,18 @@ class MilestoneRow:
         return self.claim_id is not None
 
 
+SHOWN_ORDER = ("reached_on", "last_name", "id", "days")  # day, then client by name
+
+
 def milestone_rows(user: User, today: date, funder_id: int | None = None) -> tuple[dict, dict]:
     """({"due": [...], "reached": [...], "claimed": [...]}, their counts): milestones
     reached within the next DUE_DAYS (due), reached in the last year and not claimed, and
     claimed; oldest first (soonest first for the due), the first SHOWN of each section.
     Read from the kept rows (kept.py) by their state and day: one statement counts the
-    sections from the index alone, one reads the rows shown. Each section takes its first
-    rows in the index's order (day, then job), which stops early however many jobs reach
-    a milestone on one day; the rows shown are then sorted by day and name."""
+    sections (one pass over the window's rows), one reads the rows shown. Each section
+    takes its first rows in the index's order (day, then job), which stops early however
+    many jobs reach a milestone on one day; the rows shown are then sorted by day and
+    name."""
     reach = MilestoneReach
     window = (
         sa.select()
@@ -164,14 +168,11 @@ def milestone_rows(user: User, today: date, funder_id: int | None = None) -> tup
     each = (sa.func.count().filter(where) for where in sections.values())
     counts = dict(zip(sections, db.session.execute(window.add_columns(*each)).one(), strict=True))
     shown = sa.union_all(*(_section(window, where, name) for name, where in sections.items()))
-    shown = shown.order_by(*SHOWN_ORDER)  # the rows' own names
+    shown = shown.order_by(*SHOWN_ORDER)  # by the names of the rows' columns
     lists = {name: [] for name in STATES}
     for r in db.session.execute(shown):
         lists[r.state].append(MilestoneRow(r[0], r[1], r[2], _name(r[3], r[4], r[5]), *r[6:15]))
     return lists, counts
-
-
-SHOWN_ORDER = ("reached_on", "last_name", "id", "days")
 
 
 def _section(window: sa.Select, where: sa.ColumnElement[bool], name: str) -> sa.Select:

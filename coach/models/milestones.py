@@ -74,8 +74,7 @@ class MilestoneReach(db.Model):
 
     __tablename__ = "milestone_reaches"
     # Each section of the list (a state and a range of days) read in order, the first
-    # rows of a day that 10,000 jobs reach without reading the others (82 → 7 ms at XL);
-    # the sections counted from the index alone.
+    # rows of a day that 10,000 jobs reach without reading the others (82 → 7 ms at XL).
     __table_args__ = (
         sa.Index(
             "ix_milestone_reaches_section",
