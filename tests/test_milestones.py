@@ -354,3 +354,13 @@ def test_jobs_reaching_a_milestone_on_one_day_are_listed_by_name(vr, client, aut
     assert "Due (3)" in page
     assert "Lee Abbott" in due and "Lee Zamora" in due and "Lee Moreno" not in due
     assert due.index("Lee Abbott") < due.index("Lee Zamora")
+
+
+def test_a_section_counts_up_to_its_cap_and_says_more_than(vr, client, auth, monkeypatch):
+    freeze(monkeypatch, date(2026, 3, 20))  # placement, 30 and 60 days reached
+    monkeypatch.setattr("coach.milestones.services.COUNTED_UP_TO", 2)
+    auth.login(make_user("supervisor").email)
+    page = client.get("/milestones/").text
+    assert "Reached (more than 2)" in page and "Reached (3)" not in page
+    assert "60 days employed</span>" in page  # the rows are all shown, under SHOWN
+    assert "Due (0)" in page

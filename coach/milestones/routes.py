@@ -30,6 +30,7 @@ def milestones():
         lists=lists,
         counts=counts,
         shown=ms.SHOWN,
+        counted_up_to=ms.COUNTED_UP_TO,
         states=ms.STATES,
         funders=ms.funder_filter_choices(),
         funder_id=funder_id or 0,
