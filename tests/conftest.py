@@ -297,6 +297,13 @@ def count_queries():
         sa.event.remove(db.engine, "before_cursor_execute", listener)
 
 
+def statements_of(client, path: str) -> int:
+    """How many SQL statements a GET of `path` sends (it must answer 200)."""
+    with count_queries() as statements:
+        assert client.get(path).status_code == 200, path
+    return len(statements)
+
+
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'name="csrf_token" value="([^"]+)"', html

@@ -8,19 +8,13 @@ import pytest
 from coach.billing.batches import create_batch
 from coach.extensions import db
 from tests.clock import freeze_clock
-from tests.conftest import count_queries
+from tests.conftest import statements_of
 from tests.factories import make_authorization, make_billed_visit, make_client, make_funder
 
 
 @pytest.fixture(autouse=True)
 def frozen(monkeypatch):
     freeze_clock(monkeypatch, datetime(2026, 12, 5, 10, 0))
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
 
 
 def fill(boss, funder, clients: int, visits: int, batch_month: int):

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import capture_statements, count_queries, sqlite_plan
+from tests.conftest import capture_statements, sqlite_plan, statements_of
 from tests.factories import make_authorization, make_billed_visit, make_client, make_funder
 
 COACH_PAGES = [
@@ -19,12 +19,6 @@ COACH_PAGES = [
     "/billing/authorizations/{grant}/edit",
     "/today/",
 ]
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200, path
-    return len(statements)
 
 
 def grow(person, coach, funder, first_year: int, years: int, visits: int) -> None:

@@ -5,14 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import count_queries
+from tests.conftest import statements_of
 from tests.factories import make_client, make_contact, make_employer, make_person, make_user
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
 
 
 def fill(coaches, employer, people, n: int):

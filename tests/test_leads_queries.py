@@ -7,7 +7,8 @@ import pytest
 
 from coach.extensions import db
 from coach.timeutil import utcnow
-from tests.conftest import capture_statements, count_queries, sqlite_plan
+from tests import conftest
+from tests.conftest import capture_statements, sqlite_plan
 from tests.factories import (
     make_application,
     make_client,
@@ -20,9 +21,7 @@ from tests.factories import (
 
 def statements_of(client, path: str) -> int:
     db.session.remove()
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
+    return conftest.statements_of(client, path)
 
 
 def fill(coach, n: int):

@@ -4,15 +4,8 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import count_queries
+from tests.conftest import statements_of
 from tests.factories import make_client, make_trip, make_user
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
-
 
 PAGES = [
     "/mileage/?month=2026-11",

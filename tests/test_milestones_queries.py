@@ -7,7 +7,7 @@ import pytest
 from coach.extensions import db
 from coach.models import VR_DEFAULT
 from tests.clock import freeze_clock
-from tests.conftest import capture_statements, count_queries, sqlite_plan
+from tests.conftest import capture_statements, sqlite_plan, statements_of
 from tests.factories import (
     make_authorization,
     make_claim,
@@ -19,12 +19,6 @@ from tests.factories import (
     make_user,
     make_worksite,
 )
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
 
 
 def fill(coach, admin, funder, steps, jobs: int, first: int = 0):

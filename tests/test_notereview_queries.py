@@ -10,14 +10,8 @@ from coach.models import VisitAddendum
 from coach.notereview.flags import refresh_flags
 from coach.notereview.services import approve_visit
 from coach.timeutil import utcnow
-from tests.conftest import count_queries
+from tests.conftest import statements_of
 from tests.factories import make_client, make_user, make_visit
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
 
 
 def waiting(coaches, each: int) -> None:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from coach.extensions import db
 from coach.models import AuditEvent
 from tests.clock import freeze_clock
-from tests.conftest import count_queries
+from tests.conftest import statements_of
 from tests.factories import (
     make_client,
     make_contact,
@@ -199,12 +199,6 @@ def fill(coaches: int, per_coach: int):
             )
             person.intake_date = date(2026, 2, 5)
     db.session.commit()
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
 
 
 @pytest.mark.parametrize(

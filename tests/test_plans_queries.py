@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from coach.extensions import db
 from coach.models import Client, PlanAction, PlanGoal, PlanObjective
-from tests.conftest import count_queries
+from tests.conftest import statements_of
 from tests.factories import make_client, make_plan, make_run, make_task, make_visit
 
 PAGES = [
@@ -24,12 +24,6 @@ PAGES = [
     "/tasks/{task}/settings",
     "/clients/{person}",
 ]
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200, path
-    return len(statements)
 
 
 def link(person, coach, objective_id: int, visits: int, runs: int):

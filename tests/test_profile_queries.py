@@ -3,7 +3,7 @@ length of the work history or the size of the caseload."""
 
 import pytest
 
-from tests.conftest import count_queries
+from tests.conftest import statements_of
 from tests.factories import make_client, make_past_job, make_profile, make_user
 
 PAGES = [
@@ -13,12 +13,6 @@ PAGES = [
     "/clients/{person}/profile/jobs/new",
     "/past-jobs/{job}/edit",
 ]
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200
-    return len(statements)
 
 
 def fill(coach, person, jobs: int, others: int):

@@ -5,7 +5,7 @@ frozen."""
 from datetime import date, datetime, timedelta
 
 from coach.extensions import db
-from tests.conftest import FreshContextClient, count_queries
+from tests.conftest import FreshContextClient, statements_of
 from tests.factories import (
     make_application,
     make_authorization,
@@ -36,12 +36,6 @@ PAGES = [
     "/reports/{approved}/share",
     "/clients/{person}/reports",
 ]
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200, path
-    return len(statements)
 
 
 def grow(person, coach, n: int) -> None:

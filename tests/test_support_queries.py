@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from coach.extensions import db
 from coach.models import FadingWeek, NaturalSupport
-from tests.conftest import count_queries
+from tests.conftest import statements_of
 from tests.factories import (
     make_client,
     make_employer,
@@ -31,12 +31,6 @@ PAGES = [
     "/support/people/{person}/edit",
     "/clients/{client}",
 ]
-
-
-def statements_of(client, path: str) -> int:
-    with count_queries() as statements:
-        assert client.get(path).status_code == 200, path
-    return len(statements)
 
 
 def grow(plan, job, person, coach, size: int) -> None:
