@@ -679,3 +679,25 @@ def test_a_double_tapped_plain_post_is_sent_once_and_its_button_comes_back(phone
     with page.expect_download():
         download.click()
     assert changes(live_app) - before == 2
+
+
+def test_the_tabs_take_no_taps_while_a_page_settles(phone, live_app):
+    """A Save button in the bottom bar sits just above the tabs, so the second tap of a
+    double tap can land on a tab of the page the first one brought."""
+    with live_app.app_context():
+        people()
+    page = phone()
+    log_in_as(page, COACH)
+    settled(page)
+    visits = page.get_by_role("navigation", name="Main").get_by_role("link", name="Visits")
+    box = visits.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    page.evaluate("document.documentElement.classList.add('settling')")  # as a page arrives
+    page.touchscreen.tap(x, y)
+    page.wait_for_timeout(300)
+    expect(page).to_have_url(re.compile(r"/today/"))
+
+    page.evaluate("document.documentElement.classList.remove('settling')")
+    page.touchscreen.tap(x, y)
+    expect(page).to_have_url(re.compile(r"/visits/"))
