@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from coach.extensions import db
 from coach.models import AuditEvent
 from tests.clock import freeze_clock
-from tests.conftest import statements_of
+from tests.conftest import capture_statements, sqlite_plan, statements_of
 from tests.factories import (
     make_client,
     make_contact,
@@ -212,3 +212,25 @@ def test_the_outcomes_pages_cost_the_same_with_more_records(client, login_as, pa
     many = statements_of(client, path)
     print(f"{path}: {few} → {many}")
     assert many == few and few <= 15
+
+
+def test_the_pay_records_count_the_jobs_held_from_the_index_alone(client, login_as, two_caseloads):
+    """Counted through the cards' joins, the 27,000 jobs held at XL took 32 ms; over
+    every caseload the count reads the jobs' start and end dates from their index."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    mine, _ = two_caseloads
+    ended = dict(start=date(2026, 1, 5), end_date=date(2026, 2, 27))
+    caseload_of(mine, "Ida", make_employer("Mill"), **ended)  # not held: not counted
+    login_as("supervisor")
+
+    with capture_statements() as statements:
+        everyone = client.get("/outcomes/records/pay").text
+    counted = sqlite_plan(*next((s, p) for s, p in statements if "count(*)" in s))
+    assert counted == [
+        "SEARCH placements USING COVERING INDEX ix_placements_start_end (start_date<?)"
+    ]
+    assert "· 2 records" in everyone and "Alma Sample" in everyone and "Ida" not in everyone
+
+    one_coach = client.get(f"/outcomes/records/pay?coach={mine.id}").text
+    assert "· 1 record<" in one_coach and "Private" not in one_coach

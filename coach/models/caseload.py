@@ -208,11 +208,13 @@ class Placement(db.Model):
 
     __tablename__ = "placements"
     __table_args__ = (
-        # Outcomes: the starts and the endings of a date range.
-        sa.Index("ix_placements_start_date", "start_date", "client_id"),
+        # Outcomes: the starts and the endings of a date range, and the jobs held on a
+        # day (started by then, not ended before), counted from the index alone.
+        sa.Index("ix_placements_start_end", "start_date", "end_date", "client_id"),
         sa.Index("ix_placements_end_date", "end_date", "client_id"),
-        # A person's jobs in start order (outcomes: the first wage, a later job held).
-        sa.Index("ix_placements_client_start", "client_id", "start_date", "id"),
+        # A person's jobs in start order (outcomes: the first wage, a later job held),
+        # and whether they hold one on a day, read from the index alone.
+        sa.Index("ix_placements_client_start", "client_id", "start_date", "end_date"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -169,17 +169,17 @@ def caseload_where(scope: Scope) -> list:
     return [clients_rule(scope), Client.status != "closed"]
 
 
+def held_on(day: date) -> list:
+    """Jobs held on `day`: started by then and not ended before it."""
+    return [
+        Placement.start_date <= day,
+        sa.or_(Placement.end_date.is_(None), Placement.end_date >= day),
+    ]
+
+
 def employed_on(day: date) -> sa.ColumnElement[bool]:
     """Whether the client has a job on `day` (started by then, not ended before it)."""
-    return (
-        sa.select(Placement.id)
-        .where(
-            Placement.client_id == Client.id,
-            Placement.start_date <= day,
-            sa.or_(Placement.end_date.is_(None), Placement.end_date >= day),
-        )
-        .exists()
-    )
+    return sa.select(Placement.id).where(Placement.client_id == Client.id, *held_on(day)).exists()
 
 
 def starts_where(scope: Scope) -> list:
@@ -208,12 +208,7 @@ def kept_to_day_90():
 
 def held_where(scope: Scope) -> list:
     """Jobs held on the as-of day, of clients in scope (joined to Client)."""
-    day = scope.as_of
-    return [
-        clients_rule(scope),
-        Placement.start_date <= day,
-        sa.or_(Placement.end_date.is_(None), Placement.end_date >= day),
-    ]
+    return [clients_rule(scope), *held_on(scope.as_of)]
 
 
 def pay_on(day: date, column):
@@ -298,21 +293,28 @@ def progression(scope: Scope) -> sa.CTE:
     )
 
 
+def held_jobs(scope: Scope, *columns) -> sa.Select:
+    """`columns` of the jobs held on the as-of day by clients in scope. Over every
+    caseload no client's row is read (XL: 27,000 lookups, 17 ms of the pay medians')."""
+    query = sa.select(*columns).select_from(Placement).where(*held_on(scope.as_of))
+    if sees_everyone(scope):
+        return query
+    return query.join(Client, Client.id == Placement.client_id).where(clients_rule(scope))
+
+
+def held_count(scope: Scope) -> sa.Select:
+    """How many jobs are held on the as-of day by clients in scope: over every caseload
+    counted from an index alone (ix_placements_start_end)."""
+    return held_jobs(scope, sa.func.count())
+
+
 def held_pay(scope: Scope) -> sa.CTE:
     """The jobs held on the as-of day by clients in scope, with their wage and hours
     that day, computed once per statement."""
     day = scope.as_of
-    return (
-        sa.select(
-            pay_on(day, PlacementChange.hourly_wage_cents).label("wage"),
-            pay_on(day, PlacementChange.weekly_hours_tenths).label("hours"),
-        )
-        .select_from(Placement)
-        .join(Client, Client.id == Placement.client_id)
-        .where(*held_where(scope))
-        .cte("held_pay")
-        .prefix_with("MATERIALIZED")
-    )
+    wage = pay_on(day, PlacementChange.hourly_wage_cents).label("wage")
+    hours = pay_on(day, PlacementChange.weekly_hours_tenths).label("hours")
+    return held_jobs(scope, wage, hours).cte("held_pay").prefix_with("MATERIALIZED")
 
 
 def sees_everyone(scope: Scope) -> bool:
@@ -387,10 +389,11 @@ class RecordsPage:
         return self.page + 1
 
 
-def page_of(query: sa.Select, page: int, per_page: int) -> RecordsPage:
-    """One page of `query`'s rows (it carries its own order) and how many there are."""
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
+def page_of(query: sa.Select, page: int, per_page: int, count: sa.Select | None = None):
+    """One page of `query`'s rows (it carries its own order) and how many there are:
+    `count`, a statement that counts the same rows more cheaply, or else `query` counted."""
+    if count is None:
+        count = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    total = db.session.scalar(count)
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return RecordsPage(rows, total or 0, page, per_page)
