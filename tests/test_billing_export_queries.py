@@ -8,7 +8,7 @@ import pytest
 from coach.billing.batches import create_batch
 from coach.extensions import db
 from tests.clock import freeze_clock
-from tests.conftest import statements_of
+from tests.conftest import capture_statements, sqlite_plan, statements_of
 from tests.factories import make_authorization, make_billed_visit, make_client, make_funder
 
 
@@ -47,3 +47,19 @@ def test_the_billing_page_costs_the_same_with_more_visits(client, login_as, path
     many = statements_of(client, url)
     print(f"{path}: {few} → {many}")
     assert many == few and few <= 10
+
+
+def test_a_batch_marks_its_months_approved_visits_without_reading_the_others(client, login_as):
+    """The approved visits pile up month after month (billed ones stay approved); found
+    by their review status alone, a batch's marking read them all."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    boss = login_as("supervisor")
+    funder = make_funder(boss, "State VR")
+    fill(boss, funder, 2, 2, 10)
+    data = {"funder_id": funder.id, "month": "2026-11", "idempotency_key": "plan-batch-1"}
+    with capture_statements() as statements:
+        assert client.post("/billing/export", data=data).status_code == 302
+    marking = next((s, p) for s, p in statements if s.startswith("INSERT INTO billed_visits"))
+    plan = " ".join(sqlite_plan(*marking))
+    assert "(review_status=? AND started_at>? AND started_at<?)" in plan, plan
