@@ -25,9 +25,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     # A raw touch (page.touchscreen.tap) sent while a page is being replaced by the
     # next can wait forever for its answer when each page gets a new frame host
-    # (RenderDocument): a double-tap test hung CI for 300 s at stop 33. With it on,
-    # every loop of 60 double taps on a form that posts and redirects hung; with it
-    # off, 600 double taps at gaps of 0-80 ms did not. Pages behave the same either way.
+    # (RenderDocument): a double-tap test hung CI for 300 s at stop 33. With it on, 5 of
+    # 6 loops of 60 double taps on a form that posts and redirects hung; with it off,
+    # 600 double taps at gaps of 0-80 ms did not. Pages behave the same either way.
     "--disable-features=RenderDocument",
 ]
 
