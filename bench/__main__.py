@@ -4,8 +4,8 @@
                     [--database-url postgresql+psycopg://…/NAME] [--servers 2]
 
 Builds databases of each size (SQLite files in bench/out/, or with --database-url
-PostgreSQL template databases NAME_s, NAME_l, …; --reuse keeps a built one whose schema
-is current), copies each for the run, serves it with gunicorn (2 workers; --servers 2
+PostgreSQL template databases NAME_s, NAME_l, …; --reuse keeps a built one, migrated
+to the current schema), copies each for the run, serves it with gunicorn (2 workers; --servers 2
 starts two gunicorns on the same database with one SECRET_KEY) on ports from 5950–5969,
 drives every key page with 8 concurrent connections from wrk for a fixed time (S then L
 for each page, each slice between two slices of /healthz, three times over; with two
@@ -95,13 +95,27 @@ def bench_port(taken: set[int]) -> int:
     raise RuntimeError(f"no free port in {PORTS.start}–{PORTS.stop - 1}")
 
 
-def schema_head() -> str:
+def migrations():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(config)
+
+
+def schema_head() -> str:
+    return migrations().get_current_head()
+
+
+def known_revision(revision: str | None) -> bool:
+    """Whether `revision` is one of the migrations (an older schema they can upgrade)."""
+    from alembic.util import CommandError
+
+    try:
+        return revision is not None and migrations().get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 class Target:
@@ -197,11 +211,15 @@ class Target:
 
 
 def prepare(target: Target, reuse: bool) -> None:
-    """Build the size's database, or with --reuse keep it when its schema is current."""
+    """Build the size's database, or with --reuse keep it (migrated if its schema is older)."""
     if reuse:
         revision, anchor = target.state()
         if revision == schema_head():
             print(f"reusing size {target.size} (seeded for {anchor})", flush=True)
+            return
+        if known_revision(revision):  # migrated as an agency's database is (XL: 50 min to build)
+            upgrade_built(target)
+            print(f"reusing size {target.size} migrated from {revision} (seeded for {anchor})")
             return
         print(f"size {target.size}: not reusable (revision {revision}), building", flush=True)
     target.create_empty()
@@ -213,6 +231,16 @@ def prepare(target: Target, reuse: bool) -> None:
         f"{time.monotonic() - started:.0f} s, peak RSS {peak_mb:.0f} MB",
         flush=True,
     )
+
+
+def upgrade_built(target: Target) -> None:
+    """The built database migrated to the head revision."""
+    from flask_migrate import upgrade
+
+    from coach import create_app
+
+    with create_app({"SQLALCHEMY_DATABASE_URI": target.url(target.built)}).app_context():
+        upgrade(directory=str(MIGRATIONS))
 
 
 class Client:
@@ -740,7 +768,7 @@ def main() -> None:
         "--reuse",
         "--skip-build",
         action="store_true",
-        help="keep a built database whose schema is current (else it is rebuilt)",
+        help="keep a built database, migrated to the current schema if it is older",
     )
     parser.add_argument(
         "--database-url",

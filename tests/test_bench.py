@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import downgrade
 
 from bench import crossserver, pages
 from bench.__main__ import working_copy
-from bench.seed import PASSWORD, build, month_start, reset_sequences, seeded_anchor
+from bench.seed import MIGRATIONS, PASSWORD, build, month_start, reset_sequences, seeded_anchor
 from coach import create_app
 from coach.extensions import db
 from coach.models import Trip, User, Visit
@@ -155,7 +156,9 @@ def test_a_row_made_after_the_seed_gets_a_fresh_id(ctx):
     assert make_user().id == 51
 
 
-def test_reuse_keeps_a_current_database_and_rebuilds_an_old_one(built, tmp_path, monkeypatch):
+def test_reuse_keeps_a_current_database_migrates_an_older_one_and_rebuilds_an_unknown_one(
+    built, tmp_path, monkeypatch
+):
     import bench.__main__ as bench_main
 
     path, anchor = built
@@ -167,9 +170,18 @@ def test_reuse_keeps_a_current_database_and_rebuilds_an_old_one(built, tmp_path,
     assert target.state() == (bench_main.schema_head(), anchor)
     bench_main.prepare(target, reuse=True)
     assert builds == []
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'bench-XS.db'}")
-    with engine.begin() as connection:
-        connection.execute(sa.text("UPDATE alembic_version SET version_num = 'older'"))
+
+    url = f"sqlite:///{tmp_path / 'bench-XS.db'}"
+    with create_app({"SQLALCHEMY_DATABASE_URI": url}).app_context():
+        downgrade(directory=str(MIGRATIONS), revision="-1")  # one migration behind
+    assert target.state()[0] != bench_main.schema_head()
+    bench_main.prepare(target, reuse=True)
+    assert builds == [], "migrated, not built again"
+    assert target.state() == (bench_main.schema_head(), anchor)
+
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # no migration knows it: built again
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = 'unknown'"))
     engine.dispose()
     bench_main.prepare(target, reuse=True)
     assert builds == ["XS"]
