@@ -219,7 +219,10 @@ def prepare(target: Target, reuse: bool) -> None:
             return
         if known_revision(revision):  # migrated as an agency's database is (XL: 50 min to build)
             upgrade_built(target)
-            print(f"reusing size {target.size} migrated from {revision} (seeded for {anchor})")
+            print(
+                f"reusing size {target.size} migrated from {revision} (seeded for {anchor})",
+                flush=True,
+            )
             return
         print(f"size {target.size}: not reusable (revision {revision}), building", flush=True)
     target.create_empty()

@@ -89,7 +89,7 @@ def caseload(scope, args) -> tuple[sa.Select, callable]:
     query = (
         sa.select(*NAME, Client.status, sv.entry_date().label("entry"))
         .where(*sv.caseload_where(scope))
-        .order_by(Client.last_name, Client.first_name, Client.id)
+        .order_by(*BY_NAME)
     )
 
     def card(row):
@@ -211,7 +211,7 @@ def progression(scope, args):
     query = (
         sa.select(*NAME, rows.c.first_wage, rows.c.current_wage)
         .join(rows, rows.c.client_id == Client.id)
-        .order_by(Client.last_name, Client.first_name, Client.id)
+        .order_by(*BY_NAME)
     )
 
     def card(row):

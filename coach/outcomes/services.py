@@ -169,12 +169,10 @@ def caseload_where(scope: Scope) -> list:
     return [clients_rule(scope), Client.status != "closed"]
 
 
-def held_on(day: date) -> list:
-    """Jobs held on `day`: started by then and not ended before it."""
-    return [
-        Placement.start_date <= day,
-        sa.or_(Placement.end_date.is_(None), Placement.end_date >= day),
-    ]
+def held_on(day: date, job=Placement) -> list:
+    """Jobs held on `day` (of `job`, Placement or an alias of it): started by then and
+    not ended before it."""
+    return [job.start_date <= day, sa.or_(job.end_date.is_(None), job.end_date >= day)]
 
 
 def employed_on(day: date) -> sa.ColumnElement[bool]:
@@ -266,8 +264,7 @@ def progression(scope: Scope) -> sa.CTE:
         sa.select(later.id)
         .where(
             later.client_id == Placement.client_id,
-            later.start_date <= day,
-            sa.or_(later.end_date.is_(None), later.end_date >= day),
+            *held_on(day, later),
             sa.or_(
                 later.start_date > Placement.start_date,
                 sa.and_(later.start_date == Placement.start_date, later.id > Placement.id),
