@@ -13,7 +13,9 @@ Left out: Oct 31 23:30 local (Nov 1 03:30 UTC), a visit waiting for review, a vi
 the authorization (8 units), another funder's visit, a deleted one."""
 
 import csv
+import gzip
 import io
+import json
 from datetime import date, datetime
 
 import pytest
@@ -179,6 +181,21 @@ def test_a_batch_downloads_the_same_file_again_whatever_changed_since(client, au
         sa.select(AuditEvent.summary).where(AuditEvent.entity_type == "billing_batch")
     ).all()
     assert downloads == ["3 visits billed", "download csv", "download csv"]
+
+
+def test_a_batch_kept_a_row_a_line_downloads_as_it_did(client, auth, month):
+    """Batches exported before 2026-12-02 kept one JSON row a line (now a line holds up
+    to a thousand rows): such a batch downloads the same file as before."""
+    boss, vr, _ = month
+    auth.login(boss.email)
+    export(client, vr)
+    (batch,) = batches()
+    now = client.get(f"/billing/batches/{batch.id}.csv").get_data()
+    old_text = "".join(json.dumps(row) + "\n" for row in bb.kept_rows(batch))
+    batch.rows_gz = gzip.compress(old_text.encode(), mtime=0)
+    db.session.commit()
+    assert old_text.count("\n") == 3
+    assert client.get(f"/billing/batches/{batch.id}.csv").get_data() == now
 
 
 def test_a_double_tap_makes_one_batch_and_billed_visits_are_in_no_new_batch(client, auth, month):

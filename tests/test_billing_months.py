@@ -145,13 +145,29 @@ def test_a_batch_and_its_reopening_keep_the_months_equal_to_the_visits(ctx):
         ]
         approve(*visits, reviewer=boss)
     waiting = make_billed_visit(people[0], coach, started_at=datetime(2026, 11, 4, 15))
+    # Beside the batch: another service, another month, another funder's visit.
+    make_authorization(people[1], boss, vr, code="TRAVEL", start_date=date(2026, 10, 1))
+    county, dana = make_funder(boss, "County MH"), make_client(coach, "Dana", "Two Funders")
+    make_authorization(people[2], boss, county, code="TRAVEL")
+    make_authorization(dana, boss, county, end_date=date(2026, 11, 14))
+    make_authorization(dana, boss, vr, start_date=date(2026, 11, 15))
+    beside = [
+        make_billed_visit(people[1], coach, "TRAVEL", started_at=datetime(2026, 11, 5, 15)),
+        make_billed_visit(people[1], coach, "TRAVEL", started_at=datetime(2026, 10, 5, 15)),
+        make_billed_visit(people[2], coach, "TRAVEL", started_at=datetime(2026, 11, 6, 15)),
+        make_billed_visit(dana, coach, started_at=datetime(2026, 11, 5, 15)),
+        make_billed_visit(dana, coach, started_at=datetime(2026, 11, 20, 15)),
+    ]
+    approve(*beside, reviewer=boss)
     batch, billed = bb.create_batch(boss, vr.id, date(2026, 11, 1), "months-batch-1")
     db.session.commit()
-    assert billed == 6 and kept() == afresh()
-    assert {sums[4] for sums in kept().values()} == {2}  # every client's two, billed
+    assert billed == 8 and kept() == afresh()
+    november = {key: sums for key, sums in kept().items() if key[1] == date(2026, 11, 1)}
+    assert sorted(sums[4] for sums in november.values()) == [0, 0, 1, 1, 2, 2, 2]  # County's: 0
+    assert kept()[(people[1].id, date(2026, 10, 1), vr.id, service("TRAVEL").id)][0] == 1
     approve(waiting, reviewer=boss)  # approved after the export: ready for the next one
     assert kept()[(people[0].id, date(2026, 11, 1), vr.id, service().id)] == (1, 2, 0, 0, 2)
-    assert bb.reopen_batch(boss, batch) == 6
+    assert bb.reopen_batch(boss, batch) == 8
     db.session.commit()
     assert kept() == afresh()
     assert kept()[(people[0].id, date(2026, 11, 1), vr.id, service().id)] == (3, 6, 0, 0, 0)

@@ -192,3 +192,19 @@ def test_one_link_has_one_expiry_everywhere(client, login_as, monkeypatch):
     assert f"expires {expiry})" in request_page  # the log line
     record = re.search(r'href="(/accommodations/records/\d+)"', request_page).group(1)
     assert f"expires {expiry}" in client.get(record).text
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "America/Phoenix", "Pacific/Chatham"])
+def test_an_exports_clock_shows_the_same_local_times_as_the_one_converter(zone):
+    """Every 15 minutes of 2026 in UTC, both DST changes included (the hour that happens
+    twice keeps its fold): the export's clock and to_local agree to the offset."""
+    from datetime import timedelta
+
+    from coach.timeutil import local_clock, to_local
+
+    local = local_clock(zone)
+    moment, end = datetime(2026, 1, 1), datetime(2027, 1, 1)
+    while moment < end:
+        mine, theirs = local(moment), to_local(moment, zone)
+        assert (mine, mine.utcoffset(), mine.fold) == (theirs, theirs.utcoffset(), theirs.fold)
+        moment += timedelta(minutes=15)

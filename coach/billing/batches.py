@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from coach.agency import agency_today, current_agency
 from coach.billing.export_file import Totals, pack, unpack
-from coach.billing.months import APPROVED, next_month, sum_month_again
+from coach.billing.months import APPROVED, count_as_billed, next_month, sum_month_again
 from coach.clients.locks import hold_clients
 from coach.clients.services import may_see_client
 from coach.extensions import db
@@ -31,7 +31,7 @@ from coach.models import (
     Visit,
 )
 from coach.records import create_once, get_or_404
-from coach.timeutil import local_day_start, to_local, utcnow
+from coach.timeutil import local_clock, local_day_start, utcnow
 
 CLIENTS_SHOWN = 50  # clients the preview lists; the file has them all
 
@@ -222,9 +222,8 @@ def create_batch(user: User, funder_id: int, first: date, key: str) -> tuple[Bil
     if not marked:
         db.session.rollback()
         return None, 0
-    # No flush sees that INSERT: the batch's clients' kept month sums are written here.
-    held = hold_clients(connection, clients_of(batch))
-    sum_month_again(connection, first, held, current_agency().timezone)
+    # No flush sees that INSERT: its visits are counted billed in the kept month sums here.
+    count_as_billed(connection, batch.id, funder_id, first)
     rows_gz, totals = pack(batch_rows(batch.id))
     batch.rows_gz = rows_gz
     batch.visits, batch.units = totals.visits, totals.units
@@ -240,7 +239,7 @@ def batch_rows(batch_id: int):
     a cursor, PostgreSQL otherwise prefers to walk every client by name and look for
     their visits in the batch, which took 46 s at L when the batch's rows were new to
     its statistics (and would read every visit of the agency)."""
-    tz = current_agency().timezone
+    local = local_clock(current_agency().timezone)
     approver = so.aliased(User)
     rows = (
         sa.select(
@@ -280,7 +279,7 @@ def batch_rows(batch_id: int):
     for row in db.session.connection().execute(query):
         (client_id, first, last, case, number, code, rate, started, ended, units) = row[:10]
         coach, approved_by, visit_id = row[10:]
-        start, end = to_local(started, tz), to_local(ended, tz)
+        start, end = local(started), local(ended)
         units = units or 0
         amount = None if rate is None else units * rate
         yield [

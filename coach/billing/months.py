@@ -8,8 +8,9 @@ again every month of its client. As with the day sums (coach/visits/days.py), su
 again rather than adding a difference keeps the rows right whatever wrote the visit,
 and the clients' rows are held first (coach/clients/locks.py), so two writers of one
 client's visits queue there. A batch marks and releases its visits (BilledVisit rows) in
-one statement, which no flush sees: coach/billing/batches.py sums its clients' month
-again itself.
+one statement, which no flush sees: a new batch moves its visits from ready to billed
+(`count_as_billed`, the one difference that is exact), a reopened one sums its clients'
+month again.
 
 The preview of a funder's month then reads a row per client instead of every visit
 (100,000 at L: two aggregates, 440 ms of SQL on PostgreSQL, 400 ms on SQLite at XL).
@@ -105,6 +106,40 @@ def sum_month_again(connection: sa.Connection, first: date, client_ids, tz: str)
         )
         rows = month_sums(first, tz).where(Visit.client_id.in_(chunk))
         connection.execute(sa.insert(BillingMonth).from_select(COLUMNS, rows))
+
+
+def count_as_billed(connection: sa.Connection, batch_id: int, funder_id: int, first: date):
+    """Move a new batch's visits from ready to billed in their month's rows. Its marking
+    INSERT is the one change since the rows were last right, and it marked exactly the
+    month's ready visits of the funder that were in no batch: the difference is exact.
+    One statement over the batch's visits (summing its 30,000 clients again took 0.8 s
+    at XL)."""
+    moved = (
+        sa.select(
+            Visit.client_id,
+            Visit.service_type_id,
+            sa.func.count().label("visits"),
+            sa.func.sum(sa.func.coalesce(Visit.billing_units, 0)).label("units"),
+        )
+        .join(BilledVisit, BilledVisit.visit_id == Visit.id)
+        .where(BilledVisit.batch_id == batch_id)
+        .group_by(Visit.client_id, Visit.service_type_id)
+        .subquery()
+    )
+    connection.execute(
+        sa.update(BillingMonth)
+        .where(
+            BillingMonth.month_start == first,
+            BillingMonth.funder_id == funder_id,
+            BillingMonth.client_id == moved.c.client_id,
+            BillingMonth.service_type_id.is_not_distinct_from(moved.c.service_type_id),
+        )
+        .values(
+            ready=BillingMonth.ready - moved.c.visits,
+            ready_units=BillingMonth.ready_units - moved.c.units,
+            billed=BillingMonth.billed + moved.c.visits,
+        )
+    )
 
 
 def sum_every_month_again(connection: sa.Connection, tz: str) -> None:
