@@ -173,23 +173,31 @@ def test_job_endings_by_reason(world):
     assert fg.job_endings(scope(world["b"])) == []
 
 
+def pay(scope) -> fg.Pay:
+    return fg.pay_and_progression(scope)[0]
+
+
+def progression(scope) -> fg.Progression:
+    return fg.pay_and_progression(scope)[1]
+
+
 def test_median_wage_and_hours_take_a_raise_from_its_date(world):
-    pay = fg.pay_medians(scope(world["a"]))
-    assert (pay.wage_cents, pay.wages, pay.hours_tenths) == (1650.0, 1, 250.0)
+    mine = pay(scope(world["a"]))
+    assert (mine.wage_cents, mine.wages, mine.hours_tenths) == (1650.0, 1, 250.0)
     # Ben's job (to Jun 28) is held in the middle of June too: the median of two.
-    before_raise = fg.pay_medians(scope(world["a"], end=date(2026, 6, 14)))
+    before_raise = pay(scope(world["a"], end=date(2026, 6, 14)))
     assert (before_raise.wage_cents, before_raise.wages) == (1650.0, 2)  # 1500 and 1800
     assert before_raise.hours_tenths == 250.0  # 200 and 300
-    on_raise_day = fg.pay_medians(scope(world["a"], end=date(2026, 6, 15)))
+    on_raise_day = pay(scope(world["a"], end=date(2026, 6, 15)))
     assert (on_raise_day.wage_cents, on_raise_day.hours_tenths) == (1725.0, 275.0)
-    everyone = fg.pay_medians(scope(world["supervisor"]))
+    everyone = pay(scope(world["supervisor"]))
     assert (everyone.wage_cents, everyone.wages, everyone.hours_tenths) == (1825.0, 2, 325.0)
 
 
 def test_wage_progression_compares_first_wage_with_current_per_person(world):
-    mine = fg.wage_progression(scope(world["a"]))
+    mine = progression(scope(world["a"]))
     assert (mine.people, mine.raised, mine.first_cents, mine.current_cents) == (1, 1, 1400, 1650)
-    everyone = fg.wage_progression(scope(world["supervisor"]))
+    everyone = progression(scope(world["supervisor"]))
     assert (everyone.people, everyone.raised) == (2, 1)
     assert (everyone.first_cents, everyone.current_cents) == (1700.0, 1825.0)
 

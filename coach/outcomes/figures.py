@@ -206,28 +206,6 @@ class Pay:
     hours: int
 
 
-def _pay(scope) -> sa.Select:
-    held = sv.held_pay(scope)
-    wage, wages = median_and_count(sa.select(held.c.wage))
-    hours, hour_count = median_and_count(sa.select(held.c.hours))
-    return sa.select(wage, wages, hours, hour_count)
-
-
-def pay_medians(scope: sv.Scope) -> Pay:
-    """Median hourly wage and median weekly hours of the jobs held on the as-of day by
-    clients in scope, each as it was that day (the latest wage or hours change on or
-    before it, so a raise in the middle of a month counts from its date). A client with
-    two jobs counts each. Jobs with no wage (or no hours) recorded are left out of that
-    median."""
-    row = run(_pay, scope).one()
-    return Pay(
-        None if row[0] is None else float(row[0]),
-        row[1] or 0,
-        None if row[2] is None else float(row[2]),
-        row[3] or 0,
-    )
-
-
 @dataclass
 class Progression:
     people: int
@@ -236,32 +214,46 @@ class Progression:
     current_cents: float | None
 
 
-def _progression(scope) -> sa.Select:
-    rows = sv.progression(scope)
-    first, people = median_and_count(sa.select(rows.c.first_wage))
-    current, _ = median_and_count(sa.select(rows.c.current_wage))
+def _pay_and_progression(scope) -> sa.Select:
+    held = sv.held_pay(scope)
+    wage, wages = median_and_count(sa.select(held.c.wage))
+    hours, hour_count = median_and_count(sa.select(held.c.hours))
+    people = sv.progression(held)
+    first, n = median_and_count(sa.select(people.c.first_wage))
+    current, _ = median_and_count(sa.select(people.c.current_wage))
     raised = (
         sa.select(sa.func.count())
-        .select_from(rows)
-        .where(rows.c.current_wage > rows.c.first_wage)
+        .select_from(people)
+        .where(people.c.current_wage > people.c.first_wage)
         .scalar_subquery()
     )
-    return sa.select(people, raised, first, current)
+    return sa.select(wage, wages, hours, hour_count, n, raised, first, current)
 
 
-def wage_progression(scope: sv.Scope) -> Progression:
-    """Wage progression, per person: of the clients in scope with a job on the as-of
-    day, their first wage (at the start of their first job with a wage recorded) against
+def number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def pay_and_progression(scope: sv.Scope) -> tuple[Pay, Progression]:
+    """The two figures of the jobs held on the as-of day, from one read of them
+    (sv.held_pay).
+
+    Pay: the median hourly wage and median weekly hours of the jobs held on the as-of
+    day by clients in scope, each as it was that day (the latest wage or hours change
+    on or before it, so a raise in the middle of a month counts from its date). A client
+    with two jobs counts each. Jobs with no wage (or no hours) recorded are left out of
+    that median.
+
+    Wage progression, per person: of the clients in scope with a job on the as-of day,
+    their first wage (at the start of their first job with a wage recorded) against
     their current wage (on the as-of day, of the job they hold that started last). Gives
     how many people, how many earn more than at first, and the median of each. Left out:
     people without a job that day or without a wage recorded."""
-    n, more, first_value, current_value = run(_progression, scope).one()
-    return Progression(
-        n or 0,
-        more or 0,
-        None if first_value is None else float(first_value),
-        None if current_value is None else float(current_value),
-    )
+    wage, wages, hours, hour_count, n, raised, first, current = run(
+        _pay_and_progression, scope
+    ).one()
+    pay = Pay(number(wage), wages or 0, number(hours), hour_count or 0)
+    return pay, Progression(n or 0, raised or 0, number(first), number(current))
 
 
 @dataclass
@@ -331,7 +323,9 @@ def community_share(scope: sv.Scope) -> Community:
 
 
 def all_figures(scope: sv.Scope) -> dict:
-    """Every figure of the outcomes page, one statement each."""
+    """Every figure of the outcomes page, one statement each (pay and progression:
+    one for both)."""
+    pay, progression = pay_and_progression(scope)
     return dict(
         caseload=caseload(scope),
         starts=job_starts(scope),
@@ -339,8 +333,8 @@ def all_figures(scope: sv.Scope) -> dict:
         first_start=days_to_first_start(scope),
         retention=retention_90(scope),
         endings=job_endings(scope),
-        pay=pay_medians(scope),
-        progression=wage_progression(scope),
+        pay=pay,
+        progression=progression,
         contacts=contacts_per_coach_week(scope),
         community=community_share(scope),
     )

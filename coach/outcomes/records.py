@@ -207,7 +207,7 @@ def pay(scope, args):
 
 
 def progression(scope, args):
-    rows = sv.progression(scope)
+    rows = sv.progression(sv.held_pay(scope))
     query = (
         sa.select(*NAME, rows.c.first_wage, rows.c.current_wage)
         .join(rows, rows.c.client_id == Client.id)
