@@ -234,3 +234,32 @@ def test_the_pay_records_count_the_jobs_held_from_the_index_alone(client, login_
 
     one_coach = client.get(f"/outcomes/records/pay?coach={mine.id}").text
     assert "· 1 record<" in one_coach and "Private" not in one_coach
+
+
+def test_the_job_figures_over_every_caseload_read_no_clients_row(client, login_as, two_caseloads):
+    """Every client is in a supervisor's figures and every job has one, so the starts,
+    the 90-day retention and the endings count the jobs alone (XL: the starts 20 → 12 ms
+    of SQL, the endings 14 → 4 ms); a coach's filter still reads their clients."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    mine, _ = two_caseloads
+    login_as("supervisor")
+
+    def job_figures(path):
+        with capture_statements() as statements:
+            page = client.get(path).text
+        marks = ("STRFTIME", "julianday(placements.end_date)", "placements.end_reason")
+        plans = [
+            " ".join(sqlite_plan(statement, parameters))
+            for statement, parameters in statements
+            if any(mark in statement for mark in marks)
+        ]
+        starts = re.search(r'>Job starts</h2>\s*<p class="stat-value">(\d+)<', page).group(1)
+        return starts, plans
+
+    starts, plans = job_figures("/outcomes/")
+    assert len(plans) == 3 and not any("clients" in plan for plan in plans)
+    assert starts == "2"
+    starts, plans = job_figures(f"/outcomes/?coach={mine.id}")
+    assert len(plans) == 3 and all("clients" in plan for plan in plans)
+    assert starts == "1"

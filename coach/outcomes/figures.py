@@ -85,8 +85,7 @@ def _job_starts(scope) -> sa.Select:
     year = sa.extract("year", Placement.start_date)
     month = sa.extract("month", Placement.start_date)
     return (
-        sa.select(year, month, sa.func.count())
-        .join(Client, Client.id == Placement.client_id)
+        sv.scoped_jobs(scope, year, month, sa.func.count())
         .where(*sv.starts_where(scope))
         .group_by(year, month)
     )
@@ -162,12 +161,7 @@ class Retention:
 
 def _retention(scope) -> sa.Select:
     kept = sa.func.count(sa.case((sv.kept_to_day_90(), 1)))
-    return (
-        sa.select(sa.func.count(), kept)
-        .select_from(Placement)
-        .join(Client, Client.id == Placement.client_id)
-        .where(*sv.retention_where(scope))
-    )
+    return sv.scoped_jobs(scope, sa.func.count(), kept).where(*sv.retention_where(scope))
 
 
 def retention_90(scope: sv.Scope) -> Retention:
@@ -182,8 +176,7 @@ def retention_90(scope: sv.Scope) -> Retention:
 
 def _endings(scope) -> sa.Select:
     return (
-        sa.select(Placement.end_reason, sa.func.count())
-        .join(Client, Client.id == Placement.client_id)
+        sv.scoped_jobs(scope, Placement.end_reason, sa.func.count())
         .where(*sv.endings_where(scope))
         .group_by(Placement.end_reason)
         .order_by(sa.func.count().desc(), Placement.end_reason)

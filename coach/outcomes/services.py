@@ -261,14 +261,20 @@ def progression(held: sa.CTE) -> sa.CTE:
     )
 
 
-def held_jobs(scope: Scope, *columns) -> sa.Select:
-    """`columns` of the jobs held on the as-of day by clients in scope. Over every
-    caseload no client's row is read (XL: 27,000 lookups, about 10 of the pay medians'
-    60 ms)."""
-    query = sa.select(*columns).select_from(Placement).where(*held_on(scope.as_of))
+def scoped_jobs(scope: Scope, *columns) -> sa.Select:
+    """A SELECT of `columns` of the jobs of clients in scope, for a figure to narrow
+    with its rows (`starts_where` ...). Over every caseload no client's row is read:
+    every client is in, and every job has one (XL: the starts per month 20 → 12 ms of
+    SQL, the endings 14 → 4 ms, the held jobs' count 32 → 2–5 ms)."""
+    query = sa.select(*columns).select_from(Placement)
     if sees_everyone(scope):
         return query
-    return query.join(Client, Client.id == Placement.client_id).where(clients_rule(scope))
+    return query.join(Client, Client.id == Placement.client_id)
+
+
+def held_jobs(scope: Scope, *columns) -> sa.Select:
+    """`columns` of the jobs held on the as-of day by clients in scope."""
+    return scoped_jobs(scope, *columns).where(*held_where(scope))
 
 
 def held_count(scope: Scope) -> sa.Select:
