@@ -127,14 +127,13 @@ class Visit(db.Model):
             "started_at",
             "id",
         ),
-        # The billing export reads a funder's month through its authorizations: each
-        # authorization's visits by start time (coach/billing/batches.py).
-        sa.Index("ix_visits_authorization_started", "authorization_id", "started_at"),
-        # A batch marks the month's approved visits. Without statistics (an agency's
-        # SQLite is never ANALYZEd) the planner takes the equality on review_status
-        # (ix_visits_review) and would read every approved visit ever, billed ones
-        # included; here it reads the month's.
-        sa.Index("ix_visits_review_started", "review_status", "started_at"),
+        # A billing batch marks a funder's month of approved visits: per authorization
+        # of the funder, its approved visits by start time, and nothing else, with or
+        # without the planner's statistics (coach/billing/batches.py). An
+        # authorization's units used read it too, by its first column.
+        sa.Index(
+            "ix_visits_authorization_review", "authorization_id", "review_status", "started_at"
+        ),
         # Outcomes' community share of every caseload's hours (coach/outcomes/figures.py)
         # and a day's sums after each visit save (coach/visits/days.py): the period's
         # done visits read from the index alone.
