@@ -241,9 +241,11 @@ def upgrade_built(target: Target) -> None:
     from flask_migrate import upgrade
 
     from coach import create_app
+    from coach.extensions import db
 
     with create_app({"SQLALCHEMY_DATABASE_URI": target.url(target.built)}).app_context():
         upgrade(directory=str(MIGRATIONS))
+        db.engine.dispose()  # PostgreSQL copies no template a session is still open on
 
 
 class Client:

@@ -186,3 +186,28 @@ def test_reuse_keeps_a_current_database_migrates_an_older_one_and_rebuilds_an_un
     bench_main.prepare(target, reuse=True)
     assert builds == ["XS"]
     assert bench_main.bench_port(set()) in bench_main.PORTS
+
+
+def test_a_migrated_postgres_template_is_copied_for_the_run():
+    """--reuse migrates an older PostgreSQL template; the run's database is then made
+    from it with CREATE DATABASE … TEMPLATE, which PostgreSQL refuses while any session
+    is open on the template."""
+    import os
+
+    import bench.__main__ as bench_main
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    target = bench_main.Target("TT", url)
+    try:
+        target.create_empty()
+        bench_main.upgrade_built(target)
+        run = sa.create_engine(target.copy_for_run())
+        with run.connect() as connection:
+            revision = connection.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        run.dispose()
+        assert revision == bench_main.schema_head()
+    finally:
+        target.drop(target.run)
+        target.drop(target.built)
