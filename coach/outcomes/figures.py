@@ -118,9 +118,14 @@ class Median:
     count: int
 
 
+def number(value) -> float | None:
+    """A median or an average as read (PostgreSQL gives a Decimal), or None."""
+    return None if value is None else float(value)
+
+
 def _median(build, scope: sv.Scope) -> Median:
     value, n = run(build, scope).one()
-    return Median(None if value is None else float(value), n or 0)
+    return Median(number(value), n or 0)
 
 
 def _first_contact(scope) -> sa.Select:
@@ -221,10 +226,6 @@ def _pay_and_progression(scope) -> sa.Select:
         .scalar_subquery()
     )
     return sa.select(wage, wages, hours, hour_count, n, raised, first, current)
-
-
-def number(value) -> float | None:
-    return None if value is None else float(value)
 
 
 def pay_and_progression(scope: sv.Scope) -> tuple[Pay, Progression]:
