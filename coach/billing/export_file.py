@@ -112,21 +112,18 @@ def unpack(rows_gz: bytes) -> Iterator[list]:
 
 def sheet_rows(kept: Iterable[list]) -> Iterator[tuple[str, list]]:
     """(kind, cells) for every visit, a total after each client's visits, and the grand
-    total: the totals are summed from the rows of this very file. Cells are typed: the
-    date a date, units and cents integers, None for a blank."""
+    total: the totals are summed from the rows of this very file. Cells are as kept:
+    the date ISO text, units and cents integers, None for a blank."""
     grand, client, current, name = Totals(), Totals(), None, ""
     for row in kept:
-        (client_id, client_name, case, number, code, day, start, end) = row[:8]
-        units, rate, amount, coach, approver, visit_id = row[8:]
+        client_id, units, amount = row[0], row[8], row[10]
         if current is not None and client_id != current:
             yield CLIENT_TOTAL, total_cells(CLIENT_TOTAL, name, client)
             client = Totals()
-        current, name = client_id, client_name
+        current, name = client_id, row[1]
         client.add(units, amount)
         grand.add(units, amount)
-        day = date.fromisoformat(day)
-        cells = [VISIT, client_name, case, number, code, day, start, end, units, rate, amount]
-        yield VISIT, [*cells, coach, approver, visit_id]
+        yield VISIT, [VISIT, *row[1:]]  # the kept row, its client id the row's kind
     if current is not None:
         yield CLIENT_TOTAL, total_cells(CLIENT_TOTAL, name, client)
     yield GRAND_TOTAL, total_cells(GRAND_TOTAL, "", grand)
@@ -148,13 +145,12 @@ def csv_file(kept: Iterable[list]) -> Iterator[str]:
 
 
 def csv_cells(cells: list) -> list:
-    cells = ["" if cell is None else cell for cell in cells]
+    """The CSV's cells of a sheet row (the csv module writes None as a blank)."""
     for column in TEXT_CELLS:
         cells[column] = spreadsheet_safe(cells[column])
-    if cells[9] != "":
-        cells[9] = dollars(cells[9])
-    if cells[10] != "":
-        cells[10] = dollars(cells[10])
+    for column in (9, 10):
+        if cells[column] is not None:
+            cells[column] = dollars(cells[column])
     return cells
 
 
@@ -179,6 +175,8 @@ def xlsx_file(kept: Iterable[list], title: str) -> io.BytesIO:
     for number, (kind, cells) in enumerate(sheet_rows(kept), start=1):
         if kind != VISIT:
             sheet.set_row(number, None, bold)
+        if kind == VISIT:
+            cells[5] = date.fromisoformat(cells[5])
         for column in (9, 10):
             if cells[column] is not None:
                 cells[column] = cells[column] / 100
