@@ -1,7 +1,7 @@
-"""The three shapes every area repeats, written once: read one record the user may see
-(or 404), create a record once per idempotency key, and save an edit with its audit
-event. Each area's services.py says *which* rows a user may see (its scope function);
-these say what to do with them."""
+"""The shapes every area repeats, written once: read one record the user may see (or
+404), create a record once per idempotency key, save an edit with its audit event, and
+count a long list only as far as its pages need. Each area's services.py says *which*
+rows a user may see (its scope function); these say what to do with them."""
 
 from collections.abc import Callable
 
@@ -23,6 +23,31 @@ def get_or_404(query: sa.Select):
     if record is None:
         abort(404)
     return record
+
+
+# A list counts its rows no further than this and then says "more than 1,000": a page then
+# costs the same however many rows there are.
+COUNTED_UP_TO = 1000
+
+
+def count_cap(page: int, per_page: int) -> int:
+    """COUNTED_UP_TO + 1, or one past the page shown, so a deep page keeps its Next link."""
+    return max(COUNTED_UP_TO, page * per_page) + 1
+
+
+def count_up_to(rows: sa.Select, page: int, per_page: int) -> int:
+    """How many rows `rows` selects, counted no further than count_cap: reaching it means
+    there are more than that (more_than)."""
+    counted = rows.with_only_columns(sa.literal(1), maintain_column_froms=True)
+    counted = counted.order_by(None).limit(count_cap(page, per_page)).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(counted))
+
+
+def more_than(count: int, page: int, per_page: int) -> int | None:
+    """For a count of count_up_to: the number a list says there are more than, if it
+    stopped counting (else None)."""
+    cap = count_cap(page, per_page)
+    return cap - 1 if count == cap else None
 
 
 def create_once(record, user_id: int, key: str) -> tuple[object, bool]:

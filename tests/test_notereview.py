@@ -142,7 +142,7 @@ def test_the_count_stops_at_its_cap(app, ctx, now, monkeypatch):
     person = make_client(coach)
     for hours in range(4, 9):
         note(person, coach, hours)
-    monkeypatch.setattr(nr, "WAITING_SHOWN_UP_TO", 2)
+    monkeypatch.setattr("coach.records.COUNTED_UP_TO", 2)
     visits, waiting = nr.review_queue(supervisor, 1, size=2)
     assert len(visits) == 2 and waiting == 3  # "more than 2"
     visits, waiting = nr.review_queue(supervisor, 3, size=2)

@@ -26,11 +26,10 @@ from coach.models import (
     Worksite,
 )
 from coach.models.leads import WAITING_LAST
-from coach.records import create_once, get_or_404
+from coach.records import count_up_to, create_once, get_or_404, more_than
 from coach.timeutil import utcnow
 
 ENDINGS = ("not_hired", "closed")
-COUNTED_UP_TO = 1000  # beyond it the list says "more than 1,000"
 # Statuses that add an entry to the job seeker's search log, and which kind.
 LOGGED = {"applied": "application", "interview": "interview"}
 # What an application that came from a lead says when the lead moves on.
@@ -94,12 +93,10 @@ def leads_page(
         query = query.order_by(sa.text(WAITING_LAST.format(t="leads.")), Lead.status_changed_at)
         query = query.order_by(Lead.id)
     result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=False)
-    # Counted no further than COUNTED_UP_TO (or the page shown), as the note review queue:
-    # counting 200,000 open leads of 1,000 coaches took 16 ms of a 35 ms page.
-    cap = max(COUNTED_UP_TO, page * per_page) + 1
-    counted = leads.where(Lead.status.in_(shown)).with_only_columns(Lead.id).limit(cap)
-    result.total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery()))
-    result.more_than = cap - 1 if result.total == cap else None
+    # Counted only as far as the pages need: counting 200,000 open leads of 1,000 coaches
+    # took 16 ms of a 35 ms page.
+    result.total = count_up_to(leads.where(Lead.status.in_(shown)), page, per_page)
+    result.more_than = more_than(result.total, page, per_page)
     return result
 
 

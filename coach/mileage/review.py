@@ -14,6 +14,7 @@ from coach.mileage.forms import ExportForm, RateForm, ReturnForm
 from coach.mileage.routes import parse_month
 from coach.models import MileageRate, Trip
 from coach.models.caseload import client_reference
+from coach.records import more_than
 from coach.web import (
     form_view,
     id_arg,
@@ -35,7 +36,7 @@ def review():
         "mileage/review.html",
         trips=trips,
         waiting=waiting,
-        shown_up_to=ms.WAITING_SHOWN_UP_TO,
+        more_than=more_than(waiting, page, ms.REVIEW_PAGE_SIZE),
         page=page,
         more=page * ms.REVIEW_PAGE_SIZE < waiting,
         client_reference=client_reference,

@@ -26,7 +26,7 @@ from coach.models import (
     Worksite,
 )
 from coach.models.mileage import FLAGGED_FIRST
-from coach.records import create_once, get_or_404
+from coach.records import count_up_to, create_once, get_or_404
 from coach.timeutil import utcnow
 from coach.visits.services import visible_visits
 
@@ -404,19 +404,15 @@ def log_trips(user: User, coach: User, year: int, month: int) -> list[Trip]:
 
 # --- the review queue ----------------------------------------------------------------
 
-WAITING_SHOWN_UP_TO = 1000  # beyond it the queue says "more than 1,000"
 REVIEW_PAGE_SIZE = 25
 
 
 def review_queue(user: User, page: int, size: int = REVIEW_PAGE_SIZE) -> tuple[list[Trip], int]:
     """A page of submitted trips, flagged ones first, with their coach's name; and how
-    many wait: counted far enough to tell the page shown from the next (so a deep page
-    still has its Next link) and no further than WAITING_SHOWN_UP_TO + 1, meaning more
-    than that (a page costs the same with 4,000 trips waiting)."""
+    many wait, counted only as far as the pages need (count_up_to: a page costs the same
+    with 4,000 trips waiting)."""
     waiting = visible_trips(user).where(Trip.status == "submitted")
-    cap = max(WAITING_SHOWN_UP_TO, page * size) + 1
-    counted = waiting.with_only_columns(Trip.id).limit(cap).subquery()
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
+    count = count_up_to(waiting, page, size)
     trips = db.session.scalars(
         waiting.options(so.joinedload(Trip.coach).load_only(User.name))
         # ix_trips_review holds this order: the page is read off the index.

@@ -11,6 +11,7 @@ from coach.notereview import bp
 from coach.notereview import services as nr
 from coach.notereview.flags import flag_reasons, is_locked
 from coach.notereview.forms import AddendumForm, ReturnForm
+from coach.records import more_than
 from coach.web import (
     MAX_ID,
     form_view,
@@ -37,7 +38,7 @@ def queue():
         "notereview/queue.html",
         visits=visits,
         waiting=waiting,
-        shown_up_to=nr.WAITING_SHOWN_UP_TO,
+        more_than=more_than(waiting, page, nr.REVIEW_PAGE_SIZE),
         page=page,
         more=page * nr.REVIEW_PAGE_SIZE < waiting,
         unflagged=[

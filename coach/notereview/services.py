@@ -13,11 +13,10 @@ from coach.extensions import db
 from coach.models import ServiceType, User, Visit, VisitAddendum
 from coach.models.visit import UNFLAGGED_LAST
 from coach.notereview.flags import is_locked
-from coach.records import create_once
+from coach.records import count_up_to, create_once
 from coach.timeutil import utcnow
 from coach.visits.services import get_visit_for, visible_visits
 
-WAITING_SHOWN_UP_TO = 1000  # beyond it the queue says "more than 1,000"
 REVIEW_PAGE_SIZE = 25
 TAKEN = "Someone else has just reviewed this note."
 
@@ -57,13 +56,10 @@ def can_review(user: User, visit: Visit) -> bool:
 
 def review_queue(user: User, page: int, size: int = REVIEW_PAGE_SIZE) -> tuple[list[Visit], int]:
     """A page of waiting notes, flagged ones first, then by coach, start and id, with
-    their client, coach and service; and how many wait, counted no further than
-    WAITING_SHOWN_UP_TO + 1 (or the page shown), so a page costs the same however many
-    wait (the design of the trip queue, coach/mileage/services.py)."""
+    their client, coach and service; and how many wait, counted only as far as the pages
+    need (count_up_to), so a page costs the same however many wait."""
     waiting = waiting_notes(user)
-    cap = max(WAITING_SHOWN_UP_TO, page * size) + 1
-    counted = waiting.with_only_columns(Visit.id).limit(cap).subquery()
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
+    count = count_up_to(waiting, page, size)
     visits = db.session.scalars(
         waiting.options(
             so.contains_eager(Visit.client),  # the scope's join

@@ -52,6 +52,7 @@ KINDS = {
 NAME = (Client.id, Client.first_name, Client.preferred_name, Client.last_name)
 BY_NAME = (Client.last_name, Client.first_name, Client.id)
 JOB = (Placement.id.label("placement_id"), Placement.job_title, Employer.name.label("employer"))
+PAY_ORDER = (*BY_NAME, Placement.start_date, Placement.id)
 
 
 def _name(row) -> str:
@@ -193,7 +194,7 @@ def pay(scope, args):
     wage = sv.pay_on(scope.as_of, PlacementChange.hourly_wage_cents).label("wage")
     hours = sv.pay_on(scope.as_of, PlacementChange.weekly_hours_tenths).label("hours")
     query = _jobs(sa.select(*NAME, *JOB, wage, hours)).where(*sv.held_where(scope))
-    query = query.order_by(*BY_NAME, Placement.start_date, Placement.id)
+    query = query.order_by(*PAY_ORDER)
     return query, lambda row: Card(
         _name(row),
         [
@@ -206,22 +207,38 @@ def pay(scope, args):
     )
 
 
+def pay_pick(scope) -> sa.Select:
+    """The jobs of a page of pay records, picked by name from the held jobs alone."""
+    held = sa.select(Placement.id).join(Client, Client.id == Placement.client_id)
+    return held.where(*sv.held_where(scope)).order_by(*PAY_ORDER)
+
+
 def progression(scope, args):
-    rows = sv.progression(sv.held_pay(scope))
+    """The people of the wage progression (sv.progression: those with a job on the as-of
+    day, their first wage and the wage of the held job that started last), read a client
+    at a time in name order (ix_clients_name) and not from every job held: at XL the
+    page read all 27,000 held jobs twice, 108 and 123 ms of SQL."""
+    current = (
+        sa.select(sv.pay_on(scope.as_of, PlacementChange.hourly_wage_cents))
+        .where(Placement.client_id == Client.id, *sv.held_on(scope.as_of))
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     query = (
-        sa.select(*NAME, rows.c.first_wage, rows.c.current_wage)
-        .join(rows, rows.c.client_id == Client.id)
+        sa.select(*NAME, Client.first_wage_cents.label("first_wage"), current.label("current"))
+        .where(sv.clients_rule(scope), Client.first_wage_cents.is_not(None), current.is_not(None))
         .order_by(*BY_NAME)
     )
 
     def card(row):
-        change = row.current_wage - row.first_wage
+        change = row.current - row.first_wage
         sign = "+" if change > 0 else ("−" if change < 0 else "±")
         return Card(
             _name(row),
             [
                 ("First wage", _money(row.first_wage)),
-                ("Current wage", _money(row.current_wage)),
+                ("Current wage", _money(row.current)),
                 ("Change", f"{sign}{_money(abs(change))}"),
             ],
             row.id,
@@ -231,18 +248,15 @@ def progression(scope, args):
 
 
 def contacts(scope, args):
-    made = (
-        sa.select(EmployerContact.created_by_id.label("coach_id"), sa.func.count().label("n"))
-        .where(*sv.contacts_where(scope))
-        .group_by(EmployerContact.created_by_id)
-        .subquery()
-    )
-    count = sa.func.coalesce(made.c.n, 0)
+    """The coaches of the figure with their contacts: each counted by its own range of
+    ix_employer_contacts_coach_date, so the page's count reads whether they have any,
+    not every contact of the period (XL, 312,000 contacts: 59 ms of SQL)."""
+    theirs = [EmployerContact.created_by_id == User.id, *sv.contacts_where(scope)]
+    made = sa.select(sa.func.count()).where(*theirs).scalar_subquery().label("n")
     query = (
-        sa.select(User.id, User.name, count.label("n"))
-        .outerjoin(made, made.c.coach_id == User.id)
-        .where(sa.or_(sa.and_(*sv.coaches_where(scope)), made.c.n.is_not(None)))
-        .order_by(count.desc(), User.name, User.id)
+        sa.select(User.id, User.name, made)
+        .where(sa.or_(sa.and_(*sv.coaches_where(scope)), sa.exists().where(*theirs)))
+        .order_by(made.desc(), User.name, User.id)
     )
     weeks = scope.weeks
     return query, lambda row: Card(
@@ -285,13 +299,12 @@ BUILDERS = {
     "community": community,
 }
 
-# Counted without the joins the cards need. XL (27,000 jobs held): 32 → 2-5 ms.
-LEAN_COUNTS = {"pay": sv.held_count}
+# Lean reads of a page's keys, where sorting every row in full cost more than the page.
+PICKS = {"pay": pay_pick}
 
 
 def records_behind(kind: str, scope, args, page: int, per_page: int):
     """(page of the rows, the cards for them) behind the figure `kind`."""
     query, card = BUILDERS[kind](scope, args)
-    count = LEAN_COUNTS[kind](scope) if kind in LEAN_COUNTS else None
-    rows = sv.page_of(query, page, per_page, count)
+    rows = sv.page_of(query, page, per_page, PICKS[kind](scope) if kind in PICKS else None)
     return rows, [card(row) for row in rows.items]

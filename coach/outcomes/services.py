@@ -19,6 +19,7 @@ from coach.clients.services import may_see_client
 from coach.extensions import db
 from coach.models import Client, EmployerContact, Placement, PlacementChange, User, Visit
 from coach.outcomes.sql import days_between
+from coach.records import count_up_to, more_than
 from coach.timeutil import from_local
 
 DEFAULT_MONTHS = 12
@@ -369,6 +370,7 @@ class RecordsPage:
     total: int
     page: int
     per_page: int
+    more_than: int | None = None  # the count stopped (count_up_to): more than this
 
     @property
     def pages(self) -> int:
@@ -391,11 +393,19 @@ class RecordsPage:
         return self.page + 1
 
 
-def page_of(query: sa.Select, page: int, per_page: int, count: sa.Select | None = None):
-    """One page of `query`'s rows (it carries its own order) and how many there are:
-    `count`, a statement that counts the same rows more cheaply, or else `query` counted."""
-    if count is None:
-        count = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    total = db.session.scalar(count)
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return RecordsPage(rows, total or 0, page, per_page)
+def page_of(query: sa.Select, page: int, per_page: int, pick: sa.Select | None = None):
+    """One page of `query`'s rows (it carries its own order), and how many there are,
+    counted only as far as the pages need (count_up_to).
+
+    `pick`, a lean SELECT of the rows' key in the same order, chooses the page's rows
+    before `query` reads them in full: sorting every row with all its joins and columns
+    cost more than the page (the pay records at XL: 54 → 24 ms of SQL)."""
+    total = count_up_to(query, page, per_page)
+    skipped = (page - 1) * per_page
+    if pick is None:
+        query = query.limit(per_page).offset(skipped)
+    else:
+        key = pick.selected_columns[0]
+        query = query.where(key.in_(pick.limit(per_page).offset(skipped)))
+    rows = db.session.execute(query).all()
+    return RecordsPage(rows, total or 0, page, per_page, more_than(total, page, per_page))
