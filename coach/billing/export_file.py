@@ -173,10 +173,10 @@ def xlsx_file(kept: Iterable[list], title: str) -> io.BytesIO:
     sheet.set_column(9, 10, 10, money)
     sheet.write_row(0, 0, COLUMNS, bold)
     for number, (kind, cells) in enumerate(sheet_rows(kept), start=1):
-        if kind != VISIT:
-            sheet.set_row(number, None, bold)
         if kind == VISIT:
             cells[5] = date.fromisoformat(cells[5])
+        else:
+            sheet.set_row(number, None, bold)
         for column in (9, 10):
             if cells[column] is not None:
                 cells[column] = cells[column] / 100
