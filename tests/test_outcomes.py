@@ -225,23 +225,48 @@ def test_a_long_list_of_records_counts_only_so_far_and_pages_on(
     client, login_as, two_caseloads, monkeypatch
 ):
     """Counting every record behind a figure cost more than the page (XL, the visits of
-    the community share: 440 ms); a list says "more than" past the cap and pages on."""
+    the community share: 440 ms); a list says "more than" past the cap and pages on, a
+    person's two jobs on two pages."""
     mine, _ = two_caseloads
     employer = make_employer("Mill")
-    for first in ("Bo", "Cy"):
-        caseload_of(mine, first, employer, hourly_wage_cents=1800)
+    bo = caseload_of(mine, "Bo", employer, hourly_wage_cents=1800)
+    make_placement(bo, make_worksite(employer), "Baker", start_date=date(2026, 1, 5))
+    caseload_of(mine, "Cy", employer, hourly_wage_cents=1800)
     monkeypatch.setattr("coach.records.COUNTED_UP_TO", 2)
     monkeypatch.setitem(client.application.config, "PAGE_SIZE", 1)
     login_as("supervisor")
 
+    def job_on(page: int) -> str:
+        text = client.get(f"/outcomes/records/pay?page={page}").text
+        return re.search(r'card-title"><a [^>]*>([^<]+)</a>.*?<dd>(\w+) at', text, re.S).groups()
+
     first = client.get("/outcomes/records/pay").text
     assert "· more than 2 records" in first and "Alma Sample" in first
     assert "Page 1<" in first and "Page 1 of" not in first and 'rel="next"' in first
-    last = client.get("/outcomes/records/pay?page=4").text  # counted as far as this page
-    assert "· 4 records" in last and "Private Sample" in last
-    assert "Page 4 of 4" in last and 'rel="next"' not in last
-    one_coach = client.get(f"/outcomes/records/pay?coach={mine.id}&page=2").text
-    assert "Bo Sample" in one_coach and "Private" not in one_coach
+    assert [job_on(n) for n in (2, 3, 4)] == [
+        ("Bo Sample", "Baker"),
+        ("Bo Sample", "Stocker"),
+        ("Cy Sample", "Stocker"),
+    ]
+    last = client.get("/outcomes/records/pay?page=5").text  # counted as far as this page
+    assert "· 5 records" in last and "Private Sample" in last
+    assert "Page 5 of 5" in last and 'rel="next"' not in last
+    one_coach = client.get(f"/outcomes/records/pay?coach={mine.id}&page=4").text
+    assert "Cy Sample" in one_coach and "Private" not in one_coach
+
+
+def test_the_pay_records_read_the_clients_by_name_and_stop(client, login_as, two_caseloads):
+    """A page of the pay records picks its jobs among the first clients by name who hold
+    one, not by sorting every job held (XL: 20 ms of SQL, 0.1 ms now)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    login_as("supervisor")
+    with capture_statements() as statements:
+        client.get("/outcomes/records/pay")
+    page = next(sqlite_plan(s, p) for s, p in statements if "employers.name" in s)
+    assert "SCAN clients USING INDEX ix_clients_last_name" in page
+    assert not any(step.startswith("SEARCH placements USING INDEX ix_placements_start_end")
+                   for step in page)  # fmt: skip
 
 
 def test_the_pay_records_are_the_jobs_held_by_name(client, login_as, two_caseloads):

@@ -207,10 +207,20 @@ def pay(scope, args):
     )
 
 
-def pay_pick(scope) -> sa.Select:
-    """The jobs of a page of pay records, picked by name from the held jobs alone."""
+def pay_pick(scope, enough: int) -> sa.Select:
+    """The jobs of a page of pay records, picked by name from the held jobs of the first
+    `enough` clients who hold one: each holds at least one, so the page's jobs are
+    theirs. The clients are read in name order (ix_clients_last_name) and the walk stops;
+    sorting every held job by name took 20 ms of SQL at XL."""
+    holders = (
+        sa.select(Client.id)
+        .where(sv.clients_rule(scope), sv.employed_on(scope.as_of))
+        .order_by(*BY_NAME)
+        .limit(enough)
+    )
     held = sa.select(Placement.id).join(Client, Client.id == Placement.client_id)
-    return held.where(*sv.held_where(scope)).order_by(*PAY_ORDER)
+    held = held.where(*sv.held_where(scope), Placement.client_id.in_(holders))
+    return held.order_by(*PAY_ORDER)
 
 
 def progression(scope, args):
@@ -299,12 +309,14 @@ BUILDERS = {
     "community": community,
 }
 
-# Lean reads of a page's keys, where sorting every row in full cost more than the page.
+# Lean reads of a page's keys (enough for its rows: page × per page), where sorting every
+# row in full cost more than the page.
 PICKS = {"pay": pay_pick}
 
 
 def records_behind(kind: str, scope, args, page: int, per_page: int):
     """(page of the rows, the cards for them) behind the figure `kind`."""
     query, card = BUILDERS[kind](scope, args)
-    rows = sv.page_of(query, page, per_page, PICKS[kind](scope) if kind in PICKS else None)
+    pick = PICKS[kind](scope, page * per_page) if kind in PICKS else None
+    rows = sv.page_of(query, page, per_page, pick)
     return rows, [card(row) for row in rows.items]
