@@ -8,7 +8,7 @@ import os
 import threading
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from tests.conftest import make_app
 
@@ -39,18 +39,11 @@ if not os.path.exists(CHROMIUM):
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 
 
-class IdleEndsHandler(WSGIRequestHandler):
-    """A connection idle for 10 s is closed (a browser opens another), so closing the
-    server never waits longer than that for a kept-alive connection."""
-
-    timeout = 10
-
-
 @pytest.fixture
 def live_app(tmp_path):
     """The app with CSRF on, served on a free loopback port in a thread."""
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=IdleEndsHandler)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
@@ -59,7 +52,8 @@ def live_app(tmp_path):
     thread.join(timeout=5)
     # Wait for the requests still being served: a page's last fetch, answered after the
     # test's database was removed, opened an empty file in its place, and the next test
-    # found no tables (CI on c8d1923: "no such table: agency_settings").
+    # found no tables (CI on c8d1923: "no such table: agency_settings"). The server
+    # closes each connection after its response, so no idle one holds this wait.
     server.server_close()
 
 
