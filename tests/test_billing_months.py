@@ -17,7 +17,7 @@ from coach.extensions import db
 from coach.models import Authorization, BilledVisit, BillingMonth, ServiceType, Visit
 from coach.timeutil import to_local
 from tests.clock import freeze_clock
-from tests.conftest import make_app
+from tests.conftest import capture_statements, make_app, sqlite_plan
 from tests.factories import (
     ensure_agency,
     make_authorization,
@@ -236,6 +236,32 @@ def test_the_preview_says_what_a_count_of_the_visits_says(ctx, client, auth):
     db.session.commit()
     preview = bb.preview(boss, vr.id, date(2026, 11, 1))
     assert preview.ready == 52 and len(preview.clients) == 50 and preview.more_clients
+
+
+def test_the_preview_prices_each_service_at_its_own_rate(ctx):
+    """The month is summed per service before each service's rate applies: the amount
+    is each service's units at its rate, and a service without a rate adds visits to
+    "no rate" and nothing to the amount. On SQLite the sums are read from the month's
+    index alone, in its order: no sort of the month's rows (XL: 30,000 a month)."""
+    boss, coach = make_user("supervisor"), make_user("coach")
+    db.session.get(ServiceType, service().id).rate_cents = 1500
+    db.session.commit()
+    vr = make_funder(boss)
+    for n in range(3):
+        person = make_client(coach, "Client", f"P{n}")
+        make_authorization(person, boss, vr)
+        make_authorization(person, boss, vr, code="TRAVEL")
+        for code in ("JOBCOACH", "TRAVEL", "TRAVEL"):
+            visit = make_billed_visit(person, coach, code, started_at=datetime(2026, 11, 2, 15))
+            approve(visit, reviewer=boss)
+    with capture_statements() as statements:
+        preview = bb.preview(boss, vr.id, date(2026, 11, 1))
+    assert (preview.ready, preview.units, preview.unrated) == (9, 18, 6)
+    assert preview.amount_cents == 3 * 2 * 1500  # the JOBCOACH visits' 6 units alone
+    if db.engine.dialect.name == "sqlite":
+        plan = sqlite_plan(*statements[0])
+        assert any("COVERING INDEX ix_billing_months_month" in step for step in plan), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
 def test_two_writers_of_one_clients_month_at_once_both_count(tmp_path):

@@ -216,13 +216,14 @@ class BillingMonth(db.Model):
 
     __tablename__ = "billing_months"
     __table_args__ = (
-        # The preview reads a funder's month from this index alone, on both databases.
+        # The preview reads a funder's month from this index alone, on both databases,
+        # summed per service in the index's order (no sort: coach/billing/batches.py).
         sa.Index(
             "ix_billing_months_month",
             "month_start",
             "funder_id",
-            "client_id",
             "service_type_id",
+            "client_id",
             "ready",
             "ready_units",
             "waiting",
