@@ -250,6 +250,30 @@ def test_a_coach_sees_their_own_caseloads_milestones_read_only(vr, client, auth,
     assert "Rosa Diaz" not in client.get("/milestones/").text
 
 
+def test_the_list_built_once_reads_each_users_and_funders_own_rows(vr, monkeypatch):
+    """The list's statements are built once per kind of user and filter, and hold no
+    data: run for two coaches in turn, and for two funders, each gets their own rows."""
+    freeze(monkeypatch, date(2026, 3, 20))
+    other_coach = make_user("coach", name="Omar Coach")
+    other_person = make_client(other_coach, "Ana", "Bell")
+    site = make_worksite(make_employer("Mill", created_by=other_coach))
+    make_placement(other_person, site, "Packer", start_date=START)
+    waiver = make_funder(vr["admin"], "Medicaid Waiver")
+    make_milestones(waiver, vr["admin"], [("Waiver placement", 0)])
+    make_authorization(other_person, vr["admin"], waiver, code="FOLLOW", start_date=START)
+
+    def names(user, funder_id=None):
+        rows, _ = milestone_rows(user, date(2026, 3, 20), funder_id)
+        return {(r.client_name, r.milestone) for found in rows.values() for r in found}
+
+    rosa = {"Job placement", "30 days employed", "60 days employed"}  # by March 20 + 14
+    assert names(vr["coach"]) == {("Rosa Diaz", name) for name in rosa}
+    assert names(other_coach) == {("Ana Bell", "Waiver placement")}
+    boss = make_user("supervisor")
+    assert names(boss, vr["funder"].id) == names(vr["coach"])
+    assert names(boss, waiver.id) == names(other_coach)
+
+
 def test_a_milestone_of_a_funder_the_job_does_not_count_for_answers_404(vr, client, auth):
     other = make_funder(vr["admin"], "Schools")
     step = make_milestones(other, vr["admin"], [("Placement", 0)])[0]

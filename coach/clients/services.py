@@ -1,5 +1,7 @@
 """Who may see which client, and the caseload's queries."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import has_request_context
@@ -24,7 +26,16 @@ from coach.records import create_once, get_or_404
 from coach.web import search_pattern
 
 
-def may_see_client(user: User) -> sa.ColumnElement[bool]:
+@dataclass(frozen=True)
+class BoundUser:
+    """A user whose id is a bind parameter, for a statement built once per kind of user
+    (coach, or one who sees every caseload) and run for any user of that kind."""
+
+    sees_all_caseloads: bool
+    id: sa.BindParameter
+
+
+def may_see_client(user: User | BoundUser) -> sa.ColumnElement[bool]:
     """The one rule for clients: a coach sees their own caseload, a supervisor or an
     admin everyone's. Queries of records about clients join Client and filter by it."""
     return sa.true() if user.sees_all_caseloads else Client.coach_id == user.id

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from coach.charts import chart_geometry, nice_max
-from coach.clients.services import may_see_client
+from coach.clients.services import BoundUser, may_see_client
 from coach.extensions import db
 from coach.models import Client, EmployerContact, Placement, PlacementChange, User, Visit
 from coach.outcomes.sql import days_between
@@ -91,12 +91,6 @@ class Scope:
             "scope_first": first,
             "scope_last": last,
         }
-
-
-@dataclass(frozen=True)
-class BoundUser:
-    sees_all_caseloads: bool
-    id: sa.BindParameter
 
 
 @dataclass(frozen=True)
