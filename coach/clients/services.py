@@ -41,6 +41,14 @@ def may_see_client(user: User | BoundUser) -> sa.ColumnElement[bool]:
     return sa.true() if user.sees_all_caseloads else Client.coach_id == user.id
 
 
+def seen_by(user: User, clients):
+    """A record's clients (`clients`: a relationship such as Lead.clients) narrowed to
+    those this user may see, for a loader option. A client moved to another coach's
+    caseload stays on the lead or contact that named them, but the coach who no longer
+    has them neither sees them there nor writes to their record through it."""
+    return clients.and_(may_see_client(user))
+
+
 def visible_clients(user: User) -> sa.Select:
     """Clients this user may see: every query of clients starts here."""
     return sa.select(Client).where(may_see_client(user))

@@ -9,7 +9,7 @@ from flask_sqlalchemy.pagination import Pagination
 
 from coach.agency import current_agency
 from coach.audit.services import audit_views, record_event
-from coach.clients.services import visible_clients
+from coach.clients.services import seen_by, visible_clients
 from coach.extensions import db
 from coach.models import Client, Employer, EmployerContact, EmployerPerson, User
 from coach.records import create_once, get_or_404
@@ -40,7 +40,7 @@ def get_contact_for(user: User, contact_id: int) -> EmployerContact:
         .options(
             so.joinedload(EmployerContact.employer),
             so.joinedload(EmployerContact.created_by).load_only(User.name),
-            so.selectinload(EmployerContact.clients),
+            so.selectinload(seen_by(user, EmployerContact.clients)),
         )
     )
 
@@ -54,7 +54,7 @@ def card_loads(user: User) -> list:
     """What a contact's card shows (jobdev/_contact_cards.html) besides the contact: the
     job seekers discussed, and the coach's name only for those who see every coach's
     contacts (a coach's own list does not name them)."""
-    loads = [so.selectinload(EmployerContact.clients)]
+    loads = [so.selectinload(seen_by(user, EmployerContact.clients))]
     if user.sees_all_caseloads:
         loads.append(so.joinedload(EmployerContact.created_by).load_only(User.name))
     return loads

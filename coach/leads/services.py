@@ -8,7 +8,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from coach.agency import agency_today
 from coach.audit.services import record_event
-from coach.clients.services import add_placement, set_client_status, visible_clients
+from coach.clients.services import add_placement, seen_by, set_client_status, visible_clients
 from coach.employers.services import visible_employers
 from coach.extensions import db
 from coach.leads import searchlog
@@ -56,7 +56,7 @@ def get_lead_for(user: User, lead_id: int) -> Lead:
         .options(
             so.joinedload(Lead.employer).selectinload(Employer.worksites),
             so.joinedload(Lead.owner).load_only(User.name),
-            so.selectinload(Lead.clients),
+            so.selectinload(seen_by(user, Lead.clients)),
             so.selectinload(Lead.changes).joinedload(LeadStatusChange.changed_by),
         )
     )
@@ -74,7 +74,7 @@ def leads_page(
         leads = leads.where(Lead.created_by_id == coach_id)
     query = leads.options(
         so.joinedload(Lead.employer).load_only(Employer.name),
-        so.selectinload(Lead.clients).load_only(
+        so.selectinload(seen_by(user, Lead.clients)).load_only(
             Client.first_name, Client.preferred_name, Client.last_name
         ),
     )
