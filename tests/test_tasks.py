@@ -213,10 +213,13 @@ def test_scoring_with_htmx_returns_the_row_and_summary(client, coach_task):
     assert "<strong>0%</strong> independent" in response.text
     client.post(f"/runs/{run.id}/steps/{step.id}", data={"level": "I"})
     assert db.session.scalar(sa.select(StepScore.level)) == "I"
-    correction = db.session.scalar(
-        sa.select(AuditEvent).where(AuditEvent.entity_type == "step_score")
-    )
-    assert "V → I" in correction.summary
+    first, correction = db.session.execute(
+        sa.select(AuditEvent.action, AuditEvent.user_id, AuditEvent.summary)
+        .where(AuditEvent.entity_type == "step_score")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert first == ("create", coach.id, f"step {step.id}: V")  # who scored it, too
+    assert correction == ("update", coach.id, f"step {step.id}: V → I")
 
 
 def test_bad_level_or_foreign_step_changes_nothing(client, coach_task):

@@ -286,7 +286,8 @@ def shown_step(steps: list[TaskStep], step_id: int) -> tuple[int, TaskStep]:
 
 def score_step(run: ChecklistRun, step: TaskStep, level: str) -> tuple[StepScore, str | None]:
     """Set a step's prompt level in a run; returns the score and the level it replaced.
-    A correction is logged with the level it replaced. Not committed."""
+    Each score is logged, who set it and when (a run may be scored by anyone who sees
+    the client); a correction with the level it replaced. Not committed."""
     if level not in PROMPT_LEVELS:
         abort(400)
     same_step = sa.select(StepScore).where(StepScore.run_id == run.id, StepScore.step_id == step.id)
@@ -296,6 +297,7 @@ def score_step(run: ChecklistRun, step: TaskStep, level: str) -> tuple[StepScore
         db.session.add(score)
         try:
             db.session.flush()
+            record_event("create", "step_score", run.id, f"step {step.id}: {level}")
             return score, None
         except sa.exc.IntegrityError:  # a double tap (on another worker) scored it first
             db.session.rollback()
