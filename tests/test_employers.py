@@ -36,6 +36,27 @@ def test_employer_page_lists_only_my_clients_there(client, login_as):
     assert "Visible Mine" in page and "Hidden" not in page
 
 
+def test_the_jobs_an_employer_page_lists_are_logged_as_views_of_their_clients(client, login_as):
+    """The page names who works there and since when: a view of each client, as the
+    job's own page logs it."""
+    boss = login_as("supervisor")
+    coach = make_user("coach")
+    site = make_worksite(make_employer("Acme Foods", created_by=coach))
+    people = [make_client(coach, "Zelda", "Quill"), make_client(coach, "Yusuf", "Reed")]
+    for person in people:
+        make_placement(person, site, title="Dishwasher")
+    page = client.get(f"/employers/{site.employer_id}").text
+    assert "Zelda" in page and "Yusuf" in page
+    viewed = db.session.scalars(
+        sa.select(AuditEvent.entity_id).where(
+            AuditEvent.user_id == boss.id,
+            AuditEvent.action == "view",
+            AuditEvent.entity_type == "client",
+        )
+    )
+    assert sorted(viewed) == sorted(p.id for p in people)
+
+
 def test_new_employer_with_address_adds_first_worksite(client, login_as):
     login_as("coach")
     response = client.post(

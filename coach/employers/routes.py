@@ -1,7 +1,7 @@
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
-from coach.audit.services import record_event
+from coach.audit.services import audit_views, record_event
 from coach.employers import bp
 from coach.employers.forms import EmployerForm, NewEmployerForm, PersonForm, WorksiteForm
 from coach.employers.services import (
@@ -91,10 +91,12 @@ def view_employer(employer_id: int):
     employer = get_employer_for(current_user, employer_id, with_people=True)
     contacts = employer_contacts(current_user, employer.id)
     audit_shown(contacts)
+    placements = placements_at(current_user, employer)
+    audit_views("client", {p.client_id for p in placements})  # who works there, and when
     return render(
         "employers/employer.html",
         employer=employer,
-        placements=placements_at(current_user, employer),
+        placements=placements,
         contacts=contacts,
         employer_leads=leads_at(current_user, employer),
     )
