@@ -172,6 +172,28 @@ def test_one_tap_approves_a_note_and_locks_it(client, login_as, now):
     assert "No notes are waiting for review." in client.get("/notes/").text
 
 
+def test_a_supervisor_who_amended_a_note_leaves_its_review_to_another(client, login_as, now):
+    """Four eyes: the words of an amended note are partly the amender's, so they neither
+    approve nor return it, one by one or with the page's approve-all; another does."""
+    from coach.visits.services import keep_version, snapshot_visit
+
+    supervisor, coach, person = people(login_as)
+    visit = note(person, coach)
+    before = snapshot_visit(visit)
+    visit.tasks_observed = "Stocked the dairy case and faced the shelves"
+    keep_version(visit, before, supervisor, "Added detail")
+    db.session.commit()
+    assert not nr.can_review(supervisor, visit)
+    page = client.get("/notes/").text
+    assert "You wrote or amended this note: another supervisor reviews it." in page
+    assert f'name="visit_id" value="{visit.id}"' not in page  # not in the approve-all
+    assert nr.approve_unflagged(supervisor, [visit.id]) == 0
+    assert nr.approve_visit(visit, supervisor).startswith("You cannot approve this note")
+    assert nr.return_visit(visit, supervisor, "Fix it").startswith("You cannot return")
+    other = make_user("supervisor")
+    assert nr.can_review(other, visit) and nr.approve_visit(visit, other) is None
+
+
 def test_a_note_is_not_approved_twice_nor_by_its_writer(client, login_as, now):
     supervisor, coach, person = people(login_as)
     visit = note(person, coach)
@@ -180,9 +202,12 @@ def test_a_note_is_not_approved_twice_nor_by_its_writer(client, login_as, now):
     assert nr.approve_visit(visit, supervisor) is not None  # no longer waiting
     own = note(person, supervisor)
     assert nr.approve_visit(own, supervisor) == (
-        "You cannot approve this note (you wrote it, or it is not waiting)."
+        "You cannot approve this note (you wrote or amended it, or it is not waiting)."
     )
-    assert "Your own note: another supervisor reviews it." in client.get("/notes/").text
+    assert (
+        "You wrote or amended this note: another supervisor reviews it."
+        in client.get("/notes/").text
+    )
     stale = note(person, coach)  # read here; another supervisor approves it meanwhile
     db.session.execute(
         sa.update(Visit).where(Visit.id == stale.id).values(review_status="approved"),

@@ -325,6 +325,31 @@ def test_no_approval_of_ones_own_report(client, login_as, now_in_late_november):
     assert db.session.get(ProgressReport, report.id).status == "submitted"
 
 
+def test_a_supervisor_who_rewrote_a_report_leaves_its_approval_to_another(
+    client, auth, login_as, now_in_late_november
+):
+    """Four eyes: the supervisor who changed a coach's text may not approve it; another
+    does, and the frozen version names both who wrote it."""
+    sam = login_as("supervisor")
+    coach = make_user("coach", name="Casey Coach")
+    report = make_report(make_client(coach), coach, status="submitted")
+    form = {"summary": "Rewritten.", "next_focus": "More hours.", "funder_id": "0"}
+    assert client.post(f"/reports/{report.id}/edit", data=form).status_code == 302
+    assert client.post(f"/reports/{report.id}/submit").status_code == 302
+    client.post(f"/reports/{report.id}/approve")
+    db.session.expire_all()
+    assert db.session.get(ProgressReport, report.id).status == "submitted"
+    assert "Approve" not in client.get(f"/reports/{report.id}").text
+    auth.logout()
+    auth.login(make_user("supervisor").email)
+    assert client.post(f"/reports/{report.id}/approve").status_code == 302
+    version = db.session.scalar(
+        sa.select(ReportVersion).where(ReportVersion.report_id == report.id)
+    )
+    assert version.summary == "Rewritten."
+    assert version.written_by == f"Casey Coach, edited by {sam.name}"
+
+
 def test_a_report_needs_its_texts_before_approval(client, login_as, now_in_late_november):
     coach = login_as("coach")
     report = make_report(make_client(coach), coach, summary="", next_focus="")

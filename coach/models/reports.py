@@ -41,6 +41,8 @@ class ProgressReport(db.Model):
     # Whose counsellor the report is addressed to (a funder of the client's), if any.
     funder_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("funders.id"), index=True)
     created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    # Who last changed the text: they may not approve it (four eyes).
+    edited_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
     status: so.Mapped[str] = so.mapped_column(sa.String(10), default="draft")
     version: so.Mapped[int] = so.mapped_column(default=1)

@@ -34,16 +34,16 @@ def queue():
     page = int_arg("page", 1)
     visits, waiting = nr.review_queue(current_user, page)
     audit_views("client", (visit.client_id for visit in visits))  # their notes are shown
+    mine = nr.written_by(current_user, visits)
     return render(
         "notereview/queue.html",
         visits=visits,
+        mine=mine,
         waiting=waiting,
         more_than=more_than(waiting, page, nr.REVIEW_PAGE_SIZE),
         page=page,
         more=page * nr.REVIEW_PAGE_SIZE < waiting,
-        unflagged=[
-            v.id for v in visits if not v.review_flags and v.created_by_id != current_user.id
-        ],
+        unflagged=[v.id for v in visits if not v.review_flags and v.id not in mine],
         flag_reasons=flag_reasons,
     )
 

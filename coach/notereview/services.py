@@ -10,7 +10,7 @@ from flask import abort
 
 from coach.audit.services import record_event
 from coach.extensions import db
-from coach.models import ServiceType, User, Visit, VisitAddendum
+from coach.models import ServiceType, User, Visit, VisitAddendum, VisitVersion
 from coach.models.visit import UNFLAGGED_LAST
 from coach.notereview.flags import is_locked
 from coach.records import count_up_to, create_once
@@ -46,9 +46,35 @@ def reviewable(visit: Visit) -> bool:
     return visit.review_status == "pending" and visit.ended_at is not None
 
 
+def amended_by(user: User) -> sa.ColumnElement[bool]:
+    """In SQL: this user amended the note (a kept earlier version names them)."""
+    return (
+        sa.select(VisitVersion.id)
+        .where(VisitVersion.visit_id == Visit.id, VisitVersion.amended_by_id == user.id)
+        .exists()
+    )
+
+
 def can_review(user: User, visit: Visit) -> bool:
-    """Supervisors and admins review an ended visit's note, never one they wrote."""
-    return user.sees_all_caseloads and visit.created_by_id != user.id and reviewable(visit)
+    """Supervisors and admins review an ended visit's note, never one they wrote or
+    amended: four eyes on every note a funder pays for."""
+    if not (user.sees_all_caseloads and visit.created_by_id != user.id and reviewable(visit)):
+        return False
+    amended = sa.select(VisitVersion.id).where(
+        VisitVersion.visit_id == visit.id, VisitVersion.amended_by_id == user.id
+    )
+    return not db.session.scalar(amended.exists().select())
+
+
+def written_by(user: User, visits: list[Visit]) -> set[int]:
+    """The ids of these notes that this user wrote or amended (not theirs to review)."""
+    ids = [visit.id for visit in visits]
+    if not ids:
+        return set()
+    query = sa.select(Visit.id).where(
+        Visit.id.in_(ids), sa.or_(Visit.created_by_id == user.id, amended_by(user))
+    )
+    return set(db.session.scalars(query))
 
 
 # --- the queue -----------------------------------------------------------------------
@@ -101,7 +127,7 @@ def approve_visit(visit: Visit, user: User) -> str | None:
     """Approve a waiting note: it is locked from now on and may be billed. None, or why
     not. Nothing is committed here."""
     if not can_review(user, visit):
-        return "You cannot approve this note (you wrote it, or it is not waiting)."
+        return "You cannot approve this note (you wrote or amended it, or it is not waiting)."
     if not _claim(visit, "approved"):
         return TAKEN
     _decide(visit, user, "approved", "")
@@ -116,7 +142,7 @@ def return_visit(visit: Visit, user: User, comment: str) -> str | None:
     if not comment:
         return "Say what the coach should fix."
     if not can_review(user, visit):
-        return "You cannot return this note (you wrote it, or it is not waiting)."
+        return "You cannot return this note (you wrote or amended it, or it is not waiting)."
     if not _claim(visit, "returned"):
         return TAKEN
     _decide(visit, user, "returned", comment[:1000])
@@ -128,7 +154,10 @@ def approve_unflagged(user: User, visit_ids: list[int]) -> int:
     """Approve those of the notes shown (`visit_ids`) that have no flag and that this
     user may approve: how many. Nothing is committed here."""
     query = waiting_notes(user).where(
-        Visit.id.in_(visit_ids), Visit.review_flags == "", Visit.created_by_id != user.id
+        Visit.id.in_(visit_ids),
+        Visit.review_flags == "",
+        Visit.created_by_id != user.id,
+        ~amended_by(user),
     )
     return sum(approve_visit(visit, user) is None for visit in db.session.scalars(query).all())
 

@@ -164,6 +164,8 @@ def save_text(report: ProgressReport, user: User, fill: Callable) -> str:
     changes = save_edit(
         report, "progress_report", ["summary", "next_focus", "funder_id"], fill, PRIVATE
     )
+    if changes:
+        report.edited_by_id = user.id
     if changes and status in ("approved", "submitted"):
         if status == "approved":
             report.version += 1
@@ -195,10 +197,24 @@ def submit(report: ProgressReport) -> str | None:
 
 
 def can_review(user: User, report: ProgressReport) -> bool:
-    """A supervisor or admin decides on someone else's report that waits for approval."""
+    """A supervisor or admin decides on a report that waits for approval, if they
+    neither wrote it nor last changed its text (four eyes)."""
     return (
-        user.sees_all_caseloads and report.created_by_id != user.id and report.status == "submitted"
+        user.sees_all_caseloads
+        and user.id not in (report.created_by_id, report.edited_by_id)
+        and report.status == "submitted"
     )
+
+
+def writers(report: ProgressReport) -> str:
+    """Who wrote the report's text: its writer, and who last changed it if someone else
+    ("Casey Coach, edited by Sam Supervisor")."""
+    ids = [report.created_by_id, report.edited_by_id]
+    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
+    writer = names.get(report.created_by_id, "")
+    if report.edited_by_id in (None, report.created_by_id):
+        return writer
+    return f"{writer}, edited by {names.get(report.edited_by_id, '')}"[:120]  # its column
 
 
 def _decide(report: ProgressReport, **values) -> bool:
@@ -229,8 +245,7 @@ def approve(report: ProgressReport, user: User, tz_name: str) -> ReportVersion |
         next_focus=report.next_focus,
         figures=json.dumps(figures, sort_keys=True),
         addressed_to=addressed_to(report),
-        written_by=db.session.scalar(sa.select(User.name).where(User.id == report.created_by_id))
-        or "",
+        written_by=writers(report),
         approved_by_id=user.id,
         approved_by=user.name,
         approved_at=now,
