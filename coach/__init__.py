@@ -239,6 +239,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["user_key"] = user_key
     app.jinja_env.filters["money"] = lambda v: "" if v is None else f"${v:,.2f}"
     app.jinja_env.filters["hours"] = lambda tenths: f"{tenths / 10:g} h"  # hours kept in tenths
+    app.jinja_env.filters["number"] = lambda n: f"{n:,}"  # 35795 → 35,795
+    app.jinja_env.filters["minutes_as_hours"] = lambda m: f"{m / 60:,.1f} h"
 
 
 def csrf_input() -> Markup:

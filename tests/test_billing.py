@@ -368,8 +368,8 @@ def test_today_lists_an_authorization_nearly_used_and_one_ending(client, login_a
     make_authorization(person, coach, code="TRAVEL", number="VR-9", end_date=date(2026, 12, 31))
     make_billed_visit(person, coach, started_at=datetime(2026, 11, 2, 14, 0))
     today = client.get("/today/").text
-    assert "Authorization VR-8 is 80% used: ask for more units" in today
-    assert "Authorization VR-8 ends: renew it" in today
+    assert "Authorization nearly used: VR-8 is 80% used: ask for more units" in today
+    assert "Authorization ends: VR-8: ask the funder to renew it" in today
     assert f"/clients/{person.id}#authorizations" in today
     assert "VR-9" not in today  # it ends in 31 days
 

@@ -187,11 +187,11 @@ def test_every_coachs_totals_cost_the_same_with_ten_times_the_coaches(ctx, clien
     url = "/visits/?start=2026-11-02&end=2026-11-08"
     with count_queries() as few:
         page = client.get(url).text
-    assert "<strong>14</strong> visits" in page and "<strong>210</strong> min" in page
+    assert "<strong>14</strong> visits" in page and "<strong>3.5 h</strong>" in page
     add_coaches(18)
     with count_queries() as many:
         page = client.get(url).text
-    assert "<strong>140</strong> visits" in page and "<strong>2100</strong> min" in page
+    assert "<strong>140</strong> visits" in page and "<strong>35.0 h</strong>" in page
     assert len(many) == len(few)
 
 

@@ -358,7 +358,7 @@ def test_supervisor_report_filters_and_totals(client, auth, login_as):
     make_visit(liam, b, minutes=None, started_at=datetime(2026, 11, 4, 15))
     page = client.get("/visits/?start=2026-11-01").text
     assert "Rosa Rivera" in page
-    assert "<strong>4</strong> visits" in page and "<strong>91</strong> min" in page
+    assert "<strong>4</strong> visits" in page and "<strong>1.5 h</strong>" in page
     assert "<strong>7</strong> units" in page
     # A name search across every coach: counted when asked (the link keeps the filters).
     page = client.get("/visits/?start=2026-11-01&client=r").text
@@ -375,7 +375,7 @@ def test_supervisor_report_filters_and_totals(client, auth, login_as):
     assert "<strong>2</strong> visits" in by_client and "Rosa" not in by_client
     by_dates = client.get("/visits/?start=2026-11-03&end=2026-11-09").text
     assert "<strong>2</strong> visits" in by_dates and "Liam Brown" in by_dates
-    assert "<strong>60</strong> min" in by_dates  # the open one has no minutes yet
+    assert "<strong>1.0 h</strong>" in by_dates  # the open one has no minutes yet
 
 
 def test_coach_report_shows_only_own_clients(client, coach_client):

@@ -453,7 +453,7 @@ def plan_steps(clients, when: When) -> sa.Select:
             Client.id,
             Client.coach_id,
             local_midnight(action.due_date, when, days_after=1),
-            sa.literal("Plan step: ", sa.String) + sa.func.substr(action.text, 1, 100),
+            sa.func.substr(action.text, 1, 100),  # shown after the kind: "Plan step: …"
             action.id,
         )
         .join(Client, Client.id == action.client_id)
@@ -505,8 +505,7 @@ def authorizations_nearly_used(clients, when: When) -> sa.Select:
             Client.id,
             Client.coach_id,
             local_midnight(grant.start_date, when),
-            sa.literal("Authorization ", sa.String)
-            + grant.number
+            sa.type_coerce(grant.number, sa.String)
             + sa.literal(" is 80% used: ask for more units"),
             grant.id,
             closes_at=local_midnight(grant.end_date, when, days_after=1),
@@ -534,7 +533,7 @@ def authorizations_ending(clients, when: When) -> sa.Select:
             Client.id,
             Client.coach_id,
             due_at,
-            sa.literal("Authorization ", sa.String) + grant.number + sa.literal(" ends: renew it"),
+            sa.type_coerce(grant.number, sa.String) + sa.literal(": ask the funder to renew it"),
             grant.id,
             opens_at=due_at,
             closes_at=local_midnight(grant.end_date, when, days_after=1),
