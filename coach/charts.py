@@ -7,13 +7,17 @@ import math
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 26
 
 
-def nice_max(values: list[float | None], floor: float = 5) -> tuple[float, float]:
+def nice_max(
+    values: list[float | None], floor: float = 5, whole: bool = False
+) -> tuple[float, float]:
     """(top of the y axis, step between gridlines): four steps of 1, 2, 2.5 or 5 times a
-    power of ten that reach the largest value (at least `floor`)."""
+    power of ten that reach the largest value (at least `floor`); `whole` steps only for
+    counts (no gridline at 2.5 starts)."""
     top = max([v for v in values if v is not None] + [floor])
     rough = top / 4
     power = 10 ** math.floor(math.log10(rough))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough)
+    steps = (m * power for m in (1, 2, 2.5, 5, 10))
+    step = next(s for s in steps if s >= rough and not (whole and s % 1))
     return step * 4, step
 
 

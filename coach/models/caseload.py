@@ -19,7 +19,7 @@ CLIENT_STATUSES = {
 
 # What the client lets us tell an employer.
 DISCLOSURE_CHOICES = {
-    "none": "Nothing: no disability disclosure",
+    "none": "Nothing (no disability disclosure)",
     "functional": "Functional limitations only",
     "diagnosis": "Diagnosis and functional limitations",
 }

@@ -136,7 +136,7 @@ def default_period(today: date) -> tuple[date, date]:
 def starts_chart(starts) -> dict:
     """Job starts per month on the app's one line chart (coach.charts)."""
     values = [n for _, n in starts.months]
-    top, step = nice_max(values, floor=4)
+    top, step = nice_max(values, floor=4, whole=True)
     return chart_geometry(values, y_max=top, step=step, unit="", name="Job starts")
 
 

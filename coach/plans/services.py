@@ -194,7 +194,7 @@ def objective_choices(user: User, client_id: int) -> list:
         plan = f"Plan of {format_date(start)} · " if several else ""
         short = text if len(text) <= 40 else text[:39].rstrip() + "…"
         choices.append((objective_id, f"{plan}Goal {g} · Objective {g}.{n}: {short}"))
-    return options([(0, "None"), *choices])
+    return options([(0, "No plan objective"), *choices])
 
 
 def visits_serving(plan: EmploymentPlan, objective_ids: list[int]) -> dict[int, list[ServedBy]]:
