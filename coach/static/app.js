@@ -117,8 +117,19 @@
     });
   }
 
+  // After a refused submit, the first field to fix comes into view: on a long page
+  // (the employer's document above its form) the messages were screens away.
+  function showFirstError(root) {
+    var wrong = root.querySelector(".has-error");
+    if (!wrong) return;
+    wrong.scrollIntoView({ block: "center" });
+    var control = wrong.querySelector("input, select, textarea");
+    if (control) control.focus({ preventScroll: true });
+  }
+
   function setUp(root) {
     clearSavedDrafts(root);
+    showFirstError(root);
     // Wide grids open on their newest columns.
     root.querySelectorAll("[data-scroll-end]").forEach(function (el) { el.scrollLeft = el.scrollWidth; });
     root.querySelectorAll("form[data-draft-key]").forEach(function (form) {

@@ -63,7 +63,9 @@ def test_coach_sends_and_employer_signs_in_another_browser(phone, live_app):
     assert_fits_phone(manager)
     manager.get_by_label("Approve with changes").check()
     manager.get_by_role("button", name="Sign and send my decision").click()
-    expect(manager.get_by_text("Please explain the changes")).to_be_visible()
+    # The first field to fix comes into view, below the long document, and takes focus.
+    expect(manager.get_by_text("Please explain the changes")).to_be_in_viewport()
+    expect(manager.get_by_label("Comment")).to_be_focused()
     manager.get_by_label("Comment").fill("A stool on weekend shifts; we will review in a month.")
     manager.get_by_label("Your full name (your signature)").fill("Dana Brooks")
     manager.get_by_label("Your job title").fill("Store Manager")
