@@ -82,6 +82,10 @@ class Visit(db.Model):
     __table_args__ = (
         sa.Index("ix_visits_client_started", "client_id", "started_at", "id"),
         sa.Index("ix_visits_coach_started", "coach_id", "started_at", "id"),
+        # Every coach's visits, newest first, read off the index to the page's end: with
+        # the id, visits that started at the same minute need no sort (PostgreSQL at XL:
+        # 5,049 visits at one time joined and sorted for 26, 61 ms).
+        sa.Index("ix_visits_started_at", "started_at", "id"),
         # Partial indexes that hold all the client page asks of open and done visits, so
         # it does not read each of the client's visits (a hundred table pages, read again
         # whenever another process has written). SQLite 3.40 needs the WHERE's columns in
@@ -166,7 +170,7 @@ class Visit(db.Model):
     )
     idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
 
-    started_at: so.Mapped[datetime] = so.mapped_column(index=True)
+    started_at: so.Mapped[datetime]
     ended_at: so.Mapped[datetime | None]
     duration_minutes: so.Mapped[int | None]
     # Units as counted when the visit was saved, under the rule then in force.
