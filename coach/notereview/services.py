@@ -46,11 +46,12 @@ def reviewable(visit: Visit) -> bool:
     return visit.review_status == "pending" and visit.ended_at is not None
 
 
-def amended_by(user: User) -> sa.ColumnElement[bool]:
-    """In SQL: this user amended the note (a kept earlier version names them)."""
+def amended_by(user: User, visit_id=Visit.id) -> sa.Exists:
+    """In SQL: this user amended the note (a kept earlier version names them); the
+    note of the query's row, or the one of `visit_id`."""
     return (
         sa.select(VisitVersion.id)
-        .where(VisitVersion.visit_id == Visit.id, VisitVersion.amended_by_id == user.id)
+        .where(VisitVersion.visit_id == visit_id, VisitVersion.amended_by_id == user.id)
         .exists()
     )
 
@@ -60,10 +61,7 @@ def can_review(user: User, visit: Visit) -> bool:
     amended: four eyes on every note a funder pays for."""
     if not (user.sees_all_caseloads and visit.created_by_id != user.id and reviewable(visit)):
         return False
-    amended = sa.select(VisitVersion.id).where(
-        VisitVersion.visit_id == visit.id, VisitVersion.amended_by_id == user.id
-    )
-    return not db.session.scalar(amended.exists().select())
+    return not db.session.scalar(amended_by(user, visit.id).select())
 
 
 def written_by(user: User, visits: list[Visit]) -> set[int]:
