@@ -44,6 +44,10 @@ def test_log_submit_approve_and_export(phone, live_app):
     expect(boss.get_by_text("No trips are waiting for approval.")).to_be_visible()
     boss.goto("/mileage/export?month=2026-11")
     boss.get_by_label("Coach", exact=True).fill("jord")  # the coach search, not a list
+    # Focusing the box lists every name at once and the typed search answers 300 ms
+    # later: a tap on the first list as the second replaces it can land on neither link
+    # (CI on effa63f). Tap once the search has answered, as a person would.
+    expect(boss.locator("#coach-matches li")).to_have_count(1)
     boss.get_by_role("link", name="Jordan Lee (Coach)").click()
     expect(boss.get_by_text("Showing Jordan Lee (Coach).")).to_be_visible()
     expect(boss.get_by_label("From")).to_have_value("2026-11-01")  # the dates kept
