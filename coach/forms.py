@@ -37,7 +37,53 @@ def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ActionForm(FlaskForm):
+class PlainWords:
+    """WTForms' own messages, for a value a field cannot read or a rule it checks, in
+    the words a coach reads on a phone ("Not a valid decimal value." said nothing of
+    what to type). WTForms asks a form's `Meta.get_translations` for its messages: the
+    library's way to change them, here without a translation catalogue."""
+
+    WORDS = {
+        "Not a valid choice.": "Choose one of the options shown.",
+        "Invalid Choice: could not coerce.": "Choose one of the options shown.",
+        "Not a valid date value.": "Enter a date, like 2026-11-02.",
+        "Not a valid datetime value.": "Enter a date and a time, like 2026-11-02 09:30.",
+        "Not a valid time value.": "Enter a time, like 09:30.",
+        "Not a valid decimal value.": "Enter a number, like 12.5.",
+        "Not a valid float value.": "Enter a number, like 2.5.",
+        "Not a valid integer value.": "Enter a whole number, like 4.",
+        "Number must be between %(min)s and %(max)s.": "Enter a number from %(min)s to %(max)s.",
+        "Number must be at least %(min)s.": "Enter %(min)s or more.",
+        "Number must be at most %(max)s.": "Enter %(max)s or less.",
+        "This field is required.": "Fill in this field.",
+        "Field must be at least %(min)d character long.": "Use at least %(min)d character.",
+        "Field must be at least %(min)d characters long.": "Use at least %(min)d characters.",
+        "Field cannot be longer than %(max)d character.": "Use at most %(max)d character.",
+        "Field cannot be longer than %(max)d characters.": "Use at most %(max)d characters.",
+        "Field must be exactly %(max)d character long.": "Use exactly %(max)d character.",
+        "Field must be exactly %(max)d characters long.": "Use exactly %(max)d characters.",
+    }
+
+    def gettext(self, string: str) -> str:
+        return self.WORDS.get(string, string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+PLAIN_WORDS = PlainWords()
+
+
+class Form(FlaskForm):
+    """The base of every form in the app: Flask-WTF's (its CSRF token) with WTForms'
+    messages in plain words."""
+
+    class Meta:
+        def get_translations(self, form):
+            return PLAIN_WORDS
+
+
+class ActionForm(Form):
     """A form with only its CSRF token, for buttons that change something."""
 
 

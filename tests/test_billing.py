@@ -169,7 +169,7 @@ def test_bad_dates_and_units_are_refused(client, login_as):
         ({"units": "0"}, "From 1 to 100,000 units."),
         ({"start_date": "1999-01-01"}, "Enter a date from"),
         ({"funder_id": "0"}, "Pick the funder."),
-        ({"service_type_id": "999999"}, "Not a valid choice"),
+        ({"service_type_id": "999999"}, "Choose one of the options shown"),
     ]
     for fields, message in cases:
         response = client.post(url, data=authorization_form(funder, **fields))

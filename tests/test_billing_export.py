@@ -336,7 +336,7 @@ def test_a_missing_or_unknown_funder_is_explained(client, auth, month):
     data = {"funder_id": "0", "month": "2026-11", "idempotency_key": "no-funder-01"}
     assert "Pick the funder." in client.post("/billing/export", data=data).text
     data["funder_id"] = "99999"
-    assert "Not a valid choice" in client.post("/billing/export", data=data).text
+    assert "Choose one of the options shown" in client.post("/billing/export", data=data).text
     assert batches() == []
 
 

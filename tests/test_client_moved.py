@@ -57,7 +57,7 @@ def test_the_first_coach_cannot_log_or_hire_the_moved_client_through_the_lead(cl
             "start_date": "2026-11-02",
         },
     )
-    assert page.status_code == 200 and "Not a valid choice" in page.text
+    assert page.status_code == 200 and "Choose one of the options shown" in page.text
     db.session.expire_all()
     assert db.session.get(Client, rosa.id).status != "employed"
     assert not db.session.scalars(sa.select(Placement).where(Placement.client_id == rosa.id)).all()

@@ -247,7 +247,7 @@ def test_placement_validation(client, login_as):
         f"/clients/{mine.id}/placements/new",
         data={"worksite_id": site.id + 100, "job_title": "X", "start_date": "2026-03-02"},
     )
-    assert "Not a valid choice" in response.text
+    assert "Choose one of the options shown" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Placement.id))) == 0
 
 

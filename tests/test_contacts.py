@@ -77,7 +77,7 @@ def test_another_coachs_client_cannot_be_chosen_or_opened(client, login_as):
     theirs = make_client(make_user("coach"), "Private", "Person")
     assert client.get(f"/contacts/new?client={theirs.id}").status_code == 404
     page = post(client, theirs).text
-    assert "Not a valid choice" in page and "Private" not in page
+    assert "Choose one of the options shown" in page and "Private" not in page
     assert count() == 0
 
 

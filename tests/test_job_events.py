@@ -91,7 +91,10 @@ def test_a_job_loss_needs_a_reason_and_a_sensible_date(client, login_as, monkeyp
         "Enter a date from"
         in post(client, job, kind="loss", end_reason="quit", end_date="2020-01-01").text
     )
-    assert "Not a valid choice" in post(client, job, kind="loss", end_reason="vanished").text
+    assert (
+        "Choose one of the options shown"
+        in post(client, job, kind="loss", end_reason="vanished").text
+    )
     assert db.session.scalar(sa.select(sa.func.count(PlacementEvent.id))) == 0
     assert db.session.get(Placement, job.id).end_date is None
     post(client, job, kind="loss", end_reason="better_job", end_date="2026-11-27")

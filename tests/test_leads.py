@@ -111,7 +111,7 @@ def test_other_peoples_clients_and_unknown_employers_cannot_be_put_on_a_lead(cli
     response = client.post("/leads/new", data=lead_form(mine, client_ids=[theirs.id]))
     assert "Pick job seekers from the list." in response.text
     response = client.post("/leads/new", data={**lead_form(mine), "employer_id": 99999})
-    assert "Not a valid choice" in response.text
+    assert "Choose one of the options shown" in response.text
     assert db.session.scalar(sa.select(sa.func.count(Lead.id))) == 0
 
 

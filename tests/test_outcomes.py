@@ -126,7 +126,7 @@ def test_the_dates_narrow_the_figures(client, login_as, two_caseloads):
     [
         ("start=2026-05-01&end=2026-04-01", "The end is before the start."),
         ("start=1900-01-01", "Enter a date from"),
-        ("end=not-a-date", "Not a valid date value."),
+        ("end=not-a-date", "Enter a date, like 2026-11-02."),
         ("coach=999999", "Showing all coaches."),  # no such person: everyone's
     ],
 )

@@ -392,12 +392,12 @@ def test_bad_input_gets_a_message_and_saves_nothing(client, login_as, now_in_lat
     other_funder = make_funder(coach, "Someone Else's Funder")
     for month in ("2025-01", "2026-13", "<script>"):
         answer = start(client, person, month)
-        assert answer.status_code == 200 and "Not a valid choice" in answer.text
+        assert answer.status_code == 200 and "Choose one of the options shown" in answer.text
     assert db.session.scalar(sa.select(sa.func.count(ProgressReport.id))) == 0
     report = make_report(person, coach)
     answer = write(client, report.id, "x" * 4001, funder_id=other_funder.id)
-    assert answer.status_code == 200 and "Not a valid choice" in answer.text
-    assert "Field cannot be longer than 4000 characters." in answer.text
+    assert answer.status_code == 200 and "Choose one of the options shown" in answer.text
+    assert "Use at most 4000 characters." in answer.text
     assert db.session.get(ProgressReport, report.id).summary.startswith("A good month")
 
 

@@ -89,7 +89,7 @@ def test_dates_far_away_and_blank_fields_get_a_message_and_save_nothing(
         ("applications", application(applied_on="2020-01-01"), "Enter a date from"),
         ("applications", application(applied_on="2026-12-31"), "Enter a date from"),
         ("applications", application(employer_name=""), "Enter the employer"),
-        ("applications", application(method="fax"), "Not a valid choice"),
+        ("applications", application(method="fax"), "Choose one of the options shown"),
         ("interviews", interview(interview_on="2028-01-01"), "Enter a date from"),
         ("interviews", interview(position=" "), "Enter the position."),
     ]

@@ -78,7 +78,7 @@ def test_a_fading_schedule_of_20_10_5_is_saved_and_audited(client, job):
         (("20", "-5"), "Hours cannot be negative"),
         (("20", "81"), "Enter at most 80 hours a week"),
         (("20", "", "5"), "Enter this week&#39;s hours (0 for none)"),
-        (("20", "ten"), "Not a valid decimal value"),
+        (("20", "ten"), "Enter a number, like 12.5"),
     ],
 )
 def test_bad_hours_get_a_message_beside_the_week_and_nothing_is_saved(client, job, hours, message):

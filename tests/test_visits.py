@@ -215,7 +215,7 @@ def test_times_are_validated(client, coach_client):
         ({"started_at": "2026-11-02T01:00", "ended_at": "2026-11-02T23:00"}, "16 hours"),
         ({"started_at": future, "ended_at": future}, "in the future"),
         ({"started_at": "2026-11-02T10:00", "ended_at": ""}, "Enter when the visit ended."),
-        ({"started_at": "yesterday", "ended_at": "2026-11-02T09:00"}, "Not a valid datetime"),
+        ({"started_at": "yesterday", "ended_at": "2026-11-02T09:00"}, "Enter a date and a time"),
     ]
     for fields, message in cases:
         response = client.post(f"/clients/{person.id}/visits/new", data={**base, **fields})

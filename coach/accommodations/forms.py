@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms.validators import (
 from coach.forms import (
     DONE_WINDOW,
     NEEDED_BY_WINDOW,
+    Form,
     add_error,
     idempotency_field,
     no_control_chars,
@@ -52,7 +52,7 @@ def contact_email_field(required: bool = False) -> EmailField:
     )
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     placement_id = SelectField("Job", coerce=int, validators=[Optional()])
     functional_limitation = long_text(
         "Functional limitation",
@@ -146,7 +146,7 @@ def fill_request(form: RequestForm, item) -> None:
     item.placement = form.jobs.get(form.placement_id.data)
 
 
-class SendForm(FlaskForm):
+class SendForm(Form):
     idempotency_key = idempotency_field()
     contact_name = text("Employer contact's name", 120, "Enter the contact's name.")
     contact_email = contact_email_field()
@@ -165,7 +165,7 @@ class SendForm(FlaskForm):
         return valid
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     kind = SelectField(
         "What happened",
         choices={"meeting": "Meeting", "conversation": "Conversation", "note": "Note"},
@@ -176,21 +176,21 @@ class EventForm(FlaskForm):
     summary = long_text("Summary", "Write what was said or agreed.")
 
 
-class ImplementedForm(FlaskForm):
+class ImplementedForm(Form):
     implemented_on = DateField(
         "Put in place on",
         validators=[InputRequired(message="Enter the date."), within_window(DONE_WINDOW)],
     )
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     result = RadioField(
         "Does it work?", choices=FOLLOW_UP_RESULTS, validators=[InputRequired(message="Pick one.")]
     )
     notes = notes_field("What the client and employer said (optional)", 2000)
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     consent = BooleanField(
         "I agree to sign electronically",
         validators=[DataRequired(message="Tick the box to sign electronically.")],

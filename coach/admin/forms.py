@@ -1,5 +1,4 @@
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField
 from wtforms.validators import (
     DataRequired,
@@ -12,12 +11,12 @@ from wtforms.validators import (
 
 from coach.auth.services import normalize_email
 from coach.extensions import db
-from coach.forms import coordinate_field, coordinates_pair_ok, strip_filter, text
+from coach.forms import Form, coordinate_field, coordinates_pair_ok, strip_filter, text
 from coach.models import ROLES, TWO_FACTOR_POLICIES, User
 from coach.timeutil import timezone_choices
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = text("Name", 120, "Enter the person's name.")
     email = EmailField(
         "Email (their login)",
@@ -43,7 +42,7 @@ class UserForm(FlaskForm):
             raise ValidationError("Another account already uses this email.")
 
 
-class AgencySettingsForm(FlaskForm):
+class AgencySettingsForm(Form):
     name = text("Agency name", 120, "Name your agency.")
     timezone = SelectField("Time zone", description="Times are shown in this zone.")
     office_address = text("Office address (optional)", 300)

@@ -1,11 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
-from coach.forms import new_password_fields, no_control_chars, strip_filter
+from coach.forms import Form, new_password_fields, no_control_chars, strip_filter
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         "Email",
         validators=[DataRequired(message="Enter your email."), Length(max=254)],
@@ -20,7 +19,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
-class FirstRunForm(FlaskForm):
+class FirstRunForm(Form):
     agency_name = StringField(
         "Agency name",
         validators=[DataRequired(message="Name your agency."), Length(max=120), no_control_chars],
@@ -54,13 +53,13 @@ def current_password_field():
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = current_password_field()
     password, confirm = new_password_fields()
     submit = SubmitField("Change password")
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         "Code",
         validators=[DataRequired(message="Enter the code."), Length(max=40)],
@@ -69,7 +68,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     current = current_password_field()
     code = StringField(
         "The 6-digit code your app shows",
@@ -79,11 +78,11 @@ class EnrolForm(FlaskForm):
     )
 
 
-class PasswordConfirmForm(FlaskForm):
+class PasswordConfirmForm(Form):
     current = current_password_field()
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(Form):
     email = EmailField(
         "New email (your login)",
         validators=[
@@ -97,5 +96,5 @@ class ChangeEmailForm(FlaskForm):
     current = current_password_field()
 
 
-class DigestForm(FlaskForm):
+class DigestForm(Form):
     weekly_digest = BooleanField("Email me on Monday mornings what is overdue and due that week")

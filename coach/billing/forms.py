@@ -1,7 +1,6 @@
 import re
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp, ValidationError
 
@@ -10,6 +9,7 @@ from coach.billing.services import code_taken, hold_client, overlapping
 from coach.employers.forms import email_field, phone_field
 from coach.forms import (
     NEEDED_BY_WINDOW,
+    Form,
     add_error,
     idempotency_field,
     notes_field,
@@ -24,7 +24,7 @@ from coach.timeutil import format_date
 AUTHORIZATION_WINDOW = NEEDED_BY_WINDOW
 
 
-class ServiceTypeForm(FlaskForm):
+class ServiceTypeForm(Form):
     idempotency_key = idempotency_field()
     code = text(
         "Code",
@@ -50,7 +50,7 @@ class ServiceTypeForm(FlaskForm):
             raise ValidationError("Another service has this code.")
 
 
-class FunderForm(FlaskForm):
+class FunderForm(Form):
     idempotency_key = idempotency_field()
     name = text("Name", 120, "Enter the funder's name.")
     kind = SelectField("Kind", choices=FUNDER_KINDS, default="state_vr")
@@ -60,7 +60,7 @@ class FunderForm(FlaskForm):
     active = BooleanField("In use (uncheck to stop offering it)", default=True)
 
 
-class AuthorizationForm(FlaskForm):
+class AuthorizationForm(Form):
     idempotency_key = idempotency_field()
     funder_id = SelectField("Funder", coerce=int, validators=[Optional()])
     service_type_id = SelectField("Service", coerce=int, validators=[Optional()])
@@ -134,7 +134,7 @@ class AuthorizationForm(FlaskForm):
 BILLING_YEARS_BACK = 3
 
 
-class BillingExportForm(FlaskForm):
+class BillingExportForm(Form):
     """Export a funder's month as a batch."""
 
     idempotency_key = idempotency_field()

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +19,7 @@ from wtforms.validators import (
 from coach.forms import (
     DONE_WINDOW,
     HISTORY_WINDOW,
+    Form,
     add_error,
     idempotency_field,
     notes_field,
@@ -51,7 +51,7 @@ def as_id(value) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 else 0
 
 
-class ClientForm(FlaskForm):
+class ClientForm(Form):
     first_name = text("First name", 80, "Enter the first name.", render_kw={"autocomplete": "off"})
     last_name = text("Last name", 80, "Enter the last name.", render_kw={"autocomplete": "off"})
     preferred_name = text("Preferred name (optional)", 80, render_kw={"autocomplete": "off"})
@@ -101,7 +101,7 @@ class ClientForm(FlaskForm):
             raise ValidationError("Choose a coach: the one shown, or search for another.")
 
 
-class PlacementForm(FlaskForm):
+class PlacementForm(Form):
     worksite_id = SelectField(
         "Worksite",
         coerce=int,
@@ -140,7 +140,7 @@ class PlacementForm(FlaskForm):
         return valid
 
 
-class PlacementChangeForm(FlaskForm):
+class PlacementChangeForm(Form):
     """A change of a job's wage or hours from a date on (a raise, more hours)."""
 
     idempotency_key = idempotency_field()
@@ -162,7 +162,7 @@ class PlacementChangeForm(FlaskForm):
         return valid
 
 
-class JobEventForm(FlaskForm):
+class JobEventForm(Form):
     """A job problem, or the job's loss (which ends the job, with why)."""
 
     idempotency_key = idempotency_field()
@@ -190,7 +190,7 @@ class JobEventForm(FlaskForm):
         return valid
 
 
-class RhythmForm(FlaskForm):
+class RhythmForm(Form):
     """A client's own follow-along rhythm, instead of the agency's."""
 
     contact_every_days = IntegerField(

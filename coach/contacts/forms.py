@@ -1,12 +1,12 @@
 from datetime import timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from coach.agency import current_agency
 from coach.forms import (
     DONE_WINDOW,
+    Form,
     add_error,
     exists_locally,
     idempotency_field,
@@ -19,7 +19,7 @@ from coach.timeutil import from_local, utcnow
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     idempotency_key = idempotency_field()
     client_id = SelectField(
         "Client", coerce=int, validators=[InputRequired(message="Choose the client.")]

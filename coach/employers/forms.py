@@ -1,8 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import Email, Length, Optional
 
 from coach.forms import (
+    Form,
     coordinate_field,
     coordinates_pair_ok,
     idempotency_field,
@@ -34,7 +34,7 @@ def phone_field(label: str) -> StringField:
     )
 
 
-class EmployerForm(FlaskForm):
+class EmployerForm(Form):
     name = text("Business name", 160, "Enter the business name.")
     contact_name = text("Contact person (optional)", 120)
     contact_title = text("Contact's job title (optional)", 120)
@@ -47,7 +47,7 @@ class EmployerForm(FlaskForm):
     )
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     """One of an employer's contact people."""
 
     idempotency_key = idempotency_field()
@@ -65,7 +65,7 @@ class NewEmployerForm(EmployerForm):
     )
 
 
-class WorksiteForm(FlaskForm):
+class WorksiteForm(Form):
     name = text("Worksite name", 160, "Name the worksite, e.g. Main Street store.")
     address = text("Address (optional)", 300)
     latitude = coordinate_field("Latitude (optional)", 90)

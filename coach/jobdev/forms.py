@@ -1,9 +1,9 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectMultipleField
 from wtforms.validators import InputRequired, Optional, StopValidation, ValidationError
 
 from coach.extensions import db
 from coach.forms import (
+    Form,
     add_error,
     idempotency_field,
     notes_field,
@@ -33,7 +33,7 @@ class ClientsField(SelectMultipleField):
             ) from None
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     idempotency_key = idempotency_field()
     employer_name = text(
         "Employer",

@@ -1,10 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, TimeField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from coach.clients.forms import PlacementForm
 from coach.forms import (
     DONE_WINDOW,
+    Form,
     idempotency_field,
     notes_field,
     options,
@@ -27,7 +27,7 @@ INTERVIEW_WINDOW = (365, 120)
 START_WINDOW = (365, 365)
 
 
-class LeadForm(FlaskForm):
+class LeadForm(Form):
     idempotency_key = idempotency_field()
     position = text("Position", 160, "Enter the position, e.g. Stocker.")
     employer_id = SelectField(
@@ -50,7 +50,7 @@ class LeadForm(FlaskForm):
             raise ValidationError("Pick the employer.")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """One tap moves a lead: the button pressed names the status."""
 
     status = SelectField(choices=options(LEAD_STATUSES.items()))
@@ -78,7 +78,7 @@ class HireForm(PlacementForm):
     )
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     idempotency_key = idempotency_field()
     employer_name = text(
         "Employer",
@@ -96,7 +96,7 @@ class ApplicationForm(FlaskForm):
     notes = notes_field(max_len=2000)
 
 
-class InterviewForm(FlaskForm):
+class InterviewForm(Form):
     idempotency_key = idempotency_field()
     employer_name = text(
         "Employer",

@@ -1,6 +1,5 @@
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,6 +14,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from coach.forms import (
     DONE_WINDOW,
+    Form,
     add_error,
     finite,
     idempotency_field,
@@ -39,7 +39,7 @@ def fix(label: str, low: float, high: float) -> FloatField:
     )
 
 
-class TripForm(FlaskForm):
+class TripForm(Form):
     idempotency_key = idempotency_field()
     visit_id = IntegerField(validators=[Optional(), record_id], widget=HiddenField.widget)
     trip_date = DateField(
@@ -103,11 +103,11 @@ class TripForm(FlaskForm):
         return None
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     comment = text("What needs fixing", 1000, "Say what the coach should fix.")
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     start = DateField("From", validators=[InputRequired(message="Enter the first day.")])
     end = DateField("To", validators=[InputRequired(message="Enter the last day.")])
     # Chosen with the coach search above the form (clients/_coach_picker.html); empty,
@@ -127,7 +127,7 @@ class ExportForm(FlaskForm):
         return valid
 
 
-class RateForm(FlaskForm):
+class RateForm(Form):
     effective_from = DateField("In force from", validators=[InputRequired(message="Enter a date.")])
     cents_per_mile = number_field(
         "Cents per mile",

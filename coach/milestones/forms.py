@@ -1,13 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from coach.forms import idempotency_field, number_field, text
+from coach.forms import Form, idempotency_field, number_field, text
 from coach.milestones.services import days_taken, milestone_claimed
 from coach.models.milestones import MAX_DAYS
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(Form):
     idempotency_key = idempotency_field()
     name = text("Name", 120, "Enter the milestone's name.", description="e.g. 30 days employed")
     days = IntegerField(

@@ -1,13 +1,12 @@
 """The note review's forms: a return's comment, and an addendum to an approved note."""
 
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from coach.forms import idempotency_field, no_control_chars, strip_filter
+from coach.forms import Form, idempotency_field, no_control_chars, strip_filter
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     comment = TextAreaField(
         "What needs fixing",
         validators=[
@@ -19,7 +18,7 @@ class ReturnForm(FlaskForm):
     )
 
 
-class AddendumForm(FlaskForm):
+class AddendumForm(Form):
     idempotency_key = idempotency_field()  # a double tap adds one addendum
     text = TextAreaField(
         "Addendum",

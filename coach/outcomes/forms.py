@@ -1,14 +1,13 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import Optional, ValidationError
 
-from coach.forms import within_window
+from coach.forms import Form, within_window
 
 # How far back the figures may reach, and a few days ahead (as other dates).
 PERIOD_WINDOW = (20 * 365, 3)
 
 
-class OutcomesFilter(FlaskForm):
+class OutcomesFilter(Form):
     """The outcomes page's dates, read from the query string (a GET form: no CSRF). The
     coach is chosen with the lists' coach search (clients/_coach_picker.html)."""
 

@@ -1,7 +1,6 @@
 """Plan forms: one small form per thing (the plan's dates, a goal, an objective, an action
 step) and the person's signature. Dates are checked against the plan's start."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -15,6 +14,7 @@ from coach.agency import agency_today
 from coach.forms import (
     DONE_WINDOW,
     NEEDED_BY_WINDOW,
+    Form,
     add_error,
     idempotency_field,
     no_control_chars,
@@ -71,7 +71,7 @@ class ObjectiveField(SelectField):
         )
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     """A plan's start and review dates."""
 
     idempotency_key = idempotency_field()
@@ -83,14 +83,14 @@ class PlanForm(FlaskForm):
         return not_before_start(self.review_date, self.start_date.data, "The review") and valid
 
 
-class GoalForm(FlaskForm):
+class GoalForm(Form):
     idempotency_key = idempotency_field()
     text = plan_text(
         "Goal", "Write the goal.", "In the person's own words, e.g. 'Work in a kitchen'."
     )
 
 
-class ObjectiveForm(FlaskForm):
+class ObjectiveForm(Form):
     """An objective: measurable, by a target date, serving one of the plan's goals."""
 
     idempotency_key = idempotency_field()
@@ -120,7 +120,7 @@ class ObjectiveForm(FlaskForm):
         return not_before_start(self.target_date, self.start, "The target date") and valid
 
 
-class ActionStepForm(FlaskForm):
+class ActionStepForm(Form):
     """An action step: who does what, by when, and when it was done."""
 
     idempotency_key = idempotency_field()
@@ -146,7 +146,7 @@ class ActionStepForm(FlaskForm):
         return not_before_start(self.due_date, self.start, "The due date") and valid
 
 
-class SignPlanForm(FlaskForm):
+class SignPlanForm(Form):
     """The person's signature: consent, typed name, date; and the fingerprint of the
     document they were shown."""
 

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Optional, ValidationError
@@ -11,6 +10,7 @@ from coach.forms import (
     DONE_WINDOW,
     HISTORY_WINDOW,
     NEEDED_BY_WINDOW,
+    Form,
     add_error,
     idempotency_field,
     notes_field,
@@ -26,7 +26,7 @@ def _date(label: str, window: tuple[int, int]) -> DateField:
     return DateField(label, validators=[Optional(), within_window(window)])
 
 
-class WorkForm(FlaskForm):
+class WorkForm(Form):
     kinds_of_work = notes_field("Kinds of work they want", 2000)
     wanted_hours = number_field(
         "Hours a week they want (optional)", 1, 1, 80, "Enter 1 to 80 hours a week."
@@ -35,26 +35,26 @@ class WorkForm(FlaskForm):
     settings_to_avoid = notes_field("Settings to avoid (optional)", 2000)
 
 
-class StrengthsForm(FlaskForm):
+class StrengthsForm(Form):
     strengths = notes_field("Strengths", 2000)
     skills = notes_field("Skills", 2000)
 
 
-class EducationForm(FlaskForm):
+class EducationForm(Form):
     education = notes_field("Education and training", 2000)
 
 
-class BarriersForm(FlaskForm):
+class BarriersForm(Form):
     barriers = notes_field("Barriers to work", 2000)
     supports = notes_field("Supports that help", 2000)
 
 
-class TransportForm(FlaskForm):
+class TransportForm(Form):
     transport = text("How they get to work (optional)", 300, description="e.g. bus 14, a ride")
     travel_training = SelectField("Travel training", choices=options(TRAVEL_TRAINING.items()))
 
 
-class BenefitsForm(FlaskForm):
+class BenefitsForm(Form):
     ssi = BooleanField("SSI")
     ssdi = BooleanField("SSDI")
     medicaid = BooleanField("Medicaid")
@@ -75,7 +75,7 @@ class BenefitsForm(FlaskForm):
         return valid
 
 
-class DisclosureForm(FlaskForm):
+class DisclosureForm(Form):
     disclosure = SelectField(
         "What they agreed to tell employers",
         choices=options(DISCLOSURE_CHOICES.items()),
@@ -85,7 +85,7 @@ class DisclosureForm(FlaskForm):
     disclosure_agreed_on = _date("Date they agreed (optional)", DONE_WINDOW)
 
 
-class FamilyForm(FlaskForm):
+class FamilyForm(Form):
     family_permission = SelectField(
         "May we involve their family?", choices=options(FAMILY_PERMISSION.items())
     )
@@ -102,7 +102,7 @@ class FamilyForm(FlaskForm):
 @dataclass(frozen=True)
 class Section:
     title: str
-    form: type[FlaskForm]
+    form: type[Form]
     private: tuple[str, ...] = ()  # free text about the person: audited by name only
 
     @property
@@ -122,7 +122,7 @@ SECTIONS: dict[str, Section] = {
 }
 
 
-class PastJobForm(FlaskForm):
+class PastJobForm(Form):
     """One job in the person's work history."""
 
     idempotency_key = idempotency_field()

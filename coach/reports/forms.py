@@ -1,10 +1,9 @@
 """Forms of the monthly progress report."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from coach.forms import add_error, idempotency_field, no_control_chars, strip_filter, text
+from coach.forms import Form, add_error, idempotency_field, no_control_chars, strip_filter, text
 
 
 def long_text(label: str, required: str, description: str) -> TextAreaField:
@@ -17,14 +16,14 @@ def long_text(label: str, required: str, description: str) -> TextAreaField:
     )
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     """Start the report of a month (this one or one of the three before)."""
 
     idempotency_key = idempotency_field()
     month = SelectField("Month", validators=[DataRequired(message="Choose the month.")])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     summary = long_text(
         "Summary of the month",
         "",
@@ -36,11 +35,11 @@ class ReportForm(FlaskForm):
     funder_id = SelectField("Addressed to", coerce=int, validators=[Optional()], default=0)
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(Form):
     comment = text("What to change", 1000, "Say what the coach should change.")
 
 
-class ShareForm(FlaskForm):
+class ShareForm(Form):
     idempotency_key = idempotency_field()
     contact_name = text("Counsellor's name", 120, "Enter the counsellor's name.")
     contact_email = EmailField(

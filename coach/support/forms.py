@@ -4,7 +4,6 @@ natural support, the fading schedule (one row per week) and the handoff date."""
 from datetime import timedelta
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, FieldList, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -12,6 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from coach.forms import (
     DONE_WINDOW,
     NEEDED_BY_WINDOW,
+    Form,
     add_error,
     finite,
     idempotency_field,
@@ -39,7 +39,7 @@ def long_text(label: str, description: str = "") -> TextAreaField:
     )
 
 
-class NeedsForm(FlaskForm):
+class NeedsForm(Form):
     """The supports the person needs at this job (also the form that starts the plan)."""
 
     idempotency_key = idempotency_field()
@@ -49,7 +49,7 @@ class NeedsForm(FlaskForm):
     )
 
 
-class RequestsForm(FlaskForm):
+class RequestsForm(Form):
     """Which of the client's accommodation requests this job's plan puts in place."""
 
     request_ids = SelectMultipleField(
@@ -74,7 +74,7 @@ class RequestsForm(FlaskForm):
         return False
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     """A natural support: a co-worker or supervisor, their role and what they help with."""
 
     idempotency_key = idempotency_field()
@@ -93,7 +93,7 @@ def week_hours(form, field):
         raise StopValidation(f"Enter at most {MAX_HOURS} hours a week.")
 
 
-class FadingForm(FlaskForm):
+class FadingForm(Form):
     """The planned coach hours week by week; a blank last row is no week."""
 
     weeks = FieldList(
@@ -141,7 +141,7 @@ class FadingForm(FlaskForm):
         return [value or 0 for value in values]
 
 
-class HandoffForm(FlaskForm):
+class HandoffForm(Form):
     """The day intensive coaching ends: done when on or before today, else planned."""
 
     handoff_date = DateField(

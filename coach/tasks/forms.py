@@ -1,8 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from coach.forms import (
+    Form,
     idempotency_field,
     no_control_chars,
     notes_field,
@@ -21,7 +21,7 @@ def step_lines(value: str | None) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     title = text("Task", 160, "Name the task, e.g. Roll silverware.")
     placement_id = SelectField("Job", coerce=int, validators=[Optional()])
     objective_id = ObjectiveField()
@@ -76,7 +76,7 @@ class TaskSettingsForm(TaskForm):
     steps = None
 
 
-class StepForm(FlaskForm):
+class StepForm(Form):
     text = StringField(
         "Step",
         validators=[InputRequired(message="Describe the step."), Length(max=300), no_control_chars],
@@ -84,16 +84,16 @@ class StepForm(FlaskForm):
     )
 
 
-class StartRunForm(FlaskForm):
+class StartRunForm(Form):
     idempotency_key = idempotency_field()
     visit_id = IntegerField(validators=[Optional(), record_id])
 
 
-class RunNoteForm(FlaskForm):
+class RunNoteForm(Form):
     note = notes_field("Note on this run (optional)", max_len=1000)
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(Form):
     title = text("Task", 160, "Name the task.")
     strategy = SelectField("Prompting strategy", choices=STRATEGY_CHOICES)
     steps = TextAreaField(

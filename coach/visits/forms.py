@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -17,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from coach.agency import current_agency
 from coach.forms import (
     DONE_WINDOW,
+    Form,
     date_window_problem,
     exists_locally,
     finite,
@@ -52,7 +52,7 @@ class FixFields:
     )
 
 
-class StartVisitForm(FlaskForm, FixFields):
+class StartVisitForm(Form, FixFields):
     idempotency_key = idempotency_field()
     placement_id = SelectField("Job", coerce=int, validators=[Optional()])
     contact_type = SelectField("Contact", choices=CONTACT_TYPES, default="on_site")
@@ -98,7 +98,7 @@ def _note_fields(cls):
 
 
 @_note_fields
-class VisitNoteForm(FlaskForm):
+class VisitNoteForm(Form):
     """The note of a visit in progress; `End visit` ends it now unless an end time is given."""
 
     contact_type = SelectField("Contact", choices=CONTACT_TYPES)
@@ -150,7 +150,7 @@ class AmendVisitForm(VisitNoteForm):
     )
 
 
-class VisitFilterForm(FlaskForm):
+class VisitFilterForm(Form):
     class Meta:
         csrf = False
 
