@@ -438,3 +438,42 @@ def test_a_change_to_one_visit_bills_as_a_recount_of_every_visit_would(client, l
     client.post(f"/visits/{ids[0]}/edit", data=amend)  # no service now
     rows = recounted()
     assert rows[0][4] == "No service type" and not rows[0][3]
+
+
+def test_units_sent_to_the_funder_count_before_a_visit_written_up_for_an_earlier_day(
+    client, login_as, auth
+):
+    """An 8-unit authorization whose later visit (8 units) was exported: a visit written
+    up afterwards for an earlier day, or an old visit given its service later, finds no
+    units left, and no recount of the client bills the funder past its total."""
+    from coach.billing.services import rebill_after_change, used_units
+    from coach.models import BillingBatch
+
+    boss = make_user("supervisor")
+    coach = login_as("coach")
+    person = make_client(coach)
+    grant = make_authorization(person, coach, number="VR-1", units=8)
+    old = make_visit(person, coach, started_at=datetime(2026, 11, 3, 15), minutes=60)
+    later = make_billed_visit(person, coach, started_at=datetime(2026, 11, 20, 15), minutes=120)
+    later.review_status, later.reviewed_by_id = "approved", boss.id
+    db.session.commit()
+    auth.logout()
+    auth.login(boss.email)
+    data = {"funder_id": grant.funder_id, "month": "2026-11", "idempotency_key": "batch-key-1"}
+    assert client.post("/billing/export", data=data).status_code == 302
+    assert db.session.scalar(sa.select(BillingBatch.units)) == 8
+
+    auth.logout()
+    auth.login(coach.email)
+    write_up(client, person, "2026-11-05T10:00", "2026-11-05T11:00")  # 4 units, earlier
+    written = db.session.scalars(
+        sa.select(Visit).where(Visit.tasks_observed == "Stocked the dairy case")
+    ).one()
+    assert not written.billable
+    assert written.billing_note == "Exceeds authorization VR-1: 4 units over"
+    old.service_type_id = service("JOBCOACH").id  # what an amendment does, then rebills
+    rebill_after_change(old, None, old.started_at)
+    rebill_client(person.id)
+    db.session.commit()
+    assert not old.billable and db.session.scalar(sa.select(used_units(grant.id))) == 8
+    assert "8 of 8 units used" in client.get(f"/clients/{person.id}").text

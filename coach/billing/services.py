@@ -18,7 +18,7 @@ from coach.agency import current_agency
 from coach.clients.services import may_see_client
 from coach.extensions import db
 from coach.forms import options
-from coach.models import Authorization, Client, Funder, ServiceType, User, Visit
+from coach.models import Authorization, BilledVisit, Client, Funder, ServiceType, User, Visit
 from coach.models.billing import TIME_UNITS, service_seed_rows
 from coach.notereview.flags import refresh_flags
 from coach.records import get_or_404
@@ -256,7 +256,9 @@ def rebill_client(client_id: int, services=None, since=None) -> None:
     counts against the first authorization of its service covering its (local) date while
     units are left; otherwise it is kept, non-billable, with the reason. `services` and
     `since` narrow it to the visits of those services from that time (UTC) on, the units
-    used before then read as one sum. Nothing is committed here."""
+    used before then read as one sum. The units of visits in a batch count first, whatever
+    their date: the funder has been sent them, so a visit written up later for an earlier
+    day cannot take the authorization past its total. Nothing is committed here."""
     tz = current_agency().timezone
     grants = db.session.scalars(
         sa.select(Authorization)
@@ -271,16 +273,13 @@ def rebill_client(client_id: int, services=None, since=None) -> None:
         .order_by(Visit.started_at, Visit.id)
         .options(so.undefer(Visit.billing_batch_id))
     )
-    used: dict[int, int] = {}
+    used = units_billed(client_id)
     if services is not None:
         query = query.where(Visit.service_type_id.in_(services), Visit.started_at >= since)
-        used = units_used_before(client_id, since)
+        for authorization_id, units in units_used_before(client_id, since).items():
+            used[authorization_id] = used.get(authorization_id, 0) + units
     for visit in db.session.scalars(query):
-        if visit.billing_batch_id is not None:  # billed: stays as billed, its units used
-            if visit.billable and visit.authorization_id:
-                used[visit.authorization_id] = (
-                    used.get(visit.authorization_id, 0) + visit.billing_units
-                )
+        if visit.billing_batch_id is not None:  # billed: stays as billed, counted above
             continue
         day = to_local(visit.started_at, tz).date()
         bill = judge(visit, services_by_id.get(visit.service_type_id), grants, used, day)
@@ -290,15 +289,30 @@ def rebill_client(client_id: int, services=None, since=None) -> None:
         refresh_flags(visit)  # "over" follows billable; the review queue reads the flags
 
 
+def units_billed(client_id: int) -> dict[int, int]:
+    """{authorization id: units of the client's visits in a batch}."""
+    return units_counted(client_id, in_batch=True)
+
+
 def units_used_before(client_id: int, since) -> dict[int, int]:
-    """{authorization id: units of the client's billable visits started before `since`}."""
-    rows = db.session.execute(
+    """{authorization id: units of the client's billable visits started before `since`
+    and in no batch (those are counted by `units_billed`)}."""
+    return units_counted(client_id, in_batch=False, before=since)
+
+
+def units_counted(client_id: int, in_batch: bool, before=None) -> dict[int, int]:
+    """{authorization id: units of the client's billable visits}, of those in a batch or
+    those in none, started before `before` if given."""
+    billed = sa.select(BilledVisit.visit_id).where(BilledVisit.visit_id == Visit.id).exists()
+    query = (
         sa.select(Visit.authorization_id, sa.func.sum(Visit.billing_units))
         .where(Visit.client_id == client_id, Visit.billable, Visit.deleted_at.is_(None))
-        .where(Visit.started_at < since)
+        .where(billed if in_batch else ~billed)
         .group_by(Visit.authorization_id)
     )
-    return {authorization_id: int(units) for authorization_id, units in rows}
+    if before is not None:
+        query = query.where(Visit.started_at < before)
+    return {authorization_id: int(units) for authorization_id, units in db.session.execute(query)}
 
 
 def rebill_after_change(visit: Visit, service_before=None, started_before=None) -> None:
