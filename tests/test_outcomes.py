@@ -337,6 +337,23 @@ def test_the_progression_records_walk_the_clients_by_name_and_stop(client, login
     )
 
 
+def test_the_pay_figures_read_the_jobs_held_from_the_index_and_count_once(
+    client, login_as, two_caseloads
+):
+    """The jobs held, with their client, pay and start, are read from
+    ix_placements_start_end alone (no job's row), and each median counts its values once
+    (XL: the statement 129 → 103 ms)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    login_as("supervisor")
+    with capture_statements() as statements:
+        client.get("/outcomes/")
+    plan = next(sqlite_plan(s, p) for s, p in statements if "held_pay AS MATERIALIZED" in s)
+    assert "SEARCH placements USING COVERING INDEX ix_placements_start_end (start_date<?)" in plan
+    # the two medians' sorts, their counts, and the progression: one read each
+    assert plan.count("SCAN held_pay") == 5
+
+
 def test_the_contacts_records_count_each_coachs_contacts(client, login_as, two_caseloads):
     """Every active coach is listed, with none if need be; anyone else who made a contact
     in the period is listed too (a supervisor's count in the total)."""

@@ -209,8 +209,18 @@ class Placement(db.Model):
     __tablename__ = "placements"
     __table_args__ = (
         # Outcomes: the starts and the endings of a date range, and the jobs held on a
-        # day (started by then, not ended before), counted from the index alone.
-        sa.Index("ix_placements_start_end", "start_date", "end_date", "client_id"),
+        # day (started by then, not ended before), counted from the index alone; with
+        # each job's id and pay, the pay figures of the jobs held read no job's row.
+        sa.Index(
+            "ix_placements_start_end",
+            "start_date",
+            "end_date",
+            "client_id",
+            "id",
+            "hourly_wage_cents",
+            "weekly_hours_tenths",
+            "pay_changed_on",
+        ),
         sa.Index("ix_placements_end_date", "end_date", "client_id"),
         # A person's jobs in start order (outcomes: the first wage, a later job held),
         # and whether they hold one on a day, read from the index alone.

@@ -32,10 +32,14 @@ def median_and_count(values: sa.Select) -> tuple[sa.ScalarSelect, sa.ScalarSelec
     middle one (or the mean of the middle two) is read with LIMIT and OFFSET counted
     from the number of values, which SQLite and PostgreSQL both take as subqueries.
     (Ranking every value with window functions took 2.3 ms for 3,000 values against
-    0.9 ms this way.)"""
+    0.9 ms this way.) The count is read once, from a one-row CTE: written out in the
+    LIMIT, the OFFSET and the result, the values were read three times to be counted
+    (XL, the pay figures' four medians of 26,667 jobs held: 8 reads fewer, the statement
+    827 → 752 million instructions in SQLite, 106 → 103 ms)."""
     rows = values.subquery()
     value = next(iter(rows.c))
-    count = sa.select(sa.func.count(value)).scalar_subquery()
+    counted = sa.select(sa.func.count(value).label("n")).cte().prefix_with("MATERIALIZED")
+    count = sa.select(counted.c.n).scalar_subquery()
     middle = (
         sa.select(value.label("v"))
         .where(value.is_not(None))
