@@ -220,6 +220,36 @@ def test_removing_plan_parts_keeps_the_rows_equal_to_the_rules(agency):
     assert "plan_step" not in kinds_of(rosa) and kept() == afresh()
 
 
+def test_a_leads_item_stays_with_its_owner_when_its_first_job_seeker_moves_or_closes(agency):
+    """Found by a review: the lead's follow-up sat under its first job seeker whatever
+    became of them, so when that client moved to another coach the owner lost it, and
+    when their case closed nobody saw it."""
+    from coach.models import User
+    from coach.today.services import visible_due_items
+
+    coach, rosa, liam = agency
+    shop = make_employer("Blue Door Bakery", created_by=coach)
+    make_lead(coach, shop, [rosa, liam], created_at=datetime(2026, 11, 30, 13, 0))
+    assert "lead" in kinds_of(rosa) and kept() == afresh()
+
+    def owner_sees_it() -> bool:
+        user = db.session.get(User, coach.id)
+        when = when_for_rules(db.session.connection())
+        shown = db.session.scalars(visible_due_items(user, when)).all()
+        return any(item.kind == "lead" for item in shown)
+
+    rosa.coach_id = make_user("coach").id  # Rosa moves to another coach
+    db.session.commit()
+    assert "lead" in kinds_of(liam) and "lead" not in kinds_of(rosa) and kept() == afresh()
+    assert owner_sees_it()
+    rosa.coach_id = coach.id
+    db.session.commit()
+    assert "lead" in kinds_of(rosa) and kept() == afresh()
+    rosa.status = "closed"  # Rosa's case closes: Liam is still looking
+    db.session.commit()
+    assert "lead" in kinds_of(liam) and kept() == afresh() and owner_sees_it()
+
+
 def test_authorizations_nearly_used_or_ending_keep_the_rows_too(agency):
     from tests.factories import make_authorization, make_billed_visit
 
@@ -237,6 +267,19 @@ def test_authorizations_nearly_used_or_ending_keep_the_rows_too(agency):
     for day in (2, 3):  # 2 units each: 4 of 4 used
         make_billed_visit(rosa, coach, started_at=datetime(2026, 11, day, 15, 0))
     assert "authorization_used" in kinds_of(rosa) and kept() == afresh()
+    due = {row[3] for row in kept() if row[0] == "authorization_used"}
+    assert due == {datetime(2026, 11, 3, 15, 0)}  # the visit that found it used, not Nov 1
+    # The migration that moved the due time rewrites a row kept by the old rule.
+    import importlib
+
+    migration = importlib.import_module("migrations.versions.c3f5a7e9b2d4_today_items_after_review")
+    db.session.execute(
+        sa.update(DueItem)
+        .where(DueItem.kind == "authorization_used")
+        .values(due_at=datetime(2026, 11, 1, 4, 0))
+    )
+    db.session.connection().exec_driver_sql(migration.REWRITE)
+    assert kept() == afresh()
     grant.units = 40  # more units granted: no longer nearly used
     db.session.commit()
     assert "authorization_used" not in kinds_of(rosa) and kept() == afresh()

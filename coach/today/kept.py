@@ -115,7 +115,13 @@ def write_items_of_clients(tz: str, today: date, weekly_weeks: int, later_days: 
 
 
 def refresh_clients(connection: sa.Connection, client_ids: set[int], lead_ids: set[int]) -> None:
-    """Write again the items of these clients, and of these leads' job seekers."""
+    """Write again the items of these clients, and of these leads' job seekers. The new
+    leads naming these clients are written again too: a lead's item moves to another of
+    its job seekers when the one it sits under moves to another coach or is closed."""
+    if client_ids:
+        named = sa.select(lead_clients.c.lead_id).where(lead_clients.c.client_id.in_(client_ids))
+        new_leads = sa.select(Lead.id).where(Lead.id.in_(named), Lead.status == "new")
+        lead_ids = lead_ids | set(connection.scalars(new_leads))
     if lead_ids:
         seekers = sa.select(lead_clients.c.client_id).where(lead_clients.c.lead_id.in_(lead_ids))
         client_ids = client_ids | set(connection.scalars(seekers))

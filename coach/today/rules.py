@@ -385,10 +385,24 @@ def team_reviews(clients, when: When) -> sa.Select:
 @rule("lead", "Job lead", link=lambda item: url_for("leads.view_lead", lead_id=item.source_id))
 def lead_follow_ups(clients, when: When) -> sa.Select:
     """A new job lead is followed up within 48 hours (coach/leads/follow_up.py): any
-    change of its status clears it. It shows once, under its first job seeker; its coach
-    is the one who owns the lead."""
+    change of its status clears it. It shows once, under its first job seeker whose case
+    is open, one on the lead owner's caseload first (the owner sees it on Today while the
+    lead names one of their clients, though the first named moved to another coach or
+    was closed); its coach is the one who owns the lead."""
     seeker, other = lead_clients, lead_clients.alias("other_seeker")
-    first_seeker = sa.select(sa.func.min(other.c.client_id)).where(other.c.lead_id == Lead.id)
+    other_client = so.aliased(Client)
+
+    def first_seeker(*rule) -> sa.ScalarSelect:
+        return (
+            sa.select(sa.func.min(other.c.client_id))
+            .join(other_client, other_client.id == other.c.client_id)
+            .where(other.c.lead_id == Lead.id, other_client.status != "closed", *rule)
+            .scalar_subquery()
+        )
+
+    owners_first = sa.func.coalesce(
+        first_seeker(other_client.coach_id == Lead.created_by_id), first_seeker()
+    )
     return (
         due_columns(
             "lead",
@@ -403,7 +417,7 @@ def lead_follow_ups(clients, when: When) -> sa.Select:
         .join(seeker, seeker.c.lead_id == Lead.id)
         .join(Client, Client.id == seeker.c.client_id)
         .where(of_clients(clients), Lead.status == "new")
-        .where(seeker.c.client_id == first_seeker.scalar_subquery())
+        .where(seeker.c.client_id == owners_first)
     )
 
 
@@ -497,14 +511,22 @@ def _authorizations(item) -> str:
 @rule("authorization_used", "Authorization nearly used", link=_authorizations)
 def authorizations_nearly_used(clients, when: When) -> sa.Select:
     """80 % of an authorization's units used (billable visits counted against it): ask
-    the funder for more, until it ends; raising its units below the mark clears it."""
+    the funder for more, until it ends; raising its units below the mark clears it. Due
+    from the start of the latest visit counted against it, the one that found it nearly
+    used (from the authorization's first day, a grant used up in its third month showed
+    as 90 days late)."""
     grant = Authorization
+    latest_visit = (
+        sa.select(sa.func.max(Visit.started_at))
+        .where(Visit.authorization_id == grant.id, Visit.billable, Visit.deleted_at.is_(None))
+        .scalar_subquery()
+    )
     return (
         due_columns(
             "authorization_used",
             Client.id,
             Client.coach_id,
-            local_midnight(grant.start_date, when),
+            sa.func.coalesce(latest_visit, local_midnight(grant.start_date, when)),
             sa.type_coerce(grant.number, sa.String)
             + sa.literal(" is 80% used: ask for more units"),
             grant.id,
