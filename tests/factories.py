@@ -426,6 +426,15 @@ def service(code="JOBCOACH"):
     return db.session.scalars(sa.select(ServiceType).where(ServiceType.code == code)).one()
 
 
+def set_rate(code="JOBCOACH", cents=1500, first=None):
+    """A service's rate from a month's first day (from the start if none), committed."""
+    from coach.billing.services import set_rate as set_service_rate
+    from coach.models import FROM_THE_START
+
+    set_service_rate(service(code), first or FROM_THE_START, cents, None)
+    db.session.commit()
+
+
 def make_funder(creator, name="State VR", kind="state_vr", **fields):
     from coach.models import Funder
 

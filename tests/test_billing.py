@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
-from coach.billing.services import ending_soon, nearly_used, rebill_client, units_in
+from coach.billing.services import ending_soon, nearly_used, rates_in, rebill_client, units_in
 from coach.extensions import db
 from coach.models import AuditEvent, Authorization, Funder, ServiceType, Visit
 from tests.clock import freeze_clock
@@ -19,6 +19,7 @@ from tests.factories import (
     make_user,
     make_visit,
     service,
+    set_rate,
 )
 
 NOW = datetime(2026, 11, 30, 9, 0)  # local, New York
@@ -51,7 +52,8 @@ def test_an_admin_adds_a_service_once_and_a_code_is_unique(client, login_as):
     assert client.post("/billing/services", data=data).status_code == 302
     assert client.post("/billing/services", data=data).status_code == 302  # a double tap
     added = db.session.scalars(sa.select(ServiceType).where(ServiceType.code == "WSA")).one()
-    assert added.rate_cents == 6250 and added.unit == "hour" and added.active
+    assert added.unit == "hour" and added.active
+    assert rates_in(date(2026, 11, 1)) == {added.id: 6250}  # from the start
     again = client.post("/billing/services", data=data | {"idempotency_key": "svc-2-tapkey"})
     assert "Another service has this code." in again.text
 
@@ -71,9 +73,44 @@ def test_a_service_in_use_is_deactivated_not_deleted(client, login_as):
     visit_form = client.get(f"/clients/{person.id}/visits/new").text
     assert "Job coaching, on-site training" not in visit_form
     unused_id = service("TRAVEL").id
+    set_rate("TRAVEL", 900)  # an unused service's rates go with it
     client.post(f"/billing/services/{unused_id}/delete")
     db.session.expire_all()
     assert db.session.get(ServiceType, unused_id) is None
+
+
+def test_an_admin_sets_a_rate_from_a_month_and_the_history_shows(client, login_as):
+    from coach.models import AuditEvent
+
+    login_as("admin")
+    job = service("JOBCOACH")
+    url = f"/billing/services/{job.id}/rates"
+    page = client.get(f"/billing/services/{job.id}/edit").text
+    assert "No rate yet: its claims have no amount." in page
+    bad = {"rate": "16", "month": "2026-13"}
+    assert "Enter a month as YYYY-MM, e.g. 2026-11." in client.post(url, data=bad).text
+    far = client.post(url, data={"rate": "16", "month": "2031-01"}).text
+    assert "Pick a month from November 2023 to November 2028." in far
+    assert "Enter a number, like 12.5." in client.post(url, data=bad | {"rate": "ten"}).text
+    assert rates_in(date(2026, 12, 1)) == {}  # nothing saved
+    assert client.post(url, data={"rate": "15", "month": "2026-01"}).status_code == 302
+    assert client.post(url, data={"rate": "16.50", "month": "2026-12"}).status_code == 302
+    page = client.get(f"/billing/services/{job.id}/edit").text
+    assert page.index("$16.50 a unit") < page.index("From December 2026")
+    assert page.index("From December 2026") < page.index("$15.00 a unit")
+    assert "From January 2026" in page
+    assert rates_in(date(2026, 11, 1)) == {job.id: 1500}
+    assert rates_in(date(2027, 3, 1)) == {job.id: 1650}
+    assert rates_in(date(2025, 12, 1)) == {}
+    client.post(url, data={"rate": "", "month": "2027-02"})  # no rate from February
+    assert rates_in(date(2027, 3, 1)) == {}
+    client.post(url, data={"rate": "17", "month": "2026-12"})  # December's rate corrected
+    assert rates_in(date(2026, 12, 1)) == {job.id: 1700}
+    changes = db.session.scalars(
+        sa.select(AuditEvent.summary).where(AuditEvent.entity_type == "service_type")
+    ).all()
+    assert "rate from December 2026: $16.50 → $17.00" in changes
+    assert "$15.00 a unit this month" in client.get("/billing/services").text  # November
 
 
 def test_an_admin_adds_and_edits_a_funder(client, login_as):

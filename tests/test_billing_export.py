@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from coach.billing import batches as bb
 from coach.extensions import db
-from coach.models import AuditEvent, BillingBatch, Client, ServiceType, Visit
+from coach.models import AuditEvent, BillingBatch, Client, Visit
 from tests.clock import freeze_clock
 from tests.factories import (
     make_authorization,
@@ -33,6 +33,7 @@ from tests.factories import (
     make_funder,
     make_user,
     service,
+    set_rate,
 )
 
 NOW = datetime(2026, 12, 5, 10, 0)  # local, New York
@@ -54,8 +55,7 @@ def month(ctx):
     """The fixture above: (supervisor, funder, {name: visit})."""
     boss = make_user("supervisor", email="boss@example.org", name="Maria Alvarez")
     coach = make_user("coach", email="coach@example.org", name="Jordan Lee")
-    db.session.get(ServiceType, service("JOBCOACH").id).rate_cents = 1500
-    db.session.commit()
+    set_rate("JOBCOACH", 1500)
     vr, county = make_funder(boss, "State VR"), make_funder(boss, "County MH")
     ada, eve = make_client(coach, "Ada", "Byron"), make_client(coach, "=Eve", "Smith")
     oct_1 = date(2026, 10, 1)
@@ -120,6 +120,28 @@ def test_the_preview_counts_what_the_export_holds_and_what_it_leaves_out(client,
     assert "Export 3 visits as a batch" in page
 
 
+def test_a_new_rate_from_december_leaves_novembers_claims_at_novembers_rate(client, auth, month):
+    """A funder's new contract rate entered on December 1 prices December's visits: the
+    November preview, its batch and its file keep $15.00 a unit (found by a review: the
+    one rate read at export priced the month at the rate of the day it was exported)."""
+    boss, vr, _ = month
+    set_rate("JOBCOACH", 1600, first=date(2026, 12, 1))
+    set_rate("TRAVEL", 900, first=date(2026, 12, 1))  # none before: Eve's still unpriced
+    auth.login(boss.email)
+    page = client.get(f"/billing/export?funder_id={vr.id}&month=2026-11").text
+    assert "<strong>$90.00</strong>" in page and "$96.00" not in page
+    assert "1 visit of a service with no rate: no amount" in page
+    export(client, vr)
+    (batch,) = batches()
+    assert (batch.amount_cents, batch.unrated) == (9000, 1)
+    rows = csv_rows(client, batch.id)
+    assert {(r[4], r[9], r[10]) for r in rows[1:] if r[4] in ("JOBCOACH", "TRAVEL")} == {
+        ("JOBCOACH", "15.00", "60.00"),
+        ("JOBCOACH", "15.00", "30.00"),
+        ("TRAVEL", "", ""),
+    }
+
+
 def test_the_export_rows_and_totals_match_the_hand_computed_month(client, auth, month):
     boss, vr, v = month
     auth.login(boss.email)
@@ -173,8 +195,8 @@ def test_a_batch_downloads_the_same_file_again_whatever_changed_since(client, au
     (batch,) = batches()
     first = client.get(f"/billing/batches/{batch.id}.csv").get_data()
     db.session.get(Client, v["ada_1"].client_id).first_name = "Adelaide"
-    db.session.get(ServiceType, service("JOBCOACH").id).rate_cents = 9900
     db.session.commit()
+    set_rate("JOBCOACH", 9900)
     again = client.get(f"/billing/batches/{batch.id}.csv").get_data()
     assert again == first and b"Adelaide" not in again
     downloads = db.session.scalars(

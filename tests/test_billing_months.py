@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from coach.billing import batches as bb
 from coach.billing.months import sum_every_month_again
 from coach.extensions import db
-from coach.models import Authorization, BilledVisit, BillingMonth, ServiceType, Visit
+from coach.models import Authorization, BilledVisit, BillingMonth, Visit
 from coach.timeutil import to_local
 from tests.clock import freeze_clock
 from tests.conftest import capture_statements, make_app, sqlite_plan
@@ -26,6 +26,7 @@ from tests.factories import (
     make_funder,
     make_user,
     service,
+    set_rate,
 )
 
 NY = "America/New_York"
@@ -207,8 +208,7 @@ def test_the_preview_says_what_a_count_of_the_visits_says(ctx, client, auth):
     the clients beyond the fiftieth are left to the file."""
     boss = make_user("supervisor")
     coach = make_user("coach")
-    db.session.get(ServiceType, service().id).rate_cents = 1500
-    db.session.commit()
+    set_rate("JOBCOACH", 1500)
     vr = make_funder(boss)
     for n in range(52):
         person = make_client(coach, "Client", f"P{n:02d}")
@@ -244,8 +244,7 @@ def test_the_preview_prices_each_service_at_its_own_rate(ctx):
     "no rate" and nothing to the amount. On SQLite the sums are read from the month's
     index alone, in its order: no sort of the month's rows (XL: 30,000 a month)."""
     boss, coach = make_user("supervisor"), make_user("coach")
-    db.session.get(ServiceType, service().id).rate_cents = 1500
-    db.session.commit()
+    set_rate("JOBCOACH", 1500)
     vr = make_funder(boss)
     for n in range(3):
         person = make_client(coach, "Client", f"P{n}")

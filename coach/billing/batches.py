@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from coach.agency import agency_today, current_agency
 from coach.billing.export_file import Totals, pack, unpack
 from coach.billing.months import APPROVED, count_as_billed, next_month, sum_month_again
+from coach.billing.services import rates_in
 from coach.clients.locks import hold_clients
 from coach.clients.services import may_see_client
 from coach.extensions import db
@@ -135,44 +136,39 @@ def visible_months(user: User, funder_id: int, first: date) -> sa.Select:
 def preview(user: User, funder_id: int, first: date) -> Preview:
     """What an export would hold, and what of the month it would leave out and why: two
     statements over the month's kept sums, a row per client (the month's visits were
-    100,000 at L), whatever the number of visits. The rows are summed per service first,
-    in the order of their index, and each service's rate applied to its sums (a rate
-    read for each of the 30,000 rows of a month at XL took 18-20 ms of SQL against 14)."""
+    100,000 at L), whatever the number of visits. The rows are summed per service, in the
+    order of their index, and each service's rate of the month applied to its sums (a
+    rate read for each of the 30,000 rows of a month at XL took 18-20 ms of SQL against
+    14)."""
     sums = [BillingMonth.ready, BillingMonth.ready_units, BillingMonth.waiting]
     sums += [BillingMonth.not_billable, BillingMonth.billed]
-    months = (
+    per_service = db.session.execute(
         visible_months(user, funder_id, first)
         .with_only_columns(
             BillingMonth.service_type_id, *(sa.func.sum(c).label(c.key) for c in sums)
         )
         .group_by(BillingMonth.service_type_id)
-        .subquery()
-    )
-    rate = ServiceType.rate_cents
-
-    def total(column) -> sa.ColumnElement:
-        return sa.func.coalesce(sa.func.sum(column), 0)
-
-    row = db.session.execute(
-        sa.select(
-            total(months.c.ready),
-            total(months.c.ready_units),
-            total(months.c.ready_units * rate),  # no rate: no amount
-            total(sa.case((rate.is_(None), months.c.ready), else_=0)),
-            total(months.c.waiting),
-            total(months.c.not_billable),
-            total(months.c.billed),
-        ).select_from(months.outerjoin(ServiceType, ServiceType.id == months.c.service_type_id))
-    ).one()
-    result = Preview(*(int(value) for value in row))
+    ).all()
+    rates = rates_in(first)
+    result = Preview()
+    for service_id, ready, units, waiting, not_billable, billed in per_service:
+        result.ready += ready
+        result.units += units
+        result.waiting += waiting
+        result.not_billable += not_billable
+        result.billed += billed
+        if service_id in rates:
+            result.amount_cents += units * rates[service_id]
+        else:  # no rate: no amount
+            result.unrated += ready
     if result.ready:
-        result.clients = client_totals(user, funder_id, first)
+        result.clients = client_totals(user, funder_id, first, rates)
         result.more_clients = max(0, len(result.clients) - CLIENTS_SHOWN)
         result.clients = result.clients[:CLIENTS_SHOWN]
     return result
 
 
-def client_totals(user: User, funder_id: int, first: date) -> list[tuple]:
+def client_totals(user: User, funder_id: int, first: date, rates: dict) -> list[tuple]:
     """(id, name, visits, units, cents) of the first clients of the export by name, one
     more than the preview shows, to know whether there are more. The clients are read in
     name order until enough have visits to bill, each one's sums then read from their own
@@ -182,9 +178,7 @@ def client_totals(user: User, funder_id: int, first: date) -> list[tuple]:
     def total(column) -> sa.Select:
         return months.with_only_columns(sa.func.coalesce(sa.func.sum(column), 0))
 
-    rated = total(BillingMonth.ready_units * ServiceType.rate_cents).outerjoin(
-        ServiceType, ServiceType.id == BillingMonth.service_type_id
-    )
+    rate = sa.case(rates, value=BillingMonth.service_type_id) if rates else sa.null()
     query = (
         sa.select(
             Client.id,
@@ -192,7 +186,7 @@ def client_totals(user: User, funder_id: int, first: date) -> list[tuple]:
             Client.last_name,
             total(BillingMonth.ready).scalar_subquery(),
             total(BillingMonth.ready_units).scalar_subquery(),
-            rated.scalar_subquery(),
+            total(BillingMonth.ready_units * rate).scalar_subquery(),
         )
         .where(months.where(BillingMonth.ready > 0).exists())
         .order_by(Client.last_name, Client.first_name, Client.id)
@@ -235,16 +229,17 @@ def create_batch(user: User, funder_id: int, first: date, key: str) -> tuple[Bil
         return None, 0
     # No flush sees that INSERT: its visits are counted billed in the kept month sums here.
     count_as_billed(connection, batch.id, funder_id, first)
-    rows_gz, totals = pack(batch_rows(batch.id))
+    rows_gz, totals = pack(batch_rows(batch.id, rates_in(first)))
     batch.rows_gz = rows_gz
     batch.visits, batch.units = totals.visits, totals.units
     batch.amount_cents, batch.unrated = totals.amount_cents, totals.unrated
     return batch, marked
 
 
-def batch_rows(batch_id: int):
+def batch_rows(batch_id: int, rates: dict[int, int]):
     """The rows to keep of a batch's visits, in the file's order (by client, then time),
-    read 1,000 at a time; times in the agency's zone, the amount in integer cents.
+    read 1,000 at a time; times in the agency's zone, the amount in integer cents at the
+    rate of the batch's month (`rates`, coach/billing/services.py rates_in).
 
     The batch's visits are read first, from its own rows, and then sorted: read through
     a cursor, PostgreSQL otherwise prefers to walk every client by name and look for
@@ -260,7 +255,7 @@ def batch_rows(batch_id: int):
             Authorization.funder_case_number,
             Authorization.number,
             ServiceType.code,
-            ServiceType.rate_cents,
+            Visit.service_type_id,
             Visit.started_at,
             Visit.ended_at,
             Visit.billing_units,
@@ -288,8 +283,9 @@ def batch_rows(batch_id: int):
     # Plain rows from the connection, without the ORM's loading of each: reading a
     # 100,000-visit batch's rows took a third less (py-spy at XL, 244 → 160 samples).
     for row in db.session.connection().execute(query):
-        (client_id, first, last, case, number, code, rate, started, ended, units) = row[:10]
+        (client_id, first, last, case, number, code, service_id, started, ended, units) = row[:10]
         coach, approved_by, visit_id = row[10:]
+        rate = rates.get(service_id)
         start, end = local(started), local(ended)
         units = units or 0
         amount = None if rate is None else units * rate

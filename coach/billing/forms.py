@@ -34,7 +34,6 @@ class ServiceTypeForm(Form):
     )
     name = text("Name", 120, "Enter the name of the service.")
     unit = SelectField("Unit", choices=SERVICE_UNITS, default="15min")
-    rate = number_field("Rate, $ per unit (optional)", 2, 0, 100_000, "From $0 to $100,000.")
     active = BooleanField("In use (uncheck to stop offering it)", default=True)
 
     def __init__(self, *args, service=None, user_id=None, **kwargs):
@@ -48,6 +47,44 @@ class ServiceTypeForm(Form):
         retry_of = (self.user_id, self.idempotency_key.data) if self.service is None else None
         if field.data and code_taken(field.data, service_id, retry_of):
             raise ValidationError("Another service has this code.")
+
+
+def rate_field(label: str = "Rate, $ per unit (optional)"):
+    return number_field(label, 2, 0, 100_000, "From $0 to $100,000.")
+
+
+class NewServiceForm(ServiceTypeForm):
+    """A new service, with its rate from the start (later rates start from a month)."""
+
+    rate = rate_field()
+
+
+# How far ahead a rate may start: a contract signed for next year.
+RATE_YEARS_AHEAD = 2
+
+
+class ServiceRateForm(Form):
+    """A service's rate from the first day of a month."""
+
+    rate = rate_field("Rate, $ per unit (leave blank for no rate)")
+    month = StringField(
+        "From the month",
+        validators=[InputRequired(message="Pick the month the rate starts.")],
+        description="Visits from the first day of this month are priced at this rate.",
+        default=lambda: f"{agency_today():%Y-%m}",
+        render_kw={"type": "month"},
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+
+    def validate_month(self, field) -> None:
+        today = agency_today()
+        first = date(today.year - BILLING_YEARS_BACK, today.month, 1)
+        last = date(today.year + RATE_YEARS_AHEAD, today.month, 1)
+        month_problem(field.data, first, last)
+
+    @property
+    def month_start(self) -> date:
+        return month_start_of(self.month.data)
 
 
 class FunderForm(Form):
@@ -151,13 +188,22 @@ class BillingExportForm(Form):
             raise ValidationError("Pick the funder.")
 
     def validate_month(self, field) -> None:
-        if not re.fullmatch(r"\d{4}-\d{2}", field.data or "") or not 1 <= int(field.data[5:]) <= 12:
-            raise ValidationError("Enter a month as YYYY-MM, e.g. 2026-11.")
         today = agency_today()
-        first = date(today.year - BILLING_YEARS_BACK, today.month, 1)
-        if not first <= self.month_start <= today:
-            raise ValidationError(f"Pick a month from {first:%B %Y} to {today:%B %Y}.")
+        month_problem(field.data, date(today.year - BILLING_YEARS_BACK, today.month, 1), today)
 
     @property
     def month_start(self) -> date:
-        return date(int(self.month.data[:4]), int(self.month.data[5:]), 1)
+        return month_start_of(self.month.data)
+
+
+def month_start_of(value: str) -> date:
+    """The first day of a month written YYYY-MM (checked by month_problem)."""
+    return date(int(value[:4]), int(value[5:]), 1)
+
+
+def month_problem(value: str | None, first: date, last: date) -> None:
+    """Refuse what is not a month written YYYY-MM from `first`'s month to `last`'s."""
+    if not re.fullmatch(r"\d{4}-\d{2}", value or "") or not 1 <= int(value[5:]) <= 12:
+        raise ValidationError("Enter a month as YYYY-MM, e.g. 2026-11.")
+    if not first.replace(day=1) <= month_start_of(value) <= last:
+        raise ValidationError(f"Pick a month from {first:%B %Y} to {last:%B %Y}.")

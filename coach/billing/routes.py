@@ -4,19 +4,26 @@ see the client)."""
 from flask import flash, request, url_for
 from flask_login import current_user
 
+from coach.agency import agency_today
 from coach.audit.services import audit_view, record_event
 from coach.billing import bp
 from coach.billing import services as bs
-from coach.billing.forms import AuthorizationForm, FunderForm, ServiceTypeForm
+from coach.billing.forms import (
+    AuthorizationForm,
+    FunderForm,
+    NewServiceForm,
+    ServiceRateForm,
+    ServiceTypeForm,
+)
 from coach.clients.services import get_client_for
 from coach.extensions import db
 from coach.forms import ActionForm, options, to_units
 from coach.milestones.services import schedule_of
-from coach.models import Authorization, Funder, ServiceType
+from coach.models import FROM_THE_START, Authorization, Funder, ServiceType
 from coach.records import create_once, save_edit
 from coach.web import form_view, redirect_to, render, roles_required, saved_redirect
 
-SERVICE_FIELDS = ["code", "name", "unit", "rate_cents", "active"]
+SERVICE_FIELDS = ["code", "name", "unit", "active"]
 FUNDER_FIELDS = ["name", "kind", "contact_name", "contact_email", "contact_phone", "active"]
 AUTHORIZATION_FIELDS = [
     "funder_id",
@@ -36,7 +43,6 @@ AUTHORIZATION_FIELDS = [
 def _apply_service(form: ServiceTypeForm, service: ServiceType) -> None:
     service.code, service.name = form.code.data.upper(), form.name.data
     service.unit, service.active = form.unit.data, form.active.data
-    service.rate_cents = to_units(form.rate.data, 100)
 
 
 @bp.route("/services", methods=["GET", "POST"])
@@ -44,7 +50,7 @@ def _apply_service(form: ServiceTypeForm, service: ServiceType) -> None:
 @form_view
 def services():
     """The service types the agency bills, and a form to add one."""
-    form = ServiceTypeForm(user_id=current_user.id)
+    form = NewServiceForm(user_id=current_user.id)
     if form.validate_on_submit():
         service = ServiceType()
         _apply_service(form, service)
@@ -52,10 +58,14 @@ def services():
         service, created = create_once(service, current_user.id, form.idempotency_key.data)
         if created:
             record_event("create", "service_type", service.id, service.code)
+            if (cents := to_units(form.rate.data, 100)) is not None:
+                change = bs.set_rate(service, FROM_THE_START, cents, current_user.id)
+                record_event("update", "service_type", service.id, change)
             db.session.commit()
             flash(f"Service {service.code} added.", "success")
         return saved_redirect(url_for("billing.services"))
-    return render("billing/services.html", form=form, services=bs.all_services())
+    rates = bs.rates_in(agency_today().replace(day=1))
+    return render("billing/services.html", form=form, services=bs.all_services(), rates=rates)
 
 
 @bp.route("/services/<int:service_id>/edit", methods=["GET", "POST"])
@@ -65,13 +75,38 @@ def edit_service(service_id: int):
     """Rename, re-rate or deactivate a service type."""
     service = bs.get_service(service_id)
     form = ServiceTypeForm(obj=service, service=service)
-    if request.method == "GET" and service.rate_cents is not None:
-        form.rate.data = service.rate_cents / 100
     if form.validate_on_submit():
         save_edit(service, "service_type", SERVICE_FIELDS, lambda s: _apply_service(form, s))
         return saved_redirect(url_for("billing.services"))
-    used = bs.service_used(service)
-    return render("billing/service_form.html", form=form, service=service, used=used)
+    return _service_page(service, form, ServiceRateForm(formdata=None))
+
+
+@bp.route("/services/<int:service_id>/rates", methods=["POST"])
+@roles_required("admin")
+@form_view
+def set_service_rate(service_id: int):
+    """Set the service's rate from a month (replacing that month's rate, if any)."""
+    service = bs.get_service(service_id)
+    rate_form = ServiceRateForm()
+    if rate_form.validate_on_submit():
+        cents = to_units(rate_form.rate.data, 100)
+        change = bs.set_rate(service, rate_form.month_start, cents, current_user.id)
+        record_event("update", "service_type", service.id, change)
+        db.session.commit()
+        flash(f"{service.code}: {change}.", "success")
+        return saved_redirect(url_for("billing.edit_service", service_id=service.id))
+    return _service_page(service, ServiceTypeForm(obj=service, service=service), rate_form)
+
+
+def _service_page(service: ServiceType, form: ServiceTypeForm, rate_form: ServiceRateForm):
+    return render(
+        "billing/service_form.html",
+        form=form,
+        rate_form=rate_form,
+        service=service,
+        rates=bs.rate_history(service),
+        used=bs.service_used(service),
+    )
 
 
 @bp.route("/services/<int:service_id>/delete", methods=["POST"])
@@ -82,9 +117,9 @@ def delete_service(service_id: int):
     if ActionForm().validate_on_submit():
         if bs.service_used(service):
             flash("This service is in use: uncheck “In use” instead.", "error")
-            return redirect_to(url_for("billing.edit_service", service_id=service.id))
+            return saved_redirect(url_for("billing.edit_service", service_id=service.id))
         record_event("delete", "service_type", service.id, service.code)
-        db.session.delete(service)
+        bs.delete_service(service)
         db.session.commit()
         flash("Service deleted.", "success")
     return redirect_to(url_for("billing.services"))

@@ -18,7 +18,16 @@ from coach.agency import current_agency
 from coach.clients.services import may_see_client
 from coach.extensions import db
 from coach.forms import options
-from coach.models import Authorization, BilledVisit, Client, Funder, ServiceType, User, Visit
+from coach.models import (
+    Authorization,
+    BilledVisit,
+    Client,
+    Funder,
+    ServiceRate,
+    ServiceType,
+    User,
+    Visit,
+)
 from coach.models.billing import TIME_UNITS, service_seed_rows
 from coach.notereview.flags import refresh_flags
 from coach.records import get_or_404
@@ -43,6 +52,64 @@ def all_services() -> list[ServiceType]:
     return db.session.scalars(
         sa.select(ServiceType).order_by(ServiceType.active.desc(), ServiceType.name)
     ).all()
+
+
+def rates_in(first: date) -> dict[int, int]:
+    """{service id: cents a unit} in the month starting `first`: each service's rate from
+    the latest month on or before it. A service without one there has no rate (no
+    amount on its claims)."""
+    latest = (
+        sa.select(ServiceRate.service_type_id, sa.func.max(ServiceRate.starts_on).label("month"))
+        .where(ServiceRate.starts_on <= first)
+        .group_by(ServiceRate.service_type_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(ServiceRate.service_type_id, ServiceRate.rate_cents).join(
+            latest,
+            sa.and_(
+                latest.c.service_type_id == ServiceRate.service_type_id,
+                latest.c.month == ServiceRate.starts_on,
+            ),
+        )
+    )
+    return {service_id: rate for service_id, rate in rows if rate is not None}
+
+
+def rate_history(service: ServiceType) -> list[ServiceRate]:
+    """The service's rates, the latest month first."""
+    return db.session.scalars(
+        sa.select(ServiceRate)
+        .where(ServiceRate.service_type_id == service.id)
+        .order_by(ServiceRate.starts_on.desc())
+    ).all()
+
+
+def set_rate(service: ServiceType, first: date, cents: int | None, user_id: int) -> str:
+    """The service's rate from the month starting `first` (None: no rate from then): that
+    month's rate is replaced if it has one. Returns what changed, for the audit log.
+    Nothing is committed here."""
+    rate = db.session.scalar(
+        sa.select(ServiceRate).where(
+            ServiceRate.service_type_id == service.id, ServiceRate.starts_on == first
+        )
+    )
+    before = rate_text(None if rate is None else rate.rate_cents)
+    if rate is None:
+        rate = ServiceRate(service_type_id=service.id, starts_on=first)
+        db.session.add(rate)
+    rate.rate_cents, rate.created_by_id = cents, user_id
+    return f"rate from {rate.month_label}: {before} → {rate_text(cents)}"
+
+
+def rate_text(cents: int | None) -> str:
+    return "none" if cents is None else f"${cents / 100:,.2f}"
+
+
+def delete_service(service: ServiceType) -> None:
+    """Delete a service nothing names, with its rates. Nothing is committed here."""
+    db.session.execute(sa.delete(ServiceRate).where(ServiceRate.service_type_id == service.id))
+    db.session.delete(service)
 
 
 def all_funders() -> list[Funder]:

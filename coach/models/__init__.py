@@ -15,6 +15,7 @@ from coach.models.accommodation import (
 from coach.models.agency import TWO_FACTOR_POLICIES, AgencySettings
 from coach.models.audit import AuditEvent
 from coach.models.billing import (
+    FROM_THE_START,
     FUNDER_KINDS,
     SERVICE_UNITS,
     TIME_UNITS,
@@ -23,6 +24,7 @@ from coach.models.billing import (
     BillingBatch,
     BillingMonth,
     Funder,
+    ServiceRate,
     ServiceType,
 )
 from coach.models.caseload import (
@@ -132,6 +134,7 @@ __all__ = [
     "ProgressReport",
     "ReportLink",
     "ReportVersion",
+    "FROM_THE_START",
     "FUNDER_KINDS",
     "SERVICE_UNITS",
     "TIME_UNITS",
@@ -140,6 +143,7 @@ __all__ = [
     "BillingBatch",
     "BillingMonth",
     "Funder",
+    "ServiceRate",
     "ServiceType",
     "ACTION_WHO",
     "EmploymentPlan",

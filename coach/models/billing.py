@@ -58,7 +58,6 @@ class ServiceType(db.Model):
     code: so.Mapped[str] = so.mapped_column(sa.String(20), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     unit: so.Mapped[str] = so.mapped_column(sa.String(20), default="15min")
-    rate_cents: so.Mapped[int | None]  # per unit
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(64))
@@ -79,6 +78,33 @@ class ServiceType(db.Model):
             return f"{count} milestone{plural}"
         size = "an hour" if self.unit == "hour" else "15 minutes"
         return f"{count} unit{plural} of {size}"
+
+
+# The first month of a rate set "from the start": it prices every month before any other.
+FROM_THE_START = date(2000, 1, 1)
+
+
+class ServiceRate(db.Model):
+    """What a funder pays a unit of a service from the first day of a month, until a rate
+    from a later month: a visit is priced at the rate of the month it was given in, so a
+    new contract rate entered in July does not re-price June's claims."""
+
+    __tablename__ = "service_rates"
+    __table_args__ = (
+        sa.UniqueConstraint("service_type_id", "starts_on", name="uq_service_rates_month"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    service_type_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("service_types.id"))
+    starts_on: so.Mapped[date]  # the first day of a month
+    rate_cents: so.Mapped[int | None]  # per unit; None: no rate from this month
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    @property
+    def month_label(self) -> str:
+        """'the start' or 'July 2026'."""
+        return "the start" if self.starts_on == FROM_THE_START else f"{self.starts_on:%B %Y}"
 
 
 class Funder(db.Model):

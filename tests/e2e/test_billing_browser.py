@@ -62,6 +62,18 @@ def test_admin_adds_a_funder_and_a_coach_bills_visits_against_an_authorization(p
     expect(admin.locator(".card-title", has_text="Job coaching, on-site training")).to_be_visible()
     assert_accessible(admin)
     shot(admin, "services")
+    # The funder's rate for job coaching, from this month.
+    admin.get_by_role("link", name="Edit Job coaching, on-site training").click()
+    admin.get_by_label("Rate, $ per unit (leave blank for no rate)").fill("15.50")
+    expect(admin.get_by_label("From the month")).to_have_value(f"{today:%Y-%m}")
+    admin.get_by_role("button", name="Save the rate").click()
+    expect(admin.get_by_text(f"rate from {today:%B %Y}: none → $15.50")).to_be_visible()
+    expect(admin.locator(".card", has_text=f"From {today:%B %Y}")).to_contain_text("$15.50")
+    assert_accessible(admin)
+    assert_fits_phone(admin)
+    shot(admin, "service_rates")
+    admin.goto("/billing/services")
+    expect(admin.get_by_text("$15.50 a unit this month")).to_be_visible()
 
     page = phone()
     log_in(page, "jordan@example.org", PASSWORD)

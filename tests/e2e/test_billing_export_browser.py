@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from coach.extensions import db
-from coach.models import BillingBatch, ServiceType
+from coach.models import BillingBatch
 from tests.e2e.conftest import assert_accessible, assert_fits_phone, log_in
 from tests.factories import (
     PASSWORD,
@@ -20,7 +20,7 @@ from tests.factories import (
     make_client,
     make_funder,
     make_user,
-    service,
+    set_rate,
 )
 
 SHOTS = os.environ.get("SHOTS")  # a folder: save the pages as PNGs to look at
@@ -35,8 +35,7 @@ def test_a_supervisor_previews_exports_and_downloads_a_month(phone, live_app):
     with live_app.app_context():
         boss = make_user("supervisor", email="maria@example.org", name="Maria Alvarez")
         coach = make_user("coach", email="jordan@example.org", name="Jordan Lee")
-        db.session.get(ServiceType, service("JOBCOACH").id).rate_cents = 1500
-        db.session.commit()
+        set_rate("JOBCOACH", 1500)
         vr = make_funder(boss, "Ohio OOD")
         for first, last, case in (("Rosa", "Rivera", "OOD-1"), ("Ben", "Ode", "OOD-2")):
             person = make_client(coach, first, last)
