@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from coach.extensions import db
 from coach.models import AuditEvent, Visit, VisitVersion
 from coach.timeutil import local_input_value, utcnow
-from coach.visits.services import check_location, service_units
+from coach.visits.services import check_location, duration_minutes, service_units
 from tests.clock import freeze_clock
 from tests.factories import (
     ensure_agency,
@@ -27,6 +27,13 @@ from tests.factories import (
 )
 def test_service_units_use_the_8_minute_rule(minutes, units):
     assert service_units(minutes) == units
+
+
+def test_the_minutes_are_those_of_the_clock_times_shown():
+    """A visit shown (and exported) as 10:00-10:23 counts 23 minutes: 2 units."""
+    start, end = datetime(2026, 11, 2, 15, 0, 50), datetime(2026, 11, 2, 15, 23, 10)
+    assert duration_minutes(start, end) == 23 and service_units(23) == 2
+    assert duration_minutes(end, start) == 0
 
 
 def test_service_unit_threshold_is_configurable():

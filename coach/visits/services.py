@@ -55,7 +55,11 @@ def service_units(minutes: int, threshold: int = 8) -> int:
 
 
 def duration_minutes(started_at: datetime, ended_at: datetime) -> int:
-    return max(0, int((ended_at - started_at).total_seconds() // 60))
+    """The minutes between the clock times the note and the claim show (to the minute):
+    a visit shown as 10:00-10:23 counts 23 minutes, whatever its seconds (counted from
+    the seconds, 10:00:50-10:23:10 gave 22, one unit fewer than its printed times)."""
+    start, end = (t.replace(second=0, microsecond=0) for t in (started_at, ended_at))
+    return max(0, int((end - start).total_seconds() // 60))
 
 
 def check_location(
