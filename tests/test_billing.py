@@ -392,6 +392,21 @@ def test_an_amendment_or_a_deletion_counts_the_units_again(client, login_as):
     assert db.session.get(Visit, second.id).billable
 
 
+def test_a_visit_shorter_than_one_unit_is_kept_and_not_billed(client, login_as):
+    """Seven minutes of job coaching is no unit under the 8-minute rule: a $0 line on a
+    claim is one a funder rejects, so the visit is kept, marked, and takes nothing from
+    the authorization (nor is it flagged as over it)."""
+    coach = login_as("coach")
+    person = make_client(coach)
+    make_authorization(person, coach, number="VR-9", units=4)
+    write_up(client, person, "2026-11-27T09:00", "2026-11-27T09:07")
+    visit = db.session.scalars(sa.select(Visit)).one()
+    assert (visit.billable, visit.billing_units, visit.authorization_id) == (False, 0, None)
+    assert visit.billing_note == "Less than 1 unit of 15 minutes"
+    assert "over" not in visit.review_flags
+    assert "Not billable: Less than 1 unit of 15 minutes" in client.get(f"/visits/{visit.id}").text
+
+
 def test_hours_and_quarter_hours(ctx):
     assert units_in("15min", 38, 3) == 3
     assert units_in("hour", 89, 6) == 1 and units_in("hour", 90, 6) == 2

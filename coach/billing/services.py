@@ -403,6 +403,8 @@ def judge(visit: Visit, service, grants, used: dict, day: date) -> dict:
     if service is None:
         return bill_columns(None, None, False, "No service type")
     units = units_in(service.unit, visit.duration_minutes or 0, visit.service_units or 0)
+    if units == 0:  # a $0 claim line is one a funder rejects
+        return bill_columns(None, 0, False, f"Less than {service.units_text(1)}")
     grant = next((g for g in grants if g.service_type_id == service.id and g.covers(day)), None)
     if grant is None:
         note = f"No authorization for {service.name} on {short_date(day)}"
