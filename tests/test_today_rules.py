@@ -295,6 +295,22 @@ def test_jobs_recorded_late_or_ended_before_they_started_ask_nothing(ctx):
     assert meetings(coach, datetime(2026, 12, 12, 10, 0)) == {}
 
 
+def test_a_job_lost_before_its_first_meeting_is_due_asks_no_meeting_about_it(ctx):
+    """Lost on its first day, the job asks to see the employer (its job loss), not to
+    meet in its first 3 days; a job held to the third day still asks."""
+    coach = make_user("coach")
+    lost, kept = make_client(coach), make_client(coach)
+    start_job(coach, lost, MONDAY, end_date=MONDAY, created_at=datetime(2026, 11, 1))
+    start_job(coach, kept, MONDAY, end_date=date(2026, 12, 10), created_at=datetime(2026, 11, 1))
+    shown = item_rows(coach, when_at(datetime(2026, 12, 8, 9, 0)), 100)
+    found = [i for i in shown if i.kind.startswith("meet_")]
+    assert {(i.kind, i.client_id) for i in found} == {
+        ("meet_before_start", lost.id),
+        ("meet_before_start", kept.id),
+        ("meet_after_start", kept.id),
+    }
+
+
 # --- follow-along rhythm, outreach after 30 days, team review after 3 attempts --------
 
 NOW = datetime(2026, 11, 30, 9, 0)  # local, Monday

@@ -196,17 +196,23 @@ def job_start_meetings(clients, when, kind: str, todo: str, opens: int, due: int
     """Jobs whose meeting is not held yet: the meeting counts from the local day `opens`
     days after the start (negative: before) and is due at the start of the local day
     `due` days after it. Jobs recorded after that are not asked for it, nor jobs ended
-    before they started; the item leaves Today 60 days after the start."""
+    before they started or before the meeting's last day (a job lost on its first day
+    asks to see the employer, not to meet about the new job); the item leaves Today 60
+    days after the start."""
     job = Placement
     due_at = local_midnight(job.start_date, when, days_after=due)
     closes_at = local_midnight(job.start_date, when, days_after=LOOKBACK_DAYS + 1)
+    held_to_the_end = sa.and_(
+        job.end_date >= job.start_date,
+        local_midnight(job.end_date, when, days_after=1) >= due_at,
+    )
     return (
         due_columns(
             kind, Client.id, Client.coach_id, due_at, sa.literal(todo), job.id, closes_at=closes_at
         )
         .join(Client, Client.id == job.client_id)
         .where(of_clients(clients), job.created_at < due_at)
-        .where(sa.or_(job.end_date.is_(None), job.end_date >= job.start_date))
+        .where(sa.or_(job.end_date.is_(None), held_to_the_end))
         .where(~met_in_person_since(job.client_id, local_midnight(job.start_date, when, opens)))
     )
 
