@@ -214,11 +214,12 @@ def test_employer_contacts_per_coach_per_week(world):
 
 def test_community_share_uses_the_agencys_local_days(world):
     mine = fg.community_share(scope(world["a"]))
-    # Ann's 60 (11 pm Jun 30 local) + Cal's 30 by phone, of those + Ben's 30 in the office.
-    assert (mine.community_minutes, mine.total_minutes) == (90, 120)
-    assert mine.percent == 75
+    # Ann's 60 on site (11 pm Jun 30 local), of those + Cal's 30 by phone (not in the
+    # community: IPS counts time where the client lives and works) + Ben's 30 in the office.
+    assert (mine.community_minutes, mine.total_minutes) == (60, 120)
+    assert mine.percent == 50
     everyone = fg.community_share(scope(world["supervisor"]))
-    assert (everyone.community_minutes, everyone.total_minutes) == (90, 160)
+    assert (everyone.community_minutes, everyone.total_minutes) == (60, 160)
     december = fg.community_share(
         scope(world["a"], start=date(2025, 12, 1), end=date(2025, 12, 31))
     )

@@ -33,7 +33,7 @@ def afresh(tz: str = "America/New_York") -> dict[date, tuple]:
             minutes = visit.duration_minutes or 0
             row[0] += 1
             row[1] += minutes
-            row[2] += 0 if visit.contact_type == "office" else minutes
+            row[2] += minutes if visit.contact_type == "on_site" else 0
             row[3] += visit.service_units or 0
     return {day: tuple(row) for day, row in sums.items()}
 
@@ -54,7 +54,7 @@ def test_each_kind_of_visit_write_keeps_the_days_equal_to_the_visits(ctx):
         kept() == afresh() == {date(2026, 11, 2): (1, 45, 45, 3), date(2026, 11, 3): (1, 60, 0, 4)}
     )
 
-    office.contact_type, office.duration_minutes, office.service_units = "phone", 30, 2
+    office.contact_type, office.duration_minutes, office.service_units = "on_site", 30, 2
     db.session.commit()
     assert kept()[date(2026, 11, 3)] == (1, 30, 30, 2)
 

@@ -114,6 +114,7 @@ from coach.models.tasks import (
 from coach.models.today import DueItem
 from coach.models.user import ROLES, LoginThrottle, RecoveryCode, User, UserSession
 from coach.models.visit import (
+    COMMUNITY_TYPES,
     CONTACT_TYPES,
     NOTE_FIELDS,
     NOTE_SECTIONS,
@@ -209,6 +210,7 @@ __all__ = [
     "UserSession",
     "AuditEvent",
     "CLIENT_STATUSES",
+    "COMMUNITY_TYPES",
     "CONTACT_TYPES",
     "Client",
     "DISCLOSURE_CHOICES",

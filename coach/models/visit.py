@@ -15,6 +15,16 @@ CONTACT_TYPES = {
     "video": "Video",
     "office": "In office",
 }
+# Time in the community (IPS: community-based services) is time with the client where
+# they live and work: on site. The office, a phone call and a video call are not.
+COMMUNITY_TYPES = ("on_site",)
+
+
+def in_the_community(contact_type) -> sa.ColumnElement[bool]:
+    """Whether a visit (its `contact_type` column) was in the community, in SQL: plain
+    equalities, so the statement has no expanding IN (a day's sums are read by plan)."""
+    return sa.or_(*(contact_type == kind for kind in COMMUNITY_TYPES))
+
 
 # The structured note: (field, label, prompt shown to the coach).
 NOTE_SECTIONS = [

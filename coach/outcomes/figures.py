@@ -26,6 +26,7 @@ from coach.models import (
     Visit,
     VisitDay,
 )
+from coach.models.visit import in_the_community
 from coach.outcomes import services as sv
 from coach.outcomes.sql import days_between, median_and_count
 
@@ -258,7 +259,7 @@ class ContactRate:
 
     @property
     def per_coach_week(self) -> float | None:
-        return self.contacts / self.coaches / self.weeks if self.coaches else None
+        return self.contacts / self.coaches / self.weeks if self.coaches and self.weeks else None
 
 
 def _contacts(scope) -> sa.Select:
@@ -273,7 +274,8 @@ def contacts_per_coach_week(scope: sv.Scope) -> ContactRate:
     """Employer contacts per coach per week: the employer contacts (job development)
     dated in the period made by the coaches in scope (a coach: their own; the filtered
     coach; or everyone's), divided by the number of coaches (the coach, or every active
-    user with the coach role) and by the period's weeks (its days / 7). Contacts by
+    user with the coach role) and by the period's weeks lived so far (its days to the
+    as-of day / 7). Contacts by
     supervisors count in the total but they are not counted as coaches."""
     made, staff = run(_contacts, scope).one()
     return ContactRate(made, staff, scope.weeks)
@@ -298,7 +300,7 @@ def _community(scope) -> sa.Select:
             sa.func.sum(VisitDay.community_minutes), sa.func.sum(VisitDay.minutes)
         ).where(VisitDay.day.between(scope.start, scope.end))
     minutes = sa.func.coalesce(Visit.duration_minutes, 0)
-    outside = sa.case((Visit.contact_type != "office", minutes), else_=0)
+    outside = sa.case((in_the_community(Visit.contact_type), minutes), else_=0)
     return (
         sa.select(sa.func.sum(outside), sa.func.sum(minutes))
         .join(Client, Client.id == Visit.client_id)
@@ -309,7 +311,7 @@ def _community(scope) -> sa.Select:
 def community_share(scope: sv.Scope) -> Community:
     """The share of coaching hours spent in the community: minutes of ended, not deleted
     visits to clients in scope that started in the period (agency-local days), those
-    whose contact type is not "office" (on site, phone, video) against all. Open and
+    on site (COMMUNITY_TYPES: not the office, a phone or a video call) against all. Open and
     deleted visits are left out. IPS asks for 65 % or more. Over every caseload it adds
     up the agency's days (VisitDay, the same visits summed per local day)."""
     community, total = run(_community, scope).one()

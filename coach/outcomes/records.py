@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from coach.models import (
+    COMMUNITY_TYPES,
     CONTACT_TYPES,
     END_REASONS,
     Client,
@@ -271,7 +272,7 @@ def contacts(scope, args):
     weeks = scope.weeks
     return query, lambda row: Card(
         row.name,
-        [("Contacts", str(row.n)), ("A week", f"{row.n / weeks:.1f}")],
+        [("Contacts", str(row.n)), ("A week", f"{row.n / weeks:.1f}" if weeks else "—")],
     )
 
 
@@ -289,7 +290,7 @@ def community(scope, args):
             ("When", format_local(row.started_at, scope.tz)),
             ("Where", CONTACT_TYPES.get(row.contact_type, row.contact_type)),
             ("Minutes", str(row.duration_minutes or 0)),
-            ("Counts as", "Office" if row.contact_type == "office" else "Community"),
+            ("Counts as", "Community" if row.contact_type in COMMUNITY_TYPES else "Not community"),
         ],
         row.id,
     )

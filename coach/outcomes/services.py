@@ -46,7 +46,9 @@ class Scope:
 
     @property
     def weeks(self) -> float:
-        return ((self.end - self.start).days + 1) / 7
+        """The weeks of the period lived so far (to the as-of day): days still ahead
+        had no contact to count yet. None or less for a period that starts later."""
+        return max(0, (self.as_of - self.start).days + 1) / 7
 
     @property
     def utc_bounds(self) -> tuple[datetime, datetime]:
@@ -160,8 +162,12 @@ def entry_date():
 
 
 def caseload_where(scope: Scope) -> list:
-    """Clients counted in the caseload: in scope and not closed."""
-    return [clients_rule(scope), Client.status != "closed"]
+    """Clients counted in the caseload: in scope, not closed, and in the program by the
+    as-of day (entered by then, or with no entry date): a past period's share employed
+    did not divide by people referred after it."""
+    entry = entry_date()
+    entered = sa.or_(entry.is_(None), entry <= scope.as_of)
+    return [clients_rule(scope), Client.status != "closed", entered]
 
 
 def held_on(day: date, job=Placement) -> list:
@@ -223,12 +229,13 @@ def pay_on(day: date, column):
 
 def first_after_entry(scope: Scope, name: str, first) -> sa.CTE:
     """Per client in scope whose program entry is in the period and who has had the
-    event since: the entry date and the event's first day (`first`, a column of Client
-    kept with the records by coach/outcomes/firsts.py)."""
+    event since, by the as-of day (a job that starts next month is no start yet): the
+    entry date and the event's first day (`first`, a column of Client kept with the
+    records by coach/outcomes/firsts.py)."""
     entry = entry_date()
     return (
         sa.select(Client.id.label("client_id"), entry.label("entry"), first.label("first"))
-        .where(clients_rule(scope), entry.between(scope.start, scope.end), first.is_not(None))
+        .where(clients_rule(scope), entry.between(scope.start, scope.end), first <= scope.as_of)
         .cte(name)
     )
 

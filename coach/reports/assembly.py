@@ -39,6 +39,7 @@ from coach.models import (
     PlanAction,
     PlanGoal,
     PlanObjective,
+    RequestEvent,
     ServiceType,
     StepScore,
     TaskAnalysis,
@@ -528,9 +529,13 @@ def _events_query() -> sa.CompoundSelect:
         ).where(
             AccommodationRequest.client_id == CLIENT,
             AccommodationRequest.created_at < UNTIL,
-            sa.or_(
+            sa.or_(  # open, or something happened to it in the month (an edit since
+                # of a request closed before the month did not bring it back)
                 AccommodationRequest.status.in_(OPEN_STATUSES),
-                AccommodationRequest.updated_at >= START,
+                sa.select(RequestEvent.id)
+                .where(RequestEvent.request_id == AccommodationRequest.id)
+                .where(RequestEvent.at >= START, RequestEvent.at < UNTIL)
+                .exists(),
             ),
         ),
         sa.select(

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from coach.clients.locks import client_ids_of, hold_clients, wrote
 from coach.models import AgencySettings, Visit, VisitDay
+from coach.models.visit import in_the_community
 from coach.timeutil import DEFAULT_TZ, local_day_start, to_local
 
 # The visit columns a day's sums read.
@@ -27,9 +28,9 @@ WATCHED = (*SUMMED, "deleted_at")
 
 def day_sums(first: datetime, last: datetime) -> sa.Select:
     """(visits, minutes, community minutes, units) of the ended, not deleted visits that
-    started from `first` to before `last` (naive UTC). Community: not in the office."""
+    started from `first` to before `last` (naive UTC). Community: on site."""
     minutes = sa.func.coalesce(Visit.duration_minutes, 0)
-    outside = sa.case((Visit.contact_type != "office", minutes), else_=0)
+    outside = sa.case((in_the_community(Visit.contact_type), minutes), else_=0)
     return sa.select(
         sa.func.count(),
         sa.func.coalesce(sa.func.sum(minutes), 0),
