@@ -154,7 +154,6 @@ def test_request_validation(client, coach_client):
 @pytest.mark.parametrize(
     "disclosure,shown,hidden",
     [
-        ("none", [], ["Cannot stand", "Rheumatoid"]),
         ("functional", ["Cannot stand"], ["Rheumatoid"]),
         ("diagnosis", ["Cannot stand", "Rheumatoid"], []),
     ],
@@ -178,6 +177,29 @@ def test_employer_sees_only_what_the_client_agreed_to(
         assert text in page
     for text in hidden:
         assert text not in page
+
+
+def test_a_request_for_a_client_who_discloses_nothing_is_not_sent(client, coach_client):
+    """Asking an employer for an accommodation tells them of a disability: a client who
+    chose to disclose nothing is not named to an employer in one (found by a review: the
+    employer's page named the client and the VR agency paying)."""
+    coach, _ = coach_client
+    person = make_client(coach, "Liam", "Brown", disclosure="none")
+    item = make_request(person, coach, payer="vr_agency")
+    page = client.get(f"/accommodations/{item.id}").text
+    assert "Liam chose not to disclose a disability to employers" in page
+    assert "Send to employer" not in page
+    refused = client.post(
+        f"/accommodations/{item.id}/send",
+        data={"contact_name": "Dana", "how": "show", "idempotency_key": "n" * 32},
+        follow_redirects=True,
+    )
+    assert "a request for an accommodation would" in refused.text
+    assert db.session.scalar(sa.select(sa.func.count(SignoffLink.id))) == 0
+    assert (
+        "Liam chose not to"
+        in client.get(f"/accommodations/{item.id}/send", follow_redirects=True).text
+    )
 
 
 def test_token_is_never_stored_in_clear(client, coach_client, app):
@@ -321,8 +343,11 @@ def test_changing_the_disclosure_revokes_open_links(client, coach_client):
     assert client.application.test_client().get(url).status_code == 410
     db.session.expire_all()
     assert db.session.get(AccommodationRequest, item.id).version == 2
-    page = client.application.test_client().get(path_of(send(client, item))).text
-    assert "Rheumatoid" not in page and "Cannot stand" not in page
+    client.post(  # nothing disclosed now: a new link is refused
+        f"/accommodations/{item.id}/send",
+        data={"contact_name": "Dana", "how": "show", "idempotency_key": "r" * 32},
+    )
+    assert db.session.scalar(sa.select(sa.func.count(SignoffLink.id))) == 1
 
 
 def test_signing_after_withdrawal_is_refused(client, coach_client):
@@ -569,7 +594,7 @@ def test_a_link_key_another_coach_used_is_refused_not_a_500(client, auth, login_
     send(client, make_request(person, coach), idempotency_key="k" * 32)
     auth.logout()
     other = login_as("coach")
-    theirs = make_request(make_client(other, "Omar", "Ortiz"), other)
+    theirs = make_request(make_client(other, "Omar", "Ortiz", disclosure="functional"), other)
     response = client.post(
         f"/accommodations/{theirs.id}/send",
         data={"contact_name": "Dana", "how": "show", "idempotency_key": "k" * 32},

@@ -22,7 +22,7 @@ def loggers_enabled(monkeypatch):
 def test_development_mail_is_logged_without_its_link(client, login_as, caplog):
     # No caplog.at_level: the app's own level decides, as under gunicorn.
     coach = login_as("coach")
-    item = make_request(make_client(coach, "Rosa"), coach)
+    item = make_request(make_client(coach, "Rosa", disclosure="functional"), coach)
     response = client.post(
         f"/accommodations/{item.id}/send",
         data={

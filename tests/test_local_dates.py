@@ -162,7 +162,7 @@ def test_one_link_has_one_expiry_everywhere(client, login_as, monkeypatch):
     freeze_clock(monkeypatch, datetime(2026, 11, 29, 20, 57))
     expiry = "December 13, 2026, 8:57 PM EST"
     coach = login_as("coach")
-    person = make_client(coach, "Rosa", "Rivera")
+    person = make_client(coach, "Rosa", "Rivera", disclosure="functional")
     item = make_request(person, coach, status="draft")
     sent = client.post(
         f"/accommodations/{item.id}/send",

@@ -29,7 +29,7 @@ def test_pages_without_their_own_description_get_the_default(client, login_as):
 
 def test_the_employer_sign_off_page_describes_itself(client, login_as):
     coach = login_as("coach")
-    item = make_request(make_client(coach), coach)
+    item = make_request(make_client(coach, disclosure="functional"), coach)
     sent = client.post(
         f"/accommodations/{item.id}/send",
         data={"contact_name": "Dana Brooks", "how": "show", "idempotency_key": uuid.uuid4().hex},

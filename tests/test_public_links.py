@@ -24,7 +24,7 @@ def coach_with_a_request(app, base_url="http://localhost"):
     client = app.test_client()
     with app.app_context():
         coach = make_user("coach")
-        item_id = make_request(make_client(coach, "Rosa"), coach).id
+        item_id = make_request(make_client(coach, "Rosa", disclosure="functional"), coach).id
         email = coach.email
     login = client.post("/login", data={"email": email, "password": PASSWORD}, base_url=base_url)
     assert login.status_code == 302

@@ -36,7 +36,7 @@ def out_of_band(html: str, element_id: str) -> str:
 
 def test_the_poll_after_a_decision_takes_the_actions_away_and_shows_the_link_used(client, login_as):
     coach = login_as("coach")
-    item = make_request(make_client(coach), coach)
+    item = make_request(make_client(coach, disclosure="functional"), coach)
     path = send_link(client, item)
 
     waiting = client.get(f"/accommodations/{item.id}/status", headers=HTMX).text
@@ -57,7 +57,7 @@ def test_the_poll_after_a_decision_takes_the_actions_away_and_shows_the_link_use
 
 def test_the_full_page_swaps_nothing_out_of_band(client, login_as):
     coach = login_as("coach")
-    item = make_request(make_client(coach), coach)
+    item = make_request(make_client(coach, disclosure="functional"), coach)
     send_link(client, item)
     page = client.get(f"/accommodations/{item.id}").text
     assert 'id="request-actions"' in page and 'id="request-links"' in page

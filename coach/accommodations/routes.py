@@ -124,6 +124,9 @@ def send_request(request_id: int):
     if not item.is_open:
         flash("This request is already decided or withdrawn.", "error")
         return _to_request(item.id)
+    if not acc.may_go_to_employer(item):
+        flash(acc.not_disclosed(item), "error")
+        return _to_request(item.id)
     if request.method == "GET":
         audit_view("accommodation", item.id)
     # Not obj=item: the request's own idempotency key would fill the form's new one.

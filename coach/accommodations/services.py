@@ -382,6 +382,20 @@ def create_link(
     return link, token
 
 
+def may_go_to_employer(request: AccommodationRequest) -> bool:
+    """Whether the request may be sent: asking an employer for an accommodation tells
+    them of a disability, which a client who chose to disclose nothing did not allow."""
+    return request.client.disclosure != "none"
+
+
+def not_disclosed(request: AccommodationRequest) -> str:
+    return (
+        f"{request.client.first_name} chose not to disclose a disability to employers, and "
+        "a request for an accommodation would. Talk it through with them, and change "
+        "their disclosure choice first if they agree."
+    )
+
+
 def send_link(request, user: User, form, base_url: str) -> tuple[SignoffLink, str] | None:
     """Make the employer's link from the send form (and email it if asked): the link and
     its URL, or None if the form's idempotency key already made one. The URL holds the

@@ -12,7 +12,7 @@ from tests.factories import PASSWORD, make_client, make_request, make_user
 def test_the_coach_page_drops_its_link_actions_once_the_employer_signs(phone, live_app):
     with live_app.app_context():
         coach = make_user("coach", email="jordan@example.org", name="Jordan Lee")
-        item = make_request(make_client(coach, "Rosa", "Rivera"), coach)
+        item = make_request(make_client(coach, "Rosa", "Rivera", disclosure="functional"), coach)
         _, token = create_link(item, "The request, as the employer sees it.", coach, "Dana", "")
         db.session.commit()
         item_id = item.id
