@@ -412,6 +412,74 @@ def test_signed_record_verifies_its_hash(client, coach_client):
     assert "Does not verify." in client.get(f"/accommodations/records/{signature.id}").text
 
 
+def test_the_signed_record_keeps_the_coachs_notes_out_and_stays_as_signed(client, coach_client):
+    """The employer may be given a copy of the record: it lists the status and link
+    events up to the signature, not the coach's notes of talks with the client, nor what
+    happened after (found by a review: the whole log was printed under the signature)."""
+    coach, person = coach_client
+    item = make_request(person, coach)
+    note = "Rosa says her new medication makes her drowsy after lunch"
+    client.post(
+        f"/accommodations/{item.id}/events",
+        data={"kind": "conversation", "occurred_on": "2026-11-02", "summary": note},
+    )
+    client.application.test_client().post(path_of(send(client, item)), data=SIGN)
+    signature = db.session.scalar(sa.select(Signature))
+    record = client.get(f"/accommodations/records/{signature.id}").text
+    assert "medication" not in record and "Sign-off link:" in record
+    client.post(f"/accommodations/{item.id}/implemented", data={"implemented_on": "2026-11-03"})
+    assert "medication" in client.get(f"/accommodations/{item.id}").text  # the log keeps it
+    assert client.get(f"/accommodations/records/{signature.id}").text == record
+
+
+def test_a_decided_request_shows_the_text_the_employer_signed(client, coach_client):
+    """Found by a review: once decided, the page built the employer's text again from
+    today's records, so a disclosure widened since showed a diagnosis the employer never
+    saw."""
+    coach, person = coach_client  # discloses the functional limitation only
+    item = make_request(person, coach, diagnosis="Rheumatoid arthritis")
+    client.application.test_client().post(path_of(send(client, item)), data=SIGN)
+    client.post(
+        f"/clients/{person.id}/edit",
+        data={
+            "first_name": "Rosa",
+            "last_name": "Rivera",
+            "status": "employed",
+            "disclosure": "diagnosis",
+            "coach_id": coach.id,
+        },
+    )
+    db.session.expire_all()
+    assert db.session.get(type(person), person.id).disclosure == "diagnosis"
+    page = client.get(f"/accommodations/{item.id}").text
+    shown = page.split("What the employer signed")[1].split("</article>")[0]
+    assert "A stool at the register" in shown and "Rheumatoid" not in shown
+
+
+def test_every_showing_of_the_document_to_the_employer_is_audited(
+    client, coach_client, auth, login_as
+):
+    """A refused decision (the consent box left unticked) shows the whole document again:
+    that is a view too (found by a review: only the GET was logged), and a supervisor
+    finds the employer's views under their own type in the audit log."""
+    from coach.models import AuditEvent
+
+    coach, person = coach_client
+    url = path_of(send(client, make_request(person, coach)))
+    views = sa.select(sa.func.count(AuditEvent.id)).where(AuditEvent.entity_type == "signoff_link")
+    employer = client.application.test_client()
+    employer.get(url)
+    assert db.session.scalar(views) == 1
+    refused = employer.post(url, data={**SIGN, "consent": ""})
+    assert "A stool at the register" in refused.text
+    assert db.session.scalar(views) == 2
+    assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 0
+    auth.logout()
+    login_as("supervisor")
+    log = client.get("/audit/?type=signoff_link").text
+    assert "document shown again to fix the form" in log and "link opened" in log
+
+
 def test_status_polls_until_decided(client, coach_client):
     coach, person = coach_client
     item = make_request(person, coach)

@@ -60,13 +60,15 @@ def view_request(request_id: int):
     item = acc.get_request_for(current_user, request_id, with_events=True)
     audit_view("accommodation", item.id)
     today = agency_today()
+    signatures = acc.signatures_of(item)
     return render(
         "accommodations/request.html",
         item=item,
         client=item.client,
+        signed=acc.decision_signature(item, signatures),
         document=acc.document_for(item),
         links=acc.links_of(item),
-        signatures=acc.signatures_of(item),
+        signatures=signatures,
         now=utcnow(),
         event_form=EventForm(formdata=None, occurred_on=today),
         implemented_form=ImplementedForm(formdata=None, implemented_on=today),
@@ -239,6 +241,7 @@ def signed_record(signature_id: int):
         "accommodations/record.html",
         signature=signature,
         item=signature.request,
+        events=acc.record_events(signature),
         verified=signing.verify(signature),
         link=signature.link,
         expires=signing.expiry_text(signature.link),

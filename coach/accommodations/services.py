@@ -142,6 +142,15 @@ def signatures_of(request: AccommodationRequest) -> list[Signature]:
     )
 
 
+def decision_signature(
+    request: AccommodationRequest, signatures: list[Signature]
+) -> Signature | None:
+    """The signature that decided the request (the latest), once it is closed: its page
+    then shows the text the employer signed, not one built again from today's records
+    (a disclosure widened since would show what the employer never saw)."""
+    return signatures[0] if signatures and not request.is_open else None
+
+
 # --- writing and editing ------------------------------------------------------------
 
 
@@ -380,6 +389,22 @@ def create_link(
     )
     set_status(request, "sent", user.id)
     return link, token
+
+
+# What of the request's log belongs on its signed record: the status changes and the
+# link's life. The coach's notes of meetings and talks with the client are the agency's,
+# and the employer may be given a copy of the record.
+RECORD_EVENT_KINDS = ("status", "link")
+
+
+def record_events(signature: Signature) -> list:
+    """The request's log on its signed record, newest first: its status and link events
+    up to the signature, so the record stays as it was when signed."""
+    return [
+        event
+        for event in reversed(signature.request.events)
+        if event.kind in RECORD_EVENT_KINDS and event.at <= signature.signed_at
+    ]
 
 
 def may_go_to_employer(request: AccommodationRequest) -> bool:

@@ -6,6 +6,7 @@ from coach import signing
 from coach.accommodations import bp
 from coach.accommodations import services as acc
 from coach.accommodations.forms import SignForm
+from coach.audit.services import record_event
 from coach.extensions import db, limiter
 from coach.timeutil import utcnow
 from coach.web import client_ip, form_view, public
@@ -52,6 +53,9 @@ def sign(token: str):
             return signing.link_state_page("used")
         db.session.commit()
         return render_template("accommodations/signed.html", signature=signature)
+    else:  # the document shown again, with the form's problems: a view too
+        record_event("view", "signoff_link", link.id, "document shown again to fix the form")
+        db.session.commit()
     return render_template(
         "accommodations/sign.html",
         link=link,

@@ -5,7 +5,23 @@ from coach.audit.services import audit_page_query
 from coach.extensions import db
 from coach.web import int_arg, render, roles_required
 
-ENTITY_TYPES = ["client", "placement", "employer", "worksite", "user", "agency_settings"]
+# The record types a supervisor filters the log by; the links an employer opens are
+# here, so who outside the agency saw what can be listed.
+ENTITY_TYPES = [
+    "client",
+    "visit",
+    "placement",
+    "employment_plan",
+    "progress_report",
+    "accommodation",
+    "signature",
+    "signoff_link",
+    "report_link",
+    "employer",
+    "worksite",
+    "user",
+    "agency_settings",
+]
 
 
 @bp.route("/")
