@@ -350,6 +350,24 @@ def test_changing_the_disclosure_revokes_open_links(client, coach_client):
     assert db.session.scalar(sa.select(sa.func.count(SignoffLink.id))) == 1
 
 
+def test_closing_the_case_stops_the_employers_open_links(client, coach_client):
+    """Found by a review: after the case closed, the employer could still read the
+    functional limitation and sign for up to 14 days."""
+    coach, person = coach_client
+    item = make_request(person, coach)
+    url = path_of(send(client, item))
+    edit = {"first_name": "Rosa", "last_name": "Rivera", "disclosure": "functional"}
+    saved = client.post(
+        f"/clients/{person.id}/edit", data=edit | {"status": "closed"}, follow_redirects=True
+    )
+    assert "open links no longer work" in saved.text
+    assert client.application.test_client().get(url).status_code == 410
+    assert (
+        "Link revoked: the client&#39;s case was closed"
+        in client.get(f"/accommodations/{item.id}").text
+    )
+
+
 def test_signing_after_withdrawal_is_refused(client, coach_client):
     coach, person = coach_client
     item = make_request(person, coach)

@@ -258,6 +258,15 @@ def disclosure_changed(client, user_id: int) -> int:
     return count
 
 
+def case_closed(client, user_id: int) -> int:
+    """The client's case closed: the employer's open links of their requests stop working
+    (the service relationship that let the employer read them is over). Returns how many."""
+    requests = db.session.scalars(
+        sa.select(AccommodationRequest).where(AccommodationRequest.client_id == client.id)
+    )
+    return sum(revoke_open_links(r, user_id, "the client's case was closed") for r in requests)
+
+
 def revoke_link(request, user_id: int) -> bool:
     """The coach stops the open link from working: the request is a draft again. False
     if there was no open link."""

@@ -1,7 +1,7 @@
 from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
-from coach.accommodations.services import disclosure_changed
+from coach.accommodations.services import case_closed, disclosure_changed
 from coach.agency import agency_today
 from coach.audit.services import audit_view, record_event
 from coach.clients import bp
@@ -146,7 +146,7 @@ def edit_client(client_id: int):
         audit_view("client", client.id)
     form = _client_form(client)
     if form.validate_on_submit():
-        disclosure = client.disclosure
+        disclosure, status = client.disclosure, client.status
 
         def apply(record: Client) -> None:
             form.populate_obj(record)
@@ -155,6 +155,8 @@ def edit_client(client_id: int):
                     "What employers may see changed: open accommodation requests need a new link.",
                     "info",
                 )
+            if record.status == "closed" != status and case_closed(record, current_user.id):
+                flash("The case is closed: the employer's open links no longer work.", "info")
 
         save_edit(client, "client", CLIENT_FIELDS, apply, private=["notes"])
         return saved_redirect(url_for("clients.view_client", client_id=client.id))
