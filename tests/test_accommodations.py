@@ -368,6 +368,28 @@ def test_closing_the_case_stops_the_employers_open_links(client, coach_client):
     )
 
 
+def test_an_expired_link_leaves_nothing_to_wait_for(client, coach_client):
+    """Found by a review: the request said "Waiting for the employer…" and polled every
+    5 s for ever after its link expired."""
+    from datetime import timedelta
+
+    from coach.timeutil import utcnow
+
+    coach, person = coach_client
+    item = make_request(person, coach)
+    send(client, item)
+    poll = client.get(f"/accommodations/{item.id}/status", headers={"HX-Request": "true"})
+    assert "Waiting for the employer" in poll.text and 'hx-trigger="every 5s"' in poll.text
+    db.session.scalar(sa.select(SignoffLink)).expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    for page in (
+        client.get(f"/accommodations/{item.id}/status", headers={"HX-Request": "true"}).text,
+        client.get(f"/accommodations/{item.id}").text,
+    ):
+        assert "Waiting for the employer" not in page and 'hx-trigger="every 5s"' not in page
+        assert "link expired or was revoked: send a new link" in page
+
+
 def test_signing_after_withdrawal_is_refused(client, coach_client):
     coach, person = coach_client
     item = make_request(person, coach)

@@ -60,16 +60,17 @@ def view_request(request_id: int):
     item = acc.get_request_for(current_user, request_id, with_events=True)
     audit_view("accommodation", item.id)
     today = agency_today()
-    signatures = acc.signatures_of(item)
+    signatures, links, now = acc.signatures_of(item), acc.links_of(item), utcnow()
     return render(
         "accommodations/request.html",
         item=item,
         client=item.client,
         signed=acc.decision_signature(item, signatures),
         document=acc.document_for(item),
-        links=acc.links_of(item),
+        links=links,
         signatures=signatures,
-        now=utcnow(),
+        now=now,
+        waiting=acc.waiting_for_employer(item, links, now),
         event_form=EventForm(formdata=None, occurred_on=today),
         implemented_form=ImplementedForm(formdata=None, implemented_on=today),
         follow_up_form=FollowUpForm(formdata=None),
@@ -82,12 +83,14 @@ def request_status(request_id: int):
     """The status badge; polls itself while the employer has the link. The actions and
     the links come along out of band, so a decision takes its buttons away at once."""
     item = acc.get_request_for(current_user, request_id)
+    links, now = acc.links_of(item), utcnow()
     return render_template(
         "accommodations/_status.html",
         item=item,
         signatures=acc.signatures_of(item) if item.decided else [],
-        links=acc.links_of(item),
-        now=utcnow(),
+        links=links,
+        now=now,
+        waiting=acc.waiting_for_employer(item, links, now),
         oob=True,
     )
 

@@ -132,6 +132,12 @@ def links_of(request: AccommodationRequest) -> list[SignoffLink]:
     )
 
 
+def waiting_for_employer(request: AccommodationRequest, links: list, now) -> bool:
+    """Sent, and the employer holds a link that still works (an expired or revoked one
+    leaves nothing to wait for: the page says to send a new one, and stops polling)."""
+    return request.status == "sent" and any(link.state(now) == "active" for link in links)
+
+
 def signatures_of(request: AccommodationRequest) -> list[Signature]:
     return list(
         db.session.scalars(
