@@ -19,6 +19,7 @@ never changes.
 """
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -210,6 +211,35 @@ def signed_record_fields(link, ip: str, user_agent: str, now: datetime) -> dict:
     }
 
 
+# What a record's seal covers: the decision and everything that says who made it, when
+# and from where, with the document's fingerprint.
+SEALED = (
+    "decision",
+    "comment",
+    "signer_name",
+    "signer_title",
+    "signer_email",
+    "signed_at",
+    "consent_text",
+    "consented",
+    "ip",
+    "user_agent",
+    "document_version",
+    "document_sha256",
+)
+
+
+def seal(record) -> str:
+    """The SHA-256 of the record's sealed fields (SEALED), written as sorted JSON."""
+    fields = {name: getattr(record, name) for name in SEALED}
+    fields["signed_at"] = fields["signed_at"].isoformat()
+    return sha256_hex(json.dumps(fields, sort_keys=True, ensure_ascii=False))
+
+
 def verify(record) -> bool:
-    """The stored document still matches the fingerprint taken when it was signed."""
-    return sha256_hex(record.document_text) == record.document_sha256
+    """The stored document still matches the fingerprint taken when it was signed, and,
+    where the record keeps a seal (`record_sha256`), so do its decision and signer: a
+    changed decision no longer reads as verified."""
+    document = sha256_hex(record.document_text) == record.document_sha256
+    sealed = getattr(record, "record_sha256", None)
+    return document and (sealed is None or sealed == seal(record))

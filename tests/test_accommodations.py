@@ -452,6 +452,31 @@ def test_signed_record_verifies_its_hash(client, coach_client):
     assert "Does not verify." in client.get(f"/accommodations/records/{signature.id}").text
 
 
+def test_the_seal_covers_the_decision_and_who_signed(client, coach_client):
+    """Found by a review: the fingerprint sealed the document only, so a declined request
+    changed to approved still read "Verified"."""
+    coach, person = coach_client
+    item = make_request(person, coach)
+    url = path_of(send(client, item))
+    declined = {**SIGN, "decision": "declined", "comment": "We cannot offer a stool"}
+    thanks = client.application.test_client().post(url, data=declined).text
+    signature = db.session.scalar(sa.select(Signature))
+    assert signature.record_sha256 and signature.record_sha256 in thanks
+    record = client.get(f"/accommodations/records/{signature.id}").text
+    assert "Verified." in record and signature.record_sha256 in record
+    for name, value in (("decision", "approved"), ("signer_name", "Someone Else")):
+        kept = getattr(signature, name)
+        setattr(signature, name, value)
+        db.session.commit()
+        assert "Does not verify." in client.get(f"/accommodations/records/{signature.id}").text
+        setattr(signature, name, kept)
+        db.session.commit()
+    assert "Verified." in client.get(f"/accommodations/records/{signature.id}").text
+    signature.record_sha256 = None  # a record signed before seals were kept
+    db.session.commit()
+    assert "Verified." in client.get(f"/accommodations/records/{signature.id}").text
+
+
 def test_the_signed_record_keeps_the_coachs_notes_out_and_stays_as_signed(client, coach_client):
     """The employer may be given a copy of the record: it lists the status and link
     events up to the signature, not the coach's notes of talks with the client, nor what

@@ -513,6 +513,7 @@ def record_decision(
         signer_email=link.sent_to_email,
         **signing.signed_record_fields(link, ip, user_agent, now),
     )
+    signature.record_sha256 = signing.seal(signature)
     db.session.add(signature)
     request = db.session.get(AccommodationRequest, link.request_id)
     db.session.refresh(request, ["status"])

@@ -188,6 +188,10 @@ class Signature(db.Model):
     signed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     ip: so.Mapped[str] = so.mapped_column(sa.String(45), default="")
     user_agent: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    # The SHA-256 of the whole record: the decision, who signed, when, from where, and
+    # the document's own SHA-256 (coach/signing.py seal). None on records signed before
+    # it was kept, whose document alone is sealed.
+    record_sha256: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     request: so.Mapped[AccommodationRequest] = so.relationship(lazy="raise")
     link: so.Mapped[SignoffLink] = so.relationship(lazy="raise")
