@@ -36,7 +36,7 @@ def sign(token: str):
     if state != "active":
         return signing.link_state_page(state)
     form = SignForm()
-    if request.method == "GET":
+    if request.method != "POST":  # a GET (or a HEAD): opened, nothing decided
         signing.note_opened(link, "signoff_link")
         db.session.commit()
     elif form.validate_on_submit():

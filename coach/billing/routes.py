@@ -117,7 +117,7 @@ def delete_service(service_id: int):
     if ActionForm().validate_on_submit():
         if bs.service_used(service):
             flash("This service is in use: uncheck “In use” instead.", "error")
-            return saved_redirect(url_for("billing.edit_service", service_id=service.id))
+            return redirect_to(url_for("billing.edit_service", service_id=service.id))
         record_event("delete", "service_type", service.id, service.code)
         bs.delete_service(service)
         db.session.commit()

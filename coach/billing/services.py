@@ -85,7 +85,7 @@ def rate_history(service: ServiceType) -> list[ServiceRate]:
     ).all()
 
 
-def set_rate(service: ServiceType, first: date, cents: int | None, user_id: int) -> str:
+def set_rate(service: ServiceType, first: date, cents: int | None, user_id: int | None) -> str:
     """The service's rate from the month starting `first` (None: no rate from then): that
     month's rate is replaced if it has one. Returns what changed, for the audit log.
     Nothing is committed here."""

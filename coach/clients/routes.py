@@ -155,7 +155,8 @@ def edit_client(client_id: int):
                     "What employers may see changed: open accommodation requests need a new link.",
                     "info",
                 )
-            if record.status == "closed" != status and case_closed(record, current_user.id):
+            closed_now = record.status == "closed" and status != "closed"
+            if closed_now and case_closed(record, current_user.id):
                 flash("The case is closed: the employer's open links no longer work.", "info")
 
         save_edit(client, "client", CLIENT_FIELDS, apply, private=["notes"])

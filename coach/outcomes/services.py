@@ -47,7 +47,7 @@ class Scope:
     @property
     def weeks(self) -> float:
         """The weeks of the period lived so far (to the as-of day): days still ahead
-        had no contact to count yet. None or less for a period that starts later."""
+        had no contact to count yet. Zero for a period that starts later."""
         return max(0, (self.as_of - self.start).days + 1) / 7
 
     @property

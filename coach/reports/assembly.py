@@ -529,12 +529,13 @@ def _events_query() -> sa.CompoundSelect:
         ).where(
             AccommodationRequest.client_id == CLIENT,
             AccommodationRequest.created_at < UNTIL,
-            sa.or_(  # open, or something happened to it in the month (an edit since
-                # of a request closed before the month did not bring it back)
+            sa.or_(  # open, or its process went on into the month (a decision, its
+                # putting in place, a follow-up): a mere edit of a request finished
+                # before the month no longer brings it back
                 AccommodationRequest.status.in_(OPEN_STATUSES),
                 sa.select(RequestEvent.id)
                 .where(RequestEvent.request_id == AccommodationRequest.id)
-                .where(RequestEvent.at >= START, RequestEvent.at < UNTIL)
+                .where(RequestEvent.at >= START)
                 .exists(),
             ),
         ),
