@@ -284,7 +284,7 @@ def own_records(user) -> dict:
         make_visit,
     )
 
-    person = make_client(user)
+    person = make_client(user, disclosure="functional")  # its requests may be sent
     employer = make_employer(created_by=user)
     worksite = make_worksite(employer)
     placement = make_placement(person, worksite)
