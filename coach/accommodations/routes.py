@@ -129,7 +129,7 @@ def send_request(request_id: int):
     if not item.is_open:
         flash("This request is already decided or withdrawn.", "error")
         return _to_request(item.id)
-    if not acc.may_go_to_employer(item):
+    if not item.client.may_be_named_to_employers:
         flash(acc.not_disclosed(item), "error")
         return _to_request(item.id)
     if request.method == "GET":

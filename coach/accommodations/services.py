@@ -29,6 +29,7 @@ from coach.models import (
     User,
     Worksite,
 )
+from coach.models.accommodation import OPEN_STATUSES
 from coach.records import create_once, get_or_404
 from coach.signing import sha256_hex
 from coach.timeutil import to_local, utcnow
@@ -249,15 +250,21 @@ def new_version_if_shared(request, user_id: int, document_changed: bool = True) 
     return True
 
 
+def open_requests_of(client) -> list[AccommodationRequest]:
+    """The client's requests still open (a draft, or sent to the employer): the only ones
+    that may have a link that works."""
+    return db.session.scalars(
+        sa.select(AccommodationRequest).where(
+            AccommodationRequest.client_id == client.id,
+            AccommodationRequest.status.in_(OPEN_STATUSES),
+        )
+    ).all()
+
+
 def disclosure_changed(client, user_id: int) -> int:
     """What the employer may see changed: open requests need a new version and a new link."""
     count = 0
-    for request in db.session.scalars(
-        sa.select(AccommodationRequest).where(
-            AccommodationRequest.client_id == client.id,
-            AccommodationRequest.status.in_(("draft", "sent")),
-        )
-    ):
+    for request in open_requests_of(client):
         if new_version_if_shared(request, user_id):
             log_event(request, "note", "The client's disclosure choice changed", user_id)
             count += 1
@@ -267,10 +274,8 @@ def disclosure_changed(client, user_id: int) -> int:
 def case_closed(client, user_id: int) -> int:
     """The client's case closed: the employer's open links of their requests stop working
     (the service relationship that let the employer read them is over). Returns how many."""
-    requests = db.session.scalars(
-        sa.select(AccommodationRequest).where(AccommodationRequest.client_id == client.id)
-    )
-    return sum(revoke_open_links(r, user_id, "the client's case was closed") for r in requests)
+    why = "the client's case was closed"
+    return sum(revoke_open_links(request, user_id, why) for request in open_requests_of(client))
 
 
 def revoke_link(request, user_id: int) -> bool:
@@ -420,12 +425,6 @@ def record_events(signature: Signature) -> list:
         for event in reversed(signature.request.events)
         if event.kind in RECORD_EVENT_KINDS and event.at <= signature.signed_at
     ]
-
-
-def may_go_to_employer(request: AccommodationRequest) -> bool:
-    """Whether the request may be sent: asking an employer for an accommodation tells
-    them of a disability, which a client who chose to disclose nothing did not allow."""
-    return request.client.disclosure != "none"
 
 
 def not_disclosed(request: AccommodationRequest) -> str:

@@ -67,7 +67,7 @@ class ContactForm(Form):
     def validate_client_ids(self, field):
         by_id = {c.id: c for c in self.clients}
         chosen = [by_id[i] for i in field.data or () if i in by_id]
-        private = [c.display_name for c in chosen if c.disclosure == "none"]
+        private = [c.display_name for c in chosen if not c.may_be_named_to_employers]
         if private:
             raise ValidationError(
                 f"{', '.join(private)} chose not to disclose — not named to employers."

@@ -220,11 +220,6 @@ def active_clients(user: User, keep_ids=()) -> list[Client]:
     return list(db.session.scalars(query.order_by(Client.last_name, Client.first_name, Client.id)))
 
 
-def may_be_named(client: Client) -> bool:
-    """Whether a client's disclosure choice lets us name them to an employer."""
-    return client.disclosure != "none"
-
-
 def people_names(employer_id: int | None) -> list[str]:
     """The names of an employer's contact people (its main contact first), to pick from."""
     if not employer_id:

@@ -129,6 +129,13 @@ class Client(db.Model):
         return DISCLOSURE_CHOICES.get(self.disclosure, self.disclosure)
 
     @property
+    def may_be_named_to_employers(self) -> bool:
+        """Whether their disclosure choice lets us name them to an employer: as a job
+        seeker of a contact, or in a request for an accommodation (which itself tells
+        of a disability)."""
+        return self.disclosure != "none"
+
+    @property
     def entry_date(self) -> date | None:
         """Program entry: the intake date, or the referral date before an intake."""
         return self.intake_date or self.referral_date
